@@ -1,0 +1,160 @@
+"""Command line: parse arguments, load config, call one function, turn known errors into exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from . import terms
+from .batch import Run, evaluate_folder, write_run
+from .config import Config, load_config, with_overrides
+from .errors import ThiduaError
+from .evaluate import evaluate
+from .issues import CATALOG
+from .registry import Registry, load_registry
+from .result import Result
+from .workbook import read_submission
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "config.toml"
+TEMPLATE_FILE = Path("templates") / "Mẫu báo cáo thi đua khen thưởng.xlsx"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="process.py", description="Tổng hợp thi đua, khen thưởng của Ủy ban MTTQ Việt Nam tỉnh.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, default=None, help="tệp cấu hình (mặc định: config.toml)")
+    common.add_argument("--registry", type=Path, default=None, help="danh sách đơn vị (CSV)")
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", parents=[common], help="tổng hợp các tệp trong thư mục đầu vào")
+    run.add_argument("--input", type=Path, default=None, help="thư mục chứa tệp của các đơn vị")
+    run.add_argument("--output", type=Path, default=None, help="thư mục ghi kết quả")
+    template = sub.add_parser("template", parents=[common], help="ghi mẫu báo cáo trống")
+    template.add_argument("--output", type=Path, default=None)
+    check = sub.add_parser("check", parents=[common], help="kiểm tra một tệp trước khi gửi")
+    check.add_argument("file", type=Path)
+    sample = sub.add_parser("sample", parents=[common], help="ghi bộ tệp mẫu của các đơn vị")
+    sample.add_argument("--output", type=Path, default=None)
+    return parser
+
+
+def _setup(args) -> tuple[Config, Registry]:
+    config = load_config(args.config or DEFAULT_CONFIG)
+    if args.registry is not None:
+        config = with_overrides(config, registry_path=args.registry.resolve())
+    return config, load_registry(config.registry_path, config.communes_path)
+
+
+def _progress(out: TextIO):
+    if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        return lambda items: items
+    from tqdm import tqdm
+
+    return lambda items: tqdm(items, desc="Đọc tệp", unit=" tệp", leave=False)
+
+
+def summary_lines(result: Result, folder: Path | None = None) -> list[str]:
+    """The one-screen Vietnamese summary shown at the end and kept in the run's log."""
+    by_status = {s: sum(i.status == s for i in result.inputs) for s in terms.FILE_STATUSES}
+    lines = [
+        f"TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year} - {terms.ROUNDS[result.round].upper()}",
+        "Tệp: " + ", ".join(f"{terms.FILE_STATUSES[s].lower()} {n}" for s, n in by_status.items()),
+        f"Dòng đề nghị: {len(result.nominations)}",
+    ]
+    lines += [f"  - {terms.STATUSES[s]}: {result.stats['status'].get(s, 0)}" for s in terms.STATUS_ORDER]
+    for ranking, title in terms.RANKINGS.items():
+        units = result.rankings.get(ranking, ())
+        awarded = sum(bool(u.awards) for u in units)
+        review = sum(bool(u.needs_review) for u in units)
+        lines.append(f"Xếp hạng {title}: {len(units)} đơn vị, {awarded} được khen, {review} chờ Hội đồng xem xét")
+    lines.append(f"Lỗi: {len(result.errors)}    Cảnh báo: {len(result.warnings)}")
+    for i in result.errors[:10]:
+        where = " / ".join(x for x in (i.file, i.sheet, i.cell) if x)
+        lines.append(f"  ! {where}: {CATALOG[i.code].title}")
+    if len(result.errors) > 10:
+        lines.append(f"  ... và {len(result.errors) - 10} lỗi khác (xem trang \"Lỗi - Cảnh báo\").")
+    if folder is not None:
+        lines.append(f"Kết quả: {folder}")
+    return lines
+
+
+def cmd_run(args, out: TextIO) -> int:
+    from .xlsx_report import write_consolidated, write_feedback
+
+    config, registry = _setup(args)
+    config = with_overrides(config, input_dir=args.input, output_dir=args.output)
+    result = evaluate_folder(config.input_dir, config, registry, _progress(out))
+    lines = summary_lines(result)
+    log = [*lines, "", "CHI TIẾT LỖI VÀ CẢNH BÁO"] + [
+        f"[{terms.SEVERITIES[i.severity]}] {i.code} | {i.file} | {i.sheet} | {i.cell} | {i.message}" for i in result.issues]
+    run: Run = write_run(result, config.output_dir, [write_consolidated, write_feedback], log)
+    print("\n".join(summary_lines(result, run.folder)), file=out)
+    return 1 if result.errors else 0
+
+
+def cmd_template(args, out: TextIO) -> int:
+    from .template import write_template
+
+    path = write_template(args.output or (ROOT / TEMPLATE_FILE))
+    print(f"Đã ghi mẫu báo cáo: {path}", file=out)
+    return 0
+
+
+def cmd_check(args, out: TextIO) -> int:
+    config, registry = _setup(args)
+    if not args.file.is_file():
+        raise ThiduaError(f"Không tìm thấy tệp {args.file}.")
+    sub = read_submission(args.file)
+    result = evaluate([sub], config, registry)
+    code = sub.info.unit_code
+    issues = [i for i in result.issues if i.code != "missing-submission"]
+    print(f"Kiểm tra tệp {args.file.name}", file=out)
+    unit = registry.get(code)
+    if unit:
+        print(f"Đơn vị: {unit.name} (mã {code})", file=out)
+        for q in (q for q in result.quotas if q.unit_code == code and q.submitted):
+            mark = "VƯỢT" if q.submitted > q.quota else "đạt"
+            print(f"  {terms.KINDS[q.kind]} {terms.level_name(q.level).lower()} - {terms.award_name(q.award)}: "
+                  f"đề nghị {q.submitted}, chỉ tiêu {q.quota} ({mark})", file=out)
+    if not issues:
+        print("Không có lỗi hay cảnh báo.", file=out)
+    for i in issues:
+        where = " / ".join(x for x in (i.sheet, i.cell) if x)
+        print(f"[{terms.SEVERITIES[i.severity]}] {where}: {i.message}", file=out)
+    return 1 if any(i.severity == "error" for i in issues) else 0
+
+
+def cmd_sample(args, out: TextIO) -> int:
+    from .sample import write_sample
+
+    config, registry = _setup(args)
+    folder = args.output or config.input_dir
+    paths = write_sample(folder, config, registry)
+    print(f"Đã ghi {len(paths)} tệp mẫu vào {folder}. Chạy \"python process.py\" để tổng hợp.", file=out)
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "template": cmd_template, "check": cmd_check, "sample": cmd_sample}
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(encoding="utf-8")
+            except (ValueError, OSError):
+                pass
+    args = _parser().parse_args(argv if argv is not None else sys.argv[1:])
+    if args.command is None:
+        args = _parser().parse_args(["run", *(argv if argv is not None else sys.argv[1:])])
+    try:
+        return COMMANDS[args.command](args, out)
+    except ThiduaError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Đã dừng theo yêu cầu; kết quả của lần chạy này không được ghi.", file=sys.stderr)
+        return 2

@@ -1,0 +1,256 @@
+"""config.toml loaded once into frozen dataclasses, validated with a message that names the key."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from .errors import ConfigError
+from .terms import AWARDS, KINDS, LEVELS, NOMINATED_AWARDS, RANKINGS, ROUNDS
+
+COUNT_SOURCES = ("communes", "bctmt")
+SUBMITTERS = ("huyen", "tinh")
+
+
+@dataclass(frozen=True)
+class QuotaRule:
+    kind: str
+    level: str
+    award: str
+    submitter: str
+    per_unit: int | None
+    per_unit_divisor: int | None
+    count: str | None
+    cap: int
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.kind, self.level, self.award)
+
+
+@dataclass(frozen=True)
+class RankedAward:
+    ranking: str
+    award: str
+    positions: tuple[int, int] | None
+    positions_divisor: int | None
+    min_score: float | None
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    smtp_host: str
+    smtp_port: int
+    security: str
+    username: str
+    password_env: str
+    from_address: str
+    from_name: str
+    leadership: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    year: int
+    round: str
+    province_code: str
+    province_name: str
+    province_short_name: str
+    place: str
+    input_dir: Path
+    output_dir: Path
+    registry_path: Path
+    communes_path: Path | None
+    rounding_threshold: Fraction
+    score_min: float
+    score_max: float
+    sudden_min_value: int
+    merit_min_years: int
+    merit_min_initiatives: int
+    quotas: tuple[QuotaRule, ...]
+    ranked_awards: tuple[RankedAward, ...]
+    email: EmailSettings
+
+    def quota_rule(self, kind: str, level: str, award: str) -> QuotaRule | None:
+        return next((q for q in self.quotas if q.key == (kind, level, award)), None)
+
+
+class _Table:
+    """Reads one TOML table, naming the full key in every error."""
+
+    def __init__(self, data: object, prefix: str):
+        if not isinstance(data, dict):
+            raise ConfigError(f"Cấu hình: mục [{prefix}] phải là một bảng (table).")
+        self.data, self.prefix = data, prefix
+
+    def _name(self, key: str) -> str:
+        return f"{self.prefix}.{key}"
+
+    def get(self, key: str, types: type | tuple[type, ...], default: object = ...) -> object:
+        if key not in self.data:
+            if default is ...:
+                raise ConfigError(f"Cấu hình thiếu khóa \"{self._name(key)}\".")
+            return default
+        value = self.data[key]
+        if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+            raise ConfigError(f"Cấu hình: \"{self._name(key)}\" có giá trị không hợp lệ: {value!r}.")
+        if not isinstance(value, types):
+            raise ConfigError(f"Cấu hình: \"{self._name(key)}\" có giá trị không hợp lệ: {value!r}.")
+        return value
+
+    def text(self, key: str, default: object = ...) -> str:
+        return str(self.get(key, str, default))
+
+    def choice(self, key: str, choices, default: object = ...) -> str:
+        value = self.text(key, default)
+        if value not in choices:
+            raise ConfigError(
+                f"Cấu hình: \"{self._name(key)}\" = \"{value}\" không hợp lệ; chọn một trong: {', '.join(choices)}.")
+        return value
+
+    def positive(self, key: str, default: object = ...) -> int | None:
+        value = self.get(key, int, default)
+        if value is not None and value <= 0:
+            raise ConfigError(f"Cấu hình: \"{self._name(key)}\" phải là số nguyên dương.")
+        return value
+
+    def number(self, key: str, default: object = ...) -> float | None:
+        value = self.get(key, (int, float), default)
+        return None if value is None else float(value)
+
+    def table(self, key: str) -> "_Table":
+        if key not in self.data:
+            raise ConfigError(f"Cấu hình thiếu mục [{self._name(key)}].")
+        return _Table(self.data[key], self._name(key))
+
+    def tables(self, key: str) -> list["_Table"]:
+        items = self.data.get(key)
+        if not isinstance(items, list) or not items:
+            raise ConfigError(f"Cấu hình thiếu danh sách [[{self._name(key)}]].")
+        return [_Table(item, f"{self._name(key)}[{i + 1}]") for i, item in enumerate(items)]
+
+
+def _quota(t: _Table) -> QuotaRule:
+    rule = QuotaRule(
+        kind=t.choice("kind", KINDS),
+        level=t.choice("level", LEVELS),
+        award=t.choice("award", NOMINATED_AWARDS),
+        submitter=t.choice("submitter", SUBMITTERS),
+        per_unit=t.get("per_unit", int, None),
+        per_unit_divisor=t.positive("per_unit_divisor", None),
+        count=t.get("count", str, None),
+        cap=t.get("cap", int),
+    )
+    if (rule.per_unit is None) == (rule.per_unit_divisor is None):
+        raise ConfigError(f"Cấu hình: {t.prefix} cần đúng một trong hai khóa \"per_unit\" hoặc \"per_unit_divisor\".")
+    if rule.per_unit_divisor is not None and rule.count not in COUNT_SOURCES:
+        raise ConfigError(f"Cấu hình: \"{t.prefix}.count\" phải là một trong: {', '.join(COUNT_SOURCES)}.")
+    if rule.per_unit is not None and rule.per_unit < 0 or rule.cap < 0:
+        raise ConfigError(f"Cấu hình: {t.prefix} có số âm.")
+    return rule
+
+
+def _ranked(t: _Table) -> RankedAward:
+    positions = t.get("positions", list, None)
+    if positions is not None:
+        if len(positions) != 2 or not all(isinstance(p, int) and p > 0 for p in positions) or positions[0] > positions[1]:
+            raise ConfigError(f"Cấu hình: \"{t.prefix}.positions\" phải có dạng [từ, đến], ví dụ [2, 3].")
+        positions = (positions[0], positions[1])
+    award = RankedAward(
+        ranking=t.choice("ranking", RANKINGS),
+        award=t.choice("award", AWARDS),
+        positions=positions,
+        positions_divisor=t.positive("positions_divisor", None),
+        min_score=t.number("min_score", None),
+    )
+    if (award.positions is None) == (award.positions_divisor is None):
+        raise ConfigError(f"Cấu hình: {t.prefix} cần đúng một trong hai khóa \"positions\" hoặc \"positions_divisor\".")
+    return award
+
+
+def _email(t: _Table) -> EmailSettings:
+    leadership = t.get("leadership", list, [])
+    if not all(isinstance(a, str) for a in leadership):
+        raise ConfigError("Cấu hình: \"email.leadership\" phải là danh sách địa chỉ email.")
+    return EmailSettings(
+        smtp_host=t.text("smtp_host", ""),
+        smtp_port=t.get("smtp_port", int, 587),
+        security=t.choice("security", ("starttls", "ssl", "none"), "starttls"),
+        username=t.text("username", ""),
+        password_env=t.text("password_env", "THIDUA_SMTP_PASSWORD"),
+        from_address=t.text("from_address", ""),
+        from_name=t.text("from_name", ""),
+        leadership=tuple(leadership),
+    )
+
+
+def parse_config(data: dict, path: Path) -> Config:
+    """Validate parsed TOML into a Config; relative paths resolve against the file's folder."""
+    root = _Table(data, "config")
+    base = path.parent
+    campaign, province, paths = root.table("campaign"), root.table("province"), root.table("paths")
+    rules, elig = root.table("rules"), root.table("eligibility")
+
+    def resolve(value: str) -> Path:
+        p = Path(value)
+        return p if p.is_absolute() else (base / p)
+
+    threshold_text = rules.text("rounding_threshold")
+    try:
+        threshold = Fraction(threshold_text)
+    except (ValueError, ZeroDivisionError) as exc:
+        raise ConfigError(f"Cấu hình: \"rules.rounding_threshold\" = \"{threshold_text}\" không phải là số.") from exc
+    if not 0 <= threshold < 1:
+        raise ConfigError("Cấu hình: \"rules.rounding_threshold\" phải từ 0 đến dưới 1.")
+    communes = paths.text("communes", "")
+    config = Config(
+        path=path,
+        year=campaign.get("year", int),
+        round=campaign.choice("round", ROUNDS),
+        province_code=province.text("code"),
+        province_name=province.text("name"),
+        province_short_name=province.text("short_name"),
+        place=province.text("place"),
+        input_dir=resolve(paths.text("input")),
+        output_dir=resolve(paths.text("output")),
+        registry_path=resolve(paths.text("registry")),
+        communes_path=resolve(communes) if communes else None,
+        rounding_threshold=threshold,
+        score_min=rules.number("score_min"),
+        score_max=rules.number("score_max"),
+        sudden_min_value=elig.get("sudden_min_value", int),
+        merit_min_years=elig.get("merit_min_years", int),
+        merit_min_initiatives=elig.get("merit_min_initiatives", int),
+        quotas=tuple(_quota(t) for t in root.tables("quotas")),
+        ranked_awards=tuple(_ranked(t) for t in root.tables("ranked_awards")),
+        email=_email(root.table("email")) if "email" in data else _email(_Table({}, "email")),
+    )
+    keys = [q.key for q in config.quotas]
+    duplicate = next((k for k in keys if keys.count(k) > 1), None)
+    if duplicate:
+        raise ConfigError(f"Cấu hình: chỉ tiêu {duplicate} được khai báo hai lần trong [[quotas]].")
+    if config.score_min >= config.score_max:
+        raise ConfigError("Cấu hình: \"rules.score_min\" phải nhỏ hơn \"rules.score_max\".")
+    return config
+
+
+def load_config(path: Path) -> Config:
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Không tìm thấy tệp cấu hình {path}.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Tệp cấu hình {path} sai cú pháp: {exc}.") from exc
+    return parse_config(data, path.resolve())
+
+
+def with_overrides(config: Config, **changes: object) -> Config:
+    """A copy of config with some fields replaced (command-line options)."""
+    from dataclasses import replace
+
+    return replace(config, **{k: v for k, v in changes.items() if v is not None})

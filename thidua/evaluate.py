@@ -1,0 +1,317 @@
+"""From what was read to the Result: admit files, judge nominations, place quotas, rank units.
+
+Pure: takes Submissions, Config and Registry, returns a Result. No file is opened here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterable
+
+from . import schema, terms
+from .config import Config
+from .issues import ERROR, Issue, issue
+from .ranking import AWARD, positional, tie_groups
+from .records import ScoreRow, Submission
+from .registry import Registry, Unit
+from .result import InputFile, Nomination, RankedUnit, Result, UnitInfo
+from .rules import allocate, judge, quota
+from .text import loose_key, strip_diacritics, label_key
+
+
+# ---------------------------------------------------------------- which files count
+
+def _sort_date(sub: Submission) -> tuple:
+    return (sub.info.date is not None, sub.info.date or 0, sub.mtime, sub.file)
+
+
+def admit(submissions: Iterable[Submission], config: Config, registry: Registry
+          ) -> tuple[list[InputFile], dict[str, Submission], list[Issue]]:
+    """Decide each file's status. Returns the input list, the active submission per unit, and the issues."""
+    inputs: dict[str, InputFile] = {}
+    problems: list[Issue] = []
+    candidates: dict[str, list[Submission]] = {}
+    known = ", ".join(u.code for u in registry.units)
+    for sub in submissions:
+        info = sub.info
+        rejection: Issue | None = None
+        status = "rejected"
+        if sub.skipped:
+            status = "skipped"
+        elif not sub.readable:
+            pass
+        elif not info.unit_code:
+            rejection = issue("missing-unit-code", file=sub.file, sheet=info.sheet, cell=info.cells.get("unit_code", ""),
+                              example=registry.districts[0].code if registry.districts else registry.province.code)
+        elif registry.get(info.unit_code) is None:
+            rejection = issue("unknown-unit", file=sub.file, sheet=info.sheet, cell=info.cells.get("unit_code", ""),
+                              code=info.unit_code, known=known)
+        elif info.year != config.year:
+            rejection = issue("wrong-year", file=sub.file, sheet=info.sheet, cell=info.cells.get("year", ""),
+                              unit_code=info.unit_code, found=info.year if info.year is not None else "(chưa ghi)",
+                              expected=config.year)
+        else:
+            candidates.setdefault(info.unit_code, []).append(sub)
+            continue
+        problems += [rejection] if rejection else list(sub.issues)
+        inputs[sub.file] = InputFile(sub.file, sub.sha256, status, info.unit_code, sub.rows, info.unit_name,
+                                     _iso(info.date), reason=(rejection or (sub.issues or [None])[0]).message
+                                     if (rejection or sub.issues) else "")
+    active: dict[str, Submission] = {}
+    for code, subs in candidates.items():
+        ordered = sorted(subs, key=_sort_date)
+        winner = ordered[-1]
+        active[code] = winner
+        for old in ordered[:-1]:
+            problem = issue("superseded", file=old.file, unit_code=code, newer=winner.file)
+            problems.append(problem)
+            inputs[old.file] = InputFile(old.file, old.sha256, "superseded", code, old.rows, old.info.unit_name,
+                                         _iso(old.info.date), reason=problem.message)
+        inputs[winner.file] = InputFile(winner.file, winner.sha256, "processed", code, winner.rows,
+                                        winner.info.unit_name, _iso(winner.info.date))
+    return sorted(inputs.values(), key=lambda i: i.file.casefold()), active, problems
+
+
+def _iso(date) -> str:
+    return date.isoformat() if date else ""
+
+
+# ---------------------------------------------------------------- checks of one accepted file
+
+def _place_key(unit: Unit) -> str:
+    """'Huyện Kế Sách' -> 'ke sach', to recognise the unit's name in whatever form a clerk typed."""
+    name = loose_key(unit.short_name)
+    for prefix in ("thanh pho ", "thi xa ", "huyen ", "tinh ", "quan ", "thi tran "):
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
+
+
+def submission_checks(sub: Submission, unit: Unit, config: Config, registry: Registry) -> list[Issue]:
+    info = sub.info
+    found: list[Issue] = [i.__class__(**{**i.__dict__, "unit_code": unit.code}) for i in sub.issues]
+    where = {"file": sub.file, "sheet": info.sheet, "unit_code": unit.code}
+    if info.round != config.round:
+        found.append(issue("wrong-round", cell=info.cells.get("round", ""), found=info.round_text or "(chưa ghi)",
+                           expected=terms.ROUNDS[config.round], **where))
+    if info.unit_name and _place_key(unit) not in loose_key(info.unit_name):
+        found.append(issue("unit-name-mismatch", cell=info.cells.get("unit_name", ""), found=info.unit_name,
+                           code=unit.code, expected=unit.name, **where))
+    if unit.cap == "huyen":
+        for field_name, label, expected in (("declared_communes", "số đơn vị cấp xã", unit.communes),
+                                            ("declared_bctmt", "số Ban công tác Mặt trận", unit.bctmt)):
+            declared = getattr(info, field_name)
+            if declared is not None and declared != expected:
+                found.append(issue("declared-count-mismatch", cell=info.cells.get(field_name, ""), column=label,
+                                   found=declared, expected=expected, **where))
+    expected_sheets = [s for s in schema.DATA_SHEETS
+                       if not s.province_only and not (s.district_only and unit.cap != "huyen")]
+    for sheet in expected_sheets:
+        if sheet.key not in sub.found_tables:
+            found.append(issue("missing-sheet", sheet=sheet.name, found=", ".join(sub.sheet_names),
+                               file=sub.file, unit_code=unit.code))
+    return found
+
+
+# ---------------------------------------------------------------- rankings
+
+def _score_problems(row: ScoreRow, unit_code: str, config: Config, label: str) -> list[Issue]:
+    """Errors that keep a scored unit out of the ranking (each pointing at its cell)."""
+    errors = [i.__class__(**{**i.__dict__, "unit_code": unit_code}) for i in row.problems if i.severity == ERROR]
+    where = {"file": row.file, "sheet": row.sheet, "row": row.row, "unit_code": unit_code}
+    if not row.name and not errors:
+        errors.append(issue("missing-value", column=label, cell=row.cells.get("name") or row.cells.get("_row", ""), **where))
+    if row.score is None and not errors:
+        errors.append(issue("missing-value", column="Điểm", cell=row.cells.get("score") or row.cells.get("_row", ""), **where))
+    elif row.score is not None and not config.score_min <= row.score <= config.score_max:
+        errors.append(issue("score-out-of-range", value=f"{row.score:g}", low=f"{config.score_min:g}",
+                            high=f"{config.score_max:g}", cell=row.cells.get("score", ""), **where))
+    return errors
+
+
+def _positions(award, ranking: str, registry: Registry, config: Config) -> tuple[int, int]:
+    if award.positions is not None:
+        return award.positions
+    total = len(registry.districts) if ranking == "huyen" else registry.total("communes" if ranking == "xa" else "bctmt")
+    return 1, quota(total, award.positions_divisor, config.rounding_threshold)
+
+
+def rank_units(ranking: str, entries: list[RankedUnit], registry: Registry, config: Config
+               ) -> tuple[tuple[RankedUnit, ...], list[Issue]]:
+    """Competition ranking province-wide, then every ranked award of the ladder for this ranking."""
+    entries = sorted(entries, key=lambda e: (-e.score, loose_key(e.name), e.unit_code, e.row or 0))
+    scores = [e.score for e in entries]
+    ranks = {i: g.rank for g in tie_groups(scores) for i in g.members}
+    awards: dict[int, list[str]] = {i: [] for i in range(len(entries))}
+    review: dict[int, list[str]] = {i: [] for i in range(len(entries))}
+    problems: list[Issue] = []
+    for award in (a for a in config.ranked_awards if a.ranking == ranking):
+        first, last = _positions(award, ranking, registry, config)
+        verdicts = positional(scores, first, last, award.min_score)
+        for i, verdict in verdicts.items():
+            (awards if verdict == AWARD else review)[i].append(award.award)
+        for group in tie_groups(scores):
+            if verdicts.get(group.members[0]) not in (None, AWARD):
+                members = [entries[i] for i in group.members]
+                lead = members[0]
+                problems.append(issue(
+                    "tie-at-cutoff", file=lead.file, sheet=lead.sheet, cell=lead.cell, row=lead.row,
+                    unit_code=lead.unit_code, related=tuple(sorted({m.unit_code for m in members})),
+                    award=terms.award_name(award.award), names=", ".join(m.name for m in members),
+                    score=f"{group.score:g}".replace(".", ","), rank=group.rank, first=first, last=last))
+    ranked = tuple(
+        RankedUnit(**{**e.__dict__, "rank": ranks[i], "awards": tuple(awards[i]), "needs_review": tuple(review[i])})
+        for i, e in enumerate(entries))
+    return ranked, problems
+
+
+def _score_entries(ranking: str, rows: Iterable[tuple[str, ScoreRow]], config: Config, registry: Registry
+                   ) -> tuple[list[RankedUnit], list[Issue]]:
+    label = "Tên đơn vị" if ranking == "xa" else "Tên Ban công tác Mặt trận"
+    entries: list[RankedUnit] = []
+    problems: list[Issue] = []
+    for district, row in rows:
+        errors = _score_problems(row, district, config, label)
+        if errors:
+            problems += errors
+            continue
+        problems += [i.__class__(**{**i.__dict__, "unit_code": district}) for i in row.problems]
+        entries.append(RankedUnit(ranking, district, row.name, row.score, 0, (), (), row.file, row.sheet, row.row,
+                                  row.cells.get("score", ""), parent=row.parent))
+        if ranking == "xa":
+            problems += _commune_name_check(row, district, registry)
+    return entries, problems
+
+
+def _commune_name_check(row: ScoreRow, district: str, registry: Registry) -> list[Issue]:
+    known = registry.communes_of(district)
+    if not known:
+        return []
+    keys = {strip_diacritics(label_key(c.name)) for c in known}
+    typed = strip_diacritics(label_key(row.name))
+    if typed in keys or any(typed == strip_diacritics(label_key(f"{c.unit_type} {c.name}")) for c in known):
+        return []
+    unit = registry.get(district)
+    return [issue("unknown-commune", file=row.file, sheet=row.sheet, cell=row.cells.get("name", ""), row=row.row,
+                  unit_code=district, value=row.name, unit=unit.short_name if unit else district,
+                  examples=", ".join(c.name for c in known[:3]))]
+
+
+def district_entries(active: dict[str, Submission], config: Config, registry: Registry
+                     ) -> tuple[list[RankedUnit], list[Issue]]:
+    """District score = the province's appraisal when given, else the district's self-score."""
+    problems: list[Issue] = []
+    appraised: dict[str, ScoreRow] = {}
+    province = active.get(registry.province.code)
+    district_codes = {u.code for u in registry.districts}
+    for row in (province.appraisals if province else ()):
+        code = row.unit_code
+        errors = _score_problems(row, registry.province.code, config, "Mã đơn vị")
+        if code not in district_codes:
+            problems.append(issue("appraisal-unknown-unit", file=row.file, sheet=row.sheet, row=row.row,
+                                  cell=row.cells.get("unit_code", ""), unit_code=registry.province.code, code=code))
+        elif errors:
+            problems += errors
+        else:
+            appraised[code] = row
+    entries: list[RankedUnit] = []
+    for unit in registry.districts:
+        sub = active.get(unit.code)
+        if unit.code in appraised:
+            row = appraised[unit.code]
+            entries.append(RankedUnit("huyen", unit.code, unit.short_name, row.score, 0, (), (), row.file, row.sheet,
+                                      row.row, row.cells.get("score", ""), score_source="appraisal"))
+        elif sub is not None and sub.info.self_score is not None:
+            score = sub.info.self_score
+            cell = sub.info.cells.get("self_score", "")
+            if not config.score_min <= score <= config.score_max:
+                problems.append(issue("score-out-of-range", file=sub.file, sheet=sub.info.sheet, cell=cell,
+                                      unit_code=unit.code, value=f"{score:g}", low=f"{config.score_min:g}",
+                                      high=f"{config.score_max:g}"))
+                continue
+            entries.append(RankedUnit("huyen", unit.code, unit.short_name, score, 0, (), (), sub.file,
+                                      sub.info.sheet, _row_of(cell), cell, score_source="self"))
+        elif sub is not None:
+            problems.append(issue("missing-score", file=sub.file, sheet=sub.info.sheet,
+                                  cell=sub.info.cells.get("self_score", ""), unit_code=unit.code, unit=unit.short_name))
+    return entries, problems
+
+
+def _row_of(cell: str) -> int | None:
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    return int(digits) if digits else None
+
+
+# ---------------------------------------------------------------- people nominated twice
+
+def duplicate_people(nominations: list[Nomination]) -> list[Issue]:
+    groups: dict[tuple, list[Nomination]] = {}
+    for n in nominations:
+        if n.kind == "individual" and n.name and n.birth_year:
+            groups.setdefault((loose_key(n.name), n.birth_year), []).append(n)
+    problems: list[Issue] = []
+    for same in groups.values():
+        if len(same) < 2:
+            continue
+        for n in same:
+            others = "; ".join(f"{o.file} (trang {o.sheet}, dòng {o.row})" for o in same if o is not n)
+            problems.append(issue("duplicate-person", file=n.file, sheet=n.sheet, cell=n.cells.get("name", ""),
+                                  row=n.row, unit_code=n.unit_code, related=tuple(sorted({o.unit_code for o in same})),
+                                  name=n.name, birth_year=n.birth_year, other=others))
+    return problems
+
+
+# ---------------------------------------------------------------- the whole batch
+
+def _stats(nominations: list[Nomination]) -> dict:
+    proposed_people = [n for n in nominations if n.status == "proposed" and n.kind == "individual"]
+    return {
+        "status": dict(Counter(n.status for n in nominations)),
+        "proposed_by_award": dict(Counter(f"{n.award}/{n.kind}" for n in nominations if n.status == "proposed")),
+        "proposed_individuals_by_gender": dict(Counter(n.gender or "Không ghi" for n in proposed_people)),
+        "proposed_individuals_by_ethnicity": dict(Counter(n.ethnicity or "Không ghi" for n in proposed_people)),
+    }
+
+
+def _issue_order(i: Issue) -> tuple:
+    return (i.file.casefold(), i.sheet, i.row or 0, i.cell, i.code)
+
+
+def evaluate(submissions: Iterable[Submission], config: Config, registry: Registry) -> Result:
+    inputs, active, problems = admit(submissions, config, registry)
+
+    judged: list[Nomination] = []
+    for code, sub in sorted(active.items()):
+        unit = registry.get(code)
+        problems += submission_checks(sub, unit, config, registry)
+        for row in sub.nominations:
+            verdict = judge(row, unit, config)
+            judged.append(Nomination(row, code, verdict.status, verdict.reasons))
+            problems += verdict.issues
+    nominations, quota_lines, cap_lines, quota_issues = allocate(judged, registry, config)
+    problems += quota_issues
+    problems += duplicate_people(nominations)
+
+    rankings: dict[str, tuple[RankedUnit, ...]] = {}
+    entries, found = district_entries(active, config, registry)
+    problems += found
+    rankings["huyen"], found = rank_units("huyen", entries, registry, config)
+    problems += found
+    for ranking, attr in (("xa", "communes"), ("bctmt", "bctmt")):
+        rows = [(code, row) for code, sub in sorted(active.items()) for row in getattr(sub, attr)]
+        entries, found = _score_entries(ranking, rows, config, registry)
+        problems += found
+        rankings[ranking], found = rank_units(ranking, entries, registry, config)
+        problems += found
+
+    for unit in registry.units:
+        if unit.code not in active:
+            problems.append(issue("missing-submission", unit_code=unit.code, unit=unit.short_name))
+
+    units = tuple(UnitInfo(u.code, u.name, u.short_name, u.cap, u.email) for u in registry.units)
+    return Result(
+        year=config.year, round=config.round, province_code=config.province_code,
+        province_name=config.province_name, place=config.place, units=units, inputs=tuple(inputs),
+        quotas=tuple(quota_lines), caps=tuple(cap_lines), nominations=tuple(nominations), rankings=rankings,
+        issues=tuple(sorted(problems, key=_issue_order)), stats=_stats(nominations),
+    )

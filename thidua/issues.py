@@ -1,0 +1,130 @@
+"""Problems in the input, as data. One table holds every code, its severity and its Vietnamese message.
+
+Each message says what is wrong and how to fix it. Tests assert codes, never wording.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Kind:
+    severity: str
+    title: str
+    template: str
+
+
+CATALOG: dict[str, Kind] = {
+    # Files
+    "empty-input": Kind(WARNING, "Thư mục đầu vào trống",
+        "Thư mục {folder} chưa có tệp Excel nào. Hãy chép các tệp báo cáo của các đơn vị vào thư mục này rồi chạy lại."),
+    "file-skipped": Kind(WARNING, "Bỏ qua tệp",
+        "Tệp {file} không phải bảng tính Excel ({reason}) nên được bỏ qua. Nếu đây là báo cáo, hãy lưu lại dưới dạng .xlsx."),
+    "file-unreadable": Kind(ERROR, "Không đọc được tệp",
+        "Không đọc được tệp {file}: {reason}. Hãy mở tệp bằng Excel, lưu lại dưới dạng .xlsx rồi gửi lại."),
+    "missing-info-sheet": Kind(ERROR, "Thiếu trang Thông tin",
+        "Tệp không có trang \"Thông tin\" (các trang tìm thấy: {found}). Hãy dùng đúng mẫu báo cáo hoặc thêm trang \"Thông tin\"."),
+    "missing-unit-code": Kind(ERROR, "Thiếu mã đơn vị",
+        "Trang \"Thông tin\" chưa ghi \"Mã đơn vị\". Hãy ghi mã đơn vị (ví dụ {example}) rồi gửi lại."),
+    "unknown-unit": Kind(ERROR, "Mã đơn vị không có trong danh sách",
+        "Mã đơn vị \"{code}\" không có trong danh sách đơn vị của tỉnh. Hãy kiểm tra lại mã (các mã hợp lệ: {known})."),
+    "wrong-year": Kind(ERROR, "Sai năm",
+        "Tệp ghi năm {found}, nhưng đợt này tổng hợp năm {expected}. Hãy gửi báo cáo của năm {expected}."),
+    "wrong-round": Kind(WARNING, "Khác đợt",
+        "Tệp ghi đợt \"{found}\", nhưng đợt này là \"{expected}\". Số liệu vẫn được tổng hợp; đề nghị kiểm tra lại."),
+    "superseded": Kind(WARNING, "Tệp bị thay thế",
+        "Đơn vị đã gửi tệp mới hơn ({newer}); tệp này không được tổng hợp."),
+    "missing-submission": Kind(WARNING, "Chưa nhận báo cáo",
+        "Chưa nhận được báo cáo của {unit}. Đề nghị đơn vị gửi báo cáo về Văn phòng."),
+    "unit-name-mismatch": Kind(WARNING, "Tên đơn vị khác danh sách",
+        "Tệp ghi đơn vị \"{found}\" nhưng mã {code} là của \"{expected}\". Hãy kiểm tra lại mã đơn vị."),
+    "bad-date": Kind(WARNING, "Ngày không đọc được",
+        "Không đọc được ngày \"{value}\". Hãy ghi theo dạng ngày/tháng/năm, ví dụ 25/11/2023."),
+    # Sheets and columns
+    "missing-sheet": Kind(WARNING, "Thiếu trang",
+        "Tệp không có trang \"{sheet}\" (các trang tìm thấy: {found}). Nếu đơn vị có số liệu, hãy thêm trang theo mẫu."),
+    "missing-column": Kind(ERROR, "Thiếu cột",
+        "Trang \"{sheet}\" không có cột \"{column}\" (các cột tìm thấy: {found}). Hãy thêm cột theo mẫu; các dòng của trang chưa được xét."),
+    # Values
+    "missing-value": Kind(ERROR, "Thiếu thông tin",
+        "Chưa ghi \"{column}\". Hãy điền vào ô {cell}."),
+    "bad-number": Kind(ERROR, "Số không đọc được",
+        "\"{column}\" ghi \"{value}\" không phải là số. Hãy ghi số, ví dụ {example}."),
+    "score-out-of-range": Kind(ERROR, "Điểm ngoài thang điểm",
+        "Điểm {value} nằm ngoài thang điểm {low}–{high}. Hãy kiểm tra lại ô {cell}."),
+    "unknown-level": Kind(ERROR, "Cấp không hợp lệ",
+        "\"Cấp\" ghi \"{value}\" không hợp lệ. Hãy chọn một trong: {allowed}."),
+    "unknown-award": Kind(ERROR, "Hình thức khen thưởng không hợp lệ",
+        "\"Hình thức khen thưởng\" ghi \"{value}\" không hợp lệ. Hãy chọn một trong: {allowed}."),
+    "unknown-merit-type": Kind(ERROR, "Loại khen không hợp lệ",
+        "\"Loại khen\" ghi \"{value}\" không hợp lệ. Hãy chọn một trong: {allowed}."),
+    "award-not-allowed": Kind(ERROR, "Hình thức không áp dụng cho đối tượng này",
+        "{award} không xét cho {kind} {level} theo Kế hoạch. Hãy sửa \"Cấp\" hoặc \"Hình thức khen thưởng\" ở dòng {row}."),
+    "level-not-for-unit": Kind(ERROR, "Không thuộc thẩm quyền đề nghị",
+        "{award} cho {kind} {level} do {submitter} xét đề nghị, không phải đơn vị này. Hãy bỏ dòng {row} hoặc sửa \"Cấp\"."),
+    # Rules
+    "not-eligible": Kind(WARNING, "Chưa đủ tiêu chuẩn",
+        "{name}: {reason}. Hãy bổ sung thông tin nếu có, hoặc chọn hình thức khen thưởng khác."),
+    "not-provincial-staff": Kind(WARNING, "Cần xem lại đối tượng",
+        "{name}: khen công trạng Bằng khen UBND tỉnh cho cá nhân dành cho cán bộ, công chức Ủy ban MTTQ Việt Nam tỉnh; cấp ghi là \"{level}\". Đề nghị xem lại."),
+    "incomplete-dossier": Kind(WARNING, "Thiếu hồ sơ",
+        "{name}: hồ sơ còn thiếu {missing}. Hãy bổ sung đủ 03 bộ gốc; dòng này chưa được tính vào chỉ tiêu."),
+    "over-quota": Kind(WARNING, "Vượt chỉ tiêu",
+        "{name}: đơn vị đề nghị {submitted} {what}, chỉ tiêu là {quota}. Dòng này xếp sau theo điểm nên chưa được đề nghị; hãy bớt số đề nghị cho đúng chỉ tiêu."),
+    "provincial-cap-exceeded": Kind(WARNING, "Vượt tổng số của tỉnh",
+        "{name}: toàn tỉnh có {proposed} {what} được đề nghị, vượt tổng số {cap} của Kế hoạch. Dòng này có điểm thấp nhất nên chờ Hội đồng Thi đua - Khen thưởng quyết định."),
+    "tie-at-cutoff": Kind(WARNING, "Bằng điểm tại ngưỡng xét",
+        "{award}: các đơn vị {names} cùng {score} điểm, cùng hạng {rank}, vượt số suất (hạng {first}–{last}). Hội đồng Thi đua - Khen thưởng xem xét, quyết định."),
+    "duplicate-person": Kind(WARNING, "Trùng người được đề nghị",
+        "{name} (sinh năm {birth_year}) cũng được đề nghị ở {other}. Hãy kiểm tra để mỗi người chỉ được đề nghị một lần."),
+    "declared-count-mismatch": Kind(WARNING, "Số đơn vị khác danh sách của tỉnh",
+        "Tệp ghi {column} là {found}, danh sách của tỉnh là {expected}. Chỉ tiêu tính theo số của tỉnh ({expected}); nếu số của tỉnh chưa đúng, đề nghị báo Văn phòng."),
+    "unknown-commune": Kind(WARNING, "Tên xã không có trong danh sách",
+        "\"{value}\" không có trong danh sách đơn vị cấp xã của {unit}. Hãy ghi đúng tên (ví dụ: {examples})."),
+    "appraisal-unknown-unit": Kind(WARNING, "Mã đơn vị thẩm định không hợp lệ",
+        "Mã \"{code}\" ở trang thẩm định không phải đơn vị cấp huyện trong danh sách. Hãy sửa lại mã."),
+    "missing-score": Kind(ERROR, "Chưa có điểm",
+        "{unit} chưa có điểm tự chấm hay điểm thẩm định nên chưa được xếp hạng. Hãy ghi \"Điểm tự chấm\" ở trang \"Thông tin\"."),
+}
+
+CODES = tuple(CATALOG)
+
+
+@dataclass(frozen=True)
+class Issue:
+    code: str
+    severity: str
+    message: str
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+    row: int | None = None
+    unit_code: str = ""
+    related: tuple[str, ...] = ()  # other units the issue concerns (a tie names several)
+
+    def as_json(self) -> dict:
+        data = {
+            "code": self.code, "severity": self.severity, "file": self.file, "sheet": self.sheet,
+            "cell": self.cell, "message": self.message, "unit_code": self.unit_code,
+        }
+        if self.row is not None:
+            data["row"] = self.row
+        if self.related:
+            data["related"] = list(self.related)
+        return data
+
+
+def issue(code: str, *, file: str = "", sheet: str = "", cell: str = "", row: int | None = None,
+          unit_code: str = "", related: tuple[str, ...] = (), **params: object) -> Issue:
+    """Build an Issue from the catalog; the message template is filled with `params` (and `cell`, `row`)."""
+    kind = CATALOG[code]
+    message = kind.template.format(cell=cell, row=row, **params)
+    return Issue(code, kind.severity, message, file, sheet, cell, row, unit_code, related)
+
+
+def has_errors(issues: list[Issue] | tuple[Issue, ...]) -> bool:
+    return any(i.severity == ERROR for i in issues)

@@ -1,0 +1,101 @@
+"""What the reader hands to the rules: plain values, each with the file, sheet and cell it came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .issues import Issue
+
+
+@dataclass(frozen=True)
+class NominationRow:
+    """One row of "Đề nghị tập thể" or "Đề nghị cá nhân", values parsed, nothing decided."""
+
+    file: str
+    sheet: str
+    row: int
+    kind: str  # collective | individual
+    stt: int | None
+    name: str
+    level: str | None
+    award: str | None
+    merit_type: str | None
+    score: float | None
+    summary: str = ""
+    has_proposal: bool = False
+    has_minutes: bool = False
+    has_report: bool = False
+    years_excellent: int | None = None
+    initiatives: int | None = None
+    contribution: int | None = None
+    gender: str = ""
+    birth_year: int | None = None
+    ethnicity: str = ""
+    position: str = ""
+    workplace: str = ""
+    note: str = ""
+    cells: dict[str, str] = field(default_factory=dict)  # field -> "D12"
+    problems: tuple[Issue, ...] = ()  # values that could not be read
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One scored unit: a xã-level committee, a Ban công tác Mặt trận, or a district appraisal."""
+
+    file: str
+    sheet: str
+    row: int
+    stt: int | None
+    name: str
+    score: float | None
+    unit_type: str = ""
+    parent: str = ""
+    unit_code: str = ""  # appraisal rows only: the district appraised
+    note: str = ""
+    cells: dict[str, str] = field(default_factory=dict)
+    problems: tuple[Issue, ...] = ()
+
+
+@dataclass(frozen=True)
+class Info:
+    """Sheet "Thông tin": the submitting unit and what it declares."""
+
+    unit_name: str = ""
+    unit_code: str = ""
+    year: int | None = None
+    round: str | None = None
+    round_text: str = ""
+    declared_communes: int | None = None
+    declared_bctmt: int | None = None
+    self_score: float | None = None
+    preparer: str = ""
+    phone: str = ""
+    email: str = ""
+    date: dt.date | None = None
+    template_version: str = ""
+    cells: dict[str, str] = field(default_factory=dict)
+    sheet: str = "Thông tin"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One input file as read. `readable` is False when nothing could be read from it."""
+
+    file: str
+    sha256: str
+    mtime: float
+    readable: bool
+    info: Info = field(default_factory=Info)
+    communes: tuple[ScoreRow, ...] = ()
+    bctmt: tuple[ScoreRow, ...] = ()
+    appraisals: tuple[ScoreRow, ...] = ()
+    nominations: tuple[NominationRow, ...] = ()
+    issues: tuple[Issue, ...] = ()
+    skipped: bool = False  # not a spreadsheet at all (lock file, document, ...)
+    sheet_names: tuple[str, ...] = ()
+    found_tables: frozenset[str] = frozenset()  # schema.Sheet.key of each sheet found
+
+    @property
+    def rows(self) -> int:
+        return len(self.communes) + len(self.bctmt) + len(self.appraisals) + len(self.nominations)

@@ -1,0 +1,130 @@
+"""The province's own list of submitting units: the source of every unit count used for quotas."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import RegistryError
+from .text import clean
+
+COLUMNS = ("ma_don_vi", "ten_don_vi", "cap", "ma_cap_tren", "so_don_vi_cap_xa", "so_ban_cong_tac_mat_tran", "email")
+CAPS = ("tinh", "huyen")
+_PREFIXES = ("Ủy ban MTTQ Việt Nam ", "Ủy ban Mặt trận Tổ quốc Việt Nam ", "UBMTTQ ", "MTTQ ")
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    cap: str
+    parent: str
+    communes: int | None
+    bctmt: int | None
+    email: str
+
+    @property
+    def short_name(self) -> str:
+        """'Ủy ban MTTQ Việt Nam huyện Kế Sách' -> 'Huyện Kế Sách', for file names and lists."""
+        name = self.name
+        for prefix in _PREFIXES:
+            if name.startswith(prefix):
+                name = name[len(prefix):]
+                break
+        return name[:1].upper() + name[1:]
+
+    def count(self, source: str) -> int:
+        value = self.communes if source == "communes" else self.bctmt
+        return value or 0
+
+
+@dataclass(frozen=True)
+class Commune:
+    district: str
+    name: str
+    unit_type: str
+
+
+@dataclass(frozen=True)
+class Registry:
+    units: tuple[Unit, ...]
+    communes: tuple[Commune, ...] = ()
+
+    def get(self, code: str) -> Unit | None:
+        return next((u for u in self.units if u.code == code), None)
+
+    @property
+    def province(self) -> Unit:
+        return next(u for u in self.units if u.cap == "tinh")
+
+    @property
+    def districts(self) -> tuple[Unit, ...]:
+        return tuple(u for u in self.units if u.cap == "huyen")
+
+    def total(self, source: str) -> int:
+        return sum(u.count(source) for u in self.districts)
+
+    def communes_of(self, district: str) -> tuple[Commune, ...]:
+        return tuple(c for c in self.communes if c.district == district)
+
+
+def _count(row: dict, key: str, line: int, required: bool) -> int | None:
+    text = clean(row.get(key))
+    if not text:
+        if required:
+            raise RegistryError(f"Danh sách đơn vị, dòng {line}: đơn vị cấp huyện phải ghi \"{key}\".")
+        return None
+    if not text.isdigit():
+        raise RegistryError(f"Danh sách đơn vị, dòng {line}: \"{key}\" = \"{text}\" không phải số nguyên.")
+    return int(text)
+
+
+def parse_registry(rows: list[dict], source: str = "danh sách đơn vị") -> tuple[Unit, ...]:
+    """Validate registry rows (dicts keyed by COLUMNS); line numbers count the header as line 1."""
+    units: list[Unit] = []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows, start=2):
+        code = clean(row.get("ma_don_vi"))
+        if not code and not any(clean(v) for v in row.values()):
+            continue
+        if not code:
+            raise RegistryError(f"{source}, dòng {line}: thiếu \"ma_don_vi\".")
+        if code in seen:
+            raise RegistryError(f"{source}, dòng {line}: mã đơn vị \"{code}\" trùng với dòng {seen[code]}.")
+        cap = clean(row.get("cap"))
+        if cap not in CAPS:
+            raise RegistryError(f"{source}, dòng {line}: \"cap\" = \"{cap}\" không hợp lệ; chọn \"tinh\" hoặc \"huyen\".")
+        seen[code] = line
+        units.append(Unit(
+            code=code, name=clean(row.get("ten_don_vi")) or code, cap=cap, parent=clean(row.get("ma_cap_tren")),
+            communes=_count(row, "so_don_vi_cap_xa", line, cap == "huyen"),
+            bctmt=_count(row, "so_ban_cong_tac_mat_tran", line, cap == "huyen"),
+            email=clean(row.get("email")),
+        ))
+    if sum(u.cap == "tinh" for u in units) != 1:
+        raise RegistryError(f"{source}: phải có đúng một đơn vị cấp tỉnh (cap = tinh).")
+    return tuple(units)
+
+
+def load_registry(path: Path, communes_path: Path | None = None) -> Registry:
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise RegistryError(f"Danh sách đơn vị {path} thiếu cột: {', '.join(missing)}.")
+            units = parse_registry(list(reader), f"Danh sách đơn vị {path.name}")
+    except FileNotFoundError as exc:
+        raise RegistryError(f"Không tìm thấy danh sách đơn vị {path}.") from exc
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"Danh sách đơn vị {path} phải được lưu dạng UTF-8 (CSV UTF-8).") from exc
+    communes: tuple[Commune, ...] = ()
+    if communes_path is not None and Path(communes_path).is_file():
+        with Path(communes_path).open(encoding="utf-8-sig", newline="") as fh:
+            communes = tuple(
+                Commune(clean(r.get("ma_huyen")), clean(r.get("ten_don_vi")), clean(r.get("loai")) or "Xã")
+                for r in csv.DictReader(fh) if clean(r.get("ten_don_vi"))
+            )
+    return Registry(units, communes)

@@ -1,0 +1,223 @@
+"""The Result of a batch: everything every writer presents, and its JSON form (ket_qua.json)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .issues import Issue
+from .records import NominationRow
+
+
+@dataclass(frozen=True)
+class InputFile:
+    file: str
+    sha256: str
+    status: str  # processed | superseded | rejected | skipped
+    unit_code: str
+    rows: int
+    unit_name: str = ""
+    date: str = ""  # Ngày lập, ISO
+    reason: str = ""
+
+    def as_json(self) -> dict:
+        return {"file": self.file, "sha256": self.sha256, "status": self.status, "unit_code": self.unit_code,
+                "rows": self.rows, "unit_name": self.unit_name, "date": self.date, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Nomination:
+    source: NominationRow
+    unit_code: str
+    status: str
+    reasons: tuple[str, ...] = ()
+
+    def __getattr__(self, name: str):  # row values read straight through: n.name, n.score, n.award ...
+        if name.startswith("__") or name == "source":
+            raise AttributeError(name)
+        return getattr(self.source, name)
+
+    @property
+    def key(self) -> tuple[str, str, str] | None:
+        if self.source.level and self.source.award:
+            return (self.source.kind, self.source.level, self.source.award)
+        return None
+
+    @property
+    def missing_documents(self) -> tuple[str, ...]:
+        from .schema import DOSSIER_FIELDS, DOSSIER_LABELS
+
+        return tuple(DOSSIER_LABELS[f] for f in DOSSIER_FIELDS if not getattr(self.source, f))
+
+    def as_json(self) -> dict:
+        s = self.source
+        return {
+            "file": s.file, "sheet": s.sheet, "row": s.row, "unit_code": self.unit_code, "kind": s.kind,
+            "name": s.name, "level": s.level, "award": s.award, "score": s.score, "status": self.status,
+            "reasons": list(self.reasons), "stt": s.stt, "merit_type": s.merit_type, "summary": s.summary,
+            "gender": s.gender, "birth_year": s.birth_year, "ethnicity": s.ethnicity, "position": s.position,
+            "workplace": s.workplace, "contribution": s.contribution, "years_excellent": s.years_excellent,
+            "initiatives": s.initiatives, "missing_documents": list(self.missing_documents),
+        }
+
+
+@dataclass(frozen=True)
+class RankedUnit:
+    ranking: str  # huyen | xa | bctmt
+    unit_code: str  # the submitting district
+    name: str
+    score: float
+    rank: int
+    awards: tuple[str, ...]
+    needs_review: tuple[str, ...]
+    file: str
+    sheet: str
+    row: int | None
+    cell: str = ""
+    parent: str = ""  # xã of a Ban công tác Mặt trận
+    score_source: str = ""  # huyen: "appraisal" | "self"
+
+    def as_json(self) -> dict:
+        return {"unit_code": self.unit_code, "name": self.name, "score": self.score, "rank": self.rank,
+                "awards": list(self.awards), "needs_review": list(self.needs_review), "file": self.file,
+                "sheet": self.sheet, "row": self.row, "cell": self.cell, "parent": self.parent,
+                "score_source": self.score_source}
+
+
+@dataclass(frozen=True)
+class QuotaLine:
+    unit_code: str
+    kind: str
+    level: str
+    award: str
+    quota: int
+    submitted: int
+    proposed: int
+    unit_count: int | None = None  # the registry count the quota came from
+
+    def as_json(self) -> dict:
+        return {"unit_code": self.unit_code, "kind": self.kind, "level": self.level, "award": self.award,
+                "quota": self.quota, "submitted": self.submitted, "proposed": self.proposed,
+                "unit_count": self.unit_count}
+
+
+@dataclass(frozen=True)
+class CapLine:
+    kind: str
+    level: str
+    award: str
+    cap: int
+    proposed: int
+    quota_total: int
+    reserve: tuple[Nomination, ...] = ()
+
+    @property
+    def unused(self) -> int:
+        return max(self.cap - self.proposed, 0)
+
+    def as_json(self) -> dict:
+        return {"kind": self.kind, "level": self.level, "award": self.award, "cap": self.cap,
+                "proposed": self.proposed, "quota_total": self.quota_total, "unused": self.unused,
+                "reserve": [{"file": n.file, "sheet": n.sheet, "row": n.row, "unit_code": n.unit_code,
+                             "name": n.name, "score": n.score} for n in self.reserve]}
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    code: str
+    name: str
+    short_name: str
+    cap: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Result:
+    year: int
+    round: str
+    province_code: str
+    province_name: str
+    place: str
+    units: tuple[UnitInfo, ...]
+    inputs: tuple[InputFile, ...]
+    quotas: tuple[QuotaLine, ...]
+    caps: tuple[CapLine, ...]
+    nominations: tuple[Nomination, ...]
+    rankings: dict[str, tuple[RankedUnit, ...]]
+    issues: tuple[Issue, ...]
+    stats: dict = field(default_factory=dict)
+    source_folder: str = ""  # the input folder, for links from issues to the cells they name
+
+    def unit(self, code: str) -> UnitInfo | None:
+        return next((u for u in self.units if u.code == code), None)
+
+    @property
+    def errors(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "warning")
+
+    def with_status(self, status: str) -> tuple[Nomination, ...]:
+        return tuple(n for n in self.nominations if n.status == status)
+
+    def awarded(self, award: str, kind: str | None = None) -> tuple[Nomination, ...]:
+        """Proposed nominations for one award (and kind)."""
+        return tuple(n for n in self.nominations if n.status == "proposed" and n.award == award
+                     and (kind is None or n.kind == kind))
+
+    def ranked_with(self, award: str) -> tuple[RankedUnit, ...]:
+        return tuple(r for units in self.rankings.values() for r in units if award in r.awards)
+
+    def for_unit(self, code: str) -> "UnitView":
+        return UnitView(self, code)
+
+    def as_json(self) -> dict:
+        return {
+            "year": self.year,
+            "round": self.round,
+            "province": {"code": self.province_code, "name": self.province_name},
+            "inputs": [i.as_json() for i in self.inputs],
+            "quotas": [q.as_json() for q in self.quotas],
+            "caps": [c.as_json() for c in self.caps],
+            "nominations": [n.as_json() for n in self.nominations],
+            "rankings": {k: [r.as_json() for r in v] for k, v in self.rankings.items()},
+            "issues": [i.as_json() for i in self.issues],
+            "stats": self.stats,
+        }
+
+
+@dataclass(frozen=True)
+class UnitView:
+    """The part of a Result that concerns one submitting unit (its feedback workbook)."""
+
+    result: Result
+    code: str
+
+    @property
+    def nominations(self) -> tuple[Nomination, ...]:
+        return tuple(n for n in self.result.nominations if n.unit_code == self.code)
+
+    @property
+    def quotas(self) -> tuple[QuotaLine, ...]:
+        return tuple(q for q in self.result.quotas if q.unit_code == self.code)
+
+    @property
+    def inputs(self) -> tuple[InputFile, ...]:
+        return tuple(i for i in self.result.inputs if i.unit_code == self.code)
+
+    @property
+    def issues(self) -> tuple[Issue, ...]:
+        files = {i.file for i in self.inputs}
+        return tuple(i for i in self.result.issues
+                     if i.unit_code == self.code or self.code in i.related or (not i.unit_code and i.file in files))
+
+    @property
+    def rankings(self) -> dict[str, tuple[RankedUnit, ...]]:
+        return {k: tuple(r for r in v if r.unit_code == self.code) for k, v in self.result.rankings.items()}
+
+
+def write_json(result: Result, path: Path) -> None:
+    Path(path).write_text(json.dumps(result.as_json(), ensure_ascii=False, indent=1, default=str), encoding="utf-8")

@@ -1,0 +1,242 @@
+"""The plan's rules as pure functions: quotas, eligibility, dossiers, status of each nomination.
+
+Nothing here opens a file. Every number comes from Config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from . import terms
+from .config import Config, QuotaRule
+from .issues import ERROR, Issue, issue
+from .ranking import REVIEW, positional
+from .records import NominationRow
+from .registry import Registry, Unit
+from .result import CapLine, Nomination, QuotaLine
+
+HALF = Fraction(1, 2)
+
+
+def quota(n: int, k: int, threshold: Fraction = HALF) -> int:
+    """"Cứ K đơn vị chọn 1, nếu số lẻ nhiều hơn 0,5 làm tròn 1": floor(n/K), plus 1 if frac(n/K) > threshold."""
+    if k <= 0 or n < 0:
+        raise ValueError("quota needs n >= 0 and k > 0")
+    whole, rest = divmod(n, k)
+    return whole + (1 if Fraction(rest, k) > threshold else 0)
+
+
+def unit_quota(rule: QuotaRule, unit: Unit, config: Config) -> int:
+    if rule.submitter != unit.cap:
+        return 0
+    if rule.per_unit is not None:
+        return rule.per_unit
+    return quota(unit.count(rule.count), rule.per_unit_divisor, config.rounding_threshold)
+
+
+def _what(kind: str, level: str | None) -> str:
+    return f"{terms.KINDS[kind].lower()} {terms.level_name(level).lower()}"
+
+
+# ---------------------------------------------------------------- one nomination on its own
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str  # invalid | ineligible | incomplete_dossier | candidate (to be placed against the quota)
+    reasons: tuple[str, ...]
+    issues: tuple[Issue, ...]
+
+
+def _where(row: NominationRow, field_name: str, unit_code: str) -> dict:
+    cell = row.cells.get(field_name) or row.cells.get("_row", "")
+    return {"file": row.file, "sheet": row.sheet, "cell": cell, "row": row.row, "unit_code": unit_code}
+
+
+def validity_issues(row: NominationRow, unit: Unit, config: Config) -> list[Issue]:
+    """Errors that make a row `invalid`: unreadable or missing values, a combination the plan does not allow."""
+    found = [p for p in row.problems if p.severity == ERROR]
+    problem_cells = {p.cell for p in found}
+    code = unit.code
+
+    def missing(field_name: str, label: str) -> None:
+        where = _where(row, field_name, code)
+        if where["cell"] not in problem_cells:
+            found.append(issue("missing-value", column=label, **where))
+
+    name_label = "Tên tập thể" if row.kind == "collective" else "Họ và tên"
+    if not row.name:
+        missing("name", name_label)
+    if row.level is None:
+        missing("level", "Cấp")
+    if row.award is None:
+        missing("award", "Hình thức khen thưởng")
+    if row.score is not None and not config.score_min <= row.score <= config.score_max:
+        found.append(issue("score-out-of-range", value=_fmt(row.score), low=_fmt(config.score_min),
+                           high=_fmt(config.score_max), **_where(row, "score", code)))
+    if row.level is None or row.award is None:
+        return found
+    rule = config.quota_rule(row.kind, row.level, row.award)
+    params = {"award": terms.award_name(row.award), "kind": terms.KINDS[row.kind].lower(),
+              "level": terms.level_name(row.level).lower()}
+    if row.award != "BK_UBND_TINH" and rule is None:
+        found.append(issue("award-not-allowed", **params, **_where(row, "award", code)))
+    elif rule is not None and rule.submitter != unit.cap:
+        submitter = "Ủy ban MTTQ Việt Nam tỉnh" if rule.submitter == "tinh" else "Ủy ban MTTQ Việt Nam cấp huyện"
+        found.append(issue("level-not-for-unit", submitter=submitter, **params, **_where(row, "level", code)))
+    elif rule is not None and row.kind == "collective" and row.score is None:
+        missing("score", "Điểm")
+    if row.award == "BK_UBND_TINH" and row.merit_type is None:
+        missing("merit_type", "Loại khen")
+    return found
+
+
+def eligibility(row: NominationRow, config: Config) -> tuple[list[str], bool]:
+    """Reasons a BK_UBND_TINH row fails its standard, and whether it should be checked as non-provincial staff."""
+    if row.award != "BK_UBND_TINH":
+        return [], False
+    reasons: list[str] = []
+    staff_warning = False
+    if row.merit_type == "dot-xuat":
+        if row.contribution is None:
+            reasons.append("khen đột xuất nhưng chưa ghi giá trị đóng góp")
+        elif row.contribution < config.sudden_min_value:
+            reasons.append(f"giá trị đóng góp {money(row.contribution)} đồng, dưới mức "
+                           f"{money(config.sudden_min_value)} đồng của khen đột xuất")
+    elif row.merit_type == "cong-trang":
+        years = row.years_excellent or 0
+        if years < config.merit_min_years:
+            reasons.append(f"có {years} năm liên tục hoàn thành xuất sắc nhiệm vụ, chưa đủ "
+                           f"{config.merit_min_years} năm")
+        if row.kind == "individual":
+            initiatives = row.initiatives or 0
+            if initiatives < config.merit_min_initiatives:
+                reasons.append(f"có {initiatives} sáng kiến được công nhận, chưa đủ {config.merit_min_initiatives}")
+            staff_warning = row.level != "tinh"
+    return reasons, staff_warning
+
+
+def judge(row: NominationRow, unit: Unit, config: Config) -> Verdict:
+    """Status of one row before quotas: invalid > ineligible > incomplete_dossier > candidate."""
+    errors = validity_issues(row, unit, config)
+    warnings = [p for p in row.problems if p.severity != ERROR]
+    if errors:
+        return Verdict("invalid", tuple(_reason(e) for e in errors), tuple(errors + warnings))
+    reasons, staff_warning = eligibility(row, config)
+    if staff_warning:
+        warnings.append(issue("not-provincial-staff", name=row.name, level=terms.level_name(row.level),
+                              **_where(row, "level", unit.code)))
+    if reasons:
+        problem = issue("not-eligible", name=row.name, reason="; ".join(reasons), **_where(row, "merit_type", unit.code))
+        return Verdict("ineligible", tuple(reasons), (problem, *warnings))
+    missing_docs = [label for field_name, label in (("has_proposal", "Tờ trình"), ("has_minutes", "Biên bản"),
+                                                   ("has_report", "Báo cáo thành tích")) if not getattr(row, field_name)]
+    if missing_docs:
+        text = ", ".join(missing_docs)
+        problem = issue("incomplete-dossier", name=row.name, missing=text, **_where(row, "has_proposal", unit.code))
+        return Verdict("incomplete_dossier", (f"hồ sơ thiếu: {text}",), (problem, *warnings))
+    return Verdict("candidate", (), tuple(warnings))
+
+
+def _reason(problem: Issue) -> str:
+    return problem.message
+
+
+def _fmt(number: float) -> str:
+    return f"{number:g}".replace(".", ",")
+
+
+def money(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+# ---------------------------------------------------------------- quotas and caps
+
+def order_key(n: Nomination) -> tuple:
+    """Within one unit: score descending (blank last), then the unit's own STT, then the row."""
+    stt = n.source.stt if n.source.stt is not None else float("inf")
+    return (n.source.score is None, -(n.source.score or 0), stt, n.source.row)
+
+
+def place_within_quota(candidates: list[Nomination], limit: int, submitted: int) -> tuple[list[Nomination], list[Issue]]:
+    """The first `limit` by order_key are proposed, the rest over_quota with an issue each."""
+    placed: list[Nomination] = []
+    problems: list[Issue] = []
+    for position, n in enumerate(sorted(candidates, key=order_key)):
+        if position < limit:
+            placed.append(_restatus(n, "proposed"))
+            continue
+        reason = f"vượt chỉ tiêu: đề nghị {submitted}, chỉ tiêu {limit}"
+        placed.append(_restatus(n, "over_quota", reason))
+        problems.append(issue("over-quota", name=n.name, submitted=submitted, quota=limit,
+                              what=_what(n.kind, n.level), **_where(n.source, "score", n.unit_code)))
+    return placed, problems
+
+
+def _restatus(n: Nomination, status: str, *reasons: str) -> Nomination:
+    return Nomination(n.source, n.unit_code, status, n.reasons + tuple(reasons))
+
+
+def _score_or_floor(n: Nomination) -> float:
+    return n.source.score if n.source.score is not None else float("-inf")
+
+
+def apply_cap(proposed: list[Nomination], cap: int) -> tuple[dict[int, Nomination], list[Issue]]:
+    """Province-wide: when proposed rows pass the cap, the lowest scores (and any tie straddling the cap)
+    go to the council as needs_review. Returns {id(original): replacement} and the issues."""
+    if len(proposed) <= cap:
+        return {}, []
+    ordered = sorted(proposed, key=lambda n: (-_score_or_floor(n), n.unit_code, order_key(n)))
+    verdicts = positional([_score_or_floor(n) for n in ordered], 1, cap) if cap > 0 else {}
+    changed: dict[int, Nomination] = {}
+    problems: list[Issue] = []
+    for i, n in enumerate(ordered):
+        if verdicts.get(i) == "award":
+            continue
+        reason = f"toàn tỉnh vượt tổng số {cap}" + (" (bằng điểm tại ngưỡng)" if verdicts.get(i) == REVIEW else "")
+        changed[id(n)] = _restatus(n, "needs_review", reason)
+        problems.append(issue("provincial-cap-exceeded", name=n.name, proposed=len(proposed), cap=cap,
+                              what=_what(n.kind, n.level), **_where(n.source, "score", n.unit_code)))
+    return changed, problems
+
+
+def allocate(nominations: list[Nomination], registry: Registry, config: Config
+             ) -> tuple[list[Nomination], list[QuotaLine], list[CapLine], list[Issue]]:
+    """Place candidates against each unit's quota, then the provincial caps; build the quota and cap tables."""
+    problems: list[Issue] = []
+    by_unit_rule: dict[tuple, list[Nomination]] = {}
+    for n in nominations:
+        by_unit_rule.setdefault((n.unit_code, n.key), []).append(n)
+
+    placed: dict[int, Nomination] = {}
+    quota_lines: list[QuotaLine] = []
+    for rule in config.quotas:
+        for unit in registry.units:
+            if unit.cap != rule.submitter:
+                continue
+            listed = by_unit_rule.get((unit.code, rule.key), [])
+            limit = unit_quota(rule, unit, config)
+            candidates = [n for n in listed if n.status == "candidate"]
+            new, issues_ = place_within_quota(candidates, limit, len(listed))
+            placed.update({id(old): n for old, n in zip(sorted(candidates, key=order_key), new)})
+            problems += issues_
+            quota_lines.append(QuotaLine(unit.code, *rule.key, quota=limit, submitted=len(listed),
+                                         proposed=sum(n.status == "proposed" for n in new),
+                                         unit_count=unit.count(rule.count) if rule.count else None))
+    # BK_UBND_TINH has no quota: every candidate is proposed.
+    result = [placed.get(id(n)) or (_restatus(n, "proposed") if n.status == "candidate" else n) for n in nominations]
+
+    cap_lines: list[CapLine] = []
+    for rule in config.quotas:
+        proposed = [n for n in result if n.key == rule.key and n.status == "proposed"]
+        changed, issues_ = apply_cap(proposed, rule.cap)
+        problems += issues_
+        result = [changed.get(id(n), n) for n in result]
+        final = sum(n.key == rule.key and n.status == "proposed" for n in result)
+        unused = max(rule.cap - final, 0)
+        reserve = sorted((n for n in result if n.key == rule.key and n.status == "over_quota"),
+                         key=lambda n: (-_score_or_floor(n), n.unit_code, order_key(n)))[:unused]
+        quota_total = sum(q.quota for q in quota_lines if (q.kind, q.level, q.award) == rule.key)
+        cap_lines.append(CapLine(*rule.key, cap=rule.cap, proposed=final, quota_total=quota_total,
+                                 reserve=tuple(reserve)))
+    return result, quota_lines, cap_lines, problems

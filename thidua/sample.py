@@ -1,0 +1,226 @@
+"""A realistic filled batch: one workbook per district of the registry, and the province's own.
+
+Deterministic (fixed seed), built from whatever registry is configured: real commune names where the
+registry has them, generated ones elsewhere. It shows what a real month looks like: Kinh and Khmer
+names, some districts proposing more than their quota, a tie at a cutoff, a missing dossier item.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+from . import terms
+from .config import Config
+from .registry import Registry, Unit
+from .rules import unit_quota
+from .template import write_workbook
+from .text import safe_filename
+
+SEED = 2023
+
+_KINH_FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Trương")
+_KINH_MIDDLE_M = ("Văn", "Minh", "Hoàng", "Quốc", "Thanh", "Hữu", "Công")
+_KINH_MIDDLE_F = ("Thị", "Ngọc", "Thanh", "Kim", "Mỹ", "Thu")
+_KINH_GIVEN_M = ("An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khánh", "Long", "Nam", "Phúc", "Quang", "Tài",
+                 "Thắng", "Toàn", "Trung", "Vinh")
+_KINH_GIVEN_F = ("Anh", "Diễm", "Hằng", "Hoa", "Lan", "Linh", "Mai", "Ngân", "Nhung", "Phượng", "Thảo", "Trang",
+                 "Tuyết", "Yến")
+_KHMER_FAMILY = ("Thạch", "Sơn", "Danh", "Kim", "Lâm", "Lý", "Triệu", "Tăng", "Dương")
+_KHMER_GIVEN_M = ("Sóc", "Sa Rươn", "Sang", "Chanh", "Ny", "Phol", "Sà Mút", "Kha", "Sươl", "Rương")
+_KHMER_GIVEN_F = ("Sà Rây", "Sa Phia", "Chanh Đa", "Sóc Khe", "Thươl", "Ni", "Sà Phon", "Mỹ Linh")
+_HAMLETS = ("Phú Hữu", "Trà Canh", "Sóc Xoài", "Tà Lọt", "Bưng Tróp", "Kinh Ngay", "Hòa Phuông", "Xóm Chòi",
+            "Tân Thành", "Mỹ Hòa", "Vĩnh Thuận", "Prey Chóp", "Sóc Vồ", "Đai Tèn", "Cầu Đỏ", "Phước Hòa",
+            "Nhơn Hòa", "Bà Xẩm", "Giồng Chát", "Trà Quýt")
+_POSITIONS_DISTRICT = ("Phó Chủ tịch Ủy ban MTTQ Việt Nam", "Ủy viên Ban Thường trực Ủy ban MTTQ Việt Nam",
+                       "Chánh Văn phòng Ủy ban MTTQ Việt Nam")
+_POSITIONS_COMMUNE = ("Chủ tịch Ủy ban MTTQ Việt Nam", "Phó Chủ tịch Ủy ban MTTQ Việt Nam")
+_ACHIEVEMENTS = (
+    "Vận động Quỹ \"Vì người nghèo\" vượt chỉ tiêu, xây dựng {n} căn nhà Đại đoàn kết.",
+    "Thực hiện tốt Cuộc vận động \"Toàn dân đoàn kết xây dựng nông thôn mới, đô thị văn minh\".",
+    "Tổ chức tốt Ngày hội Đại đoàn kết toàn dân tộc ở khu dân cư; vận động {n} hộ hỗ trợ người nghèo.",
+    "Phát huy vai trò giám sát, phản biện xã hội; tập hợp, đoàn kết đồng bào dân tộc Khmer.",
+    "Hoàn thành xuất sắc nhiệm vụ được giao; tham mưu tốt công tác Mặt trận ở cơ sở.",
+)
+
+
+def _person(rng: random.Random, khmer_share: float = 0.35) -> dict:
+    female = rng.random() < 0.45
+    if rng.random() < khmer_share:
+        family = rng.choice(_KHMER_FAMILY)
+        middle = "Thị" if female else rng.choice(("Văn", "", ""))
+        given = rng.choice(_KHMER_GIVEN_F if female else _KHMER_GIVEN_M)
+        ethnicity = "Khmer"
+    else:
+        family = rng.choice(_KINH_FAMILY)
+        middle = rng.choice(_KINH_MIDDLE_F if female else _KINH_MIDDLE_M)
+        given = rng.choice(_KINH_GIVEN_F if female else _KINH_GIVEN_M)
+        ethnicity = "Hoa" if rng.random() < 0.05 else "Kinh"
+    name = " ".join(part for part in (family, middle, given) if part)
+    return {"name": name, "gender": "Nữ" if female else "Nam", "birth_year": rng.randint(1965, 1992),
+            "ethnicity": ethnicity}
+
+
+def _score(rng: random.Random, low: float = 72, high: float = 96) -> float:
+    return round(rng.uniform(low, high) * 2) / 2
+
+
+def _dossier(complete: bool = True) -> dict:
+    return {"has_proposal": "x", "has_minutes": "x", "has_report": "x" if complete else ""}
+
+
+def _communes(unit: Unit, registry: Registry) -> list[tuple[str, str]]:
+    known = registry.communes_of(unit.code)
+    if known:
+        return [(c.name, c.unit_type) for c in known]
+    return [(f"Xã {i}", "Xã") for i in range(1, unit.count("communes") + 1)]
+
+
+def _lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _district_book(unit: Unit, index: int, registry: Registry, config: Config, rng: random.Random,
+                   tie_score: float, district_score: float) -> tuple[dict, dict]:
+    communes = _communes(unit, registry)
+    commune_rows = []
+    for stt, (name, kind) in enumerate(communes, start=1):
+        commune_rows.append({"stt": stt, "name": name, "unit_type": kind, "score": _score(rng, 70, 95.5)})
+    # Two communes in different districts share the score at the third place: a tie at the cutoff.
+    if index in (0, 1) and commune_rows:
+        commune_rows[0]["score"] = tie_score
+    if index == 2 and commune_rows:
+        commune_rows[0]["score"] = 98.0
+    if index == 3 and commune_rows:
+        commune_rows[0]["score"] = 97.5
+    bctmt_rows = []
+    for stt in range(1, unit.count("bctmt") + 1):
+        commune, kind = communes[(stt - 1) % len(communes)] if communes else ("", "Xã")
+        prefix = "khóm" if kind == "Phường" else "ấp"
+        hamlet = f"{prefix} {_HAMLETS[(stt * 7 + index) % len(_HAMLETS)]} {1 + (stt - 1) // len(_HAMLETS)}"
+        bctmt_rows.append({"stt": stt, "name": f"Ban công tác Mặt trận {hamlet}", "parent": commune,
+                           "score": round(rng.uniform(70, 96) * 4) / 4})
+    if index % 2 == 0 and bctmt_rows:  # five clear leaders province-wide
+        bctmt_rows[index]["score"] = 98.5 - index / 4
+
+    collective, individual = [], []
+
+    def quota_of(kind: str, level: str, award: str = "BK_MTTQ_TINH") -> int:
+        rule = config.quota_rule(kind, level, award)
+        return unit_quota(rule, unit, config) if rule else 0
+
+    best_communes = sorted(commune_rows, key=lambda r: -r["score"])
+    extra = 1 if index % 4 == 1 else 0  # some districts propose one more than their quota
+    for r in best_communes[: quota_of("collective", "xa") + extra]:
+        collective.append({"name": f"Ủy ban MTTQ Việt Nam {_lower_first(r['name'])}", "level": "Cấp xã",
+                           "award": terms.AWARDS["BK_MTTQ_TINH"], "merit_type": "Công trạng", "score": r["score"],
+                           "summary": rng.choice(_ACHIEVEMENTS).format(n=rng.randint(3, 20)), **_dossier()})
+    best_bctmt = sorted(bctmt_rows, key=lambda r: -r["score"])
+    for r in best_bctmt[: quota_of("collective", "bctmt")]:
+        collective.append({"name": r["name"], "level": "BCTMT", "award": "Bằng khen UBMTTQ tỉnh",
+                           "score": r["score"], "summary": rng.choice(_ACHIEVEMENTS).format(n=rng.randint(3, 20)),
+                           **_dossier()})
+    if index % 3 == 0:
+        value = 150_000_000 if index % 2 == 0 else "80 triệu"
+        collective.append({"name": f"Công ty TNHH Nông sản {_HAMLETS[index]}", "level": "Cấp huyện",
+                           "award": terms.AWARDS["BK_UBND_TINH"], "merit_type": "Đột xuất",
+                           "summary": "Đóng góp xây dựng nhà Đại đoàn kết và hỗ trợ hộ nghèo trên địa bàn.",
+                           "contribution": value, **_dossier()})
+
+    def person_rows(level: str, award: str, count: int, position: str, workplace: str, complete=True):
+        for _ in range(count):
+            person = _person(rng)
+            individual.append({**person, "position": position, "workplace": workplace, "level": level,
+                               "award": award, "merit_type": "Công trạng", "score": _score(rng, 80, 96),
+                               "summary": rng.choice(_ACHIEVEMENTS).format(n=rng.randint(3, 20)),
+                               **_dossier(complete)})
+
+    district_name = unit.short_name
+    person_rows("Cấp huyện", terms.AWARDS["BK_MTTQ_TINH"], 1 + (index == 4), rng.choice(_POSITIONS_DISTRICT),
+                f"Ủy ban MTTQ Việt Nam {district_name}")
+    person_rows("Cấp huyện", "BK_TW_MTTQ", 1, "Chủ tịch Ủy ban MTTQ Việt Nam", f"Ủy ban MTTQ Việt Nam {district_name}")
+    for _ in range(quota_of("individual", "xa")):
+        commune = rng.choice(communes)
+        person_rows("Cấp xã", terms.AWARDS["BK_MTTQ_TINH"], 1, rng.choice(_POSITIONS_COMMUNE),
+                    f"Ủy ban MTTQ Việt Nam {_lower_first(commune[0])}", complete=not (index == 5))
+    for _ in range(quota_of("individual", "bctmt")):
+        hamlet = rng.choice(bctmt_rows)["name"]
+        person_rows("Ban công tác Mặt trận", terms.AWARDS["BK_MTTQ_TINH"], 1, "Trưởng Ban công tác Mặt trận", hamlet)
+    for stt, row in enumerate(collective, start=1):
+        row["stt"] = stt
+    for stt, row in enumerate(individual, start=1):
+        row["stt"] = stt
+
+    info = {
+        "unit_name": unit.name, "unit_code": unit.code, "year": config.year, "round": terms.ROUNDS[config.round],
+        "declared_communes": unit.communes + (1 if index == 6 else 0), "declared_bctmt": unit.bctmt,
+        "self_score": district_score + (0 if _keeps_self_score(index) else 1.5), "preparer": _person(rng, 0.2)["name"],
+        "phone": f"0299 38{rng.randint(10000, 99999)}", "email": unit.email,
+        "date": dt.date(config.year, 11, 20 + index % 8),
+    }
+    return info, {"communes": commune_rows, "bctmt": bctmt_rows, "collective": collective, "individual": individual}
+
+
+def _province_book(registry: Registry, config: Config, rng: random.Random, district_scores: list[float]) -> tuple[dict, dict]:
+    province = registry.province
+    collective = [
+        {"name": name, "level": "Cấp tỉnh", "award": terms.AWARDS["BK_MTTQ_TINH"], "score": _score(rng, 86, 95),
+         "summary": "Hoàn thành xuất sắc nhiệm vụ năm; tham mưu tốt cho Ban Thường trực.", **_dossier()}
+        for name in ("Ban Tuyên giáo - Dân tộc - Tôn giáo", "Ban Dân chủ - Pháp luật", "Ban Phong trào",
+                     "Ban Tổ chức - Kiểm tra", "Văn phòng Ủy ban MTTQ Việt Nam tỉnh")
+    ]
+    collective.append({"name": "Hội Chữ thập đỏ tỉnh", "level": "Cấp tỉnh", "award": terms.AWARDS["BK_UBND_TINH"],
+                       "merit_type": "Công trạng", "years_excellent": 3, "summary": "Hoàn thành xuất sắc nhiệm vụ 03 năm liền.",
+                       **_dossier()})
+    individual = []
+    workplace = province.name
+    for i in range(18):
+        person = _person(rng)
+        individual.append({**person, "position": "Chuyên viên", "workplace": workplace, "level": "Cấp tỉnh",
+                           "award": terms.AWARDS["BK_MTTQ_TINH"], "score": _score(rng, 84, 96),
+                           "summary": "Hoàn thành xuất sắc nhiệm vụ được giao.", **_dossier(i != 7)})
+    for position in ("Phó Chủ tịch Ủy ban MTTQ Việt Nam tỉnh", "Trưởng Ban Phong trào"):
+        individual.append({**_person(rng), "position": position, "workplace": workplace, "level": "Cấp tỉnh",
+                           "award": "BK_TW_MTTQ", "score": _score(rng, 90, 98),
+                           "summary": "Hoàn thành xuất sắc nhiệm vụ năm 2023.", **_dossier()})
+    for years, initiatives in ((3, 2), (2, 1)):
+        individual.append({**_person(rng), "position": "Phó Chánh Văn phòng", "workplace": workplace,
+                           "level": "Cấp tỉnh", "award": terms.AWARDS["BK_UBND_TINH"], "merit_type": "Công trạng",
+                           "years_excellent": years, "initiatives": initiatives,
+                           "summary": "Có sáng kiến được công nhận, áp dụng hiệu quả ở cơ sở.", **_dossier()})
+    for stt, row in enumerate(collective, start=1):
+        row["stt"] = stt
+    for stt, row in enumerate(individual, start=1):
+        row["stt"] = stt
+    appraisal = [{"unit_code": u.code, "name": u.name, "score": district_scores[i]}
+                 for i, u in enumerate(registry.districts) if not _keeps_self_score(i)]
+    info = {"unit_name": province.name, "unit_code": province.code, "year": config.year,
+            "round": terms.ROUNDS[config.round], "preparer": "Nguyễn Thị Thu Hằng", "phone": "0299 3822 123",
+            "email": province.email, "date": dt.date(config.year, 11, 30)}
+    return info, {"collective": collective, "individual": individual, "appraisal": appraisal}
+
+
+def _keeps_self_score(index: int) -> bool:
+    """A few districts are not appraised by the province: their self-score counts."""
+    return index % 5 == 4
+
+
+def write_sample(folder: Path, config: Config, registry: Registry) -> list[Path]:
+    """Write one filled workbook per district and one for the province into `folder`."""
+    rng = random.Random(SEED)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    positions = [(94.5 - 1.5 * i) for i in range(len(registry.districts))]
+    rng.shuffle(positions)
+    ties = 96.5
+    for index, unit in enumerate(registry.districts):
+        info, tables = _district_book(unit, index, registry, config, rng, ties, positions[index])
+        path = folder / f"{safe_filename(unit.short_name)} - Báo cáo thi đua {config.year}.xlsx"
+        written.append(write_workbook(path, info, tables))
+    info, tables = _province_book(registry, config, rng, positions)
+    path = folder / f"{safe_filename(registry.province.short_name)} - Báo cáo thi đua {config.year}.xlsx"
+    written.append(write_workbook(path, info, tables, appraisal=True))
+    return written
+

@@ -1,0 +1,171 @@
+"""The district workbook ("Mẫu báo cáo thi đua khen thưởng"): its sheets and columns.
+
+One description serves the template writer, the reader and the sample generator, so the three
+cannot drift apart. Labels are the Vietnamese headers users see; fields are the names code uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TEMPLATE_VERSION = "2023.1"
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    field: str
+    width: int = 14
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    # "level", "award", "merit", "unit_type", "mark", "score", "int", "money", "gender" or "" (free text)
+    kind: str = ""
+
+    @property
+    def labels(self) -> list[str]:
+        return [self.label, *self.aliases]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    key: str
+    columns: tuple[Column, ...]
+    aliases: tuple[str, ...] = ()
+    province_only: bool = False
+    district_only: bool = False
+    note: str = ""
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+@dataclass(frozen=True)
+class InfoField:
+    label: str
+    field: str
+    aliases: tuple[str, ...] = ()
+    hint: str = ""
+
+
+INFO_SHEET = "Thông tin"
+INFO_SHEET_ALIASES = ("Thong tin", "Thông tin chung", "Thông tin đơn vị")
+
+INFO_FIELDS: tuple[InfoField, ...] = (
+    InfoField("Đơn vị", "unit_name", ("Tên đơn vị",), "Tên Ủy ban MTTQ Việt Nam cấp huyện (hoặc tỉnh)"),
+    InfoField("Mã đơn vị", "unit_code", ("Mã", "Mã số đơn vị"), "Mã số đơn vị hành chính (ví dụ 943); cấp tỉnh ghi mã tỉnh"),
+    InfoField("Năm", "year", ("Năm thi đua",), "Năm thi đua, ví dụ 2023"),
+    InfoField("Đợt", "round", ("Đợt báo cáo",), "Sơ kết hoặc Tổng kết"),
+    InfoField("Số đơn vị cấp xã", "declared_communes", ("Số xã, phường, thị trấn",), "Tổng số xã, phường, thị trấn"),
+    InfoField("Số Ban công tác Mặt trận", "declared_bctmt", ("Số BCTMT",), "Tổng số Ban công tác Mặt trận ở khu dân cư"),
+    InfoField("Điểm tự chấm", "self_score", ("Điểm", "Tổng điểm tự chấm"), "Điểm tự chấm của đơn vị, thang 100"),
+    InfoField("Người lập", "preparer", ("Người lập biểu",), "Họ và tên người lập"),
+    InfoField("Điện thoại", "phone", ("Số điện thoại",), ""),
+    InfoField("Email", "email", ("Thư điện tử", "E-mail"), ""),
+    InfoField("Ngày lập", "date", ("Ngày báo cáo",), "Ngày/tháng/năm, ví dụ 25/11/2023"),
+    InfoField("Phiên bản mẫu", "template_version", (), "Không sửa"),
+)
+
+_DOSSIER = (
+    Column("Tờ trình", "has_proposal", 10, kind="mark"),
+    Column("Biên bản", "has_minutes", 10, kind="mark", aliases=("Biên bản họp",)),
+    Column("Báo cáo thành tích", "has_report", 12, kind="mark", aliases=("BC thành tích",)),
+)
+
+COMMUNE_SCORES = Sheet(
+    "Chấm điểm cấp xã",
+    "communes",
+    (
+        Column("STT", "stt", 6, kind="int", aliases=("Số TT", "TT")),
+        Column("Tên đơn vị", "name", 30, required=True, aliases=("Tên xã", "Đơn vị", "Tên đơn vị cấp xã")),
+        Column("Loại đơn vị", "unit_type", 12, kind="unit_type", aliases=("Loại",)),
+        Column("Điểm", "score", 10, required=True, kind="score", aliases=("Điểm chấm", "Tổng điểm")),
+        Column("Ghi chú", "note", 30),
+    ),
+    aliases=("Cham diem cap xa", "Chấm điểm xã"),
+    district_only=True,
+    note="Điểm chấm thi đua của Ủy ban MTTQ Việt Nam các xã, phường, thị trấn.",
+)
+
+BCTMT_SCORES = Sheet(
+    "Chấm điểm BCTMT",
+    "bctmt",
+    (
+        Column("STT", "stt", 6, kind="int", aliases=("Số TT", "TT")),
+        Column("Tên Ban công tác Mặt trận", "name", 34, required=True, aliases=("Tên BCTMT", "Ban công tác Mặt trận", "Tên ấp, khóm")),
+        Column("Thuộc đơn vị cấp xã", "parent", 24, aliases=("Thuộc xã", "Xã, phường, thị trấn")),
+        Column("Điểm", "score", 10, required=True, kind="score", aliases=("Điểm chấm", "Tổng điểm")),
+        Column("Ghi chú", "note", 30),
+    ),
+    aliases=("Chấm điểm Ban công tác Mặt trận", "Cham diem BCTMT"),
+    district_only=True,
+    note="Điểm chấm thi đua của các Ban công tác Mặt trận ở khu dân cư.",
+)
+
+COLLECTIVE = Sheet(
+    "Đề nghị tập thể",
+    "collective",
+    (
+        Column("STT", "stt", 6, kind="int", aliases=("Số TT", "TT")),
+        Column("Tên tập thể", "name", 34, required=True, aliases=("Tên đơn vị", "Tập thể")),
+        Column("Cấp", "level", 20, required=True, kind="level"),
+        Column("Hình thức khen thưởng", "award", 38, required=True, kind="award", aliases=("Hình thức khen", "Hình thức")),
+        Column("Loại khen", "merit_type", 14, kind="merit"),
+        Column("Điểm", "score", 8, kind="score", aliases=("Điểm chấm",)),
+        Column("Tóm tắt thành tích", "summary", 44, aliases=("Thành tích", "Thành tích tóm tắt")),
+        *_DOSSIER,
+        Column("Số năm HTXSNV liên tục", "years_excellent", 12, kind="int", aliases=("Số năm HTXSNV",)),
+        Column("Giá trị đóng góp (đồng)", "contribution", 18, kind="money", aliases=("Giá trị đóng góp",)),
+        Column("Ghi chú", "note", 24),
+    ),
+    aliases=("De nghi tap the", "Tập thể"),
+    note="Tập thể được đề nghị khen thưởng.",
+)
+
+INDIVIDUAL = Sheet(
+    "Đề nghị cá nhân",
+    "individual",
+    (
+        Column("STT", "stt", 6, kind="int", aliases=("Số TT", "TT")),
+        Column("Họ và tên", "name", 26, required=True, aliases=("Họ tên", "Họ, tên")),
+        Column("Giới tính", "gender", 9, kind="gender"),
+        Column("Năm sinh", "birth_year", 9, kind="int"),
+        Column("Dân tộc", "ethnicity", 10),
+        Column("Chức vụ", "position", 24, aliases=("Chức danh",)),
+        Column("Đơn vị công tác", "workplace", 30, aliases=("Nơi công tác",)),
+        Column("Cấp", "level", 20, required=True, kind="level"),
+        Column("Hình thức khen thưởng", "award", 38, required=True, kind="award", aliases=("Hình thức khen", "Hình thức")),
+        Column("Loại khen", "merit_type", 14, kind="merit"),
+        Column("Điểm", "score", 8, kind="score", aliases=("Điểm chấm",)),
+        Column("Tóm tắt thành tích", "summary", 44, aliases=("Thành tích", "Thành tích tóm tắt")),
+        *_DOSSIER,
+        Column("Số năm HTXSNV liên tục", "years_excellent", 12, kind="int", aliases=("Số năm HTXSNV",)),
+        Column("Số sáng kiến", "initiatives", 10, kind="int"),
+        Column("Giá trị đóng góp (đồng)", "contribution", 18, kind="money", aliases=("Giá trị đóng góp",)),
+        Column("Ghi chú", "note", 24),
+    ),
+    aliases=("De nghi ca nhan", "Cá nhân"),
+    note="Cá nhân được đề nghị khen thưởng.",
+)
+
+APPRAISAL = Sheet(
+    "Thẩm định cấp huyện",
+    "appraisal",
+    (
+        Column("Mã đơn vị", "unit_code", 12, required=True, aliases=("Mã",)),
+        Column("Tên đơn vị", "name", 40, aliases=("Đơn vị",)),
+        Column("Điểm thẩm định", "score", 14, required=True, kind="score", aliases=("Điểm",)),
+    ),
+    aliases=("Tham dinh cap huyen", "Thẩm định"),
+    province_only=True,
+    note="Chỉ trong tệp của cấp tỉnh: điểm thẩm định của Ủy ban MTTQ các huyện, thị xã, thành phố.",
+)
+
+DATA_SHEETS: tuple[Sheet, ...] = (COMMUNE_SCORES, BCTMT_SCORES, COLLECTIVE, INDIVIDUAL, APPRAISAL)
+NOMINATION_SHEETS: tuple[Sheet, ...] = (COLLECTIVE, INDIVIDUAL)
+
+HEADER_SEARCH_ROWS = 10
+GENDERS = ("Nam", "Nữ")
+DOSSIER_FIELDS = tuple(c.field for c in _DOSSIER)
+DOSSIER_LABELS = {c.field: c.label for c in _DOSSIER}

@@ -1,0 +1,137 @@
+"""The district workbook template (and the same layout filled, for the sample batch), written with xlsxwriter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import xlsxwriter
+
+from . import schema, terms
+from .xlsx_style import Styles, write_cell
+
+TITLE = "Mẫu báo cáo thi đua khen thưởng"
+HEADER_ROW = 2  # 0-based: title on row 1, note on row 2, headers on row 3
+VALIDATED_ROWS = 1000
+FIXED_DATE = dt.datetime(2023, 1, 1)  # document property, so the committed template is reproducible
+
+INSTRUCTIONS = (
+    "HƯỚNG DẪN ĐIỀN MẪU BÁO CÁO THI ĐUA, KHEN THƯỞNG",
+    "",
+    "1. Trang \"Thông tin\": ghi đủ tên, mã đơn vị, năm, đợt (Sơ kết hoặc Tổng kết), số đơn vị cấp xã, "
+    "số Ban công tác Mặt trận, điểm tự chấm, người lập, điện thoại, email và ngày lập.",
+    "2. Trang \"Chấm điểm cấp xã\": mỗi xã, phường, thị trấn một dòng, ghi điểm chấm thi đua (thang 100 điểm).",
+    "3. Trang \"Chấm điểm BCTMT\": mỗi Ban công tác Mặt trận ở khu dân cư một dòng, ghi thuộc xã nào và điểm chấm.",
+    "4. Trang \"Đề nghị tập thể\" và \"Đề nghị cá nhân\": mỗi tập thể, cá nhân được đề nghị khen thưởng một dòng. "
+    "Chọn \"Cấp\", \"Hình thức khen thưởng\", \"Loại khen\" trong danh sách thả xuống.",
+    "5. Hồ sơ (03 bộ gốc): ở các cột \"Tờ trình\", \"Biên bản\", \"Báo cáo thành tích\" đánh dấu x khi đã có.",
+    "6. Số lượng đề nghị theo Kế hoạch: cấp xã cứ 8 xã chọn 1 xã, Ban công tác Mặt trận cứ 50 ấp chọn 1 ấp "
+    "(nếu số lẻ nhiều hơn 0,5 làm tròn 1); cá nhân cấp huyện 01 người/đơn vị. Nếu đề nghị nhiều hơn chỉ tiêu, "
+    "các dòng điểm thấp hơn sẽ không được xét.",
+    "7. Bằng khen Ủy ban nhân dân tỉnh: ghi \"Loại khen\". Đột xuất: ghi giá trị đóng góp (từ 100 triệu đồng trở lên). "
+    "Công trạng: ghi số năm liên tục hoàn thành xuất sắc nhiệm vụ (từ 02 năm) và, với cá nhân, số sáng kiến (từ 02).",
+    "8. Điểm ghi số, có thể dùng dấu phẩy (87,5). Ngày ghi theo dạng ngày/tháng/năm (25/11/2023).",
+    "9. Không đổi tên các trang và các cột; có thể thêm cột ghi chú riêng ở bên phải.",
+    "10. Trước khi gửi, có thể tự kiểm tra bằng lệnh: python process.py check <tệp của đơn vị>.",
+)
+
+
+def _validations(ws, sheet: schema.Sheet, first: int, last: int) -> None:
+    lists = {
+        "level": list(terms.LEVELS.values()),
+        "award": [terms.AWARDS[a] for a in terms.NOMINATED_AWARDS],
+        "merit": list(terms.MERIT_TYPES.values()),
+        "unit_type": list(terms.UNIT_TYPES),
+        "mark": ["x"],
+        "gender": list(schema.GENDERS),
+    }
+    for c, column in enumerate(sheet.columns):
+        if column.kind in lists:
+            ws.data_validation(first, c, last, c, {
+                "validate": "list", "source": lists[column.kind], "error_type": "warning",
+                "error_title": column.label, "error_message": "Hãy chọn trong danh sách.",
+            })
+        elif column.kind == "score":
+            ws.data_validation(first, c, last, c, {
+                "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
+                "error_title": column.label, "error_message": "Điểm từ 0 đến 100.",
+            })
+        elif column.kind in ("int", "money"):
+            ws.data_validation(first, c, last, c, {
+                "validate": "decimal", "criteria": ">=", "value": 0, "error_type": "warning",
+                "error_title": column.label, "error_message": "Hãy ghi số không âm.",
+            })
+
+
+def _data_sheet(wb, styles: Styles, sheet: schema.Sheet, rows: list[dict]) -> None:
+    ws = wb.add_worksheet(sheet.name)
+    last_col = len(sheet.columns) - 1
+    ws.merge_range(0, 0, 0, last_col, sheet.name.upper(), styles.title)
+    ws.merge_range(1, 0, 1, last_col, sheet.note, styles.note)
+    for c, column in enumerate(sheet.columns):
+        ws.set_column(c, c, column.width, styles.unlocked)
+        ws.write_string(HEADER_ROW, c, column.label, styles.header)
+    ws.set_row(HEADER_ROW, 36)
+    for r, values in enumerate(rows, start=HEADER_ROW + 1):
+        for c, column in enumerate(sheet.columns):
+            write_cell(ws, r, c, values.get(column.field), styles.unlocked, styles.unlocked_date)
+    last_row = HEADER_ROW + max(VALIDATED_ROWS, len(rows) + 200)
+    _validations(ws, sheet, HEADER_ROW + 1, last_row)
+    ws.freeze_panes(HEADER_ROW + 1, 0)
+    ws.protect("", {"insert_rows": True, "delete_rows": True, "format_columns": True, "format_rows": True,
+                    "autofilter": True, "sort": True, "select_locked_cells": True, "select_unlocked_cells": True})
+
+
+def _info_sheet(wb, styles: Styles, info: dict) -> None:
+    ws = wb.add_worksheet(schema.INFO_SHEET)
+    ws.set_column(0, 0, 28)
+    ws.set_column(1, 1, 44, styles.unlocked)
+    ws.set_column(2, 2, 56)
+    ws.write_string(0, 0, "Thông tin", styles.header)
+    ws.write_string(0, 1, "Nội dung", styles.header)
+    ws.write_string(0, 2, "Hướng dẫn", styles.header)
+    for r, field in enumerate(schema.INFO_FIELDS, start=1):
+        ws.write_string(r, 0, field.label, styles.label)
+        write_cell(ws, r, 1, info.get(field.field), styles.unlocked, styles.unlocked_date)
+        ws.write_string(r, 2, field.hint, styles.note)
+    row = {f.field: i + 1 for i, f in enumerate(schema.INFO_FIELDS)}
+    ws.data_validation(row["round"], 1, row["round"], 1, {"validate": "list", "source": list(terms.ROUNDS.values())})
+    ws.data_validation(row["self_score"], 1, row["self_score"], 1, {
+        "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
+        "error_message": "Điểm từ 0 đến 100."})
+    for key in ("declared_communes", "declared_bctmt"):
+        ws.data_validation(row[key], 1, row[key], 1, {"validate": "integer", "criteria": ">=", "value": 0})
+    ws.freeze_panes(1, 0)
+    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True})
+
+
+def _instructions(wb, styles: Styles) -> None:
+    ws = wb.add_worksheet("Hướng dẫn")
+    ws.set_column(0, 0, 120, styles.wrap)
+    for r, line in enumerate(INSTRUCTIONS):
+        ws.write_string(r, 0, line, styles.title if r == 0 else styles.wrap)
+
+
+def write_workbook(path: Path, info: dict | None = None, tables: dict[str, list[dict]] | None = None,
+                   appraisal: bool = False) -> Path:
+    """Write the district workbook: blank (the template) or filled with `info` and `tables` (by sheet key)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tables = tables or {}
+    info = {"template_version": schema.TEMPLATE_VERSION, **(info or {})}
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    wb.set_properties({"title": TITLE, "author": "thidua", "created": FIXED_DATE})
+    styles = Styles(wb)
+    _instructions(wb, styles)
+    _info_sheet(wb, styles, info)
+    for sheet in schema.DATA_SHEETS:
+        if sheet.province_only and not appraisal:
+            continue
+        _data_sheet(wb, styles, sheet, tables.get(sheet.key, []))
+    wb.worksheets()[1].activate()
+    wb.close()
+    return path
+
+
+def write_template(path: Path) -> Path:
+    return write_workbook(path)

@@ -1,0 +1,119 @@
+"""The campaign's vocabulary: codes used in code and JSON, and the Vietnamese words users see."""
+
+from __future__ import annotations
+
+AWARDS: dict[str, str] = {
+    "BK_MTTQ_TINH": "Bằng khen Ủy ban MTTQ Việt Nam tỉnh",
+    "BK_UBND_TINH": "Bằng khen Ủy ban nhân dân tỉnh",
+    "BK_TW_MTTQ": "Bằng khen Ủy ban Trung ương MTTQ Việt Nam",
+    "CO_XSTD": "Cờ thi đua xuất sắc toàn diện",
+    "CO_XS": "Cờ thi đua xuất sắc",
+}
+
+# Awards a unit may list on its nomination sheets; the flags are decided from the rankings only.
+NOMINATED_AWARDS = ("BK_MTTQ_TINH", "BK_UBND_TINH", "BK_TW_MTTQ")
+
+# Other spellings seen in district workbooks, compared without case, spaces or (then) diacritics.
+AWARD_SPELLINGS: dict[str, str] = {
+    **{name: code for code, name in AWARDS.items()},
+    **{code: code for code in AWARDS},
+    "Bằng khen Ủy ban Mặt trận Tổ quốc Việt Nam tỉnh": "BK_MTTQ_TINH",
+    "Bằng khen MTTQ tỉnh": "BK_MTTQ_TINH",
+    "Bằng khen UBMTTQ tỉnh": "BK_MTTQ_TINH",
+    "Bằng khen UBMTTQVN tỉnh": "BK_MTTQ_TINH",
+    "BK MTTQ tỉnh": "BK_MTTQ_TINH",
+    "Bằng khen UBND tỉnh": "BK_UBND_TINH",
+    "Bằng khen Chủ tịch UBND tỉnh": "BK_UBND_TINH",
+    "Bằng khen Chủ tịch Ủy ban nhân dân tỉnh": "BK_UBND_TINH",
+    "BK UBND tỉnh": "BK_UBND_TINH",
+    "Bằng khen Ủy ban Trung ương Mặt trận Tổ quốc Việt Nam": "BK_TW_MTTQ",
+    "Bằng khen Trung ương MTTQ": "BK_TW_MTTQ",
+    "Bằng khen UBTW MTTQ Việt Nam": "BK_TW_MTTQ",
+    "Bằng khen UBTWMTTQVN": "BK_TW_MTTQ",
+    "BK TW MTTQ": "BK_TW_MTTQ",
+}
+
+LEVELS: dict[str, str] = {
+    "tinh": "Cấp tỉnh",
+    "huyen": "Cấp huyện",
+    "xa": "Cấp xã",
+    "bctmt": "Ban công tác Mặt trận",
+}
+
+LEVEL_SPELLINGS: dict[str, str] = {
+    **{name: code for code, name in LEVELS.items()},
+    **{code: code for code in LEVELS},
+    "Tỉnh": "tinh",
+    "Huyện": "huyen",
+    "Cấp huyện, thị xã, thành phố": "huyen",
+    "Thị xã": "huyen",
+    "Thành phố": "huyen",
+    "Xã": "xa",
+    "Cấp xã, phường, thị trấn": "xa",
+    "Phường": "xa",
+    "Thị trấn": "xa",
+    "BCTMT": "bctmt",
+    "Ban công tác Mặt trận ở khu dân cư": "bctmt",
+    "Ban CTMT": "bctmt",
+}
+
+KINDS: dict[str, str] = {"collective": "Tập thể", "individual": "Cá nhân"}
+
+# "Loại khen" of Bằng khen UBND tỉnh: hàng năm (công trạng), theo đợt (chuyên đề), đột xuất.
+MERIT_TYPES: dict[str, str] = {
+    "cong-trang": "Công trạng",
+    "chuyen-de": "Chuyên đề",
+    "dot-xuat": "Đột xuất",
+}
+MERIT_SPELLINGS: dict[str, str] = {
+    **{name: code for code, name in MERIT_TYPES.items()},
+    **{code: code for code in MERIT_TYPES},
+    "Hàng năm": "cong-trang",
+    "Theo đợt": "chuyen-de",
+}
+
+UNIT_TYPES = ("Xã", "Phường", "Thị trấn")
+
+STATUSES: dict[str, str] = {
+    "invalid": "Không hợp lệ",
+    "ineligible": "Không đủ điều kiện",
+    "incomplete_dossier": "Thiếu hồ sơ",
+    "needs_review": "Chờ Hội đồng xem xét",
+    "over_quota": "Vượt chỉ tiêu",
+    "proposed": "Đề nghị khen thưởng",
+}
+# Precedence: the first status that applies wins.
+STATUS_ORDER = tuple(STATUSES)
+
+FILE_STATUSES: dict[str, str] = {
+    "processed": "Đã xử lý",
+    "superseded": "Bị thay thế",
+    "rejected": "Bị từ chối",
+    "skipped": "Bỏ qua",
+}
+
+ROUNDS: dict[str, str] = {"so-ket": "Sơ kết", "tong-ket": "Tổng kết"}
+ROUND_SPELLINGS: dict[str, str] = {
+    **{name: code for code, name in ROUNDS.items()},
+    **{code: code for code in ROUNDS},
+    "Sơ kết 6 tháng": "so-ket",
+    "6 tháng": "so-ket",
+    "Tổng kết năm": "tong-ket",
+    "Cả năm": "tong-ket",
+}
+
+RANKINGS: dict[str, str] = {
+    "huyen": "Ủy ban MTTQ cấp huyện",
+    "xa": "Ủy ban MTTQ cấp xã",
+    "bctmt": "Ban công tác Mặt trận",
+}
+
+SEVERITIES: dict[str, str] = {"error": "Lỗi", "warning": "Cảnh báo"}
+
+
+def award_name(code: str) -> str:
+    return AWARDS.get(code, code)
+
+
+def level_name(code: str | None) -> str:
+    return LEVELS.get(code or "", code or "")

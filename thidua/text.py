@@ -1,0 +1,204 @@
+"""Vietnamese text as people type it in Excel: normalising, matching labels, parsing values.
+
+Nothing here knows about quotas or awards' rules; it only turns cell values into clean Python values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+# Spaces Excel users paste in from Word and the web, folded into a plain space.
+_SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u200b\u200c\u200d\ufeff]+")
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"), None)
+
+
+def clean(value: object) -> str:
+    """A cell value as tidy text: NFC, zero-width characters removed, spaces collapsed, trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFC", str(value)).translate(_ZERO_WIDTH)
+    return _SPACES.sub(" ", text).strip()
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove Vietnamese tone and vowel marks; đ becomes d."""
+    decomposed = unicodedata.normalize("NFD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", bare).replace("đ", "d").replace("Đ", "D")
+
+
+def label_key(value: object) -> str:
+    """How labels are compared: NFC, case-folded, spaces collapsed, trailing colon and '(*)' ignored."""
+    text = clean(value).casefold()
+    text = re.sub(r"\(\*\)|\*", "", text)
+    return _SPACES.sub(" ", text).strip(" :")
+
+
+def loose_key(value: object) -> str:
+    """label_key without diacritics, for the second matching pass."""
+    return strip_diacritics(label_key(value))
+
+
+def match_label(found: object, wanted: list[str]) -> int | None:
+    """Index of the wanted label equal to `found`, first with diacritics, then without."""
+    key = label_key(found)
+    if not key:
+        return None
+    keys = [label_key(w) for w in wanted]
+    if key in keys:
+        return keys.index(key)
+    loose = strip_diacritics(key)
+    loose_keys = [strip_diacritics(k) for k in keys]
+    return loose_keys.index(loose) if loose in loose_keys else None
+
+
+class ParseError(ValueError):
+    """A value that cannot be read; the message is Vietnamese and names what was expected."""
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:
+        raise ParseError(text) from exc
+
+
+def parse_number(value: object) -> float | None:
+    """A score or count: 87.5, '87,5', '87.5', ' 90 '. Blank gives None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ParseError(str(value))
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ParseError(str(value))
+        return float(value)
+    text = clean(value).replace(" ", "")
+    if not text:
+        return None
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    if not re.fullmatch(r"[+-]?\d+(\.\d+)?", text):
+        raise ParseError(text)
+    return float(text)
+
+
+def parse_int(value: object) -> int | None:
+    """A whole number (years, initiatives, birth year, STT)."""
+    number = parse_number(value)
+    if number is None:
+        return None
+    if not float(number).is_integer():
+        raise ParseError(clean(value))
+    return int(number)
+
+
+_MONEY_UNITS = {
+    "nghìn": 1_000, "ngàn": 1_000, "nghin": 1_000, "ngan": 1_000,
+    "triệu": 1_000_000, "trieu": 1_000_000, "tr": 1_000_000,
+    "tỷ": 1_000_000_000, "tỉ": 1_000_000_000, "ty": 1_000_000_000, "ti": 1_000_000_000,
+}
+_CURRENCY = re.compile(r"(đồng|dong|vnđ|vnd|đ)\.?$")
+
+
+def parse_money(value: object) -> int | None:
+    """An amount in đồng: 100000000, '100.000.000', '100,000,000', '100 000 000', '100 triệu', '0,1 tỷ'."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(round(value))
+    text = clean(value).casefold()
+    text = _CURRENCY.sub("", text).strip()
+    if not text:
+        return None
+    unit = 1
+    match = re.fullmatch(r"([\d.,\s]+?)\s*([^\d.,\s]+)", text)
+    if match:
+        if match.group(2) not in _MONEY_UNITS:
+            raise ParseError(clean(value))
+        text, unit = match.group(1), _MONEY_UNITS[match.group(2)]
+    text = text.replace(" ", "")
+    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", text) and len(set(re.findall(r"[.,]", text))) == 1:
+        number = _decimal(re.sub(r"[.,]", "", text))  # thousands separators
+    elif re.fullmatch(r"\d{1,3}(\.\d{3})+,\d+", text):
+        number = _decimal(text.replace(".", "").replace(",", "."))
+    elif re.fullmatch(r"\d{1,3}(,\d{3})+\.\d+", text):
+        number = _decimal(text.replace(",", ""))
+    elif re.fullmatch(r"\d+([.,]\d+)?", text):
+        number = _decimal(text.replace(",", "."))
+    else:
+        raise ParseError(clean(value))
+    return int((number * unit).to_integral_value())
+
+
+_YES = {"x", "có", "co", "đủ", "du", "1", "✓", "✔", "yes", "true", "rồi", "đã có"}
+_NO = {"", "0", "không", "khong", "chưa", "chua", "thiếu", "thieu", "no", "false", "-"}
+
+
+def parse_mark(value: object) -> bool:
+    """A dossier tick: x, có, đủ, 1, ✓ (any case) count as present; anything else as missing."""
+    if isinstance(value, bool):
+        return value
+    key = clean(value).casefold()
+    return key in _YES
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A date as Excel stores it (date, datetime, serial number) or as text dd/mm/yyyy."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 1 <= value < 2_958_466:
+            return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+        raise ParseError(str(value))
+    text = clean(value)
+    match = re.fullmatch(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})", text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+        if not match:
+            raise ParseError(text)
+        year, month, day = (int(g) for g in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError as exc:
+        raise ParseError(text) from exc
+
+
+def unit_code(value: object) -> str:
+    """A unit code as text: 943.0 from Excel becomes '943'; '001' stays '001'."""
+    return clean(value)
+
+
+def lookup(value: object, table: dict[str, str]) -> str | None:
+    """Map a typed value to a code through a table of accepted spellings (compared like labels)."""
+    key = label_key(value)
+    if not key:
+        return None
+    exact = {label_key(k): v for k, v in table.items()}
+    if key in exact:
+        return exact[key]
+    loose = {strip_diacritics(k): v for k, v in exact.items()}
+    return loose.get(strip_diacritics(key))
+
+
+def safe_filename(name: str, limit: int = 120) -> str:
+    """A file name built from a unit name that Windows accepts (no <>:"/\\|?*, no reserved names)."""
+    text = unicodedata.normalize("NFC", name)
+    text = re.sub(r'[<>:"/\\|?*\x00-\x1f]', "_", text)
+    text = _SPACES.sub(" ", text).strip(" .")[:limit].strip(" .")
+    reserved = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)}
+    if not text or text.split(".")[0].upper() in reserved:
+        text = f"_{text}"
+    return text

@@ -1,0 +1,281 @@
+"""Reading district workbooks: sheets and columns found by their Vietnamese labels, values parsed.
+
+It knows Excel and Vietnamese text, nothing about quotas. Every problem becomes an Issue that names
+the file, the sheet and the cell; one bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from . import schema, terms
+from .issues import Issue, issue
+from .records import Info, NominationRow, ScoreRow, Submission
+from .text import (ParseError, clean, label_key, lookup, match_label, parse_date, parse_int, parse_mark,
+                   parse_money, parse_number, unit_code)
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_ref(row_index: int, col_index: int) -> str:
+    return f"{column_letter(col_index)}{row_index + 1}"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def list_inputs(folder: Path) -> list[Path]:
+    """Every file under the input folder (sub-folders too), in a stable order."""
+    return sorted((p for p in Path(folder).rglob("*") if p.is_file()), key=lambda p: p.as_posix().casefold())
+
+
+def skip_reason(path: Path) -> str | None:
+    if path.name.startswith("~$"):
+        return "tệp tạm do Excel tạo khi đang mở tệp"
+    if path.name.startswith(".") or path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+        return f"đuôi tệp \"{path.suffix or '(không có)'}\""
+    return None
+
+
+# ---------------------------------------------------------------- finding sheets, headers, columns
+
+def find_sheet(names: list[str], wanted: list[str]) -> str | None:
+    for name in names:
+        if match_label(name, wanted) is not None:
+            return name
+    return None
+
+
+@dataclass(frozen=True)
+class Header:
+    row: int  # 0-based index of the header row
+    columns: dict[str, int]  # field -> 0-based column index
+    found: list[str]  # labels present in the header row, as typed
+
+
+def find_header(rows: list[list], sheet: schema.Sheet) -> Header | None:
+    """The row among the first few whose cells match the most column labels."""
+    best: Header | None = None
+    for r, cells in enumerate(rows[: schema.HEADER_SEARCH_ROWS]):
+        columns: dict[str, int] = {}
+        for c, value in enumerate(cells):
+            for column in sheet.columns:
+                if column.field not in columns and match_label(value, column.labels) is not None:
+                    columns[column.field] = c
+                    break
+        if columns and (best is None or len(columns) > len(best.columns)):
+            best = Header(r, columns, [clean(v) for v in cells if clean(v)])
+    return best
+
+
+# ---------------------------------------------------------------- values
+
+_EXAMPLES = {"score": "87,5", "int": "2", "money": "100.000.000"}
+
+
+def _parse(column: schema.Column, raw: object, where: dict) -> tuple[object, Issue | None]:
+    """(value, problem) for one cell; blank gives (None or "", None)."""
+    text = clean(raw)
+    try:
+        if column.kind == "score":
+            return parse_number(raw), None
+        if column.kind == "int":
+            return parse_int(raw), None
+        if column.kind == "money":
+            return parse_money(raw), None
+    except ParseError:
+        return None, issue("bad-number", column=column.label, value=text, example=_EXAMPLES[column.kind], **where)
+    if column.kind == "mark":
+        return parse_mark(raw), None
+    if not text:
+        return (None if column.kind in ("level", "award", "merit") else ""), None
+    if column.kind == "level":
+        code = lookup(text, terms.LEVEL_SPELLINGS)
+        problem = None if code else issue("unknown-level", value=text, allowed=", ".join(terms.LEVELS.values()), **where)
+        return code, problem
+    if column.kind == "award":
+        code = lookup(text, terms.AWARD_SPELLINGS)
+        allowed = ", ".join(terms.AWARDS[a] for a in terms.NOMINATED_AWARDS)
+        return code, None if code else issue("unknown-award", value=text, allowed=allowed, **where)
+    if column.kind == "merit":
+        code = lookup(text, terms.MERIT_SPELLINGS)
+        allowed = ", ".join(terms.MERIT_TYPES.values())
+        return code, None if code else issue("unknown-merit-type", value=text, allowed=allowed, **where)
+    if column.kind == "gender":
+        return lookup(text, {"Nam": "Nam", "Nữ": "Nữ", "nữ": "Nữ"}) or text, None
+    if column.kind == "unit_type":
+        return lookup(text, {t: t for t in terms.UNIT_TYPES}) or text, None
+    return text, None
+
+
+def _table(rows: list[list], sheet: schema.Sheet, sheet_name: str, file: str, issues: list[Issue]):
+    """Yield (row_index, values, cells, problems) for each non-blank data row of a sheet."""
+    header = find_header(rows, sheet)
+    if header is None:
+        header = Header(0, {}, [])
+    for column in sheet.columns:
+        if column.required and column.field not in header.columns:
+            issues.append(issue("missing-column", file=file, sheet=sheet_name, cell=cell_ref(header.row, 0),
+                                column=column.label, found=", ".join(header.found) or "(không có)"))
+    by_field = {c.field: c for c in sheet.columns}
+    for r in range(header.row + 1, len(rows)):
+        cells = rows[r]
+        if not any(clean(v) for v in cells):
+            continue
+        values: dict[str, object] = {}
+        refs: dict[str, str] = {"_row": cell_ref(r, 0)}
+        problems: list[Issue] = []
+        for field_name, c in header.columns.items():
+            ref = cell_ref(r, c)
+            refs[field_name] = ref
+            raw = cells[c] if c < len(cells) else ""
+            value, problem = _parse(by_field[field_name], raw, {"file": file, "sheet": sheet_name, "cell": ref, "row": r + 1})
+            values[field_name] = value
+            if problem:
+                problems.append(problem)
+        yield r + 1, values, refs, tuple(problems)
+
+
+def _nominations(rows, sheet: schema.Sheet, sheet_name: str, file: str, issues: list[Issue]):
+    kind = "collective" if sheet is schema.COLLECTIVE else "individual"
+    for row, v, cells, problems in _table(rows, sheet, sheet_name, file, issues):
+        yield NominationRow(
+            file=file, sheet=sheet_name, row=row, kind=kind, stt=v.get("stt"), name=v.get("name") or "",
+            level=v.get("level"), award=v.get("award"), merit_type=v.get("merit_type"), score=v.get("score"),
+            summary=v.get("summary") or "", has_proposal=bool(v.get("has_proposal")),
+            has_minutes=bool(v.get("has_minutes")), has_report=bool(v.get("has_report")),
+            years_excellent=v.get("years_excellent"), initiatives=v.get("initiatives"),
+            contribution=v.get("contribution"), gender=v.get("gender") or "", birth_year=v.get("birth_year"),
+            ethnicity=v.get("ethnicity") or "", position=v.get("position") or "",
+            workplace=v.get("workplace") or "", note=v.get("note") or "", cells=cells, problems=problems,
+        )
+
+
+def _scores(rows, sheet: schema.Sheet, sheet_name: str, file: str, issues: list[Issue]):
+    for row, v, cells, problems in _table(rows, sheet, sheet_name, file, issues):
+        yield ScoreRow(
+            file=file, sheet=sheet_name, row=row, stt=v.get("stt"), name=v.get("name") or "",
+            score=v.get("score"), unit_type=v.get("unit_type") or "", parent=v.get("parent") or "",
+            unit_code=unit_code(v.get("unit_code")), note=v.get("note") or "", cells=cells, problems=problems,
+        )
+
+
+def _info(rows: list[list], sheet_name: str, file: str, issues: list[Issue]) -> Info:
+    """Label in one cell, value in the next non-blank cell to its right."""
+    labels = [[f.label, *f.aliases] for f in schema.INFO_FIELDS]
+    raw: dict[str, object] = {}
+    cells: dict[str, str] = {}
+    for r, row in enumerate(rows):
+        filled = [(c, v) for c, v in enumerate(row) if clean(v)]
+        if not filled:
+            continue
+        index = next((i for i, c in enumerate(labels) if match_label(filled[0][1], c) is not None), None)
+        if index is None:
+            continue
+        info_field = schema.INFO_FIELDS[index].field
+        if info_field in raw:
+            continue
+        value_col = filled[0][0] + 1  # the value stands right of its label; further columns are notes
+        raw[info_field] = row[value_col] if value_col < len(row) else ""
+        cells[info_field] = cell_ref(r, value_col)
+
+    def number(name: str, parser, label: str):
+        try:
+            return parser(raw.get(name))
+        except ParseError:
+            issues.append(issue("bad-number", file=file, sheet=sheet_name, cell=cells.get(name, ""),
+                                column=label, value=clean(raw.get(name)), example=_EXAMPLES["int"]))
+            return None
+
+    date = None
+    try:
+        date = parse_date(raw.get("date"))
+    except ParseError:
+        issues.append(issue("bad-date", file=file, sheet=sheet_name, cell=cells.get("date", ""),
+                            value=clean(raw.get("date"))))
+    round_text = clean(raw.get("round"))
+    return Info(
+        unit_name=clean(raw.get("unit_name")), unit_code=unit_code(raw.get("unit_code")),
+        year=number("year", parse_int, "Năm"), round=lookup(round_text, terms.ROUND_SPELLINGS), round_text=round_text,
+        declared_communes=number("declared_communes", parse_int, "Số đơn vị cấp xã"),
+        declared_bctmt=number("declared_bctmt", parse_int, "Số Ban công tác Mặt trận"),
+        self_score=number("self_score", parse_number, "Điểm tự chấm"),
+        preparer=clean(raw.get("preparer")), phone=clean(raw.get("phone")), email=clean(raw.get("email")),
+        date=date, template_version=clean(raw.get("template_version")), cells=cells, sheet=sheet_name,
+    )
+
+
+# ---------------------------------------------------------------- one file
+
+def _sheet_rows(book: CalamineWorkbook, name: str) -> list[list]:
+    return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+
+def read_submission(path: Path, file: str | None = None) -> Submission:
+    """Read one input file. `file` is the name shown to users (relative to the input folder)."""
+    path = Path(path)
+    file = file or path.name
+    stat = path.stat()
+    digest = sha256_of(path)
+    reason = skip_reason(path)
+    if reason:
+        return Submission(file, digest, stat.st_mtime, readable=False, skipped=True,
+                          issues=(issue("file-skipped", file=file, reason=reason),))
+    issues: list[Issue] = []
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        names = list(book.sheet_names)
+        info_name = find_sheet(names, [schema.INFO_SHEET, *schema.INFO_SHEET_ALIASES])
+        if info_name is None:
+            found = ", ".join(names) or "(không có)"
+            return Submission(file, digest, stat.st_mtime, readable=False,
+                              issues=(issue("missing-info-sheet", file=file, found=found),))
+        info = _info(_sheet_rows(book, info_name), info_name, file, issues)
+        tables: dict[str, tuple | None] = {}
+        for sheet in schema.DATA_SHEETS:
+            name = find_sheet(names, sheet.names)
+            if name is None:
+                tables[sheet.key] = None
+                continue
+            rows = _sheet_rows(book, name)
+            reader = _nominations if sheet in schema.NOMINATION_SHEETS else _scores
+            tables[sheet.key] = tuple(reader(rows, sheet, name, file, issues))
+        book.close()
+    except Exception as exc:  # calamine raises several types for broken, encrypted or foreign files
+        return Submission(file, digest, stat.st_mtime, readable=False,
+                          issues=(issue("file-unreadable", file=file, reason=_describe(exc)),))
+    return Submission(
+        file, digest, stat.st_mtime, readable=True, info=info, sheet_names=tuple(names),
+        found_tables=frozenset(k for k, rows in tables.items() if rows is not None),
+        communes=tables["communes"] or (), bctmt=tables["bctmt"] or (), appraisals=tables["appraisal"] or (),
+        nominations=(tables["collective"] or ()) + (tables["individual"] or ()), issues=tuple(issues),
+    )
+
+
+def _describe(exc: Exception) -> str:
+    name = type(exc).__name__
+    text = str(exc).lower()
+    if name == "PasswordError" or "password" in text or "encrypt" in text:
+        return "tệp được đặt mật khẩu; đề nghị gửi bản không đặt mật khẩu"
+    if name in ("ZipError", "BadZipFile") or "zip" in text:
+        return "tệp bị hỏng hoặc không phải tệp Excel thật"
+    return "tệp bị hỏng hoặc không đúng định dạng"

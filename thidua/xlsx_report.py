@@ -1,0 +1,404 @@
+"""The consolidated workbook and one feedback workbook per submitting unit. They present the Result only."""
+
+from __future__ import annotations
+
+from pathlib import Path, PureWindowsPath
+
+import xlsxwriter
+
+from . import terms
+from .issues import CATALOG, Issue
+from .result import Nomination, RankedUnit, Result, UnitView
+from .text import safe_filename
+from .xlsx_style import Col, Styles, write_cell, write_table
+
+FEEDBACK_DIR = "PhanHoi"
+_WB_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+
+def consolidated_name(result: Result) -> str:
+    return f"Tổng hợp thi đua khen thưởng {result.year} - {terms.ROUNDS[result.round]}.xlsx"
+
+
+def feedback_name(short_name: str) -> str:
+    return f"Phản hồi - {safe_filename(short_name)}.xlsx"
+
+
+# ---------------------------------------------------------------- shared column sets
+
+def _unit_name(result: Result):
+    names = {u.code: u.short_name for u in result.units}
+    return lambda code: names.get(code, code)
+
+
+def _yes(value: bool) -> str:
+    return "Có" if value else "Thiếu"
+
+
+def _awards_text(codes) -> str:
+    return "; ".join(terms.award_name(c) for c in codes)
+
+
+def nomination_columns(result: Result, full: bool = True) -> list[Col]:
+    unit = _unit_name(result)
+    cols = [
+        Col("STT (của đơn vị)", 8, lambda n: n.stt),
+        Col("Tên tập thể / Họ và tên", 30, lambda n: n.name),
+        Col("Đối tượng", 10, lambda n: terms.KINDS[n.kind]),
+        Col("Cấp", 18, lambda n: terms.level_name(n.level)),
+        Col("Hình thức khen thưởng", 34, lambda n: terms.award_name(n.award or "")),
+        Col("Loại khen", 12, lambda n: terms.MERIT_TYPES.get(n.merit_type or "", "")),
+        Col("Điểm", 8, lambda n: n.score, "score"),
+        Col("Trạng thái", 20, lambda n: terms.STATUSES[n.status], "status"),
+        Col("Lý do", 50, lambda n: "; ".join(n.reasons), "wrap"),
+    ]
+    if full:
+        cols[1:1] = [Col("Đơn vị đề nghị", 22, lambda n: unit(n.unit_code))]
+    cols += [Col("Tệp", 30, lambda n: n.file), Col("Trang", 16, lambda n: n.sheet), Col("Dòng", 7, lambda n: n.row)]
+    return cols
+
+
+def _person_columns(result: Result) -> list[Col]:
+    unit = _unit_name(result)
+    return [
+        Col("STT", 6, lambda x: x[0]),
+        Col("Họ và tên", 26, lambda x: x[1].name),
+        Col("Giới tính", 9, lambda x: x[1].gender),
+        Col("Năm sinh", 9, lambda x: x[1].birth_year),
+        Col("Dân tộc", 9, lambda x: x[1].ethnicity),
+        Col("Chức vụ", 26, lambda x: x[1].position),
+        Col("Đơn vị công tác", 32, lambda x: x[1].workplace),
+        Col("Cấp", 18, lambda x: terms.level_name(x[1].level)),
+        Col("Đơn vị đề nghị", 22, lambda x: unit(x[1].unit_code)),
+        Col("Điểm", 8, lambda x: x[1].score, "score"),
+        Col("Tóm tắt thành tích", 60, lambda x: x[1].summary, "wrap"),
+    ]
+
+
+def _group_columns(result: Result) -> list[Col]:
+    unit = _unit_name(result)
+    return [
+        Col("STT", 6, lambda x: x[0]),
+        Col("Tên tập thể", 40, lambda x: x[1].name),
+        Col("Cấp", 18, lambda x: terms.level_name(x[1].level) if isinstance(x[1], Nomination) else
+            terms.RANKINGS[x[1].ranking]),
+        Col("Đơn vị đề nghị", 22, lambda x: unit(x[1].unit_code)),
+        Col("Điểm", 8, lambda x: x[1].score, "score"),
+        Col("Căn cứ", 16, lambda x: "Đề nghị" if isinstance(x[1], Nomination) else f"Xếp hạng {x[1].rank}"),
+        Col("Tóm tắt thành tích", 60, lambda x: getattr(x[1], "summary", "") if isinstance(x[1], Nomination) else
+            f"Xếp hạng {x[1].rank} toàn tỉnh, {x[1].score:g} điểm", "wrap"),
+    ]
+
+
+def issue_columns(result: Result) -> list[Col]:
+    unit = _unit_name(result)
+    return [
+        Col("Mức độ", 10, lambda i: terms.SEVERITIES[i.severity], "status"),
+        Col("Mã lỗi", 22, lambda i: i.code),
+        Col("Vấn đề", 28, lambda i: CATALOG[i.code].title),
+        Col("Đơn vị", 22, lambda i: unit(i.unit_code) if i.unit_code else ""),
+        Col("Tệp", 32, lambda i: i.file),
+        Col("Trang", 18, lambda i: i.sheet),
+        Col("Ô", 7, lambda i: i.cell),
+        Col("Nội dung và cách sửa", 80, lambda i: i.message, "wrap"),
+    ]
+
+
+def _issue_link(result: Result):
+    """A link that opens the input file at the cell (col 6, 'Ô'), when the input folder is known."""
+    def link(i: Issue):
+        if not (result.source_folder and i.file and i.cell):
+            return None
+        path = PureWindowsPath(result.source_folder) / PureWindowsPath(i.file)
+        sheet = i.sheet.replace("'", "''")
+        return 6, f"external:{path}#'{sheet}'!{i.cell}", i.cell
+    return link
+
+
+def ranking_columns(result: Result, ranking: str) -> list[Col]:
+    unit = _unit_name(result)
+    cols = [Col("Hạng", 7, lambda r: r.rank), Col("Tên đơn vị", 40, lambda r: r.name)]
+    if ranking == "huyen":
+        cols += [Col("Mã đơn vị", 10, lambda r: r.unit_code),
+                 Col("Nguồn điểm", 14, lambda r: "Thẩm định" if r.score_source == "appraisal" else "Tự chấm")]
+    else:
+        if ranking == "bctmt":
+            cols.append(Col("Thuộc đơn vị cấp xã", 22, lambda r: r.parent))
+        cols.append(Col("Huyện, thị xã, thành phố", 24, lambda r: unit(r.unit_code)))
+    cols += [
+        Col("Điểm", 8, lambda r: r.score, "score"),
+        Col("Khen thưởng", 44, lambda r: _awards_text(r.awards), "wrap"),
+        Col("Chờ Hội đồng xem xét", 40, lambda r: _awards_text(r.needs_review), "wrap"),
+        Col("Tệp", 30, lambda r: r.file), Col("Dòng", 7, lambda r: r.row),
+    ]
+    return cols
+
+
+def quota_columns(result: Result) -> list[Col]:
+    unit = _unit_name(result)
+    return [
+        Col("Đơn vị", 24, lambda q: unit(q.unit_code)),
+        Col("Đối tượng", 10, lambda q: terms.KINDS[q.kind]),
+        Col("Cấp", 20, lambda q: terms.level_name(q.level)),
+        Col("Hình thức khen thưởng", 34, lambda q: terms.award_name(q.award)),
+        Col("Số đơn vị (theo danh sách tỉnh)", 14, lambda q: q.unit_count),
+        Col("Chỉ tiêu", 9, lambda q: q.quota, "int"),
+        Col("Đã đề nghị", 10, lambda q: q.submitted, "int"),
+        Col("Được đề nghị khen", 10, lambda q: q.proposed, "int"),
+        Col("Tình trạng", 16, lambda q: "Vượt chỉ tiêu" if q.submitted > q.quota else
+            ("Đủ chỉ tiêu" if q.submitted == q.quota else "Chưa hết chỉ tiêu"), "status"),
+    ]
+
+
+def _quota_status(q) -> str:
+    return "over_quota" if q.submitted > q.quota else ("proposed" if q.submitted == q.quota else "")
+
+
+def cap_columns() -> list[Col]:
+    return [
+        Col("Đối tượng", 10, lambda c: terms.KINDS[c.kind]),
+        Col("Cấp", 20, lambda c: terms.level_name(c.level)),
+        Col("Hình thức khen thưởng", 34, lambda c: terms.award_name(c.award)),
+        Col("Tổng số theo Kế hoạch", 12, lambda c: c.cap, "int"),
+        Col("Tổng chỉ tiêu các đơn vị", 12, lambda c: c.quota_total, "int"),
+        Col("Được đề nghị khen", 12, lambda c: c.proposed, "int"),
+        Col("Còn trống", 10, lambda c: c.unused, "int"),
+        Col("Danh sách dự phòng (gợi ý, chưa áp dụng)", 60,
+            lambda c: "; ".join(f"{n.name} ({n.score:g} điểm)" if n.score is not None else n.name for n in c.reserve),
+            "wrap"),
+    ]
+
+
+def source_columns(result: Result) -> list[Col]:
+    unit = _unit_name(result)
+    return [
+        Col("Tệp", 40, lambda i: i.file),
+        Col("Đơn vị", 24, lambda i: unit(i.unit_code) if i.unit_code else i.unit_name),
+        Col("Mã đơn vị", 10, lambda i: i.unit_code),
+        Col("Ngày lập", 12, lambda i: i.date),
+        Col("Trạng thái", 14, lambda i: terms.FILE_STATUSES[i.status], "status"),
+        Col("Số dòng đọc được", 10, lambda i: i.rows, "int"),
+        Col("Lý do", 50, lambda i: i.reason, "wrap"),
+        Col("SHA-256", 68, lambda i: i.sha256),
+    ]
+
+
+_FILE_COLOURS = {"processed": "proposed", "superseded": "warning", "rejected": "error", "skipped": "warning"}
+
+
+# ---------------------------------------------------------------- consolidated workbook
+
+def _overview(wb, styles: Styles, result: Result) -> None:
+    ws = wb.add_worksheet("Tổng quan")
+    ws.set_column(0, 0, 42)
+    ws.set_column(1, 8, 14)
+    ws.merge_range(0, 0, 0, 7, f"TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year} - {terms.ROUNDS[result.round].upper()}",
+                   styles.title)
+    ws.write_string(1, 0, result.province_name, styles.label)
+    r = 3
+    counts = [("Tệp đã xử lý", sum(i.status == "processed" for i in result.inputs)),
+              ("Tệp bị thay thế", sum(i.status == "superseded" for i in result.inputs)),
+              ("Tệp bị từ chối", sum(i.status == "rejected" for i in result.inputs)),
+              ("Tệp bỏ qua", sum(i.status == "skipped" for i in result.inputs)),
+              ("Số dòng đề nghị", len(result.nominations)),
+              *[(f"   {terms.STATUSES[s]}", result.stats["status"].get(s, 0)) for s in terms.STATUS_ORDER],
+              ("Lỗi cần sửa", len(result.errors)), ("Cảnh báo", len(result.warnings))]
+    for label, value in counts:
+        ws.write_string(r, 0, label)
+        ws.write_number(r, 1, value, styles.integer)
+        r += 1
+
+    r += 1
+    ws.write_string(r, 0, "Tổng số theo Kế hoạch và số được đề nghị", styles.label)
+    r = _plain_table(ws, styles, cap_columns(), result.caps, r + 1)
+
+    r += 1
+    ws.write_string(r, 0, "Số được đề nghị khen theo đơn vị", styles.label)
+    caps = [c for c in result.caps]
+    cols = [Col("Đơn vị", 42, lambda u: u.short_name)]
+    for cap in caps:
+        key = (cap.kind, cap.level, cap.award)
+        cols.append(Col(f"{terms.KINDS[cap.kind]} {terms.level_name(cap.level).lower()} - "
+                        f"{terms.award_name(cap.award)}", 14,
+                        lambda u, key=key: next((f"{q.proposed}/{q.quota}" for q in result.quotas
+                                                 if q.unit_code == u.code and (q.kind, q.level, q.award) == key), "")))
+    cols.append(Col("Bằng khen UBND tỉnh", 14, lambda u: sum(
+        1 for n in result.awarded("BK_UBND_TINH") if n.unit_code == u.code)))
+    r = _plain_table(ws, styles, cols, result.units, r + 1)
+
+    r += 1
+    ws.write_string(r, 0, "Cá nhân được đề nghị khen theo giới tính và dân tộc", styles.label)
+    r += 1
+    for title, key in (("Giới tính", "proposed_individuals_by_gender"), ("Dân tộc", "proposed_individuals_by_ethnicity")):
+        for label, value in sorted(result.stats[key].items(), key=lambda kv: (-kv[1], kv[0])):
+            ws.write_string(r, 0, f"{title}: {label}")
+            ws.write_number(r, 1, value, styles.integer)
+            r += 1
+
+    districts = result.rankings.get("huyen", ())
+    if districts:
+        chart = wb.add_chart({"type": "bar"})
+        n = len(districts)
+        chart.add_series({
+            "name": "Điểm thi đua",
+            "categories": ["Xếp hạng cấp huyện", 1, 1, n, 1],
+            "values": ["Xếp hạng cấp huyện", 1, 5, n, 5],
+            "data_labels": {"value": True},
+        })
+        chart.set_title({"name": "Điểm thi đua Ủy ban MTTQ cấp huyện"})
+        chart.set_y_axis({"reverse": True})
+        chart.set_x_axis({"min": 0, "max": 100})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": 720, "height": 60 + 28 * n})
+        ws.insert_chart(3, 4, chart)
+    ws.activate()
+
+
+def _plain_table(ws, styles: Styles, columns: list[Col], rows, first_row: int) -> int:
+    """A table inside a sheet that has other content (no freeze, no autofilter)."""
+    for c, col in enumerate(columns):
+        ws.write_string(first_row, c, col.label, styles.header)
+    r = first_row
+    for item in rows:
+        r += 1
+        for c, col in enumerate(columns):
+            write_cell(ws, r, c, col.get(item), styles.wrap if col.fmt == "wrap" else styles.plain)
+    return r + 1
+
+
+def _award_sheets(wb, styles: Styles, result: Result) -> None:
+    flags = [r for r in result.rankings.get("huyen", ()) if {"CO_XSTD", "CO_XS"} & set(r.awards)]
+    flag_cols = [
+        Col("STT", 6, lambda x: x[0]),
+        Col("Hình thức", 34, lambda x: _awards_text(a for a in x[1].awards if a.startswith("CO_"))),
+        Col("Đơn vị", 40, lambda x: x[1].name),
+        Col("Điểm", 8, lambda x: x[1].score, "score"),
+        Col("Hạng", 7, lambda x: x[1].rank),
+    ]
+    write_table(wb.add_worksheet("Cờ thi đua"), styles, flag_cols, list(enumerate(flags, 1)))
+
+    bk_groups = list(result.awarded("BK_MTTQ_TINH", "collective")) + [
+        r for r in result.rankings.get("huyen", ()) if "BK_MTTQ_TINH" in r.awards]
+    write_table(wb.add_worksheet("BK MTTQ tỉnh - Tập thể"), styles, _group_columns(result), list(enumerate(bk_groups, 1)))
+    people = result.awarded("BK_MTTQ_TINH", "individual")
+    write_table(wb.add_worksheet("BK MTTQ tỉnh - Cá nhân"), styles, _person_columns(result), list(enumerate(people, 1)))
+
+    ubnd = result.awarded("BK_UBND_TINH")
+    ubnd_cols = [*_person_columns(result)[:2], Col("Đối tượng", 10, lambda x: terms.KINDS[x[1].kind]),
+                 Col("Loại khen", 12, lambda x: terms.MERIT_TYPES.get(x[1].merit_type or "", "")),
+                 Col("Giá trị đóng góp (đồng)", 16, lambda x: x[1].contribution, "int"),
+                 *_person_columns(result)[5:]]
+    ubnd_cols[1] = Col("Tên tập thể / Họ và tên", 32, lambda x: x[1].name)
+    write_table(wb.add_worksheet("BK UBND tỉnh"), styles, ubnd_cols, list(enumerate(ubnd, 1)))
+
+    tw_units = [r for k in ("huyen", "xa", "bctmt") for r in result.rankings.get(k, ()) if "BK_TW_MTTQ" in r.awards]
+    tw = list(tw_units) + list(result.awarded("BK_TW_MTTQ"))
+    unit = _unit_name(result)
+    tw_cols = [
+        Col("STT", 6, lambda x: x[0]),
+        Col("Tên tập thể / Họ và tên", 36, lambda x: x[1].name),
+        Col("Đối tượng", 12, lambda x: "Tập thể" if isinstance(x[1], RankedUnit) else terms.KINDS[x[1].kind]),
+        Col("Cấp", 22, lambda x: terms.RANKINGS[x[1].ranking] if isinstance(x[1], RankedUnit) else terms.level_name(x[1].level)),
+        Col("Chức vụ", 24, lambda x: "" if isinstance(x[1], RankedUnit) else x[1].position),
+        Col("Đơn vị", 24, lambda x: unit(x[1].unit_code)),
+        Col("Điểm", 8, lambda x: x[1].score, "score"),
+        Col("Căn cứ", 16, lambda x: f"Xếp hạng {x[1].rank}" if isinstance(x[1], RankedUnit) else "Đề nghị"),
+    ]
+    write_table(wb.add_worksheet("BK TW MTTQ"), styles, tw_cols, list(enumerate(tw, 1)))
+
+
+def dossier_columns(result: Result) -> list[Col]:
+    unit = _unit_name(result)
+    return [
+        Col("Đơn vị đề nghị", 22, lambda n: unit(n.unit_code)),
+        Col("Tên tập thể / Họ và tên", 30, lambda n: n.name),
+        Col("Hình thức khen thưởng", 34, lambda n: terms.award_name(n.award or "")),
+        Col("Tờ trình", 10, lambda n: _yes(n.has_proposal)),
+        Col("Biên bản", 10, lambda n: _yes(n.has_minutes)),
+        Col("Báo cáo thành tích", 12, lambda n: _yes(n.has_report)),
+        Col("Hồ sơ", 12, lambda n: "Đủ" if not n.missing_documents else "Thiếu", "status"),
+        Col("Trạng thái", 20, lambda n: terms.STATUSES[n.status]),
+        Col("Tệp", 30, lambda n: n.file), Col("Dòng", 7, lambda n: n.row),
+    ]
+
+
+def write_consolidated(result: Result, folder: Path) -> list[Path]:
+    path = Path(folder) / consolidated_name(result)
+    wb = xlsxwriter.Workbook(str(path), _WB_OPTIONS)
+    wb.set_properties({"title": f"Tổng hợp thi đua khen thưởng {result.year}", "author": "thidua"})
+    styles = Styles(wb)
+    _overview(wb, styles, result)
+    for ranking, title in (("huyen", "Xếp hạng cấp huyện"), ("xa", "Xếp hạng cấp xã"), ("bctmt", "Xếp hạng BCTMT")):
+        write_table(wb.add_worksheet(title), styles, ranking_columns(result, ranking), result.rankings.get(ranking, ()),
+                    status=lambda r: "needs_review" if r.needs_review else ("proposed" if r.awards else None))
+    ws = wb.add_worksheet("Chỉ tiêu")
+    write_table(ws, styles, quota_columns(result), result.quotas, status=_quota_status)
+    _award_sheets(wb, styles, result)
+    write_table(wb.add_worksheet("Tất cả đề nghị"), styles, nomination_columns(result), result.nominations,
+                status=lambda n: n.status)
+    write_table(wb.add_worksheet("Hồ sơ"), styles, dossier_columns(result), result.nominations,
+                status=lambda n: "incomplete_dossier" if n.missing_documents else "proposed")
+    write_table(wb.add_worksheet("Lỗi - Cảnh báo"), styles, issue_columns(result), result.issues,
+                status=lambda i: i.severity, link=_issue_link(result))
+    write_table(wb.add_worksheet("Nguồn"), styles, source_columns(result), result.inputs,
+                status=lambda i: _FILE_COLOURS[i.status])
+    wb.close()
+    return [path]
+
+
+# ---------------------------------------------------------------- feedback workbooks
+
+def _feedback(path: Path, result: Result, view: UnitView) -> None:
+    unit = result.unit(view.code)
+    wb = xlsxwriter.Workbook(str(path), _WB_OPTIONS)
+    wb.set_properties({"title": f"Phản hồi - {unit.short_name}", "author": "thidua"})
+    styles = Styles(wb)
+    ws = wb.add_worksheet("Tóm tắt")
+    ws.set_column(0, 0, 44)
+    ws.set_column(1, 1, 60)
+    ws.merge_range(0, 0, 0, 1, f"PHẢN HỒI KẾT QUẢ TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year}", styles.title)
+    noms = view.nominations
+    errors = [i for i in view.issues if i.severity == "error"]
+    lines = [
+        ("Đơn vị", unit.name),
+        ("Đợt", terms.ROUNDS[result.round]),
+        ("Tệp đã nhận", "; ".join(f"{i.file} ({terms.FILE_STATUSES[i.status].lower()})" for i in view.inputs)
+         or "Chưa nhận được tệp"),
+        ("Số dòng đề nghị", len(noms)),
+        *[(terms.STATUSES[s], sum(n.status == s for n in noms)) for s in terms.STATUS_ORDER],
+        ("Lỗi cần sửa", len(errors)),
+        ("Cảnh báo", len(view.issues) - len(errors)),
+    ]
+    own = next((r for r in result.rankings.get("huyen", ()) if r.unit_code == view.code), None)
+    if own:
+        lines.append(("Xếp hạng của đơn vị", f"Hạng {own.rank}, {own.score:g} điểm"
+                      + (f"; {_awards_text(own.awards)}" if own.awards else "")))
+    lines.append(("Việc cần làm", "Sửa các dòng ở trang \"Lỗi - Cảnh báo\" rồi gửi lại tệp đã sửa về Văn phòng."
+                  if errors or any(n.status != "proposed" for n in noms) else "Không có lỗi; không cần gửi lại."))
+    for r, (label, value) in enumerate(lines, start=2):
+        ws.write_string(r, 0, label, styles.label)
+        write_cell(ws, r, 1, value, styles.wrap)
+    write_table(wb.add_worksheet("Đề nghị"), styles, nomination_columns(result, full=False), noms,
+                status=lambda n: n.status)
+    write_table(wb.add_worksheet("Chỉ tiêu"), styles, quota_columns(result), view.quotas, status=_quota_status)
+    ranked = [r for k in ("xa", "bctmt") for r in view.rankings.get(k, ())]
+    cols = [Col("Loại", 22, lambda r: terms.RANKINGS[r.ranking]), *ranking_columns(result, "bctmt")]
+    write_table(wb.add_worksheet("Xếp hạng"), styles, cols, ranked,
+                status=lambda r: "needs_review" if r.needs_review else ("proposed" if r.awards else None))
+    write_table(wb.add_worksheet("Lỗi - Cảnh báo"), styles, issue_columns(result), view.issues,
+                status=lambda i: i.severity)
+    wb.close()
+
+
+def write_feedback(result: Result, folder: Path) -> list[Path]:
+    out = Path(folder) / FEEDBACK_DIR
+    out.mkdir(exist_ok=True)
+    written: list[Path] = []
+    for unit in result.units:
+        view = result.for_unit(unit.code)
+        if not view.inputs:
+            continue
+        path = out / feedback_name(unit.short_name)
+        _feedback(path, result, view)
+        written.append(path)
+    return written
