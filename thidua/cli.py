@@ -15,6 +15,7 @@ from .evaluate import evaluate
 from .issues import CATALOG
 from .registry import Registry, load_registry
 from .result import Result
+from .text import cap_first
 from .workbook import read_submission
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,7 +117,7 @@ def cmd_check(args, out: TextIO) -> int:
         print(f"Đơn vị: {unit.name} (mã {code})", file=out)
         for q in (q for q in result.quotas if q.unit_code == code and q.submitted):
             mark = "VƯỢT" if q.submitted > q.quota else "đạt"
-            print(f"  {terms.KINDS[q.kind]} {terms.level_name(q.level).lower()} - {terms.award_name(q.award)}: "
+            print(f"  {cap_first(terms.describe(q.kind, q.level))} - {terms.award_name(q.award)}: "
                   f"đề nghị {q.submitted}, chỉ tiêu {q.quota} ({mark})", file=out)
     if not issues:
         print("Không có lỗi hay cảnh báo.", file=out)

@@ -6,6 +6,7 @@ Pure: takes Submissions, Config and Registry, returns a Result. No file is opene
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Iterable
 
 from . import schema, terms
@@ -16,7 +17,7 @@ from .records import ScoreRow, Submission
 from .registry import Registry, Unit
 from .result import InputFile, Nomination, RankedUnit, Result, UnitInfo
 from .rules import allocate, judge, quota
-from .text import loose_key, strip_diacritics, label_key
+from .text import fmt_number, label_key, loose_key, strip_diacritics
 
 
 # ---------------------------------------------------------------- which files count
@@ -89,7 +90,7 @@ def _place_key(unit: Unit) -> str:
 
 def submission_checks(sub: Submission, unit: Unit, config: Config, registry: Registry) -> list[Issue]:
     info = sub.info
-    found: list[Issue] = [i.__class__(**{**i.__dict__, "unit_code": unit.code}) for i in sub.issues]
+    found: list[Issue] = [replace(i, unit_code=unit.code) for i in sub.issues]
     where = {"file": sub.file, "sheet": info.sheet, "unit_code": unit.code}
     if info.round != config.round:
         found.append(issue("wrong-round", cell=info.cells.get("round", ""), found=info.round_text or "(chưa ghi)",
@@ -117,15 +118,15 @@ def submission_checks(sub: Submission, unit: Unit, config: Config, registry: Reg
 
 def _score_problems(row: ScoreRow, unit_code: str, config: Config, label: str) -> list[Issue]:
     """Errors that keep a scored unit out of the ranking (each pointing at its cell)."""
-    errors = [i.__class__(**{**i.__dict__, "unit_code": unit_code}) for i in row.problems if i.severity == ERROR]
+    errors = [replace(i, unit_code=unit_code) for i in row.problems if i.severity == ERROR]
     where = {"file": row.file, "sheet": row.sheet, "row": row.row, "unit_code": unit_code}
     if not row.name and not errors:
         errors.append(issue("missing-value", column=label, cell=row.cells.get("name") or row.cells.get("_row", ""), **where))
     if row.score is None and not errors:
         errors.append(issue("missing-value", column="Điểm", cell=row.cells.get("score") or row.cells.get("_row", ""), **where))
     elif row.score is not None and not config.score_min <= row.score <= config.score_max:
-        errors.append(issue("score-out-of-range", value=f"{row.score:g}", low=f"{config.score_min:g}",
-                            high=f"{config.score_max:g}", cell=row.cells.get("score", ""), **where))
+        errors.append(issue("score-out-of-range", value=fmt_number(row.score), low=fmt_number(config.score_min),
+                            high=fmt_number(config.score_max), cell=row.cells.get("score", ""), **where))
     return errors
 
 
@@ -158,9 +159,9 @@ def rank_units(ranking: str, entries: list[RankedUnit], registry: Registry, conf
                     "tie-at-cutoff", file=lead.file, sheet=lead.sheet, cell=lead.cell, row=lead.row,
                     unit_code=lead.unit_code, related=tuple(sorted({m.unit_code for m in members})),
                     award=terms.award_name(award.award), names=", ".join(m.name for m in members),
-                    score=f"{group.score:g}".replace(".", ","), rank=group.rank, first=first, last=last))
+                    score=fmt_number(group.score), rank=group.rank, first=first, last=last))
     ranked = tuple(
-        RankedUnit(**{**e.__dict__, "rank": ranks[i], "awards": tuple(awards[i]), "needs_review": tuple(review[i])})
+        replace(e, rank=ranks[i], awards=tuple(awards[i]), needs_review=tuple(review[i]))
         for i, e in enumerate(entries))
     return ranked, problems
 
@@ -175,7 +176,7 @@ def _score_entries(ranking: str, rows: Iterable[tuple[str, ScoreRow]], config: C
         if errors:
             problems += errors
             continue
-        problems += [i.__class__(**{**i.__dict__, "unit_code": district}) for i in row.problems]
+        problems += [replace(i, unit_code=district) for i in row.problems]
         entries.append(RankedUnit(ranking, district, row.name, row.score, 0, (), (), row.file, row.sheet, row.row,
                                   row.cells.get("score", ""), parent=row.parent))
         if ranking == "xa":
@@ -226,8 +227,8 @@ def district_entries(active: dict[str, Submission], config: Config, registry: Re
             cell = sub.info.cells.get("self_score", "")
             if not config.score_min <= score <= config.score_max:
                 problems.append(issue("score-out-of-range", file=sub.file, sheet=sub.info.sheet, cell=cell,
-                                      unit_code=unit.code, value=f"{score:g}", low=f"{config.score_min:g}",
-                                      high=f"{config.score_max:g}"))
+                                      unit_code=unit.code, value=fmt_number(score), low=fmt_number(config.score_min),
+                                      high=fmt_number(config.score_max)))
                 continue
             entries.append(RankedUnit("huyen", unit.code, unit.short_name, score, 0, (), (), sub.file,
                                       sub.info.sheet, _row_of(cell), cell, score_source="self"))

@@ -118,11 +118,11 @@ class Issue:
         return data
 
 
-def issue(code: str, *, file: str = "", sheet: str = "", cell: str = "", row: int | None = None,
+def issue(code: str, /, *, file: str = "", sheet: str = "", cell: str = "", row: int | None = None,
           unit_code: str = "", related: tuple[str, ...] = (), **params: object) -> Issue:
     """Build an Issue from the catalog; the message template is filled with `params` (and `cell`, `row`)."""
     kind = CATALOG[code]
-    message = kind.template.format(cell=cell, row=row, **params)
+    message = kind.template.format(file=file, sheet=sheet, cell=cell, row=row, **params)
     return Issue(code, kind.severity, message, file, sheet, cell, row, unit_code, related)
 
 

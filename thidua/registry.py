@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import RegistryError
-from .text import clean
+from .text import cap_first, clean
 
 COLUMNS = ("ma_don_vi", "ten_don_vi", "cap", "ma_cap_tren", "so_don_vi_cap_xa", "so_ban_cong_tac_mat_tran", "email")
 CAPS = ("tinh", "huyen")
@@ -32,7 +32,7 @@ class Unit:
             if name.startswith(prefix):
                 name = name[len(prefix):]
                 break
-        return name[:1].upper() + name[1:]
+        return cap_first(name)
 
     def count(self, source: str) -> int:
         value = self.communes if source == "communes" else self.bctmt

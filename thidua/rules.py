@@ -15,6 +15,7 @@ from .ranking import REVIEW, positional
 from .records import NominationRow
 from .registry import Registry, Unit
 from .result import CapLine, Nomination, QuotaLine
+from .text import fmt_number, money
 
 HALF = Fraction(1, 2)
 
@@ -33,10 +34,6 @@ def unit_quota(rule: QuotaRule, unit: Unit, config: Config) -> int:
     if rule.per_unit is not None:
         return rule.per_unit
     return quota(unit.count(rule.count), rule.per_unit_divisor, config.rounding_threshold)
-
-
-def _what(kind: str, level: str | None) -> str:
-    return f"{terms.KINDS[kind].lower()} {terms.level_name(level).lower()}"
 
 
 # ---------------------------------------------------------------- one nomination on its own
@@ -72,13 +69,13 @@ def validity_issues(row: NominationRow, unit: Unit, config: Config) -> list[Issu
     if row.award is None:
         missing("award", "Hình thức khen thưởng")
     if row.score is not None and not config.score_min <= row.score <= config.score_max:
-        found.append(issue("score-out-of-range", value=_fmt(row.score), low=_fmt(config.score_min),
-                           high=_fmt(config.score_max), **_where(row, "score", code)))
+        found.append(issue("score-out-of-range", value=fmt_number(row.score), low=fmt_number(config.score_min),
+                           high=fmt_number(config.score_max), **_where(row, "score", code)))
     if row.level is None or row.award is None:
         return found
     rule = config.quota_rule(row.kind, row.level, row.award)
     params = {"award": terms.award_name(row.award), "kind": terms.KINDS[row.kind].lower(),
-              "level": terms.level_name(row.level).lower()}
+              "level": terms.level_phrase(row.level)}
     if row.award != "BK_UBND_TINH" and rule is None:
         found.append(issue("award-not-allowed", **params, **_where(row, "award", code)))
     elif rule is not None and rule.submitter != unit.cap:
@@ -142,14 +139,6 @@ def _reason(problem: Issue) -> str:
     return problem.message
 
 
-def _fmt(number: float) -> str:
-    return f"{number:g}".replace(".", ",")
-
-
-def money(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
 # ---------------------------------------------------------------- quotas and caps
 
 def order_key(n: Nomination) -> tuple:
@@ -169,7 +158,7 @@ def place_within_quota(candidates: list[Nomination], limit: int, submitted: int)
         reason = f"vượt chỉ tiêu: đề nghị {submitted}, chỉ tiêu {limit}"
         placed.append(_restatus(n, "over_quota", reason))
         problems.append(issue("over-quota", name=n.name, submitted=submitted, quota=limit,
-                              what=_what(n.kind, n.level), **_where(n.source, "score", n.unit_code)))
+                              what=terms.describe(n.kind, n.level), **_where(n.source, "score", n.unit_code)))
     return placed, problems
 
 
@@ -196,7 +185,7 @@ def apply_cap(proposed: list[Nomination], cap: int) -> tuple[dict[int, Nominatio
         reason = f"toàn tỉnh vượt tổng số {cap}" + (" (bằng điểm tại ngưỡng)" if verdicts.get(i) == REVIEW else "")
         changed[id(n)] = _restatus(n, "needs_review", reason)
         problems.append(issue("provincial-cap-exceeded", name=n.name, proposed=len(proposed), cap=cap,
-                              what=_what(n.kind, n.level), **_where(n.source, "score", n.unit_code)))
+                              what=terms.describe(n.kind, n.level), **_where(n.source, "score", n.unit_code)))
     return changed, problems
 
 

@@ -111,9 +111,22 @@ RANKINGS: dict[str, str] = {
 SEVERITIES: dict[str, str] = {"error": "Lỗi", "warning": "Cảnh báo"}
 
 
+# The level inside a sentence: "tập thể cấp xã", "cá nhân Ban công tác Mặt trận".
+LEVEL_PHRASES: dict[str, str] = {"tinh": "cấp tỉnh", "huyen": "cấp huyện", "xa": "cấp xã", "bctmt": "Ban công tác Mặt trận"}
+
+
 def award_name(code: str) -> str:
     return AWARDS.get(code, code)
 
 
 def level_name(code: str | None) -> str:
     return LEVELS.get(code or "", code or "")
+
+
+def level_phrase(code: str | None) -> str:
+    return LEVEL_PHRASES.get(code or "", code or "")
+
+
+def describe(kind: str, level: str | None) -> str:
+    """'tập thể cấp xã', 'cá nhân Ban công tác Mặt trận'."""
+    return f"{KINDS[kind].lower()} {level_phrase(level)}"

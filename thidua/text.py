@@ -9,7 +9,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # Spaces Excel users paste in from Word and the web, folded into a plain space.
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u200b\u200c\u200d\ufeff]+")
@@ -134,7 +134,7 @@ def parse_money(value: object) -> int | None:
         number = _decimal(text.replace(",", "."))
     else:
         raise ParseError(clean(value))
-    return int((number * unit).to_integral_value())
+    return int((number * unit).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 _YES = {"x", "có", "co", "đủ", "du", "1", "✓", "✔", "yes", "true", "rồi", "đã có"}
@@ -202,3 +202,18 @@ def safe_filename(name: str, limit: int = 120) -> str:
     if not text or text.split(".")[0].upper() in reserved:
         text = f"_{text}"
     return text
+
+
+def fmt_number(number: float) -> str:
+    """87.5 -> '87,5' (Vietnamese decimal comma); 90.0 -> '90'."""
+    return f"{number:g}".replace(".", ",")
+
+
+def money(value: int) -> str:
+    """100000000 -> '100.000.000' (Vietnamese thousands separator)."""
+    return f"{value:,}".replace(",", ".")
+
+
+def cap_first(text: str) -> str:
+    """Capitalise the first letter only: 'tập thể Ban công tác Mặt trận' -> 'Tập thể Ban công tác Mặt trận'."""
+    return text[:1].upper() + text[1:]

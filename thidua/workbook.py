@@ -43,15 +43,24 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+SYSTEM_FILES = {"desktop.ini", "thumbs.db"}
+
+
 def list_inputs(folder: Path) -> list[Path]:
-    """Every file under the input folder (sub-folders too), in a stable order."""
-    return sorted((p for p in Path(folder).rglob("*") if p.is_file()), key=lambda p: p.as_posix().casefold())
+    """Every file under the input folder (sub-folders too), in a stable order; hidden and system files aside."""
+    folder = Path(folder)
+    return sorted((p for p in folder.rglob("*") if p.is_file() and not _hidden(p.relative_to(folder))),
+                  key=lambda p: p.as_posix().casefold())
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts) or relative.name.casefold() in SYSTEM_FILES
 
 
 def skip_reason(path: Path) -> str | None:
     if path.name.startswith("~$"):
         return "tệp tạm do Excel tạo khi đang mở tệp"
-    if path.name.startswith(".") or path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+    if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
         return f"đuôi tệp \"{path.suffix or '(không có)'}\""
     return None
 

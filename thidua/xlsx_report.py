@@ -9,7 +9,7 @@ import xlsxwriter
 from . import terms
 from .issues import CATALOG, Issue
 from .result import Nomination, RankedUnit, Result, UnitView
-from .text import safe_filename
+from .text import cap_first, fmt_number, safe_filename
 from .xlsx_style import Col, Styles, write_cell, write_table
 
 FEEDBACK_DIR = "PhanHoi"
@@ -86,7 +86,7 @@ def _group_columns(result: Result) -> list[Col]:
         Col("Điểm", 8, lambda x: x[1].score, "score"),
         Col("Căn cứ", 16, lambda x: "Đề nghị" if isinstance(x[1], Nomination) else f"Xếp hạng {x[1].rank}"),
         Col("Tóm tắt thành tích", 60, lambda x: getattr(x[1], "summary", "") if isinstance(x[1], Nomination) else
-            f"Xếp hạng {x[1].rank} toàn tỉnh, {x[1].score:g} điểm", "wrap"),
+            f"Xếp hạng {x[1].rank} toàn tỉnh, {fmt_number(x[1].score)} điểm", "wrap"),
     ]
 
 
@@ -164,7 +164,8 @@ def cap_columns() -> list[Col]:
         Col("Được đề nghị khen", 12, lambda c: c.proposed, "int"),
         Col("Còn trống", 10, lambda c: c.unused, "int"),
         Col("Danh sách dự phòng (gợi ý, chưa áp dụng)", 60,
-            lambda c: "; ".join(f"{n.name} ({n.score:g} điểm)" if n.score is not None else n.name for n in c.reserve),
+            lambda c: "; ".join(f"{n.name} ({fmt_number(n.score)} điểm)" if n.score is not None else n.name
+                                for n in c.reserve),
             "wrap"),
     ]
 
@@ -218,8 +219,7 @@ def _overview(wb, styles: Styles, result: Result) -> None:
     cols = [Col("Đơn vị", 42, lambda u: u.short_name)]
     for cap in caps:
         key = (cap.kind, cap.level, cap.award)
-        cols.append(Col(f"{terms.KINDS[cap.kind]} {terms.level_name(cap.level).lower()} - "
-                        f"{terms.award_name(cap.award)}", 14,
+        cols.append(Col(f"{cap_first(terms.describe(cap.kind, cap.level))} - {terms.award_name(cap.award)}", 14,
                         lambda u, key=key: next((f"{q.proposed}/{q.quota}" for q in result.quotas
                                                  if q.unit_code == u.code and (q.kind, q.level, q.award) == key), "")))
     cols.append(Col("Bằng khen UBND tỉnh", 14, lambda u: sum(
@@ -250,7 +250,7 @@ def _overview(wb, styles: Styles, result: Result) -> None:
         chart.set_x_axis({"min": 0, "max": 100})
         chart.set_legend({"none": True})
         chart.set_size({"width": 720, "height": 60 + 28 * n})
-        ws.insert_chart(3, 4, chart)
+        ws.insert_chart(3, 12, chart)
     ws.activate()
 
 
@@ -371,7 +371,7 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
     ]
     own = next((r for r in result.rankings.get("huyen", ()) if r.unit_code == view.code), None)
     if own:
-        lines.append(("Xếp hạng của đơn vị", f"Hạng {own.rank}, {own.score:g} điểm"
+        lines.append(("Xếp hạng của đơn vị", f"Hạng {own.rank}, {fmt_number(own.score)} điểm"
                       + (f"; {_awards_text(own.awards)}" if own.awards else "")))
     lines.append(("Việc cần làm", "Sửa các dòng ở trang \"Lỗi - Cảnh báo\" rồi gửi lại tệp đã sửa về Văn phòng."
                   if errors or any(n.status != "proposed" for n in noms) else "Không có lỗi; không cần gửi lại."))

@@ -1,0 +1,51 @@
+"""Shared helpers: the project's own config and registry, and tiny workbooks built inline."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from thidua.cli import DEFAULT_CONFIG, main
+from thidua.config import load_config
+from thidua.registry import load_registry
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def config():
+    return load_config(DEFAULT_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def registry(config):
+    return load_registry(config.registry_path, config.communes_path)
+
+
+def make_book(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """A workbook as a clerk might make it by hand: each sheet is a list of rows of raw cell values."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def info_rows(code="943", name="Ủy ban MTTQ Việt Nam huyện Kế Sách", year=2023, round_="Tổng kết",
+              communes=13, bctmt=106, score=88, date="25/11/2023") -> list[list]:
+    return [["Thông tin", "Nội dung"], ["Đơn vị", name], ["Mã đơn vị", code], ["Năm", year], ["Đợt", round_],
+            ["Số đơn vị cấp xã", communes], ["Số Ban công tác Mặt trận", bctmt], ["Điểm tự chấm", score],
+            ["Ngày lập", date]]
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(args), out=out)
+    return code, out.getvalue()

@@ -1,0 +1,213 @@
+"""The plan's rules on plain values: status precedence, eligibility, quotas, caps, rankings. No files."""
+
+import datetime as dt
+from dataclasses import replace
+
+from thidua.evaluate import evaluate
+from thidua.records import Info, NominationRow, ScoreRow, Submission
+from thidua.rules import judge
+
+FULL = dict(has_proposal=True, has_minutes=True, has_report=True)
+
+
+def nom(row=5, kind="collective", name="Ủy ban MTTQ Việt Nam xã An Hiệp", level="xa", award="BK_MTTQ_TINH",
+        score=90.0, stt=None, **kw) -> NominationRow:
+    values = {**FULL, **kw}
+    return NominationRow(file="f.xlsx", sheet="Đề nghị tập thể" if kind == "collective" else "Đề nghị cá nhân",
+                         row=row, kind=kind, stt=stt, name=name, level=level, award=award,
+                         merit_type=values.pop("merit_type", None), score=score,
+                         cells={"score": f"F{row}", "_row": f"A{row}"}, **values)
+
+
+def sub(code="943", nominations=(), communes=(), bctmt=(), appraisals=(), file=None, date=dt.date(2023, 11, 25),
+        self_score=88.0, year=2023, mtime=0.0) -> Submission:
+    info = Info(unit_name="x", unit_code=code, year=year, round="tong-ket", self_score=self_score, date=date,
+                cells={"self_score": "B8"})
+    file = file or f"{code}.xlsx"
+    return Submission(file=file, sha256="0", mtime=mtime, readable=True, info=info,
+                      nominations=tuple(replace(n, file=file) for n in nominations),
+                      communes=tuple(communes), bctmt=tuple(bctmt), appraisals=tuple(appraisals),
+                      found_tables=frozenset({"communes", "bctmt", "collective", "individual"}))
+
+
+def statuses(result):
+    return [(n.name, n.status) for n in result.nominations]
+
+
+# ---------------------------------------------------------------- one row
+
+def test_precedence_invalid_before_ineligible_before_dossier(config, registry):
+    unit = registry.get("943")
+    row = nom(award="BK_UBND_TINH", level="xa", merit_type="dot-xuat", contribution=50_000_000, score=120,
+              has_report=False)
+    assert judge(row, unit, config).status == "invalid"  # score 120 out of range
+    assert judge(replace(row, score=90), unit, config).status == "ineligible"  # 50 triệu < 100 triệu
+    assert judge(replace(row, score=90, contribution=100_000_000), unit, config).status == "incomplete_dossier"
+    assert judge(replace(row, score=90, contribution=100_000_000, has_report=True), unit, config).status == "candidate"
+
+
+def test_missing_required_values_make_the_row_invalid(config, registry):
+    unit = registry.get("943")
+    verdict = judge(nom(name="", level=None), unit, config)
+    assert verdict.status == "invalid"
+    assert {i.code for i in verdict.issues} == {"missing-value"}
+    assert len(verdict.issues) == 2
+
+
+def test_collective_against_a_quota_needs_a_score_but_an_individual_does_not(config, registry):
+    unit = registry.get("943")
+    assert judge(nom(score=None), unit, config).status == "invalid"
+    assert judge(nom(kind="individual", name="Lâm Văn Sóc", score=None), unit, config).status == "candidate"
+
+
+def test_combinations_the_plan_does_not_allow(config, registry):
+    district, province = registry.get("943"), registry.province
+    verdict = judge(nom(level="huyen", award="BK_MTTQ_TINH"), district, config)  # collective huyen is ranked, not nominated
+    assert [i.code for i in verdict.issues] == ["award-not-allowed"]
+    verdict = judge(nom(level="tinh"), district, config)  # only the province proposes its own collectives
+    assert [i.code for i in verdict.issues] == ["level-not-for-unit"]
+    assert judge(nom(level="tinh"), province, config).status == "candidate"
+    assert judge(nom(award="CO_XS"), district, config).status == "invalid"
+
+
+def test_merit_rules_for_bang_khen_ubnd(config, registry):
+    unit = registry.province
+    person = nom(kind="individual", name="Trần Thị Lan", level="tinh", award="BK_UBND_TINH", merit_type="cong-trang",
+                 years_excellent=2, initiatives=2)
+    assert judge(person, unit, config).status == "candidate"
+    assert judge(replace(person, initiatives=1), unit, config).status == "ineligible"
+    assert judge(replace(person, years_excellent=1), unit, config).status == "ineligible"
+    group = replace(person, kind="collective", initiatives=None)
+    assert judge(group, unit, config).status == "candidate"  # initiatives are asked of individuals only
+    district_person = replace(person, level="xa")
+    codes = [i.code for i in judge(district_person, registry.get("943"), config).issues]
+    assert codes == ["not-provincial-staff"]  # a warning, not a refusal
+    assert judge(replace(person, merit_type="chuyen-de", years_excellent=None), unit, config).status == "candidate"
+    assert judge(replace(person, merit_type=None), unit, config).status == "invalid"
+
+
+# ---------------------------------------------------------------- quotas and caps
+
+def test_over_quota_keeps_the_best_scores_then_the_units_own_order(config, registry):
+    # Kế Sách: 13 communes -> quota(13, 8) = 2
+    rows = [nom(row=5, name="A", score=88, stt=1), nom(row=6, name="B", score=92, stt=2),
+            nom(row=7, name="C", score=88, stt=3), nom(row=8, name="D", score=70, stt=4)]
+    result = evaluate([sub(nominations=rows)], config, registry)
+    assert statuses(result) == [("A", "proposed"), ("B", "proposed"), ("C", "over_quota"), ("D", "over_quota")]
+    line = next(q for q in result.quotas if q.unit_code == "943" and q.level == "xa" and q.kind == "collective")
+    assert (line.quota, line.submitted, line.proposed) == (2, 4, 2)
+    assert sum(i.code == "over-quota" for i in result.issues) == 2
+
+
+def test_rows_with_problems_do_not_use_quota_places(config, registry):
+    rows = [nom(row=5, name="A", score=95, has_minutes=False), nom(row=6, name="B", score=90),
+            nom(row=7, name="C", score=85)]
+    result = evaluate([sub(nominations=rows)], config, registry)
+    assert statuses(result) == [("A", "incomplete_dossier"), ("B", "proposed"), ("C", "proposed")]
+    line = next(q for q in result.quotas if q.unit_code == "943" and q.level == "xa" and q.kind == "collective")
+    assert (line.submitted, line.proposed) == (3, 2)
+
+
+def test_provincial_cap_sends_the_lowest_scores_to_the_council(config, registry):
+    cfg = replace(config, quotas=tuple(replace(q, cap=2) if q.key == ("collective", "xa", "BK_MTTQ_TINH") else q
+                                       for q in config.quotas))
+    subs = [sub("941", [nom(name="P1", score=91)]), sub("942", [nom(name="P2", score=80)]),
+            sub("943", [nom(name="P3", score=95)])]
+    result = evaluate(subs, cfg, registry)
+    assert dict(statuses(result)) == {"P1": "proposed", "P2": "needs_review", "P3": "proposed"}
+    assert [i.code for i in result.issues if i.code == "provincial-cap-exceeded"] == ["provincial-cap-exceeded"]
+    cap = next(c for c in result.caps if c.level == "xa" and c.kind == "collective")
+    assert (cap.cap, cap.proposed, cap.unused) == (2, 2, 0)
+
+
+def test_unused_provincial_places_list_the_best_over_quota_rows_as_reserve(config, registry):
+    rows = [nom(row=5, name="A", score=95), nom(row=6, name="B", score=94), nom(row=7, name="C", score=93)]
+    result = evaluate([sub("943", rows)], config, registry)
+    cap = next(c for c in result.caps if c.level == "xa" and c.kind == "collective")
+    assert cap.unused == 12 and [n.name for n in cap.reserve] == ["C"]
+    assert dict(statuses(result))["C"] == "over_quota"  # a suggestion only, never applied
+
+
+def test_bang_khen_ubnd_has_no_quota(config, registry):
+    rows = [nom(row=r, name=f"Công ty {r}", level="huyen", award="BK_UBND_TINH", merit_type="chuyen-de", score=None)
+            for r in range(5, 25)]
+    result = evaluate([sub("943", rows)], config, registry)
+    assert {s for _, s in statuses(result)} == {"proposed"}
+
+
+# ---------------------------------------------------------------- files and rankings
+
+def test_later_ngay_lap_wins_and_the_other_file_is_superseded(config, registry):
+    old = sub("943", [nom(name="cũ")], file="a.xlsx", date=dt.date(2023, 11, 20), mtime=99)
+    new = sub("943", [nom(name="mới")], file="b.xlsx", date=dt.date(2023, 11, 25), mtime=1)
+    result = evaluate([new, old], config, registry)
+    assert {i.file: i.status for i in result.inputs} == {"a.xlsx": "superseded", "b.xlsx": "processed"}
+    assert [n.name for n in result.nominations] == ["mới"]
+
+
+def test_same_date_falls_back_to_modification_time(config, registry):
+    a = sub("943", file="a.xlsx", mtime=5)
+    b = sub("943", file="b.xlsx", mtime=9)
+    result = evaluate([a, b], config, registry)
+    assert {i.file: i.status for i in result.inputs} == {"a.xlsx": "superseded", "b.xlsx": "processed"}
+
+
+def test_other_year_and_unknown_unit_are_rejected(config, registry):
+    result = evaluate([sub("943", year=2022), sub("999")], config, registry)
+    assert {i.status for i in result.inputs} == {"rejected"}
+    assert {i.code for i in result.errors} >= {"wrong-year", "unknown-unit"}
+
+
+def test_appraised_score_overrides_the_self_score(config, registry):
+    appraisal = ScoreRow("p.xlsx", "Thẩm định cấp huyện", 4, None, "Kế Sách", 70.0, unit_code="943",
+                         cells={"score": "C4"})
+    subs = [sub("943", self_score=99), sub("941", self_score=80), sub("94", appraisals=[appraisal])]
+    result = evaluate(subs, config, registry)
+    ranked = {r.unit_code: (r.rank, r.score, r.score_source) for r in result.rankings["huyen"]}
+    assert ranked == {"941": (1, 80.0, "self"), "943": (2, 70.0, "appraisal")}
+
+
+def test_district_ladder_with_a_tie_at_the_flag_cutoff(config, registry):
+    scores = {"941": 95, "942": 93, "943": 93, "944": 90, "945": 86, "946": 84}
+    result = evaluate([sub(code, self_score=s) for code, s in scores.items()], config, registry)
+    by_code = {r.unit_code: r for r in result.rankings["huyen"]}
+    assert by_code["941"].awards == ("CO_XSTD", "BK_TW_MTTQ")
+    assert by_code["942"].awards == ("CO_XS",) and by_code["942"].needs_review == ("BK_TW_MTTQ",)
+    assert by_code["944"].awards == ("BK_MTTQ_TINH",)
+    assert by_code["945"].awards == ("BK_MTTQ_TINH",)
+    assert by_code["946"].awards == ()  # fifth or sixth place, but below 85
+    ties = [i for i in result.issues if i.code == "tie-at-cutoff"]
+    assert len(ties) == 1 and set(ties[0].related) == {"942", "943"}
+
+
+def test_communes_ranked_province_wide(config, registry):
+    def commune(name, score, row):
+        return ScoreRow("x", "Chấm điểm cấp xã", row, None, name, score, cells={"score": f"D{row}"})
+    subs = [sub("941", communes=[commune("Phường 1", 97, 4), commune("Phường 2", 96.5, 5)]),
+            sub("942", communes=[commune("Xã An Hiệp", 96.5, 4), commune("Xã Phú Tâm", 99, 5),
+                                 commune("Xã Thiện Mỹ", None, 6)])]
+    result = evaluate(subs, config, registry)
+    ranked = [(r.name, r.rank, r.awards, r.needs_review) for r in result.rankings["xa"]]
+    assert ranked[:2] == [("Xã Phú Tâm", 1, ("BK_TW_MTTQ",), ()), ("Phường 1", 2, ("BK_TW_MTTQ",), ())]
+    assert {r[0] for r in ranked[2:]} == {"Phường 2", "Xã An Hiệp"}
+    assert all(r[3] == ("BK_TW_MTTQ",) for r in ranked[2:])
+    missing = [i for i in result.errors if i.code == "missing-value"]
+    assert [(i.sheet, i.row) for i in missing] == [("Chấm điểm cấp xã", 6)]
+
+
+def test_same_person_twice_in_the_batch_is_a_warning(config, registry):
+    a = nom(kind="individual", name="Thạch Thị Sà Rây", level="xa", birth_year=1980)
+    b = nom(kind="individual", name="Thạch Thị Sà  Rây", level="xa", birth_year=1980)
+    result = evaluate([sub("941", [a]), sub("942", [b])], config, registry)
+    assert sum(i.code == "duplicate-person" for i in result.issues) == 2
+
+
+def test_declared_counts_that_differ_from_the_registry_are_warnings(config, registry):
+    s = sub("943")
+    s = replace(s, info=replace(s.info, declared_communes=14, declared_bctmt=106,
+                                cells={"declared_communes": "B6"}))
+    result = evaluate([s], config, registry)
+    found = [i for i in result.issues if i.code == "declared-count-mismatch"]
+    assert [(i.severity, i.cell) for i in found] == [("warning", "B6")]
+    line = next(q for q in result.quotas if q.unit_code == "943" and q.level == "xa" and q.kind == "collective")
+    assert line.quota == 2  # from the registry's 13, not the declared 14
