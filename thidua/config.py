@@ -87,7 +87,7 @@ class _Table:
         self.data, self.prefix = data, prefix
 
     def _name(self, key: str) -> str:
-        return f"{self.prefix}.{key}"
+        return f"{self.prefix}.{key}" if self.prefix else key
 
     def get(self, key: str, types: type | tuple[type, ...], default: object = ...) -> object:
         if key not in self.data:
@@ -189,7 +189,7 @@ def _email(t: _Table) -> EmailSettings:
 
 def parse_config(data: dict, path: Path) -> Config:
     """Validate parsed TOML into a Config; relative paths resolve against the file's folder."""
-    root = _Table(data, "config")
+    root = _Table(data, "")
     base = path.parent
     campaign, province, paths = root.table("campaign"), root.table("province"), root.table("paths")
     rules, elig = root.table("rules"), root.table("eligibility")

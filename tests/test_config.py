@@ -1,0 +1,86 @@
+"""A wrong config or registry stops the run with exit 2 and a message that names the key or the row."""
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+from thidua.cli import DEFAULT_CONFIG
+from thidua.config import parse_config
+from thidua.errors import ConfigError, RegistryError
+from thidua.registry import parse_registry
+
+
+def base() -> dict:
+    return tomllib.loads(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+
+
+def test_the_shipped_config_is_valid(config):
+    assert config.year == 2023 and config.province_code == "94"
+    assert len(config.quotas) == 9 and len(config.ranked_awards) == 6
+
+
+@pytest.mark.parametrize("edit, key", [
+    (lambda d: d["campaign"].pop("year"), "campaign.year"),
+    (lambda d: d["campaign"].update(round="giữa năm"), "campaign.round"),
+    (lambda d: d["rules"].update(rounding_threshold="nửa"), "rules.rounding_threshold"),
+    (lambda d: d["quotas"][0].pop("cap"), "quotas[1].cap"),
+    (lambda d: d["quotas"][1].update(level="thôn"), "quotas[2].level"),
+    (lambda d: d["ranked_awards"][0].update(positions=[3, 1]), "ranked_awards[1].positions"),
+    (lambda d: d["eligibility"].update(sudden_min_value="100 triệu"), "eligibility.sudden_min_value"),
+])
+def test_a_bad_or_missing_key_is_named(edit, key):
+    data = base()
+    edit(data)
+    with pytest.raises(ConfigError, match=key.replace("[", r"\[").replace("]", r"\]")):
+        parse_config(data, DEFAULT_CONFIG)
+
+
+def test_relative_paths_resolve_against_the_config_folder(tmp_path):
+    config = parse_config(base(), tmp_path / "khac.toml")
+    assert config.input_dir == tmp_path / "input" and config.registry_path == tmp_path / "data" / "don_vi.csv"
+
+
+ROW = {"ma_don_vi": "943", "ten_don_vi": "Kế Sách", "cap": "huyen", "ma_cap_tren": "94",
+       "so_don_vi_cap_xa": "13", "so_ban_cong_tac_mat_tran": "106", "email": ""}
+PROVINCE = {**ROW, "ma_don_vi": "94", "cap": "tinh", "so_don_vi_cap_xa": "", "so_ban_cong_tac_mat_tran": ""}
+
+
+@pytest.mark.parametrize("rows, words", [
+    ([PROVINCE, ROW, ROW], "dòng 4"),  # duplicate code
+    ([PROVINCE, {**ROW, "so_don_vi_cap_xa": ""}], "dòng 3"),  # missing count for a district
+    ([PROVINCE, {**ROW, "cap": "xa"}], "dòng 3"),  # unknown cap
+])
+def test_registry_errors_name_the_row(rows, words):
+    with pytest.raises(RegistryError, match=words):
+        parse_registry(rows)
+
+
+def test_codes_stay_text():
+    units = parse_registry([PROVINCE, {**ROW, "ma_don_vi": "001"}])
+    assert units[1].code == "001"
+
+
+def test_cli_exits_2_with_a_vietnamese_message_on_a_bad_config(tmp_path, capsys):
+    bad = tmp_path / "config.toml"
+    bad.write_text("[campaign]\nyear = 2023\n", encoding="utf-8")
+    code, _ = run_cli("run", "--config", str(bad))
+    assert code == 2
+    assert "[province]" in capsys.readouterr().err
+
+
+def test_cli_exits_2_on_a_broken_registry(tmp_path, capsys):
+    registry = tmp_path / "don_vi.csv"
+    registry.write_text("ma_don_vi,ten_don_vi,cap,ma_cap_tren,so_don_vi_cap_xa,so_ban_cong_tac_mat_tran,email\n"
+                        "94,Tỉnh,tinh,,,,\n941,A,huyen,94,,5,\n", encoding="utf-8")
+    code, _ = run_cli("run", "--registry", str(registry), "--input", str(tmp_path), "--output", str(tmp_path / "o"))
+    assert code == 2
+    assert "dòng 3" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_exits_2_when_the_input_folder_is_missing(tmp_path):
+    code, _ = run_cli("run", "--input", str(tmp_path / "khong-co"), "--output", str(tmp_path / "o"))
+    assert code == 2

@@ -1,0 +1,47 @@
+"""The blank template: committed file equals what the command writes; dropdowns, protection, readable back."""
+
+import zipfile
+
+import openpyxl
+
+from conftest import run_cli
+
+from thidua import schema
+from thidua.cli import ROOT, TEMPLATE_FILE
+from thidua.workbook import read_submission
+
+
+def parts(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def test_committed_template_equals_the_generated_one(tmp_path):
+    code, _ = run_cli("template", "--output", str(tmp_path / "mau.xlsx"))
+    assert code == 0
+    assert parts(tmp_path / "mau.xlsx") == parts(ROOT / TEMPLATE_FILE), \
+        "Mẫu trong templates/ đã cũ: chạy lại python process.py template rồi commit."
+
+
+def test_template_has_every_sheet_column_dropdown_and_protection():
+    wb = openpyxl.load_workbook(ROOT / TEMPLATE_FILE)
+    assert wb.sheetnames == ["Hướng dẫn", "Thông tin", "Chấm điểm cấp xã", "Chấm điểm BCTMT", "Đề nghị tập thể",
+                             "Đề nghị cá nhân"]
+    for sheet in (schema.COMMUNE_SCORES, schema.BCTMT_SCORES, schema.COLLECTIVE, schema.INDIVIDUAL):
+        ws = wb[sheet.name]
+        headers = [c.value for c in ws[3]]
+        assert headers == [c.label for c in sheet.columns]
+        assert ws.protection.sheet and ws.freeze_panes == "A4"
+        lists = " ".join(str(v.formula1) for v in ws.data_validations.dataValidation if v.type == "list")
+        if sheet is schema.COLLECTIVE:
+            assert "Ban công tác Mặt trận" in lists and "Bằng khen Ủy ban nhân dân tỉnh" in lists
+            assert "Đột xuất" in lists
+        scores = [v for v in ws.data_validations.dataValidation if v.type == "decimal" and v.operator in (None, "between")]
+        assert any(v.formula1 == "0" and v.formula2 == "100" for v in scores)
+    assert [c.value for c in wb["Thông tin"]["A"][1:]] == [f.label for f in schema.INFO_FIELDS]
+
+
+def test_blank_template_reads_without_errors():
+    sub = read_submission(ROOT / TEMPLATE_FILE)
+    assert sub.readable and sub.rows == 0 and sub.issues == ()
+    assert sub.info.template_version == schema.TEMPLATE_VERSION
