@@ -146,9 +146,11 @@ def _table(rows: list[list], sheet: schema.Sheet, sheet_name: str, file: str, is
             issues.append(issue("missing-column", file=file, sheet=sheet_name, cell=cell_ref(header.row, 0),
                                 column=column.label, found=", ".join(header.found) or "(không có)"))
     by_field = {c.field: c for c in sheet.columns}
+    known = sorted(header.columns.values())
     for r in range(header.row + 1, len(rows)):
         cells = rows[r]
-        if not any(clean(v) for v in cells):
+        # A row counts when a column of ours holds something; the district's own extra columns do not.
+        if not any(c < len(cells) and clean(cells[c]) for c in known):
             continue
         values: dict[str, object] = {}
         refs: dict[str, str] = {"_row": cell_ref(r, 0)}

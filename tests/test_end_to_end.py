@@ -1,0 +1,195 @@
+"""The real command on the sample batch, outputs read back as a clerk would open them."""
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import info_rows, make_book, run_cli
+
+from thidua import schema
+from thidua.issues import CATALOG
+from thidua.registry import load_registry
+from thidua.cli import ROOT
+from thidua.workbook import find_header, find_sheet
+
+STATUSES = {"invalid", "ineligible", "incomplete_dossier", "needs_review", "over_quota", "proposed"}
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("batch")
+    code, _ = run_cli("sample", "--output", str(base / "input"))
+    assert code == 0
+    code, text = run_cli("run", "--input", str(base / "input"), "--output", str(base / "output"))
+    [folder] = [p for p in (base / "output").iterdir()]
+    return base, code, text, folder, json.loads((folder / "ket_qua.json").read_text(encoding="utf-8"))
+
+
+def test_the_run_writes_every_output(sample_run):
+    base, code, text, folder, _ = sample_run
+    assert code in (0, 1)
+    names = {p.name for p in folder.iterdir()}
+    assert {"ket_qua.json", "nhat_ky.txt", "PhanHoi", "Tổng hợp thi đua khen thưởng 2023 - Tổng kết.xlsx"} <= names
+    feedback = sorted(p.name for p in (folder / "PhanHoi").iterdir())
+    assert len(feedback) == 12 and "Phản hồi - Huyện Kế Sách.xlsx" in feedback
+    assert "Kết quả:" in text and "Đề nghị khen thưởng" in text
+    assert "TỔNG HỢP THI ĐUA" in (folder / "nhat_ky.txt").read_text(encoding="utf-8")
+
+
+def test_json_has_the_contract_shape(sample_run):
+    data = sample_run[4]
+    assert {"year", "round", "inputs", "quotas", "caps", "nominations", "rankings", "issues"} <= set(data)
+    assert (data["year"], data["round"]) == (2023, "tong-ket")
+    assert {i["status"] for i in data["inputs"]} == {"processed"} and len(data["inputs"]) == 12
+    assert all(len(i["sha256"]) == 64 for i in data["inputs"])
+    assert {n["status"] for n in data["nominations"]} <= STATUSES
+    assert set(data["rankings"]) == {"huyen", "xa", "bctmt"}
+    assert len(data["rankings"]["huyen"]) == 11 and len(data["rankings"]["xa"]) == 109
+    assert len(data["rankings"]["bctmt"]) == 811
+    for i in data["issues"]:
+        assert i["code"] in CATALOG and i["severity"] in ("error", "warning") and i["message"]
+
+
+def _quota(n, k):  # the plan's rule, written again independently for the check
+    return n // k + (1 if 2 * (n % k) > k else 0)
+
+
+def test_quotas_agree_with_the_plan_applied_by_hand(sample_run):
+    data = sample_run[4]
+    registry = load_registry(ROOT / "data" / "don_vi.csv")
+    divisor = {"xa": 8, "bctmt": 50}
+    for line in data["quotas"]:
+        unit = registry.get(line["unit_code"])
+        if line["award"] == "BK_MTTQ_TINH" and line["level"] in divisor:
+            count = unit.communes if line["level"] == "xa" else unit.bctmt
+            assert line["quota"] == _quota(count, divisor[line["level"]])
+        rows = [n for n in data["nominations"] if n["unit_code"] == line["unit_code"]
+                and (n["kind"], n["level"], n["award"]) == (line["kind"], line["level"], line["award"])]
+        assert line["submitted"] == len(rows)
+        assert line["proposed"] == sum(n["status"] == "proposed" for n in rows) <= line["quota"]
+        over = [n for n in rows if n["status"] == "over_quota"]
+        kept = [n for n in rows if n["status"] == "proposed"]
+        if over and kept and all(n["score"] is not None for n in rows):
+            assert min(n["score"] for n in kept) >= max(n["score"] for n in over)
+    for cap in data["caps"]:
+        assert cap["proposed"] <= cap["cap"]
+    kesach = {(q["kind"], q["level"]): q["quota"] for q in data["quotas"]
+              if q["unit_code"] == "943" and q["award"] == "BK_MTTQ_TINH"}
+    assert kesach[("collective", "xa")] == 2 and kesach[("collective", "bctmt")] == 2  # 13 xã, 106 BCTMT
+
+
+def test_rankings_award_by_the_ladder(sample_run):
+    data = sample_run[4]
+    huyen = data["rankings"]["huyen"]
+    assert [r["rank"] for r in huyen] == sorted(r["rank"] for r in huyen)
+    first = [r for r in huyen if r["rank"] == 1]
+    assert len(first) == 1 and "CO_XSTD" in first[0]["awards"]
+    xa = data["rankings"]["xa"]
+    assert any(r["needs_review"] == ["BK_TW_MTTQ"] for r in xa)  # the sample's tie at the third place
+    assert any(i["code"] == "tie-at-cutoff" for i in data["issues"])
+    awarded = [r for r in data["rankings"]["bctmt"] if "BK_TW_MTTQ" in r["awards"]]
+    assert len(awarded) == 5 and all(r["score"] >= 85 for r in awarded)
+
+
+def _data_rows(path: Path) -> set[tuple[str, str, int]]:
+    """Every non-blank data row of every sheet, found independently with openpyxl."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    rows = set()
+    for sheet in schema.DATA_SHEETS:
+        name = find_sheet(wb.sheetnames, sheet.names)
+        if name is None:
+            continue
+        values = [list(r) for r in wb[name].iter_rows(values_only=True)]
+        header = find_header(values, sheet)
+        for i, row in enumerate(values[header.row + 1:], start=header.row + 2):
+            if any(v not in (None, "") for v in row):
+                rows.add((path.name, name, i))
+    return rows
+
+
+def test_every_input_row_is_accounted_for_exactly_once(sample_run):
+    base, *_, data = sample_run
+    expected = set().union(*(_data_rows(p) for p in (base / "input").iterdir()))
+    seen = Counter((n["file"], n["sheet"], n["row"]) for n in data["nominations"])
+    seen.update((r["file"], r["sheet"], r["row"]) for k in ("xa", "bctmt") for r in data["rankings"][k])
+    seen.update((r["file"], r["sheet"], r["row"]) for r in data["rankings"]["huyen"] if r["score_source"] == "appraisal")
+    ranked_or_nominated = set(seen)
+    seen.update({(i["file"], i["sheet"], i["row"]) for i in data["issues"] if i.get("row")} - ranked_or_nominated)
+    assert all(count == 1 for count in seen.values())
+    assert expected <= set(seen)
+    assert sum(i["rows"] for i in data["inputs"]) == len(expected)
+
+
+def test_consolidated_workbook_reads_back(sample_run):
+    folder, data = sample_run[3], sample_run[4]
+    wb = openpyxl.load_workbook(folder / "Tổng hợp thi đua khen thưởng 2023 - Tổng kết.xlsx")
+    assert wb.sheetnames == ["Tổng quan", "Xếp hạng cấp huyện", "Xếp hạng cấp xã", "Xếp hạng BCTMT", "Chỉ tiêu",
+                             "Cờ thi đua", "BK MTTQ tỉnh - Tập thể", "BK MTTQ tỉnh - Cá nhân", "BK UBND tỉnh",
+                             "BK TW MTTQ", "Tất cả đề nghị", "Hồ sơ", "Lỗi - Cảnh báo", "Nguồn"]
+    assert wb["Xếp hạng BCTMT"].max_row == 1 + 811
+    assert wb["Lỗi - Cảnh báo"].max_row == 1 + len(data["issues"])
+    assert wb["Tất cả đề nghị"].max_row == 1 + len(data["nominations"])
+    people = [n for n in data["nominations"] if n["status"] == "proposed" and n["award"] == "BK_MTTQ_TINH"
+              and n["kind"] == "individual"]
+    ws = wb["BK MTTQ tỉnh - Cá nhân"]
+    assert sorted(r[1] for r in ws.iter_rows(min_row=2, values_only=True)) == sorted(n["name"] for n in people)
+    flags = [r for r in wb["Cờ thi đua"].iter_rows(min_row=2, values_only=True)]
+    assert len(flags) == 3
+    assert wb["Nguồn"].max_row == 13
+
+
+def test_feedback_workbook_holds_the_units_rows(sample_run):
+    folder, data = sample_run[3], sample_run[4]
+    wb = openpyxl.load_workbook(folder / "PhanHoi" / "Phản hồi - Huyện Kế Sách.xlsx")
+    assert wb.sheetnames == ["Tóm tắt", "Đề nghị", "Chỉ tiêu", "Xếp hạng", "Lỗi - Cảnh báo"]
+    mine = [n for n in data["nominations"] if n["unit_code"] == "943"]
+    assert wb["Đề nghị"].max_row == 1 + len(mine)
+    assert wb["Xếp hạng"].max_row == 1 + 13 + 106
+
+
+def test_a_second_run_keeps_the_first(sample_run):
+    base, _, _, first, _ = sample_run
+    before = sorted(p.name for p in first.rglob("*"))
+    code, _ = run_cli("run", "--input", str(base / "input"), "--output", str(base / "output"))
+    runs = [p for p in (base / "output").iterdir()]
+    assert len(runs) == 2 and sorted(p.name for p in first.rglob("*")) == before
+
+
+def test_text_from_inputs_is_never_a_formula(tmp_path):
+    make_book(tmp_path / "in" / "a.xlsx", {
+        "Thông tin": info_rows(),
+        "Đề nghị cá nhân": [["Họ và tên", "Cấp", "Hình thức khen thưởng", "Tờ trình", "Biên bản", "Báo cáo thành tích"],
+                            ["=HYPERLINK(\"http://x\",\"bấm\")", "Cấp xã", "BK_MTTQ_TINH", "x", "x", "x"],
+                            ["@SUM(1+1)", "Cấp xã", "BK_MTTQ_TINH", "x", "x", "x"]],
+    })
+    run_cli("run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
+    [folder] = list((tmp_path / "out").iterdir())
+    for path in [*folder.glob("*.xlsx"), *(folder / "PhanHoi").glob("*.xlsx")]:
+        wb = openpyxl.load_workbook(path)
+        for ws in wb:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str) and cell.value[:1] in "=@":
+                        assert cell.data_type == "s", (path.name, ws.title, cell.coordinate)
+
+
+def test_check_reports_one_workbook(tmp_path):
+    path = make_book(tmp_path / "a.xlsx", {
+        "Thông tin": info_rows(),
+        "Đề nghị tập thể": [["Tên tập thể", "Cấp", "Hình thức khen thưởng", "Điểm"], ["Xã A", "Cấp xã", "BK_MTTQ_TINH", 120]],
+    })
+    code, text = run_cli("check", str(path))
+    assert code == 1
+    assert "Huyện Kế Sách" in text or "Kế Sách" in text
+    assert "D2" in text and "thang điểm" in text
+
+
+def test_an_empty_input_folder_says_so_and_exits_0(tmp_path):
+    (tmp_path / "in").mkdir()
+    code, text = run_cli("run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
+    data = json.loads(next((tmp_path / "out").glob("*/ket_qua.json")).read_text(encoding="utf-8"))
+    assert code == 0 and data["issues"][0]["code"] == "empty-input"
