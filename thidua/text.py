@@ -45,17 +45,29 @@ def loose_key(value: object) -> str:
     return strip_diacritics(label_key(value))
 
 
+class LabelIndex:
+    """Spellings -> value, compared like labels: first with diacritics, then (if nothing matched) without."""
+
+    def __init__(self, spellings: dict[str, object]):
+        self.exact: dict[str, object] = {}
+        for spelling, value in spellings.items():
+            self.exact.setdefault(label_key(spelling), value)
+        self.loose: dict[str, object] = {}
+        for key, value in self.exact.items():
+            self.loose.setdefault(strip_diacritics(key), value)
+
+    def find(self, typed: object):
+        key = label_key(typed)
+        if not key:
+            return None
+        if key in self.exact:
+            return self.exact[key]
+        return self.loose.get(strip_diacritics(key))
+
+
 def match_label(found: object, wanted: list[str]) -> int | None:
     """Index of the wanted label equal to `found`, first with diacritics, then without."""
-    key = label_key(found)
-    if not key:
-        return None
-    keys = [label_key(w) for w in wanted]
-    if key in keys:
-        return keys.index(key)
-    loose = strip_diacritics(key)
-    loose_keys = [strip_diacritics(k) for k in keys]
-    return loose_keys.index(loose) if loose in loose_keys else None
+    return LabelIndex({w: i for i, w in enumerate(wanted)}).find(found)
 
 
 class ParseError(ValueError):
@@ -181,16 +193,15 @@ def unit_code(value: object) -> str:
     return clean(value)
 
 
+_INDEXES: dict[int, LabelIndex] = {}
+
+
 def lookup(value: object, table: dict[str, str]) -> str | None:
     """Map a typed value to a code through a table of accepted spellings (compared like labels)."""
-    key = label_key(value)
-    if not key:
-        return None
-    exact = {label_key(k): v for k, v in table.items()}
-    if key in exact:
-        return exact[key]
-    loose = {strip_diacritics(k): v for k, v in exact.items()}
-    return loose.get(strip_diacritics(key))
+    index = _INDEXES.get(id(table))
+    if index is None:
+        index = _INDEXES[id(table)] = LabelIndex(table)
+    return index.find(value)
 
 
 def safe_filename(name: str, limit: int = 120) -> str:

@@ -6,6 +6,7 @@ the file, the sheet and the cell; one bad file never stops the others.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from python_calamine import CalamineWorkbook
 from . import schema, terms
 from .issues import Issue, issue
 from .records import Info, NominationRow, ScoreRow, Submission
-from .text import (ParseError, clean, label_key, lookup, match_label, parse_date, parse_int, parse_mark,
+from .text import (LabelIndex, ParseError, clean, lookup, match_label, parse_date, parse_int, parse_mark,
                    parse_money, parse_number, unit_code)
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
@@ -83,17 +84,22 @@ class Header:
 
 def find_header(rows: list[list], sheet: schema.Sheet) -> Header | None:
     """The row among the first few whose cells match the most column labels."""
+    index = _column_index(sheet)
     best: Header | None = None
     for r, cells in enumerate(rows[: schema.HEADER_SEARCH_ROWS]):
         columns: dict[str, int] = {}
         for c, value in enumerate(cells):
-            for column in sheet.columns:
-                if column.field not in columns and match_label(value, column.labels) is not None:
-                    columns[column.field] = c
-                    break
+            field_name = index.find(value) if isinstance(value, str) else None
+            if field_name is not None and field_name not in columns:
+                columns[field_name] = c
         if columns and (best is None or len(columns) > len(best.columns)):
             best = Header(r, columns, [clean(v) for v in cells if clean(v)])
     return best
+
+
+@functools.lru_cache(maxsize=None)
+def _column_index(sheet: schema.Sheet) -> LabelIndex:
+    return LabelIndex({label: column.field for column in sheet.columns for label in column.labels})
 
 
 # ---------------------------------------------------------------- values
