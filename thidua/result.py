@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .issues import Issue
@@ -174,6 +176,26 @@ class Result:
     def for_unit(self, code: str) -> "UnitView":
         return UnitView(self, code)
 
+    @cached_property
+    def _by_unit(self) -> dict[str, dict[str, list]]:
+        """Everything grouped by submitting unit once, so per-unit views stay linear in size."""
+        groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        for kind, items in (("nominations", self.nominations), ("quotas", self.quotas), ("inputs", self.inputs)):
+            for item in items:
+                groups[item.unit_code][kind].append(item)
+        for ranking, units in self.rankings.items():
+            for r in units:
+                groups[r.unit_code][ranking].append(r)
+        files = {i.file: i.unit_code for i in self.inputs}
+        for i in self.issues:
+            codes = {i.unit_code, *i.related} if i.unit_code else {files.get(i.file, "")}
+            for code in codes - {""}:
+                groups[code]["issues"].append(i)
+        return groups
+
+    def unit_items(self, code: str, kind: str) -> tuple:
+        return tuple(self._by_unit.get(code, {}).get(kind, ()))
+
     def as_json(self) -> dict:
         return {
             "year": self.year,
@@ -198,26 +220,24 @@ class UnitView:
 
     @property
     def nominations(self) -> tuple[Nomination, ...]:
-        return tuple(n for n in self.result.nominations if n.unit_code == self.code)
+        return self.result.unit_items(self.code, "nominations")
 
     @property
     def quotas(self) -> tuple[QuotaLine, ...]:
-        return tuple(q for q in self.result.quotas if q.unit_code == self.code)
+        return self.result.unit_items(self.code, "quotas")
 
     @property
     def inputs(self) -> tuple[InputFile, ...]:
-        return tuple(i for i in self.result.inputs if i.unit_code == self.code)
+        return self.result.unit_items(self.code, "inputs")
 
     @property
     def issues(self) -> tuple[Issue, ...]:
-        files = {i.file for i in self.inputs}
-        return tuple(i for i in self.result.issues
-                     if i.unit_code == self.code or self.code in i.related or (not i.unit_code and i.file in files))
+        return self.result.unit_items(self.code, "issues")
 
     @property
     def rankings(self) -> dict[str, tuple[RankedUnit, ...]]:
-        return {k: tuple(r for r in v if r.unit_code == self.code) for k, v in self.result.rankings.items()}
+        return {k: self.result.unit_items(self.code, k) for k in self.result.rankings}
 
 
 def write_json(result: Result, path: Path) -> None:
-    Path(path).write_text(json.dumps(result.as_json(), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    Path(path).write_text(json.dumps(result.as_json(), ensure_ascii=False, default=str), encoding="utf-8")

@@ -101,7 +101,7 @@ def _district_book(unit: Unit, index: int, registry: Registry, config: Config, r
         hamlet = f"{prefix} {_HAMLETS[(stt * 7 + index) % len(_HAMLETS)]} {1 + (stt - 1) // len(_HAMLETS)}"
         bctmt_rows.append({"stt": stt, "name": f"Ban công tác Mặt trận {hamlet}", "parent": commune,
                            "score": round(rng.uniform(70, 96) * 4) / 4})
-    if index % 2 == 0 and bctmt_rows:  # five clear leaders province-wide
+    if index % 2 == 0 and index < min(10, len(bctmt_rows)):  # five clear leaders province-wide
         bctmt_rows[index]["score"] = 98.5 - index / 4
 
     collective, individual = [], []
@@ -123,7 +123,7 @@ def _district_book(unit: Unit, index: int, registry: Registry, config: Config, r
                            **_dossier()})
     if index % 3 == 0:
         value = 150_000_000 if index % 2 == 0 else "80 triệu"
-        collective.append({"name": f"Công ty TNHH Nông sản {_HAMLETS[index]}", "level": "Cấp huyện",
+        collective.append({"name": f"Công ty TNHH Nông sản {_HAMLETS[index % len(_HAMLETS)]}", "level": "Cấp huyện",
                            "award": terms.AWARDS["BK_UBND_TINH"], "merit_type": "Đột xuất",
                            "summary": "Đóng góp xây dựng nhà Đại đoàn kết và hỗ trợ hộ nghèo trên địa bàn.",
                            "contribution": value, **_dossier()})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path, PureWindowsPath
 
 import xlsxwriter
@@ -215,15 +216,14 @@ def _overview(wb, styles: Styles, result: Result) -> None:
 
     r += 1
     ws.write_string(r, 0, "Số được đề nghị khen theo đơn vị", styles.label)
-    caps = [c for c in result.caps]
+    lines = {(q.unit_code, q.kind, q.level, q.award): q for q in result.quotas}
+    ubnd = Counter(n.unit_code for n in result.awarded("BK_UBND_TINH"))
     cols = [Col("Đơn vị", 42, lambda u: u.short_name)]
-    for cap in caps:
+    for cap in result.caps:
         key = (cap.kind, cap.level, cap.award)
         cols.append(Col(f"{cap_first(terms.describe(cap.kind, cap.level))} - {terms.award_name(cap.award)}", 14,
-                        lambda u, key=key: next((f"{q.proposed}/{q.quota}" for q in result.quotas
-                                                 if q.unit_code == u.code and (q.kind, q.level, q.award) == key), "")))
-    cols.append(Col("Bằng khen UBND tỉnh", 14, lambda u: sum(
-        1 for n in result.awarded("BK_UBND_TINH") if n.unit_code == u.code)))
+                        lambda u, key=key: (lambda q: f"{q.proposed}/{q.quota}" if q else "")(lines.get((u.code, *key)))))
+    cols.append(Col("Bằng khen UBND tỉnh", 14, lambda u: ubnd.get(u.code, 0)))
     r = _plain_table(ws, styles, cols, result.units, r + 1)
 
     r += 1
