@@ -206,7 +206,7 @@ def _overview(wb, styles: Styles, result: Result) -> None:
               *[(f"   {terms.STATUSES[s]}", result.stats["status"].get(s, 0)) for s in terms.STATUS_ORDER],
               ("Lỗi cần sửa", len(result.errors)), ("Cảnh báo", len(result.warnings))]
     for label, value in counts:
-        ws.write_string(r, 0, label)
+        ws.write_string(r, 0, label, styles.plain)
         ws.write_number(r, 1, value, styles.integer)
         r += 1
 
@@ -231,7 +231,7 @@ def _overview(wb, styles: Styles, result: Result) -> None:
     r += 1
     for title, key in (("Giới tính", "proposed_individuals_by_gender"), ("Dân tộc", "proposed_individuals_by_ethnicity")):
         for label, value in sorted(result.stats[key].items(), key=lambda kv: (-kv[1], kv[0])):
-            ws.write_string(r, 0, f"{title}: {label}")
+            ws.write_string(r, 0, f"{title}: {label}", styles.plain)
             ws.write_number(r, 1, value, styles.integer)
             r += 1
 
