@@ -49,3 +49,16 @@ def run_cli(*args: str) -> tuple[int, str]:
     out = io.StringIO()
     code = main(list(args), out=out)
     return code, out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory):
+    """The real command on the sample batch: (base folder, exit code, printed summary, run folder, ket_qua.json)."""
+    import json
+
+    base = tmp_path_factory.mktemp("batch")
+    code, _ = run_cli("sample", "--output", str(base / "input"))
+    assert code == 0
+    code, text = run_cli("run", "--input", str(base / "input"), "--output", str(base / "output"))
+    [folder] = [p for p in (base / "output").iterdir()]
+    return base, code, text, folder, json.loads((folder / "ket_qua.json").read_text(encoding="utf-8"))

@@ -19,16 +19,6 @@ from thidua.workbook import find_header, find_sheet
 STATUSES = {"invalid", "ineligible", "incomplete_dossier", "needs_review", "over_quota", "proposed"}
 
 
-@pytest.fixture(scope="module")
-def sample_run(tmp_path_factory):
-    base = tmp_path_factory.mktemp("batch")
-    code, _ = run_cli("sample", "--output", str(base / "input"))
-    assert code == 0
-    code, text = run_cli("run", "--input", str(base / "input"), "--output", str(base / "output"))
-    [folder] = [p for p in (base / "output").iterdir()]
-    return base, code, text, folder, json.loads((folder / "ket_qua.json").read_text(encoding="utf-8"))
-
-
 def test_the_run_writes_every_output(sample_run):
     base, code, text, folder, _ = sample_run
     assert code in (0, 1)

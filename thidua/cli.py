@@ -82,6 +82,7 @@ def summary_lines(result: Result, folder: Path | None = None) -> list[str]:
 
 
 def cmd_run(args, out: TextIO) -> int:
+    from .docx_report import docx_writer
     from .xlsx_report import write_consolidated, write_feedback
 
     config, registry = _setup(args)
@@ -90,7 +91,8 @@ def cmd_run(args, out: TextIO) -> int:
     lines = summary_lines(result)
     log = [*lines, "", "CHI TIẾT LỖI VÀ CẢNH BÁO"] + [
         f"[{terms.SEVERITIES[i.severity]}] {i.code} | {i.file} | {i.sheet} | {i.cell} | {i.message}" for i in result.issues]
-    run: Run = write_run(result, config.output_dir, [write_consolidated, write_feedback], log)
+    writers = [write_consolidated, write_feedback, docx_writer(config)]
+    run: Run = write_run(result, config.output_dir, writers, log)
     print("\n".join(summary_lines(result, run.folder)), file=out)
     return 1 if result.errors else 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from dataclasses import dataclass
 from fractions import Fraction
@@ -52,6 +53,22 @@ class EmailSettings:
 
 
 @dataclass(frozen=True)
+class DocumentSettings:
+    issuer_parent: str
+    issuer: str
+    on_behalf: str
+    signer_title: str
+    signer_name: str
+    proposal_symbol: str
+    decision_symbol: str
+    report_symbol: str
+    minutes_symbol: str
+    date: dt.date | None
+    plan_reference: str
+    deadline: dt.date | None
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     year: int
@@ -64,6 +81,7 @@ class Config:
     output_dir: Path
     registry_path: Path
     communes_path: Path | None
+    templates_dir: Path
     rounding_threshold: Fraction
     score_min: float
     score_max: float
@@ -73,6 +91,7 @@ class Config:
     quotas: tuple[QuotaRule, ...]
     ranked_awards: tuple[RankedAward, ...]
     email: EmailSettings
+    documents: DocumentSettings
 
     def quota_rule(self, kind: str, level: str, award: str) -> QuotaRule | None:
         return next((q for q in self.quotas if q.key == (kind, level, award)), None)
@@ -187,6 +206,33 @@ def _email(t: _Table) -> EmailSettings:
     )
 
 
+def _date(t: _Table, key: str) -> dt.date | None:
+    text = t.text(key, "")
+    if not text:
+        return None
+    try:
+        return dt.datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError as exc:
+        raise ConfigError(f"Cấu hình: \"{t.prefix}.{key}\" = \"{text}\" phải có dạng ngày/tháng/năm, ví dụ 05/12/2023.") from exc
+
+
+def _documents(t: _Table, province_name: str) -> DocumentSettings:
+    return DocumentSettings(
+        issuer_parent=t.text("issuer_parent", "ỦY BAN MTTQ VIỆT NAM"),
+        issuer=t.text("issuer", province_name.upper()),
+        on_behalf=t.text("on_behalf", "TM. BAN THƯỜNG TRỰC"),
+        signer_title=t.text("signer_title", "CHỦ TỊCH"),
+        signer_name=t.text("signer_name", ""),
+        proposal_symbol=t.text("proposal_symbol", "TTr-MTTQ-BTT"),
+        decision_symbol=t.text("decision_symbol", "QĐ-MTTQ-BTT"),
+        report_symbol=t.text("report_symbol", "BC-MTTQ-BTT"),
+        minutes_symbol=t.text("minutes_symbol", "BB-HĐTĐKT"),
+        date=_date(t, "date"),
+        plan_reference=t.text("plan_reference", "Kế hoạch phát động phong trào thi đua"),
+        deadline=_date(t, "deadline"),
+    )
+
+
 def parse_config(data: dict, path: Path) -> Config:
     """Validate parsed TOML into a Config; relative paths resolve against the file's folder."""
     root = _Table(data, "")
@@ -218,6 +264,7 @@ def parse_config(data: dict, path: Path) -> Config:
         output_dir=resolve(paths.text("output")),
         registry_path=resolve(paths.text("registry")),
         communes_path=resolve(communes) if communes else None,
+        templates_dir=resolve(paths.text("templates", "templates")),
         rounding_threshold=threshold,
         score_min=rules.number("score_min"),
         score_max=rules.number("score_max"),
@@ -226,7 +273,8 @@ def parse_config(data: dict, path: Path) -> Config:
         merit_min_initiatives=elig.get("merit_min_initiatives", int),
         quotas=tuple(_quota(t) for t in root.tables("quotas")),
         ranked_awards=tuple(_ranked(t) for t in root.tables("ranked_awards")),
-        email=_email(root.table("email")) if "email" in data else _email(_Table({}, "email")),
+        email=_email(_Table(data.get("email", {}), "email")),
+        documents=_documents(_Table(data.get("documents", {}), "documents"), province.text("short_name")),
     )
     keys = [q.key for q in config.quotas]
     duplicate = next((k for k in keys if keys.count(k) > 1), None)

@@ -201,6 +201,8 @@ class Result:
             "year": self.year,
             "round": self.round,
             "province": {"code": self.province_code, "name": self.province_name},
+            "units": [{"code": u.code, "name": u.name, "short_name": u.short_name, "cap": u.cap, "email": u.email}
+                      for u in self.units],
             "inputs": [i.as_json() for i in self.inputs],
             "quotas": [q.as_json() for q in self.quotas],
             "caps": [c.as_json() for c in self.caps],

@@ -13,7 +13,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # Spaces Excel users paste in from Word and the web, folded into a plain space.
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u200b\u200c\u200d\ufeff]+")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"), None)
+_FOLD = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"), None)
+# Icelandic eth (Ð, ð) looks like đ and is typed for it by some keyboards; in Vietnamese text it is always đ.
+_FOLD.update({0x00D0: "Đ", 0x00F0: "đ"})
 
 
 def clean(value: object) -> str:
@@ -22,7 +24,7 @@ def clean(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFC", str(value)).translate(_ZERO_WIDTH)
+    text = unicodedata.normalize("NFC", str(value)).translate(_FOLD)
     return _SPACES.sub(" ", text).strip()
 
 

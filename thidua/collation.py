@@ -1,0 +1,63 @@
+"""Vietnamese alphabetical order for name lists: by given name, then the full name.
+
+ICU's `vi` collation where PyICU is installed; elsewhere (Windows has no PyICU wheel) a key built from
+the Vietnamese alphabet and tone order, which orders names the same way (tests compare the two).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Callable
+
+ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+# Tone marks in the order ICU uses: none, huyền, hỏi, ngã, sắc, nặng.
+TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+# Marks that make a new letter (ă, â, ê, ô, ơ, ư) rather than a tone.
+LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}
+
+
+def _fallback_key(text: str) -> tuple:
+    letters: list[int] = []
+    tones: list[int] = []
+    cases: list[int] = []
+    for ch in unicodedata.normalize("NFC", text):
+        decomposed = unicodedata.normalize("NFD", ch)
+        base = decomposed[0]
+        marks = decomposed[1:]
+        letter = unicodedata.normalize("NFC", base + "".join(m for m in marks if m in LETTER_MARKS)).lower()
+        tone = next((TONES[m] for m in marks if m in TONES), 0)
+        position = ALPHABET.find(letter)
+        letters.append(position if position >= 0 else 100 + ord(letter))
+        tones.append(tone)
+        cases.append(0 if ch.islower() else 1)
+    return (letters, tones, cases)
+
+
+def _icu_key() -> Callable[[str], object] | None:
+    try:
+        import icu  # PyICU
+    except ImportError:
+        return None
+    collator = icu.Collator.createInstance(icu.Locale("vi"))
+    return collator.getSortKey
+
+
+_KEY = _icu_key() or _fallback_key
+
+
+def sort_key(text: str):
+    return _KEY(unicodedata.normalize("NFC", text))
+
+
+def given_name(full_name: str) -> str:
+    parts = full_name.split()
+    return parts[-1] if parts else ""
+
+
+def person_key(full_name: str) -> tuple:
+    """Given name first (Vietnamese lists are ordered by tên), then the whole name."""
+    return (sort_key(given_name(full_name)), sort_key(full_name))
+
+
+def fallback_person_key(full_name: str) -> tuple:
+    return (_fallback_key(given_name(full_name)), _fallback_key(full_name))

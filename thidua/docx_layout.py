@@ -1,0 +1,426 @@
+"""Builds the Word templates in templates/ (docxtpl: jinja2 inside Word), laid out after Nghị định 30/2020/NĐ-CP.
+
+The office may edit the wording and letterhead of the generated .docx files in Word; this module only
+writes the first version (`python -m thidua.docx_layout`) and the tests check the committed files match it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+FONT = "Times New Roman"
+BODY_PT = 14
+CENTER, JUSTIFY, LEFT = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY, WD_ALIGN_PARAGRAPH.LEFT
+
+TEMPLATES = {
+    "to_trinh_ubnd": "Tờ trình Bằng khen UBND tỉnh.docx",
+    "to_trinh_tw": "Tờ trình Bằng khen Trung ương MTTQ.docx",
+    "quyet_dinh": "Quyết định khen thưởng.docx",
+    "bao_cao_tong_ket": "Báo cáo tổng hợp.docx",
+    "bien_ban": "Biên bản họp Hội đồng.docx",
+    "bao_cao_so_ket": "Báo cáo sơ kết.docx",
+}
+
+
+# ---------------------------------------------------------------- low-level helpers
+
+def _document() -> Document:
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = FONT
+    style.font.size = Pt(BODY_PT)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    style.paragraph_format.space_after = Pt(0)
+    style.paragraph_format.space_before = Pt(0)
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    section.header_distance = Mm(10)
+    section.different_first_page_header_footer = True  # no page number on the first page
+    _page_number(section.header.paragraphs[0])
+    doc.core_properties.author = "thidua"
+    doc.core_properties.title = ""
+    return doc
+
+
+def _page_number(paragraph) -> None:
+    paragraph.alignment = CENTER
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    rpr = OxmlElement("w:rPr")
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "26")
+    rpr.append(size)
+    run.append(rpr)
+    text = OxmlElement("w:t")
+    text.text = "2"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def para(container, text: str = "", *, bold=False, italic=False, size: float = BODY_PT, align=JUSTIFY,
+         first_indent: float | None = None, before: float = 0, after: float = 0, upper=False):
+    """One paragraph with one run; `container` is a Document or a table cell."""
+    p = container.add_paragraph()
+    p.alignment = align
+    fmt = p.paragraph_format
+    fmt.space_before, fmt.space_after = Pt(before), Pt(after)
+    fmt.line_spacing = 1.15 if size >= 13 else 1.0
+    if first_indent is not None:
+        fmt.first_line_indent = Mm(first_indent)
+    if text:
+        run = p.add_run(text.upper() if upper else text)
+        run.bold, run.italic = bold, italic
+        run.font.size = Pt(size)
+        run.font.name = FONT
+    return p
+
+
+def body(doc, text: str, **kw):
+    """A body paragraph: 14 pt, justified, first-line indent 12.7 mm, 6 pt after."""
+    return para(doc, text, first_indent=12.7, after=6, **kw)
+
+
+def tag(container, text: str):
+    """A paragraph that holds only a docxtpl tag ({%p ... %}): removed when rendered."""
+    return para(container, text, size=BODY_PT)
+
+
+def rule(container, indent_mm: float) -> None:
+    """A short horizontal line under a heading: an empty 2 pt paragraph whose bottom border runs between
+    narrowed indents, so the heading above keeps its full width."""
+    paragraph = para(container, "", size=2, align=CENTER)
+    paragraph.paragraph_format.line_spacing = Pt(2)
+    _border(paragraph, indent_mm)
+
+
+def _border(paragraph, indent_mm: float) -> None:
+    fmt = paragraph.paragraph_format
+    fmt.left_indent = fmt.right_indent = Mm(indent_mm)
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("val", "single"), ("sz", "6"), ("space", "1"), ("color", "000000")):
+        bottom.set(qn(f"w:{key}"), value)
+    borders.append(bottom)
+    ppr.insert_element_before(borders, "w:shd", "w:tabs", "w:spacing", "w:ind", "w:jc")
+
+
+def _no_borders(table) -> None:
+    tbl_pr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), "nil")
+        borders.append(el)
+    tbl_pr.append(borders)
+
+
+def _first_cell(cell):
+    """A fresh cell holds one empty paragraph; use it for the first line instead of leaving a blank."""
+    cell._tc.remove(cell.paragraphs[0]._p)
+    return cell
+
+
+def _widths(table, widths_mm: list[float]) -> None:
+    """Fixed column widths, written where both Word (tcW) and LibreOffice (tblGrid) read them."""
+    table.autofit = False
+    tbl = table._tbl
+    for col, width in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths_mm):
+        col.set(qn("w:w"), str(round(width * 1440 / 25.4)))
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl.tblPr.append(layout)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_mm):
+            cell.width = Mm(width)
+
+
+# ---------------------------------------------------------------- shared blocks
+
+def letterhead(doc, symbol_var: str, title: str, subject: str | None = None) -> None:
+    """Issuing body left, national motto right, number and date, then the title and subject."""
+    table = doc.add_table(rows=1, cols=2)
+    _no_borders(table)
+    _widths(table, [65, 100])
+    left, right = (_first_cell(c) for c in table.rows[0].cells)
+    para(left, "{{ issuer_parent }}", size=13, align=CENTER)
+    para(left, "{{ issuer }}", bold=True, size=13, align=CENTER)
+    rule(left, 20)
+    para(left, "", size=6)
+    para(left, "Số:        /{{ %s }}" % symbol_var, size=13, align=CENTER)
+    para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=12, align=CENTER)
+    para(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=13, align=CENTER)
+    rule(right, 26)
+    para(right, "", size=6)
+    para(right, "{{ place_date }}", italic=True, size=14, align=CENTER)
+    para(doc, title, bold=True, size=14, align=CENTER, before=18)
+    if subject:
+        para(doc, subject, bold=True, size=14, align=CENTER)
+        rule(doc, 62)
+    para(doc, "", after=6)
+
+
+def signature(doc, recipients: bool = True) -> None:
+    """"Nơi nhận:" on the left (12 pt bold italic, list 11 pt), the signer on the right."""
+    table = doc.add_table(rows=1, cols=2)
+    _no_borders(table)
+    _widths(table, [80, 85])
+    left, right = (_first_cell(c) for c in table.rows[0].cells)
+    if recipients:
+        para(left, "Nơi nhận:", bold=True, italic=True, size=12, align=LEFT, before=6)
+        tag(left, "{%p for r in recipients %}")
+        para(left, "- {{ r }}{{ ';' if not loop.last else '.' }}", size=11, align=LEFT)
+        tag(left, "{%p endfor %}")
+    else:
+        para(left, "")
+    para(right, "{{ on_behalf }}", bold=True, size=13, align=CENTER, before=6)
+    para(right, "{{ signer_title }}", bold=True, size=13, align=CENTER)
+    for _ in range(4):
+        para(right, "", size=13)
+    para(right, "{{ signer_name }}", bold=True, size=14, align=CENTER)
+
+
+def landscape_section(doc):
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    section.left_margin, section.right_margin = Mm(20), Mm(15)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    section.different_first_page_header_footer = False
+    return section
+
+
+def portrait_section(doc):
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    section.different_first_page_header_footer = False
+    return section
+
+
+def list_table(doc, headers: list[tuple[str, float]], cells: list[str], loop: str) -> None:
+    """A bordered table: a header row repeated on every page, and one row per item of `loop`."""
+    table = doc.add_table(rows=4, cols=len(headers))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _widths(table, [w for _, w in headers])
+    header = table.rows[0]
+    tr_pr = header._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    tr_pr.append(repeat)
+    for cell, (label, _) in zip(header.cells, headers):
+        para(_first_cell(cell), label, bold=True, size=12, align=CENTER)
+    para(_first_cell(table.rows[1].cells[0]), "{%%tr for row in %s %%}" % loop, size=12)
+    for cell, expression in zip(table.rows[2].cells, cells):
+        para(_first_cell(cell), expression, size=12, align=CENTER if expression in ("{{ row.stt }}",) else LEFT)
+    para(_first_cell(table.rows[3].cells[0]), "{%tr endfor %}", size=12)
+    for row in table.rows[1:]:
+        for cell in row.cells:
+            if not cell.paragraphs:
+                cell.add_paragraph()
+
+
+def grouped_lists(doc, columns: dict[str, tuple[list, list]]) -> None:
+    """Sections of a danh sách: each part has a heading and groups; each group a sub-heading and a table,
+    laid out for people (họ và tên, chức vụ) or for collectives (tên tập thể, điểm) as `g.people` says."""
+    tag(doc, "{%p for part in parts %}")
+    para(doc, "{{ part.title }}", bold=True, size=13, align=LEFT, before=6)
+    tag(doc, "{%p for g in part.groups %}")
+    para(doc, "{{ g.title }}", bold=True, italic=True, size=13, align=LEFT, before=6, after=3)
+    tag(doc, "{%p if g.people %}")
+    list_table(doc, *columns["people"], "g.rows")
+    tag(doc, "{%p else %}")
+    list_table(doc, *columns["groups"], "g.rows")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
+
+
+def list_heading(doc, subtitle: str, attached_to: str) -> None:
+    para(doc, "DANH SÁCH", bold=True, size=14, align=CENTER)
+    para(doc, subtitle, bold=True, size=14, align=CENTER)
+    para(doc, attached_to, italic=True, size=13, align=CENTER, after=6)
+
+
+LIST_COLUMNS = {
+    "people": ([("STT", 12), ("Họ và tên", 48), ("Chức vụ, đơn vị công tác", 80), ("Đơn vị đề nghị", 42),
+                ("Thành tích tóm tắt", 80)],
+               ["{{ row.stt }}", "{{ row.name }}", "{{ row.position }}", "{{ row.unit }}", "{{ row.summary }}"]),
+    "groups": ([("STT", 12), ("Tên tập thể", 90), ("Đơn vị đề nghị", 42), ("Điểm", 18), ("Thành tích tóm tắt", 100)],
+               ["{{ row.stt }}", "{{ row.name }}", "{{ row.unit }}", "{{ row.score }}", "{{ row.summary }}"]),
+}
+
+
+# ---------------------------------------------------------------- the documents
+
+def proposal_ubnd(doc) -> None:
+    letterhead(doc, "proposal_symbol", "TỜ TRÌNH",
+               "Về việc đề nghị Chủ tịch Ủy ban nhân dân tỉnh tặng Bằng khen")
+    para(doc, "Kính gửi: Chủ tịch Ủy ban nhân dân {{ province_short }}.", size=14, align=CENTER, after=12)
+    body(doc, "Căn cứ {{ plan_reference }};")
+    body(doc, "Căn cứ kết quả xét, đề nghị khen thưởng của Hội đồng Thi đua - Khen thưởng {{ province_name }};")
+    body(doc, "Ban Thường trực {{ province_name }} kính trình Chủ tịch Ủy ban nhân dân tỉnh xem xét, tặng Bằng khen "
+              "cho {{ total_text }} đã có thành tích xuất sắc trong phong trào thi đua năm {{ year }}, gồm:")
+    tag(doc, "{%p for line in summary_lines %}")
+    body(doc, "- {{ line }}")
+    tag(doc, "{%p endfor %}")
+    body(doc, "(Có danh sách kèm theo).")
+    body(doc, "Kính trình Chủ tịch Ủy ban nhân dân tỉnh xem xét, quyết định./.")
+    signature(doc)
+    landscape_section(doc)
+    list_heading(doc, "Tập thể, cá nhân đề nghị Chủ tịch Ủy ban nhân dân tỉnh tặng Bằng khen",
+                 "(Kèm theo Tờ trình số        /{{ proposal_symbol }} ngày {{ short_date }} của Ban Thường trực "
+                 "{{ province_name }})")
+    grouped_lists(doc, LIST_COLUMNS)
+
+
+def proposal_tw(doc) -> None:
+    letterhead(doc, "proposal_symbol", "TỜ TRÌNH",
+               "Về việc đề nghị Ủy ban Trung ương MTTQ Việt Nam tặng Bằng khen")
+    para(doc, "Kính gửi: Ban Thường trực Ủy ban Trung ương MTTQ Việt Nam.", size=14, align=CENTER, after=12)
+    body(doc, "Căn cứ {{ plan_reference }};")
+    body(doc, "Căn cứ kết quả chấm điểm, xếp hạng thi đua năm {{ year }} và đề nghị của Hội đồng Thi đua - Khen "
+              "thưởng {{ province_name }};")
+    body(doc, "Ban Thường trực {{ province_name }} kính trình Ban Thường trực Ủy ban Trung ương MTTQ Việt Nam xem xét, "
+              "tặng Bằng khen cho {{ total_text }}, gồm:")
+    tag(doc, "{%p for line in summary_lines %}")
+    body(doc, "- {{ line }}")
+    tag(doc, "{%p endfor %}")
+    body(doc, "(Có danh sách kèm theo).")
+    body(doc, "Kính trình Ban Thường trực Ủy ban Trung ương MTTQ Việt Nam xem xét, quyết định./.")
+    signature(doc)
+    landscape_section(doc)
+    list_heading(doc, "Tập thể, cá nhân đề nghị Ủy ban Trung ương MTTQ Việt Nam tặng Bằng khen",
+                 "(Kèm theo Tờ trình số        /{{ proposal_symbol }} ngày {{ short_date }} của Ban Thường trực "
+                 "{{ province_name }})")
+    grouped_lists(doc, LIST_COLUMNS)
+
+
+def decision(doc) -> None:
+    letterhead(doc, "decision_symbol", "QUYẾT ĐỊNH",
+               "Về việc tặng Cờ thi đua và Bằng khen năm {{ year }}")
+    para(doc, "BAN THƯỜNG TRỰC {{ province_name_upper }}", bold=True, size=14, align=CENTER, after=12)
+    body(doc, "Căn cứ Điều lệ Mặt trận Tổ quốc Việt Nam;")
+    body(doc, "Căn cứ {{ plan_reference }};")
+    body(doc, "Xét đề nghị của Hội đồng Thi đua - Khen thưởng {{ province_name }},")
+    para(doc, "QUYẾT ĐỊNH:", bold=True, size=14, align=CENTER, before=6, after=6)
+    tag(doc, "{%p for article in articles %}")
+    body(doc, "{{ article }}")
+    tag(doc, "{%p endfor %}")
+    signature(doc)
+    landscape_section(doc)
+    list_heading(doc, "Tập thể, cá nhân được tặng Cờ thi đua và Bằng khen của {{ province_name }}",
+                 "(Kèm theo Quyết định số        /{{ decision_symbol }} ngày {{ short_date }} của Ban Thường trực "
+                 "{{ province_name }})")
+    grouped_lists(doc, LIST_COLUMNS)
+
+
+def report(doc) -> None:
+    letterhead(doc, "report_symbol", "BÁO CÁO",
+               "Kết quả tổng hợp thi đua, khen thưởng năm {{ year }}")
+    body(doc, "Thực hiện {{ plan_reference }}, Ban Thường trực {{ province_name }} báo cáo kết quả tổng hợp thi đua, "
+              "khen thưởng năm {{ year }} như sau:")
+    tag(doc, "{%p for s in sections %}")
+    para(doc, "{{ s.title }}", bold=True, size=14, align=LEFT, before=6, after=3)
+    tag(doc, "{%p for line in s.lines %}")
+    body(doc, "{{ line }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
+    para(doc, "Kết quả theo từng đơn vị:", bold=True, size=14, align=LEFT, before=6, after=3)
+    list_table(doc, [("STT", 10), ("Đơn vị", 48), ("Điểm", 16), ("Hạng", 14), ("Đề nghị", 20), ("Được đề nghị", 22),
+                     ("Vượt chỉ tiêu, chờ xem xét", 35)],
+               ["{{ row.stt }}", "{{ row.name }}", "{{ row.score }}", "{{ row.rank }}", "{{ row.submitted }}",
+                "{{ row.proposed }}", "{{ row.held }}"], "units")
+    para(doc, "", after=6)
+    body(doc, "Trên đây là báo cáo kết quả tổng hợp thi đua, khen thưởng năm {{ year }} của Ban Thường trực "
+              "{{ province_name }}./.")
+    signature(doc)
+
+
+def minutes(doc) -> None:
+    letterhead(doc, "minutes_symbol", "BIÊN BẢN",
+               "Họp Hội đồng Thi đua - Khen thưởng {{ province_name }} (dự thảo)")
+    body(doc, "Thời gian: ...... giờ ...... ngày ...... tháng ...... năm {{ year }}.")
+    body(doc, "Địa điểm: ..................................................................................")
+    body(doc, "Thành phần: có mặt ...... /...... thành viên Hội đồng; vắng mặt ...... (lý do: ......................).")
+    body(doc, "Chủ trì: ........................................  Thư ký: ........................................")
+    para(doc, "NỘI DUNG", bold=True, size=14, align=CENTER, before=6, after=6)
+    body(doc, "Hội đồng xem xét kết quả chấm điểm, xếp hạng thi đua năm {{ year }} và danh sách đề nghị khen thưởng "
+              "do Văn phòng tổng hợp từ {{ files_text }} của các đơn vị; biểu quyết từng danh sách dưới đây.")
+    tag(doc, "{%p for line in review_lines %}")
+    body(doc, "- {{ line }}")
+    tag(doc, "{%p endfor %}")
+    body(doc, "Biên bản kết thúc lúc ...... giờ ...... cùng ngày, đã thông qua trước Hội đồng./.")
+    table = doc.add_table(rows=1, cols=2)
+    _no_borders(table)
+    for cell, role in zip(table.rows[0].cells, ("THƯ KÝ", "CHỦ TRÌ")):
+        cell = _first_cell(cell)
+        para(cell, role, bold=True, size=13, align=CENTER, before=12)
+        for _ in range(4):
+            para(cell, "", size=13)
+    landscape_section(doc)
+    para(doc, "DANH SÁCH BIỂU QUYẾT", bold=True, size=14, align=CENTER)
+    para(doc, "(Kèm theo Biên bản họp Hội đồng Thi đua - Khen thưởng)", italic=True, size=13, align=CENTER, after=6)
+    tag(doc, "{%p for g in votes %}")
+    para(doc, "{{ g.title }}", bold=True, size=13, align=LEFT, before=6, after=3)
+    list_table(doc, [("STT", 12), ("Tên tập thể, cá nhân", 80), ("Đơn vị đề nghị", 55), ("Điểm", 18),
+                     ("Số phiếu đồng ý", 28), ("Tỷ lệ (%)", 22), ("Ghi chú", 47)],
+               ["{{ row.stt }}", "{{ row.name }}", "{{ row.unit }}", "{{ row.score }}", "", "", "{{ row.note }}"],
+               "g.rows")
+    tag(doc, "{%p endfor %}")
+
+
+def midyear(doc) -> None:
+    letterhead(doc, "report_symbol", "BÁO CÁO",
+               "Sơ kết công tác thi đua, khen thưởng 6 tháng đầu năm {{ year }}")
+    body(doc, "Thực hiện {{ plan_reference }}, Ban Thường trực {{ province_name }} báo cáo sơ kết công tác thi đua, "
+              "khen thưởng 6 tháng đầu năm {{ year }} như sau:")
+    tag(doc, "{%p for s in sections %}")
+    para(doc, "{{ s.title }}", bold=True, size=14, align=LEFT, before=6, after=3)
+    tag(doc, "{%p for line in s.lines %}")
+    body(doc, "{{ line }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
+    para(doc, "Kết quả chấm điểm tạm thời của các đơn vị:", bold=True, size=14, align=LEFT, before=6, after=3)
+    list_table(doc, [("STT", 10), ("Đơn vị", 55), ("Điểm", 16), ("Hạng", 14), ("Việc cần bổ sung", 70)],
+               ["{{ row.stt }}", "{{ row.name }}", "{{ row.score }}", "{{ row.rank }}", "{{ row.todo }}"], "units")
+    para(doc, "", after=6)
+    body(doc, "Đề nghị các đơn vị hoàn thành các nội dung còn thiếu{{ deadline_text }} để Ban Thường trực tổng hợp, "
+              "xét khen thưởng cuối năm./.")
+    signature(doc)
+
+
+BUILDERS = {"to_trinh_ubnd": proposal_ubnd, "to_trinh_tw": proposal_tw, "quyet_dinh": decision,
+            "bao_cao_tong_ket": report, "bien_ban": minutes, "bao_cao_so_ket": midyear}
+
+
+def build(key: str, path: Path) -> Path:
+    doc = _document()
+    BUILDERS[key](doc)
+    doc.save(str(path))
+    return path
+
+
+def build_all(folder: Path) -> list[Path]:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [build(key, folder / name) for key, name in TEMPLATES.items()]
+
+
+if __name__ == "__main__":
+    for written in build_all(Path(__file__).resolve().parent.parent / "templates"):
+        print(written)

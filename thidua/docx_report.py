@@ -1,0 +1,398 @@
+"""The Word documents of a run (VanBan/), rendered from templates/*.docx with docxtpl from the Result.
+
+Nothing is decided here: lists, counts and statuses come from the Result; this module only groups,
+orders (Vietnamese alphabetical order for people) and words them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Callable
+
+from docxtpl import DocxTemplate
+from num2words import num2words
+
+from . import terms
+from .collation import person_key, sort_key
+from .config import Config
+from .docx_layout import TEMPLATES
+from .result import Nomination, RankedUnit, Result
+from .text import cap_first, fmt_number, money
+
+DOCS_DIR = "VanBan"
+FINAL = ("to_trinh_ubnd", "to_trinh_tw", "quyet_dinh", "bao_cao_tong_ket", "bien_ban")
+MIDYEAR = ("bao_cao_so_ket",)
+OUTPUT_NAMES = {
+    "to_trinh_ubnd": "01 - Tờ trình đề nghị Bằng khen UBND tỉnh.docx",
+    "to_trinh_tw": "02 - Tờ trình đề nghị Bằng khen Trung ương MTTQ.docx",
+    "quyet_dinh": "03 - Quyết định tặng Cờ thi đua và Bằng khen.docx",
+    "bao_cao_tong_ket": "04 - Báo cáo tổng hợp thi đua khen thưởng.docx",
+    "bien_ban": "05 - Biên bản họp Hội đồng Thi đua - Khen thưởng (dự thảo).docx",
+    "bao_cao_so_ket": "Báo cáo sơ kết thi đua khen thưởng.docx",
+}
+
+
+def in_words(n: int, noun: str) -> str:
+    """36 -> '36 (ba mươi sáu) tập thể'."""
+    return f"{n:02d} ({num2words(n, lang='vi')}) {noun}" if n < 10 else f"{n} ({num2words(n, lang='vi')}) {noun}"
+
+
+def vietnamese_date(day: dt.date, place: str = "") -> str:
+    """'Sóc Trăng, ngày 05 tháng 12 năm 2023': day below 10 and months 1-2 with a leading zero (NĐ 30/2020)."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    text = f"ngày {day.day:02d} tháng {month} năm {day.year}"
+    return f"{place}, {text}" if place else text
+
+
+# ---------------------------------------------------------------- rows
+
+class _Names(dict):
+    """Unit code -> short name ("Huyện Kế Sách"); .full: code -> full name from the registry."""
+
+    def __init__(self, result: Result):
+        super().__init__((u.code, u.short_name) for u in result.units)
+        self.full = {u.code: u.name for u in result.units}
+
+
+def _unit_names(result: Result) -> _Names:
+    return _Names(result)
+
+
+def _item_row(item, units: dict[str, str], full_names: dict[str, str]) -> dict:
+    if isinstance(item, RankedUnit):
+        # A district committee is named in full, as the registry has it: "Ủy ban MTTQ Việt Nam huyện Mỹ Tú".
+        name = full_names.get(item.unit_code, item.name) if item.ranking == "huyen" else item.name
+        return {"name": name, "unit": units.get(item.unit_code, item.unit_code), "score": fmt_number(item.score),
+                "summary": f"Xếp hạng {item.rank} toàn tỉnh ({terms.RANKINGS[item.ranking]}), "
+                           f"đạt {fmt_number(item.score)} điểm."}
+    n: Nomination = item
+    return {"name": n.name, "position": ", ".join(x for x in (n.position, n.workplace) if x),
+            "unit": units.get(n.unit_code, n.unit_code),
+            "score": fmt_number(n.score) if n.score is not None else "",
+            "summary": n.summary + (f" Giá trị đóng góp: {money(n.contribution)} đồng." if n.contribution else "")}
+
+
+def _group_rows(items, units) -> list[dict]:
+    rows = [_item_row(i, units, units.full) for i in _ordered(items)]
+    for stt, row in enumerate(rows, 1):
+        row["stt"] = stt
+    return rows
+
+
+def _group(title: str, items, units) -> dict | None:
+    """A titled list; people get the họ và tên / chức vụ layout when the list is only people."""
+    rows = _group_rows(items, units)
+    people = all(isinstance(i, Nomination) and i.kind == "individual" for i in items)
+    return {"title": title, "rows": rows, "people": people} if rows else None
+
+
+ROMAN = ("I", "II", "III", "IV", "V", "VI")
+
+
+def _parts(*parts: tuple[str, list]) -> list[dict]:
+    """Parts of a danh sách that have rows, numbered I., II., ..."""
+    kept = [(title, groups) for title, groups in parts if groups]
+    return [{"title": f"{ROMAN[i]}. {title}", "groups": groups} for i, (title, groups) in enumerate(kept)]
+
+
+def _numbered(titles_items) -> list:
+    """Give sub-groups that have rows the numbers 1., 2., ... in order."""
+    out, k = [], 0
+    for title, items, units in titles_items:
+        group = _group(title, items, units)
+        if group:
+            k += 1
+            group["title"] = f"{k}. {group['title']}"
+            out.append(group)
+    return out
+
+
+# ---------------------------------------------------------------- contexts
+
+def _common(result: Result, config: Config, when: dt.date) -> dict:
+    d = config.documents
+    return {
+        "issuer_parent": d.issuer_parent, "issuer": d.issuer, "on_behalf": d.on_behalf,
+        "signer_title": d.signer_title, "signer_name": d.signer_name, "proposal_symbol": d.proposal_symbol,
+        "decision_symbol": d.decision_symbol, "report_symbol": d.report_symbol, "minutes_symbol": d.minutes_symbol,
+        "place_date": vietnamese_date(when, config.place), "short_date": when.strftime("%d/%m/%Y"),
+        "province_name": result.province_name, "province_name_upper": result.province_name.upper(),
+        "province_short": config.province_short_name, "plan_reference": d.plan_reference, "year": result.year,
+    }
+
+
+def _merit_groups(items, units) -> list:
+    return _numbered([(f"Khen thưởng {terms.MERIT_TYPES[m].lower()}", [n for n in items if n.merit_type == m], units)
+                      for m in terms.MERIT_TYPES])
+
+
+def ubnd_context(result: Result) -> dict:
+    units = _unit_names(result)
+    proposed = result.awarded("BK_UBND_TINH")
+    groups_ = [n for n in proposed if n.kind == "collective"]
+    people = [n for n in proposed if n.kind == "individual"]
+    parts = _parts(("TẬP THỂ", _merit_groups(groups_, units)), ("CÁ NHÂN", _merit_groups(people, units)))
+    lines = [f"{in_words(len(groups_), 'tập thể')};", f"{in_words(len(people), 'cá nhân')}."]
+    return {"parts": parts, "summary_lines": lines,
+            "total_text": in_words(len(groups_) + len(people), "tập thể, cá nhân"),
+            "recipients": ["Như trên", "Ban Thi đua - Khen thưởng tỉnh", "Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Lưu VT"]}
+
+
+def _ranked(result: Result, ranking: str, award: str) -> list[RankedUnit]:
+    return [r for r in result.rankings.get(ranking, ()) if award in r.awards]
+
+
+def tw_context(result: Result) -> dict:
+    units = _unit_names(result)
+    award = "BK_TW_MTTQ"
+    ranked = {k: _ranked(result, k, award) for k in ("huyen", "xa", "bctmt")}
+    people = result.awarded(award, "individual")
+    collectives = ranked["huyen"] + ranked["xa"] + ranked["bctmt"] + list(result.awarded(award, "collective"))
+    groups = _numbered([("Ủy ban MTTQ Việt Nam cấp huyện", ranked["huyen"], units),
+                        ("Ủy ban MTTQ Việt Nam cấp xã", ranked["xa"], units),
+                        ("Ban công tác Mặt trận ở khu dân cư", ranked["bctmt"], units),
+                        ("Tập thể khác", list(result.awarded(award, "collective")), units)])
+    people_groups = _numbered([(cap_first(terms.level_phrase(level)),
+                                [n for n in people if n.level == level], units) for level in terms.LEVELS])
+    parts = _parts(("TẬP THỂ", groups), ("CÁ NHÂN", people_groups))
+    return {"parts": parts, "summary_lines": [f"{in_words(len(collectives), 'tập thể')};",
+                                              f"{in_words(len(people), 'cá nhân')}."],
+            "total_text": in_words(len(collectives) + len(people), "tập thể, cá nhân"),
+            "recipients": ["Như trên", "Ban Thi đua - Khen thưởng Ủy ban Trung ương MTTQ Việt Nam",
+                           "Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Lưu VT"]}
+
+
+def decision_context(result: Result) -> dict:
+    units = _unit_names(result)
+    flags = {code: [r for r in result.rankings.get("huyen", ()) if code in r.awards] for code in ("CO_XSTD", "CO_XS")}
+    bk_ranked = _ranked(result, "huyen", "BK_MTTQ_TINH")
+    bk = result.awarded("BK_MTTQ_TINH")
+    collectives = [n for n in bk if n.kind == "collective"]
+    people = [n for n in bk if n.kind == "individual"]
+    flag_groups = _numbered([(terms.AWARDS[c], flags[c], units) for c in ("CO_XSTD", "CO_XS")])
+    collective_groups = _numbered(
+        [("Ủy ban MTTQ Việt Nam cấp huyện", bk_ranked, units)] +
+        [(f"Tập thể {terms.level_phrase(level)}", [n for n in collectives if n.level == level], units)
+         for level in terms.LEVELS])
+    people_groups = _numbered([(f"Cá nhân {terms.level_phrase(level)}", [n for n in people if n.level == level], units)
+                               for level in terms.LEVELS])
+    parts = _parts(("CỜ THI ĐUA", flag_groups), ("BẰNG KHEN - TẬP THỂ", collective_groups),
+                   ("BẰNG KHEN - CÁ NHÂN", people_groups))
+    n_flags = sum(len(v) for v in flags.values())
+    n_groups, n_people = len(collectives) + len(bk_ranked), len(people)
+    articles = []
+    if n_flags:
+        names = "; ".join(f"{terms.AWARDS[c]}: {', '.join(r.name for r in flags[c])}" for c in flags if flags[c])
+        articles.append(f"Điều 1. Tặng Cờ thi đua của {result.province_name} cho {in_words(n_flags, 'đơn vị')} "
+                        f"có thành tích xuất sắc trong phong trào thi đua năm {result.year} ({names}).")
+    articles.append(f"Điều {len(articles) + 1}. Tặng Bằng khen của {result.province_name} cho "
+                    f"{in_words(n_groups, 'tập thể')} và {in_words(n_people, 'cá nhân')} đã có thành tích xuất sắc "
+                    f"trong phong trào thi đua năm {result.year} (có danh sách kèm theo).")
+    articles.append(f"Điều {len(articles) + 1}. Chánh Văn phòng {result.province_name}, các tập thể, cá nhân có tên "
+                    f"tại Điều 1{' và Điều 2' if n_flags else ''} chịu trách nhiệm thi hành Quyết định này. "
+                    f"Quyết định có hiệu lực kể từ ngày ký./.")
+    return {"parts": parts, "articles": articles,
+            "recipients": ["Như Điều " + str(len(articles)), "Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Lưu VT"]}
+
+
+def _held(result: Result, code: str) -> int:
+    return sum(1 for n in result.nominations if n.unit_code == code and n.status in ("over_quota", "needs_review"))
+
+
+def _unit_table(result: Result, todo: Callable[[str], str] | None = None) -> list[dict]:
+    ranked = {r.unit_code: r for r in result.rankings.get("huyen", ())}
+    rows = []
+    for unit in (u for u in result.units if u.cap == "huyen"):
+        r = ranked.get(unit.code)
+        mine = result.for_unit(unit.code).nominations
+        row = {"name": unit.short_name, "score": fmt_number(r.score) if r else "—", "rank": r.rank if r else "—",
+               "submitted": len(mine), "proposed": sum(n.status == "proposed" for n in mine),
+               "held": _held(result, unit.code)}
+        if todo:
+            row["todo"] = todo(unit.code)
+        rows.append(row)
+    rows.sort(key=lambda x: (x["rank"] if isinstance(x["rank"], int) else 10**6, sort_key(x["name"])))
+    for stt, row in enumerate(rows, 1):
+        row["stt"] = stt
+    return rows
+
+
+def _intake_lines(result: Result) -> list[str]:
+    count = {s: sum(i.status == s for i in result.inputs) for s in terms.FILE_STATUSES}
+    received = {i.unit_code for i in result.inputs if i.status == "processed"}
+    missing = [u.short_name for u in result.units if u.code not in received]
+    lines = [f"Văn phòng đã nhận và tổng hợp {in_words(count['processed'], 'báo cáo')} của "
+             f"{in_words(len(received), 'đơn vị')}."]
+    if count["superseded"]:
+        lines.append(f"{in_words(count['superseded'], 'tệp')} được thay bằng bản gửi sau của cùng đơn vị.")
+    if count["rejected"]:
+        lines.append(f"{in_words(count['rejected'], 'tệp')} không tổng hợp được (sai năm, sai mã đơn vị hoặc "
+                     f"không đọc được); các đơn vị đã được thông báo để gửi lại.")
+    if missing:
+        lines.append("Chưa nhận được báo cáo của: " + ", ".join(missing) + ".")
+    return lines
+
+
+def _review_lines(result: Result) -> list[str]:
+    lines = []
+    for ranking, units in result.rankings.items():
+        held = [r for r in units if r.needs_review]
+        for award in sorted({a for r in held for a in r.needs_review}):
+            names = ", ".join(f"{r.name} ({fmt_number(r.score)} điểm)" for r in held if award in r.needs_review)
+            lines.append(f"{terms.award_name(award)} ({terms.RANKINGS[ranking]}): các đơn vị bằng điểm tại ngưỡng "
+                         f"xét: {names}. Đề nghị Hội đồng xem xét, quyết định.")
+    capped = result.with_status("needs_review")
+    if capped:
+        lines.append(f"{in_words(len(capped), 'trường hợp')} vượt tổng số của tỉnh, chờ Hội đồng xem xét.")
+    incomplete = result.with_status("incomplete_dossier")
+    if incomplete:
+        lines.append(f"{in_words(len(incomplete), 'trường hợp')} còn thiếu hồ sơ, chưa tính vào chỉ tiêu.")
+    for cap in result.caps:
+        if cap.unused:
+            reserve = ", ".join(n.name for n in cap.reserve)
+            lines.append(f"{cap_first(terms.describe(cap.kind, cap.level))} - {terms.award_name(cap.award)}: "
+                         f"còn {in_words(cap.unused, 'suất')}" + (f"; danh sách dự phòng: {reserve}." if reserve else "."))
+    return lines or ["Không có nội dung cần Hội đồng xem xét thêm."]
+
+
+def _stats_lines(result: Result) -> list[str]:
+    people = [n for n in result.nominations if n.status == "proposed" and n.kind == "individual"]
+    lines = []
+    for title, key in (("giới tính", "proposed_individuals_by_gender"), ("dân tộc", "proposed_individuals_by_ethnicity")):
+        values = sorted(result.stats.get(key, {}).items(), key=lambda kv: (-kv[1], kv[0]))
+        if values:
+            lines.append(f"Theo {title}: " + "; ".join(f"{label} {count}" for label, count in values) + ".")
+    if people:
+        minority = sum(1 for n in people if n.ethnicity and n.ethnicity not in ("Kinh", "Không ghi"))
+        lines.append(f"Cá nhân là người dân tộc thiểu số: {minority}/{len(people)} "
+                     f"({round(100 * minority / len(people))}%).")
+    return lines or ["Chưa có cá nhân được đề nghị."]
+
+
+def _awards_lines(result: Result) -> list[str]:
+    lines = []
+    for code in ("CO_XSTD", "CO_XS"):
+        names = [r.name for r in result.rankings.get("huyen", ()) if code in r.awards]
+        if names:
+            lines.append(f"{terms.AWARDS[code]}: {', '.join(names)}.")
+    for award in terms.NOMINATED_AWARDS:
+        ranked = [r for units in result.rankings.values() for r in units if award in r.awards]
+        groups = len(result.awarded(award, "collective")) + len(ranked)
+        people = len(result.awarded(award, "individual"))
+        if groups or people:
+            lines.append(f"{terms.AWARDS[award]}: {in_words(groups, 'tập thể')}, {in_words(people, 'cá nhân')}.")
+    return lines
+
+
+def report_context(result: Result) -> dict:
+    sections = [
+        {"title": "I. TÌNH HÌNH NHẬN BÁO CÁO", "lines": _intake_lines(result)},
+        {"title": "II. CỜ THI ĐUA VÀ BẰNG KHEN", "lines": _awards_lines(result)},
+        {"title": "III. NỘI DUNG CẦN HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG XEM XÉT", "lines": _review_lines(result)},
+        {"title": "IV. THỐNG KÊ CÁ NHÂN ĐƯỢC ĐỀ NGHỊ", "lines": _stats_lines(result)},
+    ]
+    return {"sections": sections, "units": _unit_table(result),
+            "recipients": ["Ủy ban Trung ương MTTQ Việt Nam (báo cáo)", "Thường trực Tỉnh ủy, Ủy ban nhân dân tỉnh",
+                           "Ban Thi đua - Khen thưởng tỉnh", "Lưu VT"]}
+
+
+def minutes_context(result: Result) -> dict:
+    units = _unit_names(result)
+    votes = []
+    for code in ("CO_XSTD", "CO_XS"):
+        votes.append((terms.AWARDS[code], [r for r in result.rankings.get("huyen", ()) if code in r.awards]))
+    for award in terms.NOMINATED_AWARDS:
+        ranked = [r for k in ("huyen", "xa", "bctmt") for r in _ranked(result, k, award)]
+        votes.append((f"{terms.AWARDS[award]} - tập thể", ranked + list(result.awarded(award, "collective"))))
+        votes.append((f"{terms.AWARDS[award]} - cá nhân", list(result.awarded(award, "individual"))))
+    review = [r for units_ in result.rankings.values() for r in units_ if r.needs_review]
+    review += list(result.with_status("needs_review"))
+    votes.append(("Trường hợp Hội đồng cần quyết định", review))
+    groups = []
+    for title, items in votes:
+        group = _group(title, items, units)
+        if group:
+            for row, item in zip(group["rows"], _ordered(items)):
+                row["note"] = _awards_note(item)
+            groups.append(group)
+    files = sum(i.status == "processed" for i in result.inputs)
+    return {"votes": groups, "review_lines": _review_lines(result), "files_text": in_words(files, "báo cáo")}
+
+
+def _ordered(items) -> list:
+    """Collectives and ranked units by score (highest first), then name; then people in alphabetical order."""
+    def is_person(i) -> bool:
+        return isinstance(i, Nomination) and i.kind == "individual"
+    people = sorted((i for i in items if is_person(i)), key=lambda n: person_key(n.name))
+    others = sorted((i for i in items if not is_person(i)), key=lambda i: (-(i.score or 0), sort_key(i.name)))
+    return others + people
+
+
+def _awards_note(item) -> str:
+    if isinstance(item, RankedUnit):
+        note = f"Hạng {item.rank}"
+        return note + (f"; chờ xét: {_names(item.needs_review)}" if item.needs_review else "")
+    return "; ".join(item.reasons) if item.status != "proposed" else ""
+
+
+def _names(codes) -> str:
+    return ", ".join(terms.award_name(c) for c in codes)
+
+
+def midyear_context(result: Result, config: Config) -> dict:
+    def todo(code: str) -> str:
+        view = result.for_unit(code)
+        if not view.inputs:
+            return "Chưa gửi báo cáo"
+        items = []
+        errors = sum(i.severity == "error" for i in view.issues)
+        if errors:
+            items.append(f"sửa {errors} lỗi")
+        dossier = sum(n.status == "incomplete_dossier" for n in view.nominations)
+        if dossier:
+            items.append(f"bổ sung hồ sơ cho {dossier} trường hợp")
+        over = sum(n.status == "over_quota" for n in view.nominations)
+        if over:
+            items.append(f"rút {over} đề nghị vượt chỉ tiêu")
+        return cap_first_or_dash("; ".join(items))
+
+    deadline = config.documents.deadline
+    return {"sections": [{"title": "I. TÌNH HÌNH NHẬN BÁO CÁO", "lines": _intake_lines(result)},
+                         {"title": "II. NỘI DUNG CẦN LƯU Ý", "lines": _review_lines(result)}],
+            "units": _unit_table(result, todo),
+            "deadline_text": f" trước ngày {deadline.strftime('%d/%m/%Y')}" if deadline else "",
+            "recipients": ["Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Ủy ban MTTQ Việt Nam các huyện, thị xã, thành phố",
+                           "Lưu VT"]}
+
+
+def cap_first_or_dash(text: str) -> str:
+    return cap_first(text) if text else "Không"
+
+
+# ---------------------------------------------------------------- rendering
+
+def contexts(result: Result, config: Config) -> dict[str, dict]:
+    keys = FINAL if result.round == "tong-ket" else MIDYEAR
+    builders = {"to_trinh_ubnd": lambda: ubnd_context(result), "to_trinh_tw": lambda: tw_context(result),
+                "quyet_dinh": lambda: decision_context(result), "bao_cao_tong_ket": lambda: report_context(result),
+                "bien_ban": lambda: minutes_context(result), "bao_cao_so_ket": lambda: midyear_context(result, config)}
+    return {key: builders[key]() for key in keys}
+
+
+def docx_writer(config: Config, today: dt.date | None = None):
+    """A writer for write_run: renders every document of the round into VanBan/."""
+    def write(result: Result, folder: Path) -> list[Path]:
+        out = Path(folder) / DOCS_DIR
+        out.mkdir(exist_ok=True)
+        when = config.documents.date or today or dt.date.today()
+        common = _common(result, config, when)
+        written = []
+        for key, context in contexts(result, config).items():
+            template = DocxTemplate(str(config.templates_dir / TEMPLATES[key]))
+            template.render({**common, **context}, autoescape=True)
+            path = out / OUTPUT_NAMES[key]
+            template.save(str(path))
+            written.append(path)
+        return written
+    return write
