@@ -341,7 +341,7 @@ def report(doc) -> None:
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endfor %}")
     para(doc, "Kết quả theo từng đơn vị:", bold=True, size=14, align=LEFT, before=6, after=3)
-    list_table(doc, [("STT", 10), ("Đơn vị", 48), ("Điểm", 16), ("Hạng", 14), ("Đề nghị", 20), ("Được đề nghị", 22),
+    list_table(doc, [("STT", 12), ("Đơn vị", 48), ("Điểm", 16), ("Hạng", 14), ("Đề nghị", 20), ("Được đề nghị", 22),
                      ("Vượt chỉ tiêu, chờ xem xét", 35)],
                ["{{ row.stt }}", "{{ row.name }}", "{{ row.score }}", "{{ row.rank }}", "{{ row.submitted }}",
                 "{{ row.proposed }}", "{{ row.held }}"], "units")
@@ -396,7 +396,7 @@ def midyear(doc) -> None:
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p endfor %}")
     para(doc, "Kết quả chấm điểm tạm thời của các đơn vị:", bold=True, size=14, align=LEFT, before=6, after=3)
-    list_table(doc, [("STT", 10), ("Đơn vị", 55), ("Điểm", 16), ("Hạng", 14), ("Việc cần bổ sung", 70)],
+    list_table(doc, [("STT", 12), ("Đơn vị", 55), ("Điểm", 16), ("Hạng", 14), ("Việc cần bổ sung", 70)],
                ["{{ row.stt }}", "{{ row.name }}", "{{ row.score }}", "{{ row.rank }}", "{{ row.todo }}"], "units")
     para(doc, "", after=6)
     body(doc, "Đề nghị các đơn vị hoàn thành các nội dung còn thiếu{{ deadline_text }} để Ban Thường trực tổng hợp, "
