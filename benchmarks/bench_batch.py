@@ -5,7 +5,8 @@
 
 It generates N districts of realistic size (about 15 xã, 120 Ban công tác Mặt trận each) once and keeps
 them in benchmarks/.cache/. Then, in the same process, it measures
-  - the batch: reading, rules, ket_qua.json, the consolidated workbook and every feedback workbook;
+  - the batch: reading, rules, ket_qua.json, the consolidated workbook, every feedback workbook and the
+    Word documents; then the documents again with a 5,000-person list, to show they stay linear;
   - the floor: python-calamine reading every cell of every input once, plus xlsxwriter (constant_memory)
     writing those cells back into one workbook per input, with no logic in between;
 and prints wall time, CPU time, rows per second, peak memory, and the ratio batch / floor.
@@ -19,6 +20,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -30,6 +32,9 @@ from python_calamine import CalamineWorkbook  # noqa: E402
 from thidua.batch import evaluate_folder, write_run  # noqa: E402
 from thidua.cli import DEFAULT_CONFIG  # noqa: E402
 from thidua.config import load_config, with_overrides  # noqa: E402
+from thidua.docx_report import docx_writer  # noqa: E402
+from thidua.records import NominationRow  # noqa: E402
+from thidua.result import Nomination  # noqa: E402
 from thidua.registry import COLUMNS, load_registry  # noqa: E402
 from thidua.sample import write_sample  # noqa: E402
 from thidua.workbook import list_inputs  # noqa: E402
@@ -97,12 +102,25 @@ def floor(inputs: Path, out: Path) -> tuple[float, float, int]:
     return time.perf_counter() - wall, time.process_time() - cpu, cells
 
 
-def batch(inputs: Path, out: Path, config, registry) -> tuple[float, float, int]:
+def batch(inputs: Path, out: Path, config, registry):
     wall, cpu = time.perf_counter(), time.process_time()
     result = evaluate_folder(inputs, config, registry)
-    write_run(result, out, [write_consolidated, write_feedback], ["benchmark"])
+    write_run(result, out, [write_consolidated, write_feedback, docx_writer(config)], ["benchmark"])
     rows = sum(i.rows for i in result.inputs)
-    return time.perf_counter() - wall, time.process_time() - cpu, rows
+    return time.perf_counter() - wall, time.process_time() - cpu, rows, result
+
+
+def long_list(result, config, out: Path, size: int = 5000) -> float:
+    """Seconds to write the documents when the Bằng khen UBND list has `size` people (must stay linear)."""
+    row = NominationRow("x.xlsx", "Đề nghị cá nhân", 2, "individual", 1, "", "xa", "BK_UBND_TINH", "chuyen-de", None,
+                        summary="Có thành tích xuất sắc trong phong trào thi đua.", position="Trưởng ấp")
+    people = tuple(Nomination(replace(row, row=i + 2, name=f"Nguyễn Văn Người {i:05d}"), config.province_code,
+                              "proposed") for i in range(size))
+    big = replace(result, nominations=result.nominations + people)
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    docx_writer(config)(big, out)
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -116,13 +134,15 @@ def main() -> None:
         floor_out = Path(tmp) / "floor"
         floor_out.mkdir()
         f_wall, f_cpu, cells = floor(inputs, floor_out)
-        b_wall, b_cpu, rows = batch(inputs, Path(tmp) / "batch", config, registry)
+        b_wall, b_cpu, rows, result = batch(inputs, Path(tmp) / "batch", config, registry)
+        docs_5000 = long_list(result, config, Path(tmp) / "long")
     peak = peak_memory_mib()
     print(f"Đầu vào: {args.districts + 1} tệp, {rows:,} dòng dữ liệu, {cells:,} ô")
     print(f"Nền I/O (calamine đọc + xlsxwriter ghi): {f_wall:7.2f} s thực, {f_cpu:7.2f} s CPU")
-    print(f"Tổng hợp (đọc, xét, ghi json + xlsx):    {b_wall:7.2f} s thực, {b_cpu:7.2f} s CPU, "
+    print(f"Tổng hợp (đọc, xét, ghi json, xlsx, docx):{b_wall:7.2f} s thực, {b_cpu:7.2f} s CPU, "
           f"{rows / b_wall:,.0f} dòng/giây")
     print(f"Tỉ lệ tổng hợp / nền I/O: {b_wall / f_wall:.2f}×")
+    print(f"Văn bản Word khi danh sách Bằng khen UBND tỉnh có 5.000 người: {docs_5000:.2f} s")
     print("Bộ nhớ đỉnh: " + (f"{peak:,.0f} MiB" if peak is not None else "không đo được trên máy này"))
 
 
