@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path)
     sample = sub.add_parser("sample", parents=[common], help="ghi bộ tệp mẫu của các đơn vị")
     sample.add_argument("--output", type=Path, default=None)
+    send = sub.add_parser("send", parents=[common], help="gửi kết quả qua email (hoặc ghi tệp .eml)")
+    send.add_argument("run_dir", type=Path, nargs="?", default=None, help="thư mục lần chạy (mặc định: mới nhất)")
+    send.add_argument("--dry-run", action="store_true", help="chỉ liệt kê thư sẽ gửi")
     return parser
 
 
@@ -143,7 +146,23 @@ def cmd_sample(args, out: TextIO) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "template": cmd_template, "check": cmd_check, "sample": cmd_sample}
+def cmd_send(args, out: TextIO) -> int:
+    from .batch import latest_run
+    from .mail import send_run
+
+    config, _ = _setup(args)
+    run = args.run_dir or latest_run(config.output_dir)
+    if run is None or not (Path(run) / "ket_qua.json").is_file():
+        raise ThiduaError(f"Không tìm thấy kết quả tổng hợp nào trong {config.output_dir}. Hãy chạy "
+                          "\"python process.py\" trước.")
+    report = send_run(Path(run), config, out, dry_run=args.dry_run)
+    print(f"Gửi kết quả lần chạy {Path(run).name}:", file=out)
+    print("\n".join(report.lines), file=out)
+    print(f"Gửi/ghi mới: {report.done}, đã gửi trước: {report.skipped}, lỗi: {report.failed}", file=out)
+    return 1 if report.failed else 0
+
+
+COMMANDS = {"run": cmd_run, "template": cmd_template, "check": cmd_check, "sample": cmd_sample, "send": cmd_send}
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:

@@ -201,8 +201,8 @@ class Result:
             "year": self.year,
             "round": self.round,
             "province": {"code": self.province_code, "name": self.province_name},
-            "units": [{"code": u.code, "name": u.name, "short_name": u.short_name, "cap": u.cap, "email": u.email}
-                      for u in self.units],
+            "units": [{"code": u.code, "name": u.name, "short_name": u.short_name, "cap": u.cap, "email": u.email,
+                       "summary": self.for_unit(u.code).summary()} for u in self.units],
             "inputs": [i.as_json() for i in self.inputs],
             "quotas": [q.as_json() for q in self.quotas],
             "caps": [c.as_json() for c in self.caps],
@@ -239,6 +239,20 @@ class UnitView:
     @property
     def rankings(self) -> dict[str, tuple[RankedUnit, ...]]:
         return {k: self.result.unit_items(self.code, k) for k in self.result.rankings}
+
+    def summary(self) -> dict:
+        """The figures a unit's feedback and its e-mail show."""
+        noms, issues = self.nominations, self.issues
+        status = {s: sum(n.status == s for n in noms) for s in ("proposed", "over_quota", "incomplete_dossier",
+                                                                  "invalid", "ineligible", "needs_review")}
+        errors = sum(i.severity == "error" for i in issues)
+        return {
+            "files": len(self.inputs), "processed": any(i.status == "processed" for i in self.inputs),
+            "submitted": len(noms), "proposed": status["proposed"], "over_quota": status["over_quota"],
+            "incomplete": status["incomplete_dossier"], "invalid": status["invalid"] + status["ineligible"],
+            "needs_review": status["needs_review"], "errors": errors, "warnings": len(issues) - errors,
+            "must_fix": bool(errors or status["over_quota"] or status["incomplete_dossier"] or status["invalid"]),
+        }
 
 
 def write_json(result: Result, path: Path) -> None:

@@ -17,8 +17,8 @@ FEEDBACK_DIR = "PhanHoi"
 _WB_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 
-def consolidated_name(result: Result) -> str:
-    return f"Tổng hợp thi đua khen thưởng {result.year} - {terms.ROUNDS[result.round]}.xlsx"
+def consolidated_name(year: int, round_: str) -> str:
+    return f"Tổng hợp thi đua khen thưởng {year} - {terms.ROUNDS[round_]}.xlsx"
 
 
 def feedback_name(short_name: str) -> str:
@@ -323,7 +323,7 @@ def dossier_columns(result: Result) -> list[Col]:
 
 
 def write_consolidated(result: Result, folder: Path) -> list[Path]:
-    path = Path(folder) / consolidated_name(result)
+    path = Path(folder) / consolidated_name(result.year, result.round)
     wb = xlsxwriter.Workbook(str(path), _WB_OPTIONS)
     wb.set_properties({"title": f"Tổng hợp thi đua khen thưởng {result.year}", "author": "thidua"})
     styles = Styles(wb)
