@@ -13,10 +13,10 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from . import schema, terms
+from . import guard, legacy, schema, terms, xlsx_stream
 from .issues import Issue, issue
 from .records import Info, NominationRow, ScoreRow, Submission
-from .text import (LabelIndex, ParseError, clean, lookup, match_label, parse_date, parse_int, parse_mark,
+from .text import (LabelIndex, ParseError, clean, loose_key, lookup, match_label, parse_date, parse_int, parse_mark,
                    parse_money, parse_number, unit_code)
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
@@ -77,23 +77,39 @@ def find_sheet(names: list[str], wanted: list[str]) -> str | None:
 
 @dataclass(frozen=True)
 class Header:
-    row: int  # 0-based index of the header row
+    row: int  # 0-based index of the last header row; data starts below it
     columns: dict[str, int]  # field -> 0-based column index
-    found: list[str]  # labels present in the header row, as typed
+    found: list[str]  # labels present in the header, as typed
+
+
+def _match_row(cells, index: LabelIndex) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for c, value in enumerate(cells):
+        field_name = index.find(value) if isinstance(value, str) else None
+        if field_name is not None and field_name not in columns:
+            columns[field_name] = c
+    return columns
 
 
 def find_header(rows: list[list], sheet: schema.Sheet) -> Header | None:
-    """The row among the first few whose cells match the most column labels."""
+    """The row among the first few whose cells match the most column labels. A header split over two rows
+    (a merged "Hồ sơ" above "Tờ trình | Biên bản | Báo cáo thành tích") is read as one: a column's label is
+    the lower cell, or the upper one where the lower is empty (a merged cell keeps its text in the top cell)."""
     index = _column_index(sheet)
     best: Header | None = None
-    for r, cells in enumerate(rows[: schema.HEADER_SEARCH_ROWS]):
-        columns: dict[str, int] = {}
-        for c, value in enumerate(cells):
-            field_name = index.find(value) if isinstance(value, str) else None
-            if field_name is not None and field_name not in columns:
-                columns[field_name] = c
-        if columns and (best is None or len(columns) > len(best.columns)):
-            best = Header(r, columns, [clean(v) for v in cells if clean(v)])
+    top = rows[: schema.HEADER_SEARCH_ROWS]
+    for r, cells in enumerate(top):
+        candidates = [(r, cells)]
+        if r + 1 < len(rows):
+            below = rows[r + 1]
+            width = max(len(cells), len(below))
+            merged = [(below[c] if c < len(below) and clean(below[c]) else (cells[c] if c < len(cells) else ""))
+                      for c in range(width)]
+            candidates.append((r + 1, merged))
+        for last, labels in candidates:
+            columns = _match_row(labels, index)
+            if columns and (best is None or len(columns) > len(best.columns)):
+                best = Header(last, columns, [clean(v) for v in labels if clean(v)])
     return best
 
 
@@ -158,6 +174,9 @@ def _table(rows: list[list], sheet: schema.Sheet, sheet_name: str, file: str, is
         # A row counts when a column of ours holds something; the district's own extra columns do not.
         if not any(c < len(cells) and clean(cells[c]) for c in known):
             continue
+        if _is_totals(cells, header.columns):
+            issues.append(issue("totals-row", file=file, sheet=sheet_name, cell=cell_ref(r, 0), row=r + 1))
+            continue
         values: dict[str, object] = {}
         refs: dict[str, str] = {"_row": cell_ref(r, 0)}
         problems: list[Issue] = []
@@ -170,6 +189,20 @@ def _table(rows: list[list], sheet: schema.Sheet, sheet_name: str, file: str, is
             if problem:
                 problems.append(problem)
         yield r + 1, values, refs, tuple(problems)
+
+
+_TOTALS = ("tong cong", "cong", "tong so", "tong")
+
+
+def _is_totals(cells, columns: dict[str, int]) -> bool:
+    """A "Tổng cộng" line under the table: its label stands where the STT or the name would."""
+    for field_name in ("stt", "name"):
+        c = columns.get(field_name)
+        if c is not None and c < len(cells) and isinstance(cells[c], str):
+            key = loose_key(cells[c]).rstrip(" :")
+            if key in _TOTALS or key.startswith(("tong cong ", "tong so ", "tong cong:", "cong:")):
+                return True
+    return False
 
 
 def _nominations(rows, sheet: schema.Sheet, sheet_name: str, file: str, issues: list[Issue]):
@@ -243,11 +276,75 @@ def _info(rows: list[list], sheet_name: str, file: str, issues: list[Issue]) -> 
 
 # ---------------------------------------------------------------- one file
 
-def _sheet_rows(book: CalamineWorkbook, name: str) -> list[list]:
-    return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+class _Book:
+    """One open workbook: rows of a sheet by name, through calamine or, for oversized sheets, the streaming
+    reader; legacy-font text converted, with the issues that reading raised."""
+
+    def __init__(self, path: Path, file: str, scan: guard.Scan, limits: guard.Limits):
+        self.path, self.file, self.scan, self.limits = path, file, scan, limits
+        self.book = CalamineWorkbook.from_path(str(path))
+        self.names = list(self.book.sheet_names)
+        self.hidden = {m.name for m in self.book.sheets_metadata if str(m.visible).rsplit(".", 1)[-1] != "Visible"}
+        self.issues: list[Issue] = []
+
+    def rows(self, name: str) -> list:
+        if name in self.scan.oversized:
+            rows, ignored = xlsx_stream.read_sheet(self.path, name, self.limits)
+            last_row, last_col = self.scan.oversized[name]
+            self.issues.append(issue("sheet-too-large", file=self.file, sheet=name, cell=cell_ref(last_row - 1, last_col - 1),
+                                     ignored=ignored, rows=self.limits.max_rows, columns=self.limits.max_columns))
+        else:
+            rows = self.book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        if name in self.hidden:
+            self.issues.append(issue("hidden-sheet", file=self.file, sheet=name, what="vẫn được đọc vì trùng tên trang của mẫu"))
+        for ref in self.scan.formulas_without_value.get(name, []):
+            self.issues.append(issue("formula-without-value", file=self.file, sheet=name, cell=ref))
+        return self._unlegacy(rows, name)
+
+    def _unlegacy(self, rows: list, name: str) -> list:
+        """Convert cells typed with TCVN3 or VNI fonts; a cell that reads both ways follows the sheet."""
+        found: list[tuple[int, int, dict[str, str]]] = []
+        votes = {"TCVN3": 0, "VNI": 0}
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if isinstance(value, str) and not value.isascii():
+                    readings = legacy.decodings(value)
+                    if readings:
+                        chosen = legacy.best(value)
+                        if chosen:
+                            votes[chosen[1]] += 1
+                        found.append((r, c, readings))
+        if not found:
+            return rows
+        dominant = max(votes, key=lambda k: (votes[k], k == "TCVN3"))
+        rows = [list(row) for row in rows]
+        for r, c, readings in found:
+            original = rows[r][c]
+            chosen = legacy.best(original)
+            if chosen:
+                text, encoding = chosen
+            else:
+                encoding = dominant if dominant in readings else next(iter(readings))
+                text = readings[encoding]
+            if encoding == "TCVN3" and text[:1].islower() and not original[:1].isascii():
+                text = text[:1].upper() + text[1:]  # the capital of a .VnTimeH font is the same byte
+            rows[r][c] = text
+        cells = [cell_ref(r, c) for r, c, _ in found]
+        encodings = sorted({dominant} | {e for *_, rd in found for e in rd if len(rd) == 1})
+        self.issues.append(issue("legacy-encoding", file=self.file, sheet=name, cell=cells[0], count=len(cells),
+                                 encoding=" / ".join(encodings),
+                                 cells=", ".join(cells[:8]) + (" ..." if len(cells) > 8 else "")))
+        return rows
+
+    def close(self) -> None:
+        self.book.close()
 
 
-def read_submission(path: Path, file: str | None = None) -> Submission:
+def _refused(file: str, digest: str, mtime: float, code: str, reason: str) -> Submission:
+    return Submission(file, digest, mtime, readable=False, issues=(issue(code, file=file, reason=reason),))
+
+
+def read_submission(path: Path, file: str | None = None, limits: guard.Limits = guard.Limits()) -> Submission:
     """Read one input file. `file` is the name shown to users (relative to the input folder)."""
     path = Path(path)
     file = file or path.name
@@ -257,42 +354,54 @@ def read_submission(path: Path, file: str | None = None) -> Submission:
     if reason:
         return Submission(file, digest, stat.st_mtime, readable=False, skipped=True,
                           issues=(issue("file-skipped", file=file, reason=reason),))
-    issues: list[Issue] = []
     try:
-        book = CalamineWorkbook.from_path(str(path))
-        names = list(book.sheet_names)
+        scan = guard.scan(path, limits)
+        book = _Book(path, file, scan, limits)
+    except guard.Refused as refused:
+        return _refused(file, digest, stat.st_mtime, refused.code, refused.reason)
+    except Exception as exc:  # calamine raises several types for broken, encrypted or foreign files
+        code, reason = _describe(exc)
+        return _refused(file, digest, stat.st_mtime, code, reason)
+    issues: list[Issue] = []
+    if scan.macros:
+        issues.append(issue("macros-ignored", file=file))
+    try:
+        names = book.names
         info_name = find_sheet(names, [schema.INFO_SHEET, *schema.INFO_SHEET_ALIASES])
         if info_name is None:
             found = ", ".join(names) or "(không có)"
             return Submission(file, digest, stat.st_mtime, readable=False,
                               issues=(issue("missing-info-sheet", file=file, found=found),))
-        info = _info(_sheet_rows(book, info_name), info_name, file, issues)
+        info = _info(book.rows(info_name), info_name, file, issues)
         tables: dict[str, tuple | None] = {}
+        used = {info_name}
         for sheet in schema.DATA_SHEETS:
             name = find_sheet(names, sheet.names)
             if name is None:
                 tables[sheet.key] = None
                 continue
-            rows = _sheet_rows(book, name)
+            used.add(name)
             reader = _nominations if sheet in schema.NOMINATION_SHEETS else _scores
-            tables[sheet.key] = tuple(reader(rows, sheet, name, file, issues))
+            tables[sheet.key] = tuple(reader(book.rows(name), sheet, name, file, issues))
+        for name in sorted(book.hidden - used):
+            issues.append(issue("hidden-sheet", file=file, sheet=name, what="bị bỏ qua"))
         book.close()
-    except Exception as exc:  # calamine raises several types for broken, encrypted or foreign files
-        return Submission(file, digest, stat.st_mtime, readable=False,
-                          issues=(issue("file-unreadable", file=file, reason=_describe(exc)),))
+    except Exception as exc:  # a sheet that calamine cannot decode
+        code, reason = _describe(exc)
+        return _refused(file, digest, stat.st_mtime, code, reason)
     return Submission(
         file, digest, stat.st_mtime, readable=True, info=info, sheet_names=tuple(names),
         found_tables=frozenset(k for k, rows in tables.items() if rows is not None),
         communes=tables["communes"] or (), bctmt=tables["bctmt"] or (), appraisals=tables["appraisal"] or (),
-        nominations=(tables["collective"] or ()) + (tables["individual"] or ()), issues=tuple(issues),
+        nominations=(tables["collective"] or ()) + (tables["individual"] or ()), issues=tuple(book.issues + issues),
     )
 
 
-def _describe(exc: Exception) -> str:
+def _describe(exc: Exception) -> tuple[str, str]:
     name = type(exc).__name__
     text = str(exc).lower()
     if name == "PasswordError" or "password" in text or "encrypt" in text:
-        return "tệp được đặt mật khẩu; đề nghị gửi bản không đặt mật khẩu"
+        return "file-protected", "tệp được đặt mật khẩu"
     if name in ("ZipError", "BadZipFile") or "zip" in text:
-        return "tệp bị hỏng hoặc không phải tệp Excel thật"
-    return "tệp bị hỏng hoặc không đúng định dạng"
+        return "file-unreadable", "tệp bị hỏng hoặc không phải tệp Excel thật"
+    return "file-unreadable", "tệp bị hỏng hoặc không đúng định dạng"

@@ -1,0 +1,171 @@
+"""A look at an untrusted file before any library parses it.
+
+Spreadsheets arrive by e-mail from many hands. Before python-calamine opens one we check, without trusting
+anything the file says about itself: that a zip does not inflate past a limit (zip bombs), that no XML part
+declares a DTD or entities (billion laughs, external entities), that an encrypted workbook is recognised as
+such, and how far apart its cells really lie (calamine allocates the whole rectangle between the first and
+last cell, so one stray cell at row 1,048,576 would exhaust memory). Formulas saved without a value are
+noted, since a reader sees only their empty cell.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import defusedxml.ElementTree as SafeET
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+_CHUNK = 1 << 20
+_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+_CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
+_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+      "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+      "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_mb: int = 100
+    max_inflated_mb: int = 1000
+    max_ratio: int = 200
+    max_cells: int = 5_000_000
+    max_rows: int = 200_000
+    max_columns: int = 200
+
+
+class Refused(Exception):
+    """The file must not be opened; `code` is an issue code, `reason` Vietnamese."""
+
+    def __init__(self, code: str, reason: str):
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+@dataclass
+class Scan:
+    macros: bool = False
+    oversized: dict[str, tuple[int, int]] = field(default_factory=dict)  # sheet name -> (rows, columns) spanned
+    formulas_without_value: dict[str, list[str]] = field(default_factory=dict)  # sheet name -> cells
+
+
+def column_number(letters: bytes | str) -> int:
+    n = 0
+    for ch in letters if isinstance(letters, str) else letters.decode("ascii"):
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Zip part of each worksheet -> its name, read with defusedxml from workbook.xml and its relationships."""
+    try:
+        book = SafeET.fromstring(zf.read("xl/workbook.xml"))
+        rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("rel:Relationship", NS)}
+    parts = {}
+    for sheet in book.iterfind("m:sheets/m:sheet", NS):
+        target = targets.get(sheet.get(f"{{{NS['r']}}}id"), "")
+        path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        parts[str(PurePosixPath(path))] = sheet.get("name", "")
+    return parts
+
+
+def _scan_sheet_chunk(data: bytes, box: list[int], missing: list[str]) -> None:
+    for m in _CELL_REF.finditer(data):
+        col, row = column_number(m.group(1)), int(m.group(2))
+        box[0], box[1] = min(box[0], row), max(box[1], row)
+        box[2], box[3] = min(box[2], col), max(box[3], col)
+    if b"<f" in data:
+        for m in _CELL.finditer(data):
+            inner = m.group(2) or b""
+            if b"<f" in inner and b"<v>" not in inner and b"<v " not in inner and b"<is>" not in inner:
+                ref = _REF.search(m.group(1))
+                if ref:
+                    missing.append(ref.group(1).decode("ascii"))
+
+
+def scan(path: Path, limits: Limits = Limits()) -> Scan:
+    """Raise Refused for a file that must not be opened; otherwise say what the reader should know."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size > limits.max_file_mb * 2**20:
+        raise Refused("file-too-large", f"tệp nặng {size / 2**20:.0f} MB, quá giới hạn {limits.max_file_mb} MB")
+    with path.open("rb") as fh:
+        head = fh.read(8)
+        fh.seek(0)
+        if head == OLE_MAGIC:
+            body = fh.read(min(size, 4 * _CHUNK))
+            if "EncryptedPackage".encode("utf-16-le") in body or "EncryptionInfo".encode("utf-16-le") in body:
+                raise Refused("file-protected", "tệp được đặt mật khẩu")
+            return Scan()  # an Excel 97-2003 workbook: calamine reads it
+    if head[:4] != ZIP_MAGIC:
+        return Scan()  # not a zip: let the reader say what it is
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise Refused("file-unreadable", "tệp bị hỏng hoặc không phải tệp Excel thật") from exc
+    with zf:
+        return _scan_zip(zf, limits)
+
+
+def _scan_zip(zf: zipfile.ZipFile, limits: Limits) -> Scan:
+    result = Scan()
+    budget = limits.max_inflated_mb * 2**20
+    infos = zf.infolist()
+    declared = sum(i.file_size for i in infos)
+    if declared > budget:
+        raise Refused("file-unsafe", f"tệp khai báo giải nén ra {declared / 2**20:.0f} MB, quá giới hạn "
+                                     f"{limits.max_inflated_mb} MB (có thể là \"bom nén\")")
+    for info in infos:
+        if info.compress_size and info.file_size / info.compress_size > limits.max_ratio and info.file_size > _CHUNK:
+            raise Refused("file-unsafe", f"phần \"{info.filename}\" nén bất thường (tỉ lệ "
+                                         f"{info.file_size // max(info.compress_size, 1)}:1, có thể là \"bom nén\")")
+    names = _sheet_names(zf) if "xl/workbook.xml" in zf.namelist() else {}
+    result.macros = any(i.filename.lower().endswith("vbaproject.bin") for i in infos)
+    inflated = 0
+    for info in infos:
+        if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        sheet = names.get(info.filename)
+        box = [10**9, 0, 10**9, 0]
+        missing: list[str] = []
+        carry = b""
+        first = True
+        try:
+            with zf.open(info) as part:
+                while chunk := part.read(_CHUNK):
+                    inflated += len(chunk)
+                    if inflated > budget:
+                        raise Refused("file-unsafe", f"tệp giải nén ra hơn {limits.max_inflated_mb} MB "
+                                                     "(có thể là \"bom nén\")")
+                    if first and _DTD.search(chunk[:65536]):
+                        raise Refused("file-unsafe", f"phần \"{info.filename}\" có khai báo DTD/ENTITY, "
+                                                     "không có trong tệp Excel bình thường")
+                    first = False
+                    if sheet is not None:
+                        data = carry + chunk
+                        cut = data.rfind(b"</c>")
+                        cut = data.rfind(b"/>") if cut < 0 else cut + 4
+                        cut = len(data) if cut < 0 else cut
+                        _scan_sheet_chunk(data[:cut], box, missing)
+                        carry = data[cut:]
+            if carry:
+                _scan_sheet_chunk(carry, box, missing)
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+            raise Refused("file-unreadable", "tệp bị hỏng hoặc không phải tệp Excel thật") from exc
+        if sheet is None:
+            continue
+        if box[1]:
+            rows, cols = box[1] - box[0] + 1, box[3] - box[2] + 1
+            if rows * cols > limits.max_cells or box[1] > limits.max_rows or box[3] > limits.max_columns:
+                result.oversized[sheet] = (box[1], box[3])
+        if missing:
+            result.formulas_without_value[sheet] = missing
+    return result
