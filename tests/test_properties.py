@@ -30,6 +30,8 @@ def tables(draw):
         name = draw(names)
         if draw(nfd):
             name = unicodedata.normalize("NFD", name)
+        if name and draw(st.booleans()):  # pasted from the web: non-breaking and zero-width spaces
+            name = "\u200b" + name.replace(" ", "\u00a0", 1) + " "
         rows.append([stt + 1, name, draw(levels), draw(awards), draw(scores), draw(marks), draw(marks), draw(marks)])
     extra = draw(st.integers(0, 2))
     order = draw(st.permutations(range(len(HEADERS) + extra)))

@@ -12,6 +12,7 @@ from typing import Callable, Iterable
 from .config import Config
 from .errors import OutputError, ThiduaError
 from .evaluate import evaluate
+from .guard import Limits
 from .issues import issue
 from .records import Submission
 from .registry import Registry
@@ -31,12 +32,13 @@ class Run:
     files: tuple[Path, ...]
 
 
-def read_folder(folder: Path, progress: Callable[[Iterable], Iterable] = lambda it: it) -> list[Submission]:
+def read_folder(folder: Path, progress: Callable[[Iterable], Iterable] = lambda it: it,
+                limits: Limits = Limits()) -> list[Submission]:
     folder = Path(folder)
     if not folder.is_dir():
         raise ThiduaError(f"Không tìm thấy thư mục đầu vào {folder}. Hãy tạo thư mục và chép các tệp báo cáo vào.")
     paths = list_inputs(folder)
-    return [read_submission(p, p.relative_to(folder).as_posix()) for p in progress(paths)]
+    return [read_submission(p, p.relative_to(folder).as_posix(), limits) for p in progress(paths)]
 
 
 def run_folder_name(now: dt.datetime, output: Path) -> str:
@@ -55,6 +57,8 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
     now = now or dt.datetime.now()
     try:
         output.mkdir(parents=True, exist_ok=True)
+        for stale in output.glob(f"{TEMP_PREFIX}*"):  # left by a run that was killed: never complete
+            shutil.rmtree(stale, ignore_errors=True)
         name = run_folder_name(now, output)
         temp = output / f"{TEMP_PREFIX}{name}"
         if temp.exists():
@@ -81,7 +85,7 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
 
 
 def evaluate_folder(folder: Path, config: Config, registry: Registry, progress=lambda it: it) -> Result:
-    submissions = read_folder(folder, progress)
+    submissions = read_folder(folder, progress, config.limits)
     result = replace(evaluate(submissions, config, registry), source_folder=str(Path(folder).resolve()))
     if not submissions:
         result = replace(result, issues=(issue("empty-input", folder=str(folder)),) + result.issues)

@@ -115,7 +115,7 @@ def cmd_check(args, out: TextIO) -> int:
     config, registry = _setup(args)
     if not args.file.is_file():
         raise ThiduaError(f"Không tìm thấy tệp {args.file}.")
-    sub = read_submission(args.file)
+    sub = read_submission(args.file, limits=config.limits)
     result = evaluate([sub], config, registry)
     code = sub.info.unit_code
     # Province-wide matters (other units missing, ranking ties, provincial totals) are not this file's to fix.

@@ -9,6 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from .errors import ConfigError
+from .guard import Limits
 from .terms import AWARDS, KINDS, LEVELS, NOMINATED_AWARDS, RANKINGS, ROUNDS
 
 COUNT_SOURCES = ("communes", "bctmt")
@@ -92,6 +93,7 @@ class Config:
     ranked_awards: tuple[RankedAward, ...]
     email: EmailSettings
     documents: DocumentSettings
+    limits: Limits
 
     def quota_rule(self, kind: str, level: str, award: str) -> QuotaRule | None:
         return next((q for q in self.quotas if q.key == (kind, level, award)), None)
@@ -233,6 +235,11 @@ def _documents(t: _Table, province_name: str) -> DocumentSettings:
     )
 
 
+def _limits(t: _Table) -> Limits:
+    defaults = Limits()
+    return Limits(**{name: t.positive(name, getattr(defaults, name)) for name in defaults.__dataclass_fields__})
+
+
 def parse_config(data: dict, path: Path) -> Config:
     """Validate parsed TOML into a Config; relative paths resolve against the file's folder."""
     root = _Table(data, "")
@@ -275,6 +282,7 @@ def parse_config(data: dict, path: Path) -> Config:
         ranked_awards=tuple(_ranked(t) for t in root.tables("ranked_awards")),
         email=_email(_Table(data.get("email", {}), "email")),
         documents=_documents(_Table(data.get("documents", {}), "documents"), province.text("short_name")),
+        limits=_limits(_Table(data.get("limits", {}), "limits")),
     )
     keys = [q.key for q in config.quotas]
     duplicate = next((k for k in keys if keys.count(k) > 1), None)

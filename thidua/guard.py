@@ -23,6 +23,7 @@ _CHUNK = 1 << 20
 _CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
 _CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
 _REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
+_VALUE = re.compile(rb"<v(?:\s[^>]*)?>[^<]+</v>")
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -85,7 +86,7 @@ def _scan_sheet_chunk(data: bytes, box: list[int], missing: list[str]) -> None:
     if b"<f" in data:
         for m in _CELL.finditer(data):
             inner = m.group(2) or b""
-            if b"<f" in inner and b"<v>" not in inner and b"<v " not in inner and b"<is>" not in inner:
+            if b"<f" in inner and not _VALUE.search(inner) and b"<is>" not in inner:
                 ref = _REF.search(m.group(1))
                 if ref:
                     missing.append(ref.group(1).decode("ascii"))

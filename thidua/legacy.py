@@ -138,7 +138,7 @@ def decode_vni(text: str) -> str:
     return "".join(out)
 
 
-def _foreign(text: str) -> int:
+def foreign_count(text: str) -> int:
     """How many characters are neither ASCII nor Vietnamese letters nor common punctuation."""
     letters = _unicode_letters()
     return sum(1 for ch in text if not ch.isascii() and ch not in letters and ch not in "–—‘’“”…•°")
@@ -160,7 +160,7 @@ def decodings(text: str) -> dict[str, str]:
     found = {}
     for name, decode in DECODERS.items():
         decoded = decode(text)
-        if decoded != text and _foreign(decoded) == 0:
+        if decoded != text and foreign_count(decoded) == 0:
             found[name] = unicodedata.normalize("NFC", decoded)
     return found
 
@@ -219,4 +219,15 @@ def best(text: str) -> tuple[str, str] | None:
     scored = sorted(((plausible_words(decoded), name, decoded) for name, decoded in found.items()), reverse=True)
     if scored[0][0] > scored[1][0]:
         return scored[0][2], scored[0][1]
+    return None
+
+
+def follow(text: str, encoding: str) -> str | None:
+    """In a sheet known to be typed in `encoding`, a cell with no tell-tale character ("Caáp xaõ" in VNI) is
+    converted when its reading is clean and reads as more Vietnamese words than the text as it stands."""
+    if text.isascii():
+        return None
+    decoded = unicodedata.normalize("NFC", DECODERS[encoding](text))
+    if decoded != text and foreign_count(decoded) == 0 and plausible_words(decoded) > plausible_words(text):
+        return decoded
     return None

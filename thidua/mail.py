@@ -32,8 +32,7 @@ import jinja2
 from . import terms
 from .config import Config, EmailSettings
 from .errors import ThiduaError
-from .text import safe_filename
-from .xlsx_report import FEEDBACK_DIR, consolidated_name, feedback_name
+from .xlsx_report import FEEDBACK_DIR, consolidated_name
 
 OUTBOX = "ThuDi"
 EML_POLICY = compat32.clone(linesep="\r\n")  # .eml files as Outlook writes them
@@ -91,7 +90,7 @@ def plan(run: Path, config: Config) -> list[Outgoing]:
         summary = unit.get("summary") or {}
         if not summary.get("files"):
             continue  # no file from this unit: nothing to answer
-        attachment = run / FEEDBACK_DIR / feedback_name(unit["short_name"])
+        attachment = run / FEEDBACK_DIR / unit["feedback_file"]
         context = {**base, **summary, "unit_name": unit["short_name"], "unit_full_name": unit["name"],
                    "attachment": attachment.name}
         subject, text, html = _render(config.templates_dir, "thu_phan_hoi.j2", context)
@@ -103,7 +102,7 @@ def plan(run: Path, config: Config) -> list[Outgoing]:
         elif not attachment.is_file():
             problem = f"Không tìm thấy tệp đính kèm {attachment.name}."
         messages.append(Outgoing(f"unit:{unit['code']}", (unit["email"],), unit["name"], subject, text, html,
-                                 (attachment,), f"Phản hồi - {safe_filename(unit['short_name'])}", problem))
+                                 (attachment,), attachment.stem, problem))
     documents = sorted((run / "VanBan").glob("*.docx")) if (run / "VanBan").is_dir() else []
     consolidated = run / consolidated_name(data["year"], data["round"])
     received = {u["code"] for u in data["units"] if (u.get("summary") or {}).get("processed")}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .issues import Issue
 from .records import NominationRow
+from .text import safe_filename
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,19 @@ class UnitInfo:
     email: str
 
 
+def feedback_file_names(units) -> dict[str, str]:
+    """Unit code -> name of its feedback workbook, safe on Windows and unique even when two units share a name."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for unit in units:
+        name = f"Phản hồi - {safe_filename(unit.short_name)}.xlsx"
+        if name.casefold() in taken:  # Windows compares file names without case
+            name = f"Phản hồi - {safe_filename(f'{unit.short_name} ({unit.code})')}.xlsx"
+        taken.add(name.casefold())
+        names[unit.code] = name
+    return names
+
+
 @dataclass(frozen=True)
 class Result:
     year: int
@@ -193,6 +207,10 @@ class Result:
                 groups[code]["issues"].append(i)
         return groups
 
+    @cached_property
+    def feedback_files(self) -> dict[str, str]:
+        return feedback_file_names(self.units)
+
     def unit_items(self, code: str, kind: str) -> tuple:
         return tuple(self._by_unit.get(code, {}).get(kind, ()))
 
@@ -202,7 +220,8 @@ class Result:
             "round": self.round,
             "province": {"code": self.province_code, "name": self.province_name},
             "units": [{"code": u.code, "name": u.name, "short_name": u.short_name, "cap": u.cap, "email": u.email,
-                       "summary": self.for_unit(u.code).summary()} for u in self.units],
+                       "feedback_file": self.feedback_files[u.code], "summary": self.for_unit(u.code).summary()}
+                      for u in self.units],
             "inputs": [i.as_json() for i in self.inputs],
             "quotas": [q.as_json() for q in self.quotas],
             "caps": [c.as_json() for c in self.caps],

@@ -82,10 +82,23 @@ class Header:
     found: list[str]  # labels present in the header, as typed
 
 
+def find_label(index: LabelIndex, value: object):
+    """A label as typed; failing that, as it reads in a legacy font ("CÊp" typed with .VnTime is "Cấp")."""
+    if not isinstance(value, str):
+        return None
+    found = index.find(value)
+    if found is None and not value.isascii():
+        for decode in legacy.DECODERS.values():
+            found = index.find(decode(value))
+            if found is not None:
+                break
+    return found
+
+
 def _match_row(cells, index: LabelIndex) -> dict[str, int]:
     columns: dict[str, int] = {}
     for c, value in enumerate(cells):
-        field_name = index.find(value) if isinstance(value, str) else None
+        field_name = find_label(index, value)
         if field_name is not None and field_name not in columns:
             columns[field_name] = c
     return columns
@@ -231,14 +244,14 @@ def _scores(rows, sheet: schema.Sheet, sheet_name: str, file: str, issues: list[
 
 def _info(rows: list[list], sheet_name: str, file: str, issues: list[Issue]) -> Info:
     """Label in one cell, value in the next non-blank cell to its right."""
-    labels = [[f.label, *f.aliases] for f in schema.INFO_FIELDS]
+    labels = LabelIndex({label: i for i, f in enumerate(schema.INFO_FIELDS) for label in (f.label, *f.aliases)})
     raw: dict[str, object] = {}
     cells: dict[str, str] = {}
     for r, row in enumerate(rows):
         filled = [(c, v) for c, v in enumerate(row) if clean(v)]
         if not filled:
             continue
-        index = next((i for i, c in enumerate(labels) if match_label(filled[0][1], c) is not None), None)
+        index = find_label(labels, filled[0][1])
         if index is None:
             continue
         info_field = schema.INFO_FIELDS[index].field
@@ -283,11 +296,16 @@ class _Book:
     def __init__(self, path: Path, file: str, scan: guard.Scan, limits: guard.Limits):
         self.path, self.file, self.scan, self.limits = path, file, scan, limits
         self.book = CalamineWorkbook.from_path(str(path))
-        self.names = list(self.book.sheet_names)
-        self.hidden = {m.name for m in self.book.sheets_metadata if str(m.visible).rsplit(".", 1)[-1] != "Visible"}
+        # Sheet names as users read them (a name typed with a legacy font is converted) -> names in the file.
+        self.sheets = {(legacy.best(n) or (n,))[0]: n for n in self.book.sheet_names}
+        self.names = list(self.sheets)
+        shown = {v: k for k, v in self.sheets.items()}
+        self.hidden = {shown[m.name] for m in self.book.sheets_metadata
+                       if str(m.visible).rsplit(".", 1)[-1] != "Visible" and m.name in shown}
         self.issues: list[Issue] = []
 
-    def rows(self, name: str) -> list:
+    def rows(self, shown: str) -> list:
+        name = self.sheets[shown]
         if name in self.scan.oversized:
             rows, ignored = xlsx_stream.read_sheet(self.path, name, self.limits)
             last_row, last_col = self.scan.oversized[name]
@@ -299,11 +317,12 @@ class _Book:
             self.issues.append(issue("hidden-sheet", file=self.file, sheet=name, what="vẫn được đọc vì trùng tên trang của mẫu"))
         for ref in self.scan.formulas_without_value.get(name, []):
             self.issues.append(issue("formula-without-value", file=self.file, sheet=name, cell=ref))
-        return self._unlegacy(rows, name)
+        return self._unlegacy(rows, shown)
 
     def _unlegacy(self, rows: list, name: str) -> list:
-        """Convert cells typed with TCVN3 or VNI fonts; a cell that reads both ways follows the sheet."""
-        found: list[tuple[int, int, dict[str, str]]] = []
+        """Convert cells typed with TCVN3 or VNI fonts. A cell that reads both ways, or that has no tell-tale
+        character at all, follows the encoding the rest of the sheet is clearly typed in."""
+        found: dict[tuple[int, int], dict[str, str]] = {}
         votes = {"TCVN3": 0, "VNI": 0}
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
@@ -313,27 +332,30 @@ class _Book:
                         chosen = legacy.best(value)
                         if chosen:
                             votes[chosen[1]] += 1
-                        found.append((r, c, readings))
+                        found[(r, c)] = readings
         if not found:
             return rows
         dominant = max(votes, key=lambda k: (votes[k], k == "TCVN3"))
         rows = [list(row) for row in rows]
-        for r, c, readings in found:
+        converted: dict[tuple[int, int], str] = {}
+        for (r, c), readings in found.items():
+            chosen = legacy.best(rows[r][c])
+            converted[(r, c)] = chosen[0] if chosen else readings.get(dominant, next(iter(readings.values())))
+        if votes[dominant] >= 2:
+            for r, row in enumerate(rows):
+                for c, value in enumerate(row):
+                    if (r, c) not in found and isinstance(value, str):
+                        text = legacy.follow(value, dominant)
+                        if text is not None:
+                            converted[(r, c)] = text
+        for (r, c), text in converted.items():
             original = rows[r][c]
-            chosen = legacy.best(original)
-            if chosen:
-                text, encoding = chosen
-            else:
-                encoding = dominant if dominant in readings else next(iter(readings))
-                text = readings[encoding]
-            if encoding == "TCVN3" and text[:1].islower() and not original[:1].isascii():
+            if dominant == "TCVN3" and text[:1].islower() and not original[:1].isascii():
                 text = text[:1].upper() + text[1:]  # the capital of a .VnTimeH font is the same byte
             rows[r][c] = text
-        cells = [cell_ref(r, c) for r, c, _ in found]
-        encodings = sorted({dominant} | {e for *_, rd in found for e in rd if len(rd) == 1})
+        cells = [cell_ref(r, c) for r, c in sorted(converted)]
         self.issues.append(issue("legacy-encoding", file=self.file, sheet=name, cell=cells[0], count=len(cells),
-                                 encoding=" / ".join(encodings),
-                                 cells=", ".join(cells[:8]) + (" ..." if len(cells) > 8 else "")))
+                                 encoding=dominant, cells=", ".join(cells[:8]) + (" ..." if len(cells) > 8 else "")))
         return rows
 
     def close(self) -> None:

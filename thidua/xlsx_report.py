@@ -21,10 +21,6 @@ def consolidated_name(year: int, round_: str) -> str:
     return f"Tổng hợp thi đua khen thưởng {year} - {terms.ROUNDS[round_]}.xlsx"
 
 
-def feedback_name(short_name: str) -> str:
-    return f"Phản hồi - {safe_filename(short_name)}.xlsx"
-
-
 # ---------------------------------------------------------------- shared column sets
 
 def _unit_name(result: Result):
@@ -398,7 +394,7 @@ def write_feedback(result: Result, folder: Path) -> list[Path]:
         view = result.for_unit(unit.code)
         if not view.inputs:
             continue
-        path = out / feedback_name(unit.short_name)
+        path = out / result.feedback_files[unit.code]
         _feedback(path, result, view)
         written.append(path)
     return written

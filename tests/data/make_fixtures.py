@@ -1,10 +1,13 @@
 """Writes the small hand-made workbooks in this folder. Run it again only to change them:
 python tests/data/make_fixtures.py"""
 
+import sys
 import unicodedata
 from pathlib import Path
 
 import openpyxl
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 HERE = Path(__file__).parent
 INFO = [["Đơn vị", "Ủy ban MTTQ Việt Nam huyện Kế Sách"], ["Mã đơn vị", "943"], ["Năm", 2023], ["Đợt", "Tổng kết"],
@@ -73,3 +76,127 @@ book("comma_decimals.xlsx", {
          "100.000.000"],
     ],
 })
+
+
+# ---------------------------------------------------------------- real-world and hostile input (issue 4)
+# These need tools the product does not: LibreOffice (soffice) for .xls/.ods and cached formula values,
+# msoffcrypto-tool for the encrypted workbook. The files they make are committed.
+
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+
+import xlsxwriter  # noqa: E402
+
+from thidua.legacy import encode_tcvn3, encode_vni  # noqa: E402
+
+NOMINATIONS = [
+    ["STT", "Tên tập thể", "Cấp", "Hình thức khen thưởng", "Điểm", "Tờ trình", "Biên bản", "Báo cáo thành tích"],
+    [1, "Ủy ban MTTQ Việt Nam xã Phong Nẫm", "Cấp xã", "Bằng khen Ủy ban MTTQ Việt Nam tỉnh", 91.5, "x", "x", "x"],
+    [2, "Ban công tác Mặt trận ấp Đắc Thắng", "Ban công tác Mặt trận", "Bằng khen Ủy ban MTTQ Việt Nam tỉnh", 90,
+     "x", "x", "x"],
+]
+
+
+def soffice_convert(source: Path, suffix: str, target: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["soffice", "--headless", "--convert-to", suffix, "--outdir", tmp, str(source)], check=True,
+                       capture_output=True, timeout=180)
+        shutil.move(str(Path(tmp) / f"{source.stem}.{suffix.split(':')[0]}"), target)
+
+
+def legacy_books() -> None:
+    for name, encode in (("legacy_tcvn3.xlsx", encode_tcvn3), ("legacy_vni.xlsx", encode_vni)):
+        def enc(v):
+            return encode(v) if isinstance(v, str) else v
+        book(name, {
+            "Thông tin": [[enc(a), enc(b)] for a, b in INFO],
+            enc("Đề nghị tập thể"): [[enc(v) for v in row] for row in NOMINATIONS],
+        })
+
+
+def merged_header_book() -> None:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    info = wb.create_sheet("Thông tin")
+    for row in INFO:
+        info.append(row)
+    ws = wb.create_sheet("Đề nghị tập thể")
+    ws.append(["DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG TẬP THỂ"])
+    ws.append(["STT", "Tên tập thể", "Cấp", "Hình thức khen thưởng", "Điểm", "Hồ sơ", None, None])
+    ws.append([None, None, None, None, None, "Tờ trình", "Biên bản", "Báo cáo thành tích"])
+    for row in NOMINATIONS[1:]:
+        ws.append(row)
+    for col in "ABCDE":
+        ws.merge_cells(f"{col}2:{col}3")
+    ws.merge_cells("F2:H2")
+    ws.merge_cells("A1:H1")
+    wb.save(HERE / "merged_two_row_header.xlsx")
+
+
+def quirks_book() -> None:
+    """Numbers typed as text, dates as text and as serial numbers, a totals row, a hidden sheet."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    info = wb.create_sheet("Thông tin")
+    for label, value in INFO:
+        info.append([label, value if label != "Ngày lập" else 45255])  # Excel serial for 25/11/2023
+    ws = wb.create_sheet("Đề nghị tập thể")
+    ws.append(NOMINATIONS[0])
+    ws.append(["1", "Ủy ban MTTQ Việt Nam xã Phong Nẫm", "Cấp xã", "Bằng khen Ủy ban MTTQ Việt Nam tỉnh", "91,5", "x",
+               "x", "x"])
+    ws.append(["2", "Ủy ban MTTQ Việt Nam xã An Lạc Thôn", "Cấp xã", "Bằng khen Ủy ban MTTQ Việt Nam tỉnh", " 90 ",
+               "x", "x", "x"])
+    ws.append(["Tổng cộng", None, None, None, None, "2", "2", "2"])
+    hidden = wb.create_sheet("Ghi chú nội bộ")
+    hidden.append(["ghi chú"])
+    hidden.sheet_state = "hidden"
+    wb.save(HERE / "quirks_text_numbers_totals_hidden.xlsx")
+
+
+def formula_books() -> None:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    info = wb.create_sheet("Thông tin")
+    for row in INFO:
+        info.append(row)
+    ws = wb.create_sheet("Chấm điểm cấp xã")
+    ws.append(["STT", "Tên đơn vị", "Loại đơn vị", "Điểm", "Điểm phần 1", "Điểm phần 2"])
+    ws.append([1, "Xã An Lạc Tây", "Xã", "=E2+F2", 50, 45.5])
+    ws.append([2, "Xã Phong Nẫm", "Xã", "=E3+F3", 40, 48])
+    wb.save(HERE / "formula_no_value.xlsx")  # openpyxl never stores a formula's result
+    soffice_convert(HERE / "formula_no_value.xlsx", "xlsx:Calc MS Excel 2007 XML", HERE / "formula_cached.xlsx")
+
+
+def format_books() -> None:
+    soffice_convert(HERE / "comma_decimals.xlsx", "xls:MS Excel 97", HERE / "comma_decimals.xls")
+    soffice_convert(HERE / "comma_decimals.xlsx", "ods", HERE / "comma_decimals.ods")
+    with tempfile.TemporaryDirectory() as tmp:
+        vba = Path(tmp) / "vbaProject.bin"
+        vba.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)  # stands in for a macro project
+        wb = xlsxwriter.Workbook(str(HERE / "macros.xlsm"))
+        info = wb.add_worksheet("Thông tin")
+        for r, (label, value) in enumerate(INFO):
+            info.write(r, 0, label)
+            info.write(r, 1, value)
+        ws = wb.add_worksheet("Đề nghị tập thể")
+        for r, row in enumerate(NOMINATIONS):
+            ws.write_row(r, 0, row)
+        wb.add_vba_project(str(vba))
+        wb.close()
+
+
+def encrypted_book() -> None:
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    with (HERE / "comma_decimals.xlsx").open("rb") as plain, (HERE / "encrypted.xlsx").open("wb") as out:
+        OOXMLFile(plain).encrypt("matkhau", out)
+
+
+if __name__ == "__main__":
+    legacy_books()
+    merged_header_book()
+    quirks_book()
+    formula_books()
+    format_books()
+    encrypted_book()
