@@ -20,7 +20,8 @@ import defusedxml.ElementTree as SafeET
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _CHUNK = 1 << 20
-_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+_ROW = re.compile(rb'<row\b[^>]*?\br="([0-9]{1,7})"')
+_WIDE_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{2,3})([0-9]{1,7})"')
 _CELL = re.compile(rb'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
 _REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
 _VALUE = re.compile(rb"<v(?:\s[^>]*)?>[^<]+</v>")
@@ -35,8 +36,8 @@ class Limits:
     max_file_mb: int = 100
     max_inflated_mb: int = 1000
     max_ratio: int = 200
-    max_cells: int = 5_000_000
-    max_rows: int = 200_000
+    max_cells: int = 20_000_000
+    max_rows: int = 1_048_576
     max_columns: int = 200
 
 
@@ -79,10 +80,19 @@ def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _scan_sheet_chunk(data: bytes, box: list[int], missing: list[str]) -> None:
-    for m in _CELL_REF.finditer(data):
-        col, row = column_number(m.group(1)), int(m.group(2))
-        box[0], box[1] = min(box[0], row), max(box[1], row)
-        box[2], box[3] = min(box[2], col), max(box[3], col)
+    """Widen the sheet's bounding box [first row, last row, last column] and note formulas without a value.
+
+    Rows come from the <row r="..."> tags (ordered, so the first and last of a chunk suffice); columns only
+    need a look where a cell reference has two or more letters, which narrow sheets never have."""
+    first = _ROW.search(data)
+    if first:
+        box[0] = min(box[0], int(first.group(1)))
+        last = _ROW.search(data, data.rfind(b"<row "))
+        if last:
+            box[1] = max(box[1], int(last.group(1)))
+    for m in _WIDE_REF.finditer(data):
+        box[2] = max(box[2], column_number(m.group(1)))
+        box[1] = max(box[1], int(m.group(2)))
     if b"<f" in data:
         for m in _CELL.finditer(data):
             inner = m.group(2) or b""
@@ -135,7 +145,7 @@ def _scan_zip(zf: zipfile.ZipFile, limits: Limits) -> Scan:
         if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
             continue
         sheet = names.get(info.filename)
-        box = [10**9, 0, 10**9, 0]
+        box = [10**9, 0, 26]  # first row, last row, last column (any of A..Z is as cheap as Z)
         missing: list[str] = []
         carry = b""
         first = True
@@ -164,9 +174,9 @@ def _scan_zip(zf: zipfile.ZipFile, limits: Limits) -> Scan:
         if sheet is None:
             continue
         if box[1]:
-            rows, cols = box[1] - box[0] + 1, box[3] - box[2] + 1
-            if rows * cols > limits.max_cells or box[1] > limits.max_rows or box[3] > limits.max_columns:
-                result.oversized[sheet] = (box[1], box[3])
+            rows, cols = box[1] - box[0] + 1, box[2]
+            if rows * cols > limits.max_cells or cols > limits.max_columns:
+                result.oversized[sheet] = (box[1], box[2])
         if missing:
             result.formulas_without_value[sheet] = missing
     return result

@@ -154,8 +154,7 @@ def decodings(text: str) -> dict[str, str]:
     as Vietnamese): the caller decides by what the rest of the sheet says."""
     if text.isascii():
         return {}
-    marks = suspicious()
-    if not any(ch in marks for ch in text):
+    if suspicious().isdisjoint(text):
         return {}
     found = {}
     for name, decode in DECODERS.items():

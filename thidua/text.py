@@ -18,14 +18,28 @@ _FOLD = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"), None)
 _FOLD.update({0x00D0: "Đ", 0x00F0: "đ"})
 
 
+_FOLD_CHARS = frozenset(map(chr, _FOLD))
+_ODD_SPACES = frozenset("\u00a0\u2007\u202f\u2028\u2029\u3000\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+                        "\u2006\u2008\u2009\u200a\u205f\x85")
+
+
 def clean(value: object) -> str:
     """A cell value as tidy text: NFC, zero-width characters removed, spaces collapsed, trimmed."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFC", str(value)).translate(_FOLD)
-    return _SPACES.sub(" ", text).strip()
+    text = value if isinstance(value, str) else str(value)
+    if not text.isascii():  # each step only where it has something to do: most cells need none
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
+        if not _FOLD_CHARS.isdisjoint(text):
+            text = text.translate(_FOLD)
+        if not _ODD_SPACES.isdisjoint(text):
+            text = _SPACES.sub(" ", text)
+    if "  " in text or "\t" in text or "\n" in text or "\r" in text or "\x0b" in text or "\x0c" in text:
+        text = _SPACES.sub(" ", text)
+    return text.strip()
 
 
 def strip_diacritics(text: str) -> str:

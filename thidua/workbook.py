@@ -7,6 +7,7 @@ the file, the sheet and the cell; one bad file never stops the others.
 from __future__ import annotations
 
 import functools
+import math
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,6 +139,10 @@ _EXAMPLES = {"score": "87,5", "int": "2", "money": "100.000.000"}
 
 def _parse(column: schema.Column, raw: object, where: dict) -> tuple[object, Issue | None]:
     """(value, problem) for one cell; blank gives (None or "", None)."""
+    if column.kind in ("score", "int") and isinstance(raw, (int, float)) and not isinstance(raw, bool) \
+            and math.isfinite(raw):
+        if column.kind == "score" or float(raw).is_integer():
+            return float(raw) if column.kind == "score" else int(raw), None
     text = clean(raw)
     try:
         if column.kind == "score":
@@ -182,10 +187,11 @@ def _table(rows: list[list], sheet: schema.Sheet, sheet_name: str, file: str, is
                                 column=column.label, found=", ".join(header.found) or "(không có)"))
     by_field = {c.field: c for c in sheet.columns}
     known = sorted(header.columns.values())
+    letters = {c: column_letter(c) for c in known}
     for r in range(header.row + 1, len(rows)):
         cells = rows[r]
         # A row counts when a column of ours holds something; the district's own extra columns do not.
-        if not any(c < len(cells) and clean(cells[c]) for c in known):
+        if not any(c < len(cells) and _filled(cells[c]) for c in known):
             continue
         if _is_totals(cells, header.columns):
             issues.append(issue("totals-row", file=file, sheet=sheet_name, cell=cell_ref(r, 0), row=r + 1))
@@ -194,7 +200,7 @@ def _table(rows: list[list], sheet: schema.Sheet, sheet_name: str, file: str, is
         refs: dict[str, str] = {"_row": cell_ref(r, 0)}
         problems: list[Issue] = []
         for field_name, c in header.columns.items():
-            ref = cell_ref(r, c)
+            ref = f"{letters[c]}{r + 1}"
             refs[field_name] = ref
             raw = cells[c] if c < len(cells) else ""
             value, problem = _parse(by_field[field_name], raw, {"file": file, "sheet": sheet_name, "cell": ref, "row": r + 1})
@@ -202,6 +208,14 @@ def _table(rows: list[list], sheet: schema.Sheet, sheet_name: str, file: str, is
             if problem:
                 problems.append(problem)
         yield r + 1, values, refs, tuple(problems)
+
+
+def _filled(value: object) -> bool:
+    if value is None or value == "":
+        return False
+    if isinstance(value, str):
+        return bool(value.strip()) and bool(clean(value))
+    return True
 
 
 _TOTALS = ("tong cong", "cong", "tong so", "tong")
@@ -212,6 +226,9 @@ def _is_totals(cells, columns: dict[str, int]) -> bool:
     for field_name in ("stt", "name"):
         c = columns.get(field_name)
         if c is not None and c < len(cells) and isinstance(cells[c], str):
+            head = cells[c].lstrip()[:1].casefold()
+            if head not in ("t", "c"):
+                continue  # the usual case, decided without normalising the text
             key = loose_key(cells[c]).rstrip(" :")
             if key in _TOTALS or key.startswith(("tong cong ", "tong so ", "tong cong:", "cong:")):
                 return True
