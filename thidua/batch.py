@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
@@ -32,13 +33,32 @@ class Run:
     files: tuple[Path, ...]
 
 
-def read_folder(folder: Path, progress: Callable[[Iterable], Iterable] = lambda it: it,
-                limits: Limits = Limits()) -> list[Submission]:
+PARALLEL_FROM = 24  # below this many files, starting worker processes costs more than it saves
+
+
+def default_workers(files: int) -> int:
+    """Worker processes for a batch: one per core (at most four) for a large batch, none for a province."""
+    cores = os.cpu_count() or 1
+    return 1 if files < PARALLEL_FROM or cores < 2 else min(cores, 4)
+
+
+def _read_one(job: tuple[Path, str, Limits]) -> Submission:
+    path, name, limits = job
+    return read_submission(path, name, limits)
+
+
+def read_folder(folder: Path, progress: Callable[[Iterable, int], Iterable] = lambda it, total: it,
+                limits: Limits = Limits(), workers: int | None = None) -> list[Submission]:
+    """Read every input file, in a stable order; with workers > 1, in that many processes (same result)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ThiduaError(f"Không tìm thấy thư mục đầu vào {folder}. Hãy tạo thư mục và chép các tệp báo cáo vào.")
-    paths = list_inputs(folder)
-    return [read_submission(p, p.relative_to(folder).as_posix(), limits) for p in progress(paths)]
+    jobs = [(p, p.relative_to(folder).as_posix(), limits) for p in list_inputs(folder)]
+    workers = default_workers(len(jobs)) if workers is None else workers
+    if workers <= 1:
+        return [_read_one(job) for job in progress(jobs, len(jobs))]
+    with ProcessPoolExecutor(workers) as pool:
+        return list(progress(pool.map(_read_one, jobs, chunksize=max(1, len(jobs) // (workers * 8))), len(jobs)))
 
 
 def run_folder_name(now: dt.datetime, output: Path) -> str:
@@ -51,7 +71,7 @@ def run_folder_name(now: dt.datetime, output: Path) -> str:
 
 
 def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, Path], list[Path]]],
-              log_lines: list[str], now: dt.datetime | None = None) -> Run:
+              log_lines: list[str], now: dt.datetime | None = None, workers: int = 1) -> Run:
     """Write every output into a hidden temporary folder, then rename it: no half-written run looks complete."""
     output = Path(output)
     now = now or dt.datetime.now()
@@ -70,8 +90,15 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
         files: list[Path] = []
         write_json(result, temp / RESULT_JSON)
         files.append(temp / RESULT_JSON)
-        for writer in writers:
-            files += writer(result, temp)
+        writers = list(writers)
+        if workers > 1 and len(writers) > 1:
+            # Each writer in its own process: they only read the Result and write different files.
+            with ProcessPoolExecutor(min(workers, len(writers))) as pool:
+                for future in [pool.submit(writer, result, temp) for writer in writers]:
+                    files += future.result()
+        else:
+            for writer in writers:
+                files += writer(result, temp)
         (temp / LOG_FILE).write_text("\n".join(log_lines) + "\n", encoding="utf-8")
         final = output / name
         os.replace(temp, final)
@@ -84,8 +111,9 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
     return Run(result, final, tuple(final / f.relative_to(temp) for f in files))
 
 
-def evaluate_folder(folder: Path, config: Config, registry: Registry, progress=lambda it: it) -> Result:
-    submissions = read_folder(folder, progress, config.limits)
+def evaluate_folder(folder: Path, config: Config, registry: Registry, progress=lambda it, total: it,
+                    workers: int | None = None) -> Result:
+    submissions = read_folder(folder, progress, config.limits, workers)
     result = replace(evaluate(submissions, config, registry), source_folder=str(Path(folder).resolve()))
     if not submissions:
         result = replace(result, issues=(issue("empty-input", folder=str(folder)),) + result.issues)

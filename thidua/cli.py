@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import terms
-from .batch import Run, evaluate_folder, write_run
+from .batch import Run, default_workers, evaluate_folder, write_run
 from .config import Config, load_config, with_overrides
 from .errors import ThiduaError
 from .evaluate import evaluate
@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[common], help="tổng hợp các tệp trong thư mục đầu vào")
     run.add_argument("--input", type=Path, default=None, help="thư mục chứa tệp của các đơn vị")
     run.add_argument("--output", type=Path, default=None, help="thư mục ghi kết quả")
+    run.add_argument("--workers", type=int, default=None,
+                     help="số tiến trình song song (mặc định: tự chọn theo số tệp và số nhân máy)")
     template = sub.add_parser("template", parents=[common], help="ghi mẫu báo cáo trống")
     template.add_argument("--output", type=Path, default=None)
     check = sub.add_parser("check", parents=[common], help="kiểm tra một tệp trước khi gửi")
@@ -53,10 +55,10 @@ def _setup(args) -> tuple[Config, Registry]:
 
 def _progress(out: TextIO):
     if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
-        return lambda items: items
+        return lambda items, total: items
     from tqdm import tqdm
 
-    return lambda items: tqdm(items, desc="Đọc tệp", unit=" tệp", leave=False)
+    return lambda items, total: tqdm(items, total=total, desc="Đọc tệp", unit=" tệp", leave=False)
 
 
 def summary_lines(result: Result, folder: Path | None = None) -> list[str]:
@@ -90,12 +92,13 @@ def cmd_run(args, out: TextIO) -> int:
 
     config, registry = _setup(args)
     config = with_overrides(config, input_dir=args.input, output_dir=args.output)
-    result = evaluate_folder(config.input_dir, config, registry, _progress(out))
+    result = evaluate_folder(config.input_dir, config, registry, _progress(out), args.workers)
     lines = summary_lines(result)
     log = [*lines, "", "CHI TIẾT LỖI VÀ CẢNH BÁO"] + [
         f"[{terms.SEVERITIES[i.severity]}] {i.code} | {i.file} | {i.sheet} | {i.cell} | {i.message}" for i in result.issues]
-    writers = [write_consolidated, write_feedback, docx_writer(config)]
-    run: Run = write_run(result, config.output_dir, writers, log)
+    writers = [write_feedback, write_consolidated, docx_writer(config)]  # the longest first
+    workers = args.workers if args.workers is not None else default_workers(len(result.inputs))
+    run: Run = write_run(result, config.output_dir, writers, log, workers=workers)
     print("\n".join(summary_lines(result, run.folder)), file=out)
     return 1 if result.errors else 0
 

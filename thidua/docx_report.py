@@ -380,12 +380,18 @@ def contexts(result: Result, config: Config) -> dict[str, dict]:
     return {key: builders[key]() for key in keys}
 
 
-def docx_writer(config: Config, today: dt.date | None = None):
-    """A writer for write_run: renders every document of the round into VanBan/."""
-    def write(result: Result, folder: Path) -> list[Path]:
+class DocxWriter:
+    """A writer for write_run: renders every document of the round into VanBan/. A class, not a closure, so
+    that it can run in a worker process."""
+
+    def __init__(self, config: Config, today: dt.date | None = None):
+        self.config, self.today = config, today
+
+    def __call__(self, result: Result, folder: Path) -> list[Path]:
+        config = self.config
         out = Path(folder) / DOCS_DIR
         out.mkdir(exist_ok=True)
-        when = config.documents.date or today or dt.date.today()
+        when = config.documents.date or self.today or dt.date.today()
         common = _common(result, config, when)
         written = []
         for key, context in contexts(result, config).items():
@@ -395,4 +401,7 @@ def docx_writer(config: Config, today: dt.date | None = None):
             template.save(str(path))
             written.append(path)
         return written
-    return write
+
+
+def docx_writer(config: Config, today: dt.date | None = None) -> DocxWriter:
+    return DocxWriter(config, today)

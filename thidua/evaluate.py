@@ -161,7 +161,8 @@ def rank_units(ranking: str, entries: list[RankedUnit], registry: Registry, conf
                     award=terms.award_name(award.award), names=", ".join(m.name for m in members),
                     score=fmt_number(group.score), rank=group.rank, first=first, last=last))
     ranked = tuple(
-        replace(e, rank=ranks[i], awards=tuple(awards[i]), needs_review=tuple(review[i]))
+        RankedUnit(e.ranking, e.unit_code, e.name, e.score, ranks[i], tuple(awards[i]), tuple(review[i]), e.file,
+                   e.sheet, e.row, e.cell, e.parent, e.score_source)
         for i, e in enumerate(entries))
     return ranked, problems
 

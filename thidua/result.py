@@ -135,6 +135,10 @@ class UnitInfo:
     email: str
 
 
+def _unit_group() -> defaultdict:
+    return defaultdict(list)
+
+
 def feedback_file_names(units) -> dict[str, str]:
     """Unit code -> name of its feedback workbook, safe on Windows and unique even when two units share a name."""
     names: dict[str, str] = {}
@@ -193,7 +197,7 @@ class Result:
     @cached_property
     def _by_unit(self) -> dict[str, dict[str, list]]:
         """Everything grouped by submitting unit once, so per-unit views stay linear in size."""
-        groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+        groups: dict[str, dict[str, list]] = defaultdict(_unit_group)
         for kind, items in (("nominations", self.nominations), ("quotas", self.quotas), ("inputs", self.inputs)):
             for item in items:
                 groups[item.unit_code][kind].append(item)

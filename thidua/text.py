@@ -42,10 +42,14 @@ def clean(value: object) -> str:
     return text.strip()
 
 
+_COMBINING = re.compile("[\u0300-\u036f]")
+
+
 def strip_diacritics(text: str) -> str:
     """Remove Vietnamese tone and vowel marks; đ becomes d."""
-    decomposed = unicodedata.normalize("NFD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():
+        return text
+    bare = _COMBINING.sub("", unicodedata.normalize("NFD", text))
     return unicodedata.normalize("NFC", bare).replace("đ", "d").replace("Đ", "D")
 
 

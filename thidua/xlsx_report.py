@@ -14,7 +14,8 @@ from .text import cap_first, fmt_number, safe_filename
 from .xlsx_style import Col, Styles, write_cell, write_table
 
 FEEDBACK_DIR = "PhanHoi"
-_WB_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+_WB_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+               "in_memory": True}
 
 
 def consolidated_name(year: int, round_: str) -> str:
@@ -378,7 +379,9 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
                 status=lambda n: n.status)
     write_table(wb.add_worksheet("Chỉ tiêu"), styles, quota_columns(result), view.quotas, status=_quota_status)
     ranked = [r for k in ("xa", "bctmt") for r in view.rankings.get(k, ())]
-    cols = [Col("Loại", 22, lambda r: terms.RANKINGS[r.ranking]), *ranking_columns(result, "bctmt")]
+    # The unit's own file and name are the same on every row: the feedback leaves them out.
+    cols = [Col("Loại", 22, lambda r: terms.RANKINGS[r.ranking]),
+            *[c for c in ranking_columns(result, "bctmt") if c.label not in ("Tệp", "Huyện, thị xã, thành phố")]]
     write_table(wb.add_worksheet("Xếp hạng"), styles, cols, ranked,
                 status=lambda r: "needs_review" if r.needs_review else ("proposed" if r.awards else None))
     write_table(wb.add_worksheet("Lỗi - Cảnh báo"), styles, issue_columns(result), view.issues,

@@ -84,6 +84,8 @@ def write_table(ws, styles: Styles, columns: list[Col], rows, first_row: int = 0
         colour = styles.status.get(status(item)) if status else None
         for c, col in enumerate(columns):
             value = col.get(item)
+            if value is None or value == "":
+                continue  # an empty cell is not written at all: large tables stay small and fast
             fmt = colour if (colour is not None and col.fmt == "status") else formats.get(col.fmt, styles.plain)
             write_cell(ws, r, c, value, fmt, styles.date)
         if link is not None:
