@@ -84,3 +84,41 @@ def test_cli_exits_2_on_a_broken_registry(tmp_path, capsys):
 def test_cli_exits_2_when_the_input_folder_is_missing(tmp_path):
     code, _ = run_cli("run", "--input", str(tmp_path / "khong-co"), "--output", str(tmp_path / "o"))
     assert code == 2
+
+
+def test_the_registry_can_be_an_excel_sheet_with_text_codes(tmp_path):
+    import openpyxl
+
+    from thidua.registry import COLUMNS, load_registry
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(list(COLUMNS))
+    ws.append(["001", "Ủy ban MTTQ Việt Nam tỉnh Thử", "tinh", None, None, None, "a@example.vn"])
+    ws.append(["0011", "Ủy ban MTTQ Việt Nam huyện Một", "huyen", "001", 12, 60, "b@example.vn"])
+    wb.save(tmp_path / "don_vi.xlsx")
+    registry = load_registry(tmp_path / "don_vi.xlsx")
+    assert [u.code for u in registry.units] == ["001", "0011"]
+    assert registry.get("0011").communes == 12
+
+
+def test_sample_and_run_work_from_another_provinces_registry(tmp_path):
+    import json
+
+    registry = tmp_path / "don_vi.csv"
+    registry.write_text(
+        "ma_don_vi,ten_don_vi,cap,ma_cap_tren,so_don_vi_cap_xa,so_ban_cong_tac_mat_tran,email\n"
+        "93,Ủy ban MTTQ Việt Nam tỉnh Hậu Giang,tinh,,,,vp@example.vn\n"
+        "930,Ủy ban MTTQ Việt Nam thành phố Vị Thanh,huyen,93,9,48,vt@example.vn\n"
+        "931,Ủy ban MTTQ Việt Nam huyện Châu Thành A,huyen,93,10,52,cta@example.vn\n", encoding="utf-8")
+    config = (DEFAULT_CONFIG.read_text(encoding="utf-8").replace('code = "94"', 'code = "93"'))
+    (tmp_path / "config.toml").write_text(config, encoding="utf-8")
+    import shutil
+    shutil.copytree(DEFAULT_CONFIG.parent / "templates", tmp_path / "templates")
+    args = ["--config", str(tmp_path / "config.toml"), "--registry", str(registry)]
+    assert run_cli("sample", "--output", str(tmp_path / "in"), *args)[0] == 0
+    assert len(list((tmp_path / "in").iterdir())) == 3
+    code, _ = run_cli("run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), *args)
+    assert code in (0, 1)
+    data = json.loads(next((tmp_path / "out").glob("*/ket_qua.json")).read_text(encoding="utf-8"))
+    assert len(data["rankings"]["xa"]) == 19 and {i["status"] for i in data["inputs"]} == {"processed"}

@@ -183,3 +183,45 @@ def test_an_empty_input_folder_says_so_and_exits_0(tmp_path):
     code, text = run_cli("run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
     data = json.loads(next((tmp_path / "out").glob("*/ket_qua.json")).read_text(encoding="utf-8"))
     assert code == 0 and data["issues"][0]["code"] == "empty-input"
+
+
+def _contents(folder):
+    """Everything a user reads in a run folder, file by file (cell values, paragraphs), without zip metadata."""
+    import docx
+
+    seen = {"ket_qua.json": (folder / "ket_qua.json").read_text(encoding="utf-8")}
+    for path in sorted(folder.rglob("*.xlsx")):
+        wb = openpyxl.load_workbook(path)
+        seen[path.relative_to(folder).as_posix()] = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in wb]
+    for path in sorted(folder.rglob("*.docx")):
+        document = docx.Document(path)
+        seen[path.relative_to(folder).as_posix()] = ([p.text for p in document.paragraphs],
+                                                     [[c.text for c in row.cells] for t in document.tables
+                                                      for row in t.rows])
+    return seen
+
+
+def test_results_are_identical_with_one_or_two_worker_processes(sample_run, tmp_path):
+    base = sample_run[0]
+    for workers in ("1", "2"):
+        code, _ = run_cli("run", "--input", str(base / "input"), "--output", str(tmp_path / workers),
+                          "--workers", workers)
+        assert code in (0, 1)
+    [one], [two] = list((tmp_path / "1").iterdir()), list((tmp_path / "2").iterdir())
+    assert _contents(one) == _contents(two)
+
+
+def test_a_list_longer_than_an_excel_sheet_continues_on_the_next(monkeypatch, tmp_path):
+    import xlsxwriter
+
+    from thidua import xlsx_style
+
+    monkeypatch.setattr(xlsx_style, "EXCEL_MAX_ROWS", 4)
+    wb = xlsxwriter.Workbook(str(tmp_path / "a.xlsx"))
+    columns = [xlsx_style.Col("Số", 8, lambda x: x)]
+    sheets = xlsx_style.write_sheets(wb, "Xếp hạng BCTMT", xlsx_style.Styles(wb), columns, range(10))
+    wb.close()
+    book = openpyxl.load_workbook(tmp_path / "a.xlsx")
+    assert book.sheetnames == ["Xếp hạng BCTMT", "Xếp hạng BCTMT (2)", "Xếp hạng BCTMT (3)", "Xếp hạng BCTMT (4)"]
+    assert [v for ws in book for (v,) in ws.iter_rows(min_row=2, values_only=True)] == list(range(10))
+    assert len(sheets) == 4

@@ -107,19 +107,42 @@ def parse_registry(rows: list[dict], source: str = "danh sách đơn vị") -> t
     return tuple(units)
 
 
+def _rows_from_xlsx(path: Path) -> tuple[list[str], list[dict]]:
+    """The first sheet of a workbook holding the registry's columns (header on its first row)."""
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    try:
+        for name in book.sheet_names:
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            if rows and set(COLUMNS) <= {clean(v) for v in rows[0]}:
+                header = [clean(v) for v in rows[0]]
+                return header, [dict(zip(header, (clean(v) for v in row))) for row in rows[1:]]
+        return [clean(v) for v in (book.get_sheet_by_name(book.sheet_names[0]).to_python()[:1] or [[]])[0]], []
+    finally:
+        book.close()
+
+
 def load_registry(path: Path, communes_path: Path | None = None) -> Registry:
+    """The registry from a UTF-8 CSV file, or from a sheet of an .xlsx workbook with the same columns."""
     path = Path(path)
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                raise RegistryError(f"Danh sách đơn vị {path} thiếu cột: {', '.join(missing)}.")
-            units = parse_registry(list(reader), f"Danh sách đơn vị {path.name}")
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+            header, rows = _rows_from_xlsx(path)
+        else:
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                reader = csv.DictReader(fh)
+                header, rows = list(reader.fieldnames or []), list(reader)
     except FileNotFoundError as exc:
         raise RegistryError(f"Không tìm thấy danh sách đơn vị {path}.") from exc
     except UnicodeDecodeError as exc:
         raise RegistryError(f"Danh sách đơn vị {path} phải được lưu dạng UTF-8 (CSV UTF-8).") from exc
+    except (OSError, ValueError) as exc:
+        raise RegistryError(f"Không đọc được danh sách đơn vị {path}: {exc}.") from exc
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise RegistryError(f"Danh sách đơn vị {path} thiếu cột: {', '.join(missing)}.")
+    units = parse_registry(rows, f"Danh sách đơn vị {path.name}")
     communes: tuple[Commune, ...] = ()
     if communes_path is not None and Path(communes_path).is_file():
         with Path(communes_path).open(encoding="utf-8-sig", newline="") as fh:

@@ -11,7 +11,7 @@ from . import terms
 from .issues import CATALOG, Issue
 from .result import Nomination, RankedUnit, Result, UnitView
 from .text import cap_first, fmt_number, safe_filename
-from .xlsx_style import Col, Styles, write_cell, write_table
+from .xlsx_style import Col, Styles, write_cell, write_sheets, write_table
 
 FEEDBACK_DIR = "PhanHoi"
 _WB_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
@@ -326,17 +326,17 @@ def write_consolidated(result: Result, folder: Path) -> list[Path]:
     styles = Styles(wb)
     _overview(wb, styles, result)
     for ranking, title in (("huyen", "Xếp hạng cấp huyện"), ("xa", "Xếp hạng cấp xã"), ("bctmt", "Xếp hạng BCTMT")):
-        write_table(wb.add_worksheet(title), styles, ranking_columns(result, ranking), result.rankings.get(ranking, ()),
-                    status=lambda r: "needs_review" if r.needs_review else ("proposed" if r.awards else None))
+        write_sheets(wb, title, styles, ranking_columns(result, ranking), result.rankings.get(ranking, ()),
+                     status=lambda r: "needs_review" if r.needs_review else ("proposed" if r.awards else None))
     ws = wb.add_worksheet("Chỉ tiêu")
     write_table(ws, styles, quota_columns(result), result.quotas, status=_quota_status)
     _award_sheets(wb, styles, result)
-    write_table(wb.add_worksheet("Tất cả đề nghị"), styles, nomination_columns(result), result.nominations,
-                status=lambda n: n.status)
-    write_table(wb.add_worksheet("Hồ sơ"), styles, dossier_columns(result), result.nominations,
-                status=lambda n: "incomplete_dossier" if n.missing_documents else "proposed")
-    write_table(wb.add_worksheet("Lỗi - Cảnh báo"), styles, issue_columns(result), result.issues,
-                status=lambda i: i.severity, link=_issue_link(result))
+    write_sheets(wb, "Tất cả đề nghị", styles, nomination_columns(result), result.nominations,
+                 status=lambda n: n.status)
+    write_sheets(wb, "Hồ sơ", styles, dossier_columns(result), result.nominations,
+                 status=lambda n: "incomplete_dossier" if n.missing_documents else "proposed")
+    write_sheets(wb, "Lỗi - Cảnh báo", styles, issue_columns(result), result.issues,
+                 status=lambda i: i.severity, link=_issue_link(result))
     write_table(wb.add_worksheet("Nguồn"), styles, source_columns(result), result.inputs,
                 status=lambda i: _FILE_COLOURS[i.status])
     wb.close()

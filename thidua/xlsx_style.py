@@ -97,3 +97,19 @@ def write_table(ws, styles: Styles, columns: list[Col], rows, first_row: int = 0
     if columns:
         ws.autofilter(first_row, 0, max(r, first_row), len(columns) - 1)
     return r + 1
+
+
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def write_sheets(wb, title: str, styles: Styles, columns: list[Col], rows, **kw) -> list:
+    """A table on one sheet, or on several ("Title (2)", ...) when it would pass Excel's row limit."""
+    rows = list(rows)
+    per_sheet = EXCEL_MAX_ROWS - 1
+    sheets = []
+    for part, start in enumerate(range(0, max(len(rows), 1), per_sheet), start=1):
+        name = title if part == 1 else f"{title[:31 - len(f' ({part})')]} ({part})"
+        ws = wb.add_worksheet(name)
+        write_table(ws, styles, columns, rows[start:start + per_sheet], **kw)
+        sheets.append(ws)
+    return sheets
