@@ -6,6 +6,7 @@ writes the first version (`python -m thidua.docx_layout`) and the tests check th
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from docx import Document
@@ -47,8 +48,11 @@ def _document() -> Document:
     section.header_distance = Mm(10)
     section.different_first_page_header_footer = True  # no page number on the first page
     _page_number(section.header.paragraphs[0])
-    doc.core_properties.author = "thidua"
-    doc.core_properties.title = ""
+    props = doc.core_properties
+    props.author = props.last_modified_by = "thidua"
+    props.title = ""
+    props.created = props.modified = dt.datetime(2023, 1, 1)  # so that regenerating changes nothing
+    props.revision = 1
     return doc
 
 
@@ -250,6 +254,16 @@ def grouped_lists(doc, columns: dict[str, tuple[list, list]]) -> None:
     tag(doc, "{%p endfor %}")
 
 
+def sections(doc) -> None:
+    """Numbered parts of a report ("I. TÌNH HÌNH NHẬN BÁO CÁO" ...), each a title and its paragraphs."""
+    tag(doc, "{%p for s in sections %}")
+    para(doc, "{{ s.title }}", bold=True, size=14, align=LEFT, before=6, after=3)
+    tag(doc, "{%p for line in s.lines %}")
+    body(doc, "{{ line }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
+
+
 def list_heading(doc, subtitle: str, attached_to: str) -> None:
     para(doc, "DANH SÁCH", bold=True, size=14, align=CENTER)
     para(doc, subtitle, bold=True, size=14, align=CENTER)
@@ -267,47 +281,44 @@ LIST_COLUMNS = {
 
 # ---------------------------------------------------------------- the documents
 
-def proposal_ubnd(doc) -> None:
-    letterhead(doc, "proposal_symbol", "TỜ TRÌNH",
-               "Về việc đề nghị Chủ tịch Ủy ban nhân dân tỉnh tặng Bằng khen")
-    para(doc, "Kính gửi: Chủ tịch Ủy ban nhân dân {{ province_short }}.", size=14, align=CENTER, after=12)
+def proposal(doc, subject: str, addressee: str, grounds: str, ask: str, closing: str, list_subtitle: str) -> None:
+    """A tờ trình: letterhead, addressee, grounds, the request with its counts, signature, then the danh sách."""
+    letterhead(doc, "proposal_symbol", "TỜ TRÌNH", subject)
+    para(doc, f"Kính gửi: {addressee}.", size=14, align=CENTER, after=12)
     body(doc, "Căn cứ {{ plan_reference }};")
-    body(doc, "Căn cứ kết quả xét, đề nghị khen thưởng của Hội đồng Thi đua - Khen thưởng {{ province_name }};")
-    body(doc, "Ban Thường trực {{ province_name }} kính trình Chủ tịch Ủy ban nhân dân tỉnh xem xét, tặng Bằng khen "
-              "cho {{ total_text }} đã có thành tích xuất sắc trong phong trào thi đua năm {{ year }}, gồm:")
+    body(doc, grounds)
+    body(doc, ask)
     tag(doc, "{%p for line in summary_lines %}")
     body(doc, "- {{ line }}")
     tag(doc, "{%p endfor %}")
     body(doc, "(Có danh sách kèm theo).")
-    body(doc, "Kính trình Chủ tịch Ủy ban nhân dân tỉnh xem xét, quyết định./.")
+    body(doc, closing)
     signature(doc)
     landscape_section(doc)
-    list_heading(doc, "Tập thể, cá nhân đề nghị Chủ tịch Ủy ban nhân dân tỉnh tặng Bằng khen",
-                 "(Kèm theo Tờ trình số        /{{ proposal_symbol }} ngày {{ short_date }} của Ban Thường trực "
-                 "{{ province_name }})")
+    list_heading(doc, list_subtitle, "(Kèm theo Tờ trình số        /{{ proposal_symbol }} ngày {{ short_date }} của "
+                                     "Ban Thường trực {{ province_name }})")
     grouped_lists(doc, LIST_COLUMNS)
+
+
+def proposal_ubnd(doc) -> None:
+    proposal(doc, "Về việc đề nghị Chủ tịch Ủy ban nhân dân tỉnh tặng Bằng khen",
+             "Chủ tịch Ủy ban nhân dân {{ province_short }}",
+             "Căn cứ kết quả xét, đề nghị khen thưởng của Hội đồng Thi đua - Khen thưởng {{ province_name }};",
+             "Ban Thường trực {{ province_name }} kính trình Chủ tịch Ủy ban nhân dân tỉnh xem xét, tặng Bằng khen "
+             "cho {{ total_text }} đã có thành tích xuất sắc trong phong trào thi đua năm {{ year }}, gồm:",
+             "Kính trình Chủ tịch Ủy ban nhân dân tỉnh xem xét, quyết định./.",
+             "Tập thể, cá nhân đề nghị Chủ tịch Ủy ban nhân dân tỉnh tặng Bằng khen")
 
 
 def proposal_tw(doc) -> None:
-    letterhead(doc, "proposal_symbol", "TỜ TRÌNH",
-               "Về việc đề nghị Ủy ban Trung ương MTTQ Việt Nam tặng Bằng khen")
-    para(doc, "Kính gửi: Ban Thường trực Ủy ban Trung ương MTTQ Việt Nam.", size=14, align=CENTER, after=12)
-    body(doc, "Căn cứ {{ plan_reference }};")
-    body(doc, "Căn cứ kết quả chấm điểm, xếp hạng thi đua năm {{ year }} và đề nghị của Hội đồng Thi đua - Khen "
-              "thưởng {{ province_name }};")
-    body(doc, "Ban Thường trực {{ province_name }} kính trình Ban Thường trực Ủy ban Trung ương MTTQ Việt Nam xem xét, "
-              "tặng Bằng khen cho {{ total_text }}, gồm:")
-    tag(doc, "{%p for line in summary_lines %}")
-    body(doc, "- {{ line }}")
-    tag(doc, "{%p endfor %}")
-    body(doc, "(Có danh sách kèm theo).")
-    body(doc, "Kính trình Ban Thường trực Ủy ban Trung ương MTTQ Việt Nam xem xét, quyết định./.")
-    signature(doc)
-    landscape_section(doc)
-    list_heading(doc, "Tập thể, cá nhân đề nghị Ủy ban Trung ương MTTQ Việt Nam tặng Bằng khen",
-                 "(Kèm theo Tờ trình số        /{{ proposal_symbol }} ngày {{ short_date }} của Ban Thường trực "
-                 "{{ province_name }})")
-    grouped_lists(doc, LIST_COLUMNS)
+    proposal(doc, "Về việc đề nghị Ủy ban Trung ương MTTQ Việt Nam tặng Bằng khen",
+             "Ban Thường trực Ủy ban Trung ương MTTQ Việt Nam",
+             "Căn cứ kết quả chấm điểm, xếp hạng thi đua năm {{ year }} và đề nghị của Hội đồng Thi đua - Khen "
+             "thưởng {{ province_name }};",
+             "Ban Thường trực {{ province_name }} kính trình Ban Thường trực Ủy ban Trung ương MTTQ Việt Nam xem xét, "
+             "tặng Bằng khen cho {{ total_text }}, gồm:",
+             "Kính trình Ban Thường trực Ủy ban Trung ương MTTQ Việt Nam xem xét, quyết định./.",
+             "Tập thể, cá nhân đề nghị Ủy ban Trung ương MTTQ Việt Nam tặng Bằng khen")
 
 
 def decision(doc) -> None:
@@ -334,12 +345,7 @@ def report(doc) -> None:
                "Kết quả tổng hợp thi đua, khen thưởng năm {{ year }}")
     body(doc, "Thực hiện {{ plan_reference }}, Ban Thường trực {{ province_name }} báo cáo kết quả tổng hợp thi đua, "
               "khen thưởng năm {{ year }} như sau:")
-    tag(doc, "{%p for s in sections %}")
-    para(doc, "{{ s.title }}", bold=True, size=14, align=LEFT, before=6, after=3)
-    tag(doc, "{%p for line in s.lines %}")
-    body(doc, "{{ line }}")
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endfor %}")
+    sections(doc)
     para(doc, "Kết quả theo từng đơn vị:", bold=True, size=14, align=LEFT, before=6, after=3)
     list_table(doc, [("STT", 12), ("Đơn vị", 48), ("Điểm", 16), ("Hạng", 14), ("Đề nghị", 20), ("Được đề nghị", 22),
                      ("Vượt chỉ tiêu, chờ xem xét", 35)],
@@ -389,12 +395,7 @@ def midyear(doc) -> None:
                "Sơ kết công tác thi đua, khen thưởng 6 tháng đầu năm {{ year }}")
     body(doc, "Thực hiện {{ plan_reference }}, Ban Thường trực {{ province_name }} báo cáo sơ kết công tác thi đua, "
               "khen thưởng 6 tháng đầu năm {{ year }} như sau:")
-    tag(doc, "{%p for s in sections %}")
-    para(doc, "{{ s.title }}", bold=True, size=14, align=LEFT, before=6, after=3)
-    tag(doc, "{%p for line in s.lines %}")
-    body(doc, "{{ line }}")
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endfor %}")
+    sections(doc)
     para(doc, "Kết quả chấm điểm tạm thời của các đơn vị:", bold=True, size=14, align=LEFT, before=6, after=3)
     list_table(doc, [("STT", 12), ("Đơn vị", 55), ("Điểm", 16), ("Hạng", 14), ("Việc cần bổ sung", 70)],
                ["{{ row.stt }}", "{{ row.name }}", "{{ row.score }}", "{{ row.rank }}", "{{ row.todo }}"], "units")

@@ -67,6 +67,11 @@ INFO_FIELDS: tuple[InfoField, ...] = (
     InfoField("Phiên bản mẫu", "template_version", (), "Không sửa"),
 )
 
+_STT = Column("STT", "stt", 6, kind="int", aliases=("Số TT", "TT"))
+_NOTE = Column("Ghi chú", "note", 30)
+_UNIT_SCORE = Column("Điểm", "score", 10, required=True, kind="score", aliases=("Điểm chấm", "Tổng điểm"))
+_NOMINATION_SCORE = Column("Điểm", "score", 8, kind="score", aliases=("Điểm chấm",))
+
 _DOSSIER = (
     Column("Tờ trình", "has_proposal", 10, kind="mark"),
     Column("Biên bản", "has_minutes", 10, kind="mark", aliases=("Biên bản họp",)),
@@ -77,11 +82,11 @@ COMMUNE_SCORES = Sheet(
     "Chấm điểm cấp xã",
     "communes",
     (
-        Column("STT", "stt", 6, kind="int", aliases=("Số TT", "TT")),
+        _STT,
         Column("Tên đơn vị", "name", 30, required=True, aliases=("Tên xã", "Đơn vị", "Tên đơn vị cấp xã")),
         Column("Loại đơn vị", "unit_type", 12, kind="unit_type", aliases=("Loại",)),
-        Column("Điểm", "score", 10, required=True, kind="score", aliases=("Điểm chấm", "Tổng điểm")),
-        Column("Ghi chú", "note", 30),
+        _UNIT_SCORE,
+        _NOTE,
     ),
     aliases=("Cham diem cap xa", "Chấm điểm xã"),
     district_only=True,
@@ -92,11 +97,11 @@ BCTMT_SCORES = Sheet(
     "Chấm điểm BCTMT",
     "bctmt",
     (
-        Column("STT", "stt", 6, kind="int", aliases=("Số TT", "TT")),
+        _STT,
         Column("Tên Ban công tác Mặt trận", "name", 34, required=True, aliases=("Tên BCTMT", "Ban công tác Mặt trận", "Tên ấp, khóm")),
         Column("Thuộc đơn vị cấp xã", "parent", 24, aliases=("Thuộc xã", "Xã, phường, thị trấn")),
-        Column("Điểm", "score", 10, required=True, kind="score", aliases=("Điểm chấm", "Tổng điểm")),
-        Column("Ghi chú", "note", 30),
+        _UNIT_SCORE,
+        _NOTE,
     ),
     aliases=("Chấm điểm Ban công tác Mặt trận", "Cham diem BCTMT"),
     district_only=True,
@@ -107,12 +112,12 @@ COLLECTIVE = Sheet(
     "Đề nghị tập thể",
     "collective",
     (
-        Column("STT", "stt", 6, kind="int", aliases=("Số TT", "TT")),
+        _STT,
         Column("Tên tập thể", "name", 34, required=True, aliases=("Tên đơn vị", "Tập thể")),
         Column("Cấp", "level", 20, required=True, kind="level"),
         Column("Hình thức khen thưởng", "award", 38, required=True, kind="award", aliases=("Hình thức khen", "Hình thức")),
         Column("Loại khen", "merit_type", 14, kind="merit"),
-        Column("Điểm", "score", 8, kind="score", aliases=("Điểm chấm",)),
+        _NOMINATION_SCORE,
         Column("Tóm tắt thành tích", "summary", 44, aliases=("Thành tích", "Thành tích tóm tắt")),
         *_DOSSIER,
         Column("Số năm HTXSNV liên tục", "years_excellent", 12, kind="int", aliases=("Số năm HTXSNV",)),
@@ -127,7 +132,7 @@ INDIVIDUAL = Sheet(
     "Đề nghị cá nhân",
     "individual",
     (
-        Column("STT", "stt", 6, kind="int", aliases=("Số TT", "TT")),
+        _STT,
         Column("Họ và tên", "name", 26, required=True, aliases=("Họ tên", "Họ, tên")),
         Column("Giới tính", "gender", 9, kind="gender"),
         Column("Năm sinh", "birth_year", 9, kind="int"),
@@ -137,7 +142,7 @@ INDIVIDUAL = Sheet(
         Column("Cấp", "level", 20, required=True, kind="level"),
         Column("Hình thức khen thưởng", "award", 38, required=True, kind="award", aliases=("Hình thức khen", "Hình thức")),
         Column("Loại khen", "merit_type", 14, kind="merit"),
-        Column("Điểm", "score", 8, kind="score", aliases=("Điểm chấm",)),
+        _NOMINATION_SCORE,
         Column("Tóm tắt thành tích", "summary", 44, aliases=("Thành tích", "Thành tích tóm tắt")),
         *_DOSSIER,
         Column("Số năm HTXSNV liên tục", "years_excellent", 12, kind="int", aliases=("Số năm HTXSNV",)),
