@@ -7,6 +7,8 @@ writes the first version (`python -m thidua.docx_layout`) and the tests check th
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -412,8 +414,19 @@ BUILDERS = {"to_trinh_ubnd": proposal_ubnd, "to_trinh_tw": proposal_tw, "quyet_d
 def build(key: str, path: Path) -> Path:
     doc = _document()
     BUILDERS[key](doc)
-    doc.save(str(path))
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    _reproducible_zip(buffer.getvalue(), path)
     return path
+
+
+def _reproducible_zip(data: bytes, path: Path) -> None:
+    """The same document gives the same bytes: zip entries get a fixed date, so git sees no change."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2023, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, source.read(info.filename))
 
 
 def build_all(folder: Path) -> list[Path]:
