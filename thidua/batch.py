@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
@@ -92,10 +93,7 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
         files.append(temp / RESULT_JSON)
         writers = list(writers)
         if workers > 1 and len(writers) > 1:
-            # Each writer in its own process: they only read the Result and write different files.
-            with ProcessPoolExecutor(min(workers, len(writers))) as pool:
-                for future in [pool.submit(writer, result, temp) for writer in writers]:
-                    files += future.result()
+            files += _write_in_parallel(result, temp, writers, workers)
         else:
             for writer in writers:
                 files += writer(result, temp)
@@ -109,6 +107,32 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
         shutil.rmtree(temp, ignore_errors=True)
         raise
     return Run(result, final, tuple(final / f.relative_to(temp) for f in files))
+
+
+_SHARED: dict = {}  # what forked writer processes inherit instead of receiving it pickled
+
+
+def _run_shared_writer(index: int, folder: Path) -> list[Path]:
+    return _SHARED["writers"][index](_SHARED["result"], folder)
+
+
+def _write_in_parallel(result: Result, folder: Path, writers: list, workers: int) -> list[Path]:
+    """Each writer in its own process: they only read the Result and write different files. Where processes
+    can be forked (Linux) they inherit the Result; elsewhere (Windows) it is sent to them."""
+    files: list[Path] = []
+    if "fork" in multiprocessing.get_all_start_methods():
+        _SHARED.update(result=result, writers=writers)
+        try:
+            with ProcessPoolExecutor(min(workers, len(writers)), mp_context=multiprocessing.get_context("fork")) as pool:
+                for future in [pool.submit(_run_shared_writer, i, folder) for i in range(len(writers))]:
+                    files += future.result()
+        finally:
+            _SHARED.clear()
+        return files
+    with ProcessPoolExecutor(min(workers, len(writers))) as pool:
+        for future in [pool.submit(writer, result, folder) for writer in writers]:
+            files += future.result()
+    return files
 
 
 def evaluate_folder(folder: Path, config: Config, registry: Registry, progress=lambda it, total: it,
