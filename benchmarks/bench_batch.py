@@ -148,15 +148,53 @@ def long_list(result, config, out: Path, size: int = 5000) -> float:
     return time.perf_counter() - start
 
 
+def big_file(target_mb: int = 50) -> Path:
+    """One district workbook of about `target_mb` MB of real-looking rows (cached): the reader's worst honest case."""
+    path = HERE / ".cache" / f"lon_{target_mb}mb.xlsx"
+    if path.is_file():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = target_mb * 16_000  # about 16,000 rows of five columns per MB once compressed
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    info = wb.add_worksheet("Thông tin")
+    for r, (label, value) in enumerate((("Mã đơn vị", "943"), ("Năm", 2023), ("Đợt", "Tổng kết"))):
+        info.write(r, 0, label)
+        info.write(r, 1, value)
+    ws = wb.add_worksheet("Chấm điểm BCTMT")
+    ws.write_row(0, 0, ["STT", "Tên Ban công tác Mặt trận", "Thuộc đơn vị cấp xã", "Điểm", "Ghi chú"])
+    for i in range(1, rows + 1):
+        ws.write_row(i, 0, [i, f"Ban công tác Mặt trận ấp {i} - {i * 7919 % 100003}", f"Xã {i % 97}",
+                            70 + (i * 37 % 300) / 10, f"Ghi chú số {i * 104729 % 1000003}"])
+    wb.close()
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--districts", type=int, default=11)
     parser.add_argument("--workers", type=int, default=None, help="tiến trình song song (mặc định: tự chọn)")
     parser.add_argument("--repeat", type=int, default=2, help="số lần đo, lấy lần nhanh nhất")
     parser.add_argument("--startup", action="store_true", help="đo cả phần khởi động của lệnh")
+    parser.add_argument("--big-file", type=int, default=0, metavar="MB",
+                        help="chỉ đo việc đọc một tệp dữ liệu thật nặng chừng ấy MB")
     args = parser.parse_args()
     config = load_config(DEFAULT_CONFIG)
     config = with_overrides(config, communes_path=None)
+    if args.big_file:
+        from thidua.workbook import read_submission
+
+        path = big_file(args.big_file)
+        start = time.perf_counter()
+        sub = read_submission(path, limits=config.limits)
+        wall = time.perf_counter() - start
+        start = time.perf_counter()
+        cells = sum(1 for name in CalamineWorkbook.from_path(str(path)).sheet_names
+                    for row in CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python() for _ in row)
+        floor_wall = time.perf_counter() - start
+        print(f"Tệp {path.stat().st_size / 2**20:.0f} MB, {sub.rows:,} dòng: đọc {wall:.1f} s "
+              f"({sub.rows / wall:,.0f} dòng/giây); calamine đọc {cells:,} ô: {floor_wall:.1f} s")
+        print("Bộ nhớ đỉnh: " + (f"{peak_memory_mib():,.0f} MiB" if peak_memory_mib() else "không đo được"))
+        return
     registry, inputs = prepare(args.districts, config)
     floors, batches = [], []
     for _ in range(args.repeat):  # the best of a few runs: the machine is shared
