@@ -29,7 +29,7 @@ sys.path.insert(0, str(HERE.parent))
 import xlsxwriter  # noqa: E402
 from python_calamine import CalamineWorkbook  # noqa: E402
 
-from thidua.batch import default_workers, read_folder, write_run  # noqa: E402
+from thidua.batch import default_workers, read_folder, write_run, writer_workers  # noqa: E402
 from thidua.evaluate import evaluate  # noqa: E402
 from thidua.cli import DEFAULT_CONFIG  # noqa: E402
 from thidua.config import load_config, with_overrides  # noqa: E402
@@ -110,7 +110,7 @@ def batch(inputs: Path, out: Path, config, registry, workers: int | None):
     t_read = time.perf_counter()
     result = evaluate(submissions, config, registry)
     t_eval = time.perf_counter()
-    workers = default_workers(len(result.inputs)) if workers is None else workers
+    workers = writer_workers(len(result.inputs)) if workers is None else workers
     write_run(result, out, [write_feedback, write_consolidated, docx_writer(config)], ["benchmark"], workers=workers)
     end = time.perf_counter()
     rows = sum(i.rows for i in result.inputs)

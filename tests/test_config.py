@@ -1,7 +1,6 @@
 """A wrong config or registry stops the run with exit 2 and a message that names the key or the row."""
 
 import tomllib
-from pathlib import Path
 
 import pytest
 

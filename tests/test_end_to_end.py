@@ -1,12 +1,10 @@
 """The real command on the sample batch, outputs read back as a clerk would open them."""
 
 import json
-import shutil
 from collections import Counter
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from conftest import info_rows, make_book, run_cli
 

@@ -1,6 +1,5 @@
 """Reading workbooks as clerks make them: by label, in any order, from wherever the header sits."""
 
-from pathlib import Path
 
 from conftest import DATA, info_rows, make_book
 

@@ -16,7 +16,7 @@ def nom(row=5, kind="collective", name="Ủy ban MTTQ Việt Nam xã An Hiệp",
     return NominationRow(file="f.xlsx", sheet="Đề nghị tập thể" if kind == "collective" else "Đề nghị cá nhân",
                          row=row, kind=kind, stt=stt, name=name, level=level, award=award,
                          merit_type=values.pop("merit_type", None), score=score,
-                         cells={"score": f"F{row}", "_row": f"A{row}"}, **values)
+                         letters={"score": "F", "_row": "A"}, **values)
 
 
 def sub(code="943", nominations=(), communes=(), bctmt=(), appraisals=(), file=None, date=dt.date(2023, 11, 25),
@@ -160,7 +160,7 @@ def test_other_year_and_unknown_unit_are_rejected(config, registry):
 
 def test_appraised_score_overrides_the_self_score(config, registry):
     appraisal = ScoreRow("p.xlsx", "Thẩm định cấp huyện", 4, None, "Kế Sách", 70.0, unit_code="943",
-                         cells={"score": "C4"})
+                         letters={"score": "C"})
     subs = [sub("943", self_score=99), sub("941", self_score=80), sub("94", appraisals=[appraisal])]
     result = evaluate(subs, config, registry)
     ranked = {r.unit_code: (r.rank, r.score, r.score_source) for r in result.rankings["huyen"]}
@@ -182,7 +182,7 @@ def test_district_ladder_with_a_tie_at_the_flag_cutoff(config, registry):
 
 def test_communes_ranked_province_wide(config, registry):
     def commune(name, score, row):
-        return ScoreRow("x", "Chấm điểm cấp xã", row, None, name, score, cells={"score": f"D{row}"})
+        return ScoreRow("x", "Chấm điểm cấp xã", row, None, name, score, letters={"score": "D"})
     subs = [sub("941", communes=[commune("Phường 1", 97, 4), commune("Phường 2", 96.5, 5)]),
             sub("942", communes=[commune("Xã An Hiệp", 96.5, 4), commune("Xã Phú Tâm", 99, 5),
                                  commune("Xã Thiện Mỹ", None, 6)])]

@@ -43,6 +43,15 @@ def default_workers(files: int) -> int:
     return 1 if files < PARALLEL_FROM or cores < 2 else min(cores, 4)
 
 
+def writer_workers(files: int) -> int:
+    """Processes for the writers. Where processes fork (Linux) starting one is cheap, so even a province's
+    run writes its workbooks and documents side by side; elsewhere only a large batch is worth it."""
+    cores = os.cpu_count() or 1
+    if cores >= 2 and "fork" in multiprocessing.get_all_start_methods():
+        return min(cores, 3)
+    return default_workers(files)
+
+
 def _read_one(job: tuple[Path, str, Limits]) -> Submission:
     path, name, limits = job
     return read_submission(path, name, limits)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import terms
-from .batch import Run, default_workers, evaluate_folder, write_run
+from .batch import Run, evaluate_folder, write_run, writer_workers
 from .config import Config, load_config, with_overrides
 from .errors import ThiduaError
 from .evaluate import evaluate
@@ -97,7 +97,7 @@ def cmd_run(args, out: TextIO) -> int:
     log = [*lines, "", "CHI TIẾT LỖI VÀ CẢNH BÁO"] + [
         f"[{terms.SEVERITIES[i.severity]}] {i.code} | {i.file} | {i.sheet} | {i.cell} | {i.message}" for i in result.issues]
     writers = [write_feedback, write_consolidated, docx_writer(config)]  # the longest first
-    workers = args.workers if args.workers is not None else default_workers(len(result.inputs))
+    workers = args.workers if args.workers is not None else writer_workers(len(result.inputs))
     run: Run = write_run(result, config.output_dir, writers, log, workers=workers)
     print("\n".join(summary_lines(result, run.folder)), file=out)
     return 1 if result.errors else 0

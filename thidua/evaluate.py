@@ -54,10 +54,10 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
         else:
             candidates.setdefault(info.unit_code, []).append(sub)
             continue
-        problems += [rejection] if rejection else list(sub.issues)
+        why = [rejection] if rejection else list(sub.issues)
+        problems += why
         inputs[sub.file] = InputFile(sub.file, sub.sha256, status, info.unit_code, sub.rows, info.unit_name,
-                                     _iso(info.date), reason=(rejection or (sub.issues or [None])[0]).message
-                                     if (rejection or sub.issues) else "")
+                                     _iso(info.date), reason=why[0].message if why else "")
     active: dict[str, Submission] = {}
     for code, subs in candidates.items():
         ordered = sorted(subs, key=_sort_date)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .issues import Issue
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NominationRow:
     """One row of "Đề nghị tập thể" or "Đề nghị cá nhân", values parsed, nothing decided."""
 
@@ -35,11 +35,16 @@ class NominationRow:
     position: str = ""
     workplace: str = ""
     note: str = ""
-    cells: dict[str, str] = field(default_factory=dict)  # field -> "D12"
+    letters: dict[str, str] = field(default_factory=dict)  # field -> column letter, shared by the sheet's rows
     problems: tuple[Issue, ...] = ()  # values that could not be read
 
+    @property
+    def cells(self) -> dict[str, str]:
+        """field -> the cell the user sees ("D12"); "_row" is the row's first cell."""
+        return {f: f"{letter}{self.row}" for f, letter in self.letters.items()}
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class ScoreRow:
     """One scored unit: a xã-level committee, a Ban công tác Mặt trận, or a district appraisal."""
 
@@ -53,8 +58,12 @@ class ScoreRow:
     parent: str = ""
     unit_code: str = ""  # appraisal rows only: the district appraised
     note: str = ""
-    cells: dict[str, str] = field(default_factory=dict)
+    letters: dict[str, str] = field(default_factory=dict)
     problems: tuple[Issue, ...] = ()
+
+    @property
+    def cells(self) -> dict[str, str]:
+        return {f: f"{letter}{self.row}" for f, letter in self.letters.items()}
 
 
 @dataclass(frozen=True)

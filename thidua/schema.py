@@ -6,7 +6,7 @@ cannot drift apart. Labels are the Vietnamese headers users see; fields are the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 TEMPLATE_VERSION = "2023.1"
 

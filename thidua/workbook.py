@@ -7,6 +7,7 @@ the file, the sheet and the cell; one bad file never stops the others.
 from __future__ import annotations
 
 import functools
+import gc
 import math
 import hashlib
 from dataclasses import dataclass
@@ -137,13 +138,14 @@ def _column_index(sheet: schema.Sheet) -> LabelIndex:
 _EXAMPLES = {"score": "87,5", "int": "2", "money": "100.000.000"}
 
 
-def _parse(column: schema.Column, raw: object, where: dict) -> tuple[object, Issue | None]:
-    """(value, problem) for one cell; blank gives (None or "", None)."""
+def _parse(column: schema.Column, raw: object, at: tuple[str, str, str, int]) -> tuple[object, Issue | None]:
+    """(value, problem) for one cell; blank gives (None or "", None). `at` is (file, sheet, cell, row)."""
     if column.kind in ("score", "int") and isinstance(raw, (int, float)) and not isinstance(raw, bool) \
             and math.isfinite(raw):
         if column.kind == "score" or float(raw).is_integer():
             return float(raw) if column.kind == "score" else int(raw), None
     text = clean(raw)
+    where = {"file": at[0], "sheet": at[1], "cell": at[2], "row": at[3]}
     try:
         if column.kind == "score":
             return parse_number(raw), None
@@ -188,6 +190,8 @@ def _table(rows: list[list], sheet: schema.Sheet, sheet_name: str, file: str, is
     by_field = {c.field: c for c in sheet.columns}
     known = sorted(header.columns.values())
     letters = {c: column_letter(c) for c in known}
+    # One map of field -> column letter for the whole sheet: each row's cells are its letters and its number.
+    columns = {"_row": "A", **{f: letters[c] for f, c in header.columns.items()}}
     for r in range(header.row + 1, len(rows)):
         cells = rows[r]
         # A row counts when a column of ours holds something; the district's own extra columns do not.
@@ -197,17 +201,14 @@ def _table(rows: list[list], sheet: schema.Sheet, sheet_name: str, file: str, is
             issues.append(issue("totals-row", file=file, sheet=sheet_name, cell=cell_ref(r, 0), row=r + 1))
             continue
         values: dict[str, object] = {}
-        refs: dict[str, str] = {"_row": cell_ref(r, 0)}
         problems: list[Issue] = []
         for field_name, c in header.columns.items():
-            ref = f"{letters[c]}{r + 1}"
-            refs[field_name] = ref
             raw = cells[c] if c < len(cells) else ""
-            value, problem = _parse(by_field[field_name], raw, {"file": file, "sheet": sheet_name, "cell": ref, "row": r + 1})
+            value, problem = _parse(by_field[field_name], raw, (file, sheet_name, f"{letters[c]}{r + 1}", r + 1))
             values[field_name] = value
             if problem:
                 problems.append(problem)
-        yield r + 1, values, refs, tuple(problems)
+        yield r + 1, values, columns, tuple(problems)
 
 
 def _filled(value: object) -> bool:
@@ -246,7 +247,7 @@ def _nominations(rows, sheet: schema.Sheet, sheet_name: str, file: str, issues: 
             years_excellent=v.get("years_excellent"), initiatives=v.get("initiatives"),
             contribution=v.get("contribution"), gender=v.get("gender") or "", birth_year=v.get("birth_year"),
             ethnicity=v.get("ethnicity") or "", position=v.get("position") or "",
-            workplace=v.get("workplace") or "", note=v.get("note") or "", cells=cells, problems=problems,
+            workplace=v.get("workplace") or "", note=v.get("note") or "", letters=cells, problems=problems,
         )
 
 
@@ -255,7 +256,7 @@ def _scores(rows, sheet: schema.Sheet, sheet_name: str, file: str, issues: list[
         yield ScoreRow(
             file=file, sheet=sheet_name, row=row, stt=v.get("stt"), name=v.get("name") or "",
             score=v.get("score"), unit_type=v.get("unit_type") or "", parent=v.get("parent") or "",
-            unit_code=unit_code(v.get("unit_code")), note=v.get("note") or "", cells=cells, problems=problems,
+            unit_code=unit_code(v.get("unit_code")), note=v.get("note") or "", letters=cells, problems=problems,
         )
 
 
@@ -385,6 +386,18 @@ def _refused(file: str, digest: str, mtime: float, code: str, reason: str) -> Su
 
 def read_submission(path: Path, file: str | None = None, limits: guard.Limits = guard.Limits()) -> Submission:
     """Read one input file. `file` is the name shown to users (relative to the input folder)."""
+    # Reading makes many small objects and no cycles; the cyclic collector would rescan them again and
+    # again as they pile up (a large sheet took twice as long), so it waits until the file is read.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_submission(path, file, limits)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_submission(path: Path, file: str | None, limits: guard.Limits) -> Submission:
     path = Path(path)
     file = file or path.name
     stat = path.stat()

@@ -10,7 +10,7 @@ import xlsxwriter
 from . import terms
 from .issues import CATALOG, Issue
 from .result import Nomination, RankedUnit, Result, UnitView
-from .text import cap_first, fmt_number, safe_filename
+from .text import cap_first, fmt_number
 from .xlsx_style import Col, Styles, write_cell, write_sheets, write_table
 
 FEEDBACK_DIR = "PhanHoi"
