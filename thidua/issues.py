@@ -112,7 +112,7 @@ CATALOG: dict[str, Kind] = {
 CODES = tuple(CATALOG)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Issue:
     code: str
     severity: str

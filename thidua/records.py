@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .issues import Issue
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class NominationRow:
     """One row of "Đề nghị tập thể" or "Đề nghị cá nhân", values parsed, nothing decided."""
 
@@ -44,7 +44,7 @@ class NominationRow:
         return {f: f"{letter}{self.row}" for f, letter in self.letters.items()}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ScoreRow:
     """One scored unit: a xã-level committee, a Ban công tác Mặt trận, or a district appraisal."""
 

@@ -65,7 +65,7 @@ class Nomination:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RankedUnit:
     ranking: str  # huyen | xa | bctmt
     unit_code: str  # the submitting district

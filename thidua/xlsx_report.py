@@ -321,7 +321,8 @@ def dossier_columns(result: Result) -> list[Col]:
 
 def write_consolidated(result: Result, folder: Path) -> list[Path]:
     path = Path(folder) / consolidated_name(result.year, result.round)
-    wb = xlsxwriter.Workbook(str(path), _WB_OPTIONS)
+    # Rows are written in order, so the large sheets stream to disk instead of staying in memory.
+    wb = xlsxwriter.Workbook(str(path), {**_WB_OPTIONS, "in_memory": False, "constant_memory": True})
     wb.set_properties({"title": f"Tổng hợp thi đua khen thưởng {result.year}", "author": "thidua"})
     styles = Styles(wb)
     _overview(wb, styles, result)
