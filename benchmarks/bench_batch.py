@@ -159,17 +159,21 @@ def big_file(target_mb: int = 50) -> Path:
     if path.is_file():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = target_mb * 16_000  # about 16,000 rows of five columns per MB once compressed
+    rows = target_mb * 27_600 // 2  # about 27,600 rows of five columns per MB, split over the two score sheets
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     info = wb.add_worksheet("Thông tin")
     for r, (label, value) in enumerate((("Mã đơn vị", "943"), ("Năm", 2023), ("Đợt", "Tổng kết"))):
         info.write(r, 0, label)
         info.write(r, 1, value)
-    ws = wb.add_worksheet("Chấm điểm BCTMT")
-    ws.write_row(0, 0, ["STT", "Tên Ban công tác Mặt trận", "Thuộc đơn vị cấp xã", "Điểm", "Ghi chú"])
-    for i in range(1, rows + 1):
-        ws.write_row(i, 0, [i, f"Ban công tác Mặt trận ấp {i} - {i * 7919 % 100003}", f"Xã {i % 97}",
-                            70 + (i * 37 % 300) / 10, f"Ghi chú số {i * 104729 % 1000003}"])
+    for title, headers, kind in (("Chấm điểm cấp xã", ["STT", "Tên đơn vị", "Loại đơn vị", "Điểm", "Ghi chú"], "Xã"),
+                                 ("Chấm điểm BCTMT", ["STT", "Tên Ban công tác Mặt trận", "Thuộc đơn vị cấp xã",
+                                                      "Điểm", "Ghi chú"], None)):
+        ws = wb.add_worksheet(title)
+        ws.write_row(0, 0, headers)
+        for i in range(1, rows + 1):
+            name = f"Xã Số {i} - {i * 7919 % 100003}" if kind else f"Ban công tác Mặt trận ấp {i} - {i * 7919 % 100003}"
+            ws.write_row(i, 0, [i, name, kind or f"Xã {i % 97}", 70 + (i * 37 % 300) / 10,
+                                f"Ghi chú số {i * 104729 % 1000003}"])
     wb.close()
     return path
 
