@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .errors import RegistryError
@@ -51,8 +52,19 @@ class Registry:
     units: tuple[Unit, ...]
     communes: tuple[Commune, ...] = ()
 
+    @cached_property
+    def _by_code(self) -> dict[str, Unit]:
+        return {u.code: u for u in self.units}
+
+    @cached_property
+    def _communes_by_district(self) -> dict[str, tuple[Commune, ...]]:
+        grouped: dict[str, list[Commune]] = {}
+        for commune in self.communes:
+            grouped.setdefault(commune.district, []).append(commune)
+        return {k: tuple(v) for k, v in grouped.items()}
+
     def get(self, code: str) -> Unit | None:
-        return next((u for u in self.units if u.code == code), None)
+        return self._by_code.get(code)
 
     @property
     def province(self) -> Unit:
@@ -66,7 +78,7 @@ class Registry:
         return sum(u.count(source) for u in self.districts)
 
     def communes_of(self, district: str) -> tuple[Commune, ...]:
-        return tuple(c for c in self.communes if c.district == district)
+        return self._communes_by_district.get(district, ())
 
 
 def _count(row: dict, key: str, line: int, required: bool) -> int | None:
