@@ -342,21 +342,30 @@ def decision(doc) -> None:
     grouped_lists(doc, LIST_COLUMNS)
 
 
-def report(doc) -> None:
-    letterhead(doc, "report_symbol", "BÁO CÁO",
-               "Kết quả tổng hợp thi đua, khen thưởng năm {{ year }}")
-    body(doc, "Thực hiện {{ plan_reference }}, Ban Thường trực {{ province_name }} báo cáo kết quả tổng hợp thi đua, "
-              "khen thưởng năm {{ year }} như sau:")
+def report_document(doc, subject: str, activity: str, table_title: str, headers: list, cells: list,
+                    closing: str) -> None:
+    """A báo cáo: letterhead, the opening sentence, numbered parts, a table of the units, closing, signature."""
+    letterhead(doc, "report_symbol", "BÁO CÁO", subject)
+    body(doc, f"Thực hiện {{{{ plan_reference }}}}, Ban Thường trực {{{{ province_name }}}} báo cáo {activity} "
+              "như sau:")
     sections(doc)
-    para(doc, "Kết quả theo từng đơn vị:", bold=True, size=14, align=LEFT, before=6, after=3)
-    list_table(doc, [("STT", 12), ("Đơn vị", 48), ("Điểm", 16), ("Hạng", 14), ("Đề nghị", 20), ("Được đề nghị", 22),
-                     ("Vượt chỉ tiêu, chờ xem xét", 35)],
-               ["{{ row.stt }}", "{{ row.name }}", "{{ row.score }}", "{{ row.rank }}", "{{ row.submitted }}",
-                "{{ row.proposed }}", "{{ row.held }}"], "units")
+    para(doc, table_title, bold=True, size=14, align=LEFT, before=6, after=3)
+    list_table(doc, headers, cells, "units")
     para(doc, "", after=6)
-    body(doc, "Trên đây là báo cáo kết quả tổng hợp thi đua, khen thưởng năm {{ year }} của Ban Thường trực "
-              "{{ province_name }}./.")
+    body(doc, closing)
     signature(doc)
+
+
+def report(doc) -> None:
+    report_document(
+        doc, "Kết quả tổng hợp thi đua, khen thưởng năm {{ year }}",
+        "kết quả tổng hợp thi đua, khen thưởng năm {{ year }}", "Kết quả theo từng đơn vị:",
+        [("STT", 12), ("Đơn vị", 48), ("Điểm", 16), ("Hạng", 14), ("Đề nghị", 20), ("Được đề nghị", 22),
+         ("Vượt chỉ tiêu, chờ xem xét", 35)],
+        ["{{ row.stt }}", "{{ row.name }}", "{{ row.score }}", "{{ row.rank }}", "{{ row.submitted }}",
+         "{{ row.proposed }}", "{{ row.held }}"],
+        "Trên đây là báo cáo kết quả tổng hợp thi đua, khen thưởng năm {{ year }} của Ban Thường trực "
+        "{{ province_name }}./.")
 
 
 def minutes(doc) -> None:
@@ -393,18 +402,13 @@ def minutes(doc) -> None:
 
 
 def midyear(doc) -> None:
-    letterhead(doc, "report_symbol", "BÁO CÁO",
-               "Sơ kết công tác thi đua, khen thưởng 6 tháng đầu năm {{ year }}")
-    body(doc, "Thực hiện {{ plan_reference }}, Ban Thường trực {{ province_name }} báo cáo sơ kết công tác thi đua, "
-              "khen thưởng 6 tháng đầu năm {{ year }} như sau:")
-    sections(doc)
-    para(doc, "Kết quả chấm điểm tạm thời của các đơn vị:", bold=True, size=14, align=LEFT, before=6, after=3)
-    list_table(doc, [("STT", 12), ("Đơn vị", 55), ("Điểm", 16), ("Hạng", 14), ("Việc cần bổ sung", 70)],
-               ["{{ row.stt }}", "{{ row.name }}", "{{ row.score }}", "{{ row.rank }}", "{{ row.todo }}"], "units")
-    para(doc, "", after=6)
-    body(doc, "Đề nghị các đơn vị hoàn thành các nội dung còn thiếu{{ deadline_text }} để Ban Thường trực tổng hợp, "
-              "xét khen thưởng cuối năm./.")
-    signature(doc)
+    report_document(
+        doc, "Sơ kết công tác thi đua, khen thưởng 6 tháng đầu năm {{ year }}",
+        "sơ kết công tác thi đua, khen thưởng 6 tháng đầu năm {{ year }}", "Kết quả chấm điểm tạm thời của các đơn vị:",
+        [("STT", 12), ("Đơn vị", 55), ("Điểm", 16), ("Hạng", 14), ("Việc cần bổ sung", 70)],
+        ["{{ row.stt }}", "{{ row.name }}", "{{ row.score }}", "{{ row.rank }}", "{{ row.todo }}"],
+        "Đề nghị các đơn vị hoàn thành các nội dung còn thiếu{{ deadline_text }} để Ban Thường trực tổng hợp, "
+        "xét khen thưởng cuối năm./.")
 
 
 BUILDERS = {"to_trinh_ubnd": proposal_ubnd, "to_trinh_tw": proposal_tw, "quyet_dinh": decision,

@@ -115,12 +115,18 @@ def legacy_books() -> None:
         })
 
 
-def merged_header_book() -> None:
+def with_info(info=INFO):
+    """A new workbook whose first sheet is "Thông tin"."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
-    info = wb.create_sheet("Thông tin")
-    for row in INFO:
-        info.append(row)
+    sheet = wb.create_sheet("Thông tin")
+    for row in info:
+        sheet.append(row)
+    return wb
+
+
+def merged_header_book() -> None:
+    wb = with_info()
     ws = wb.create_sheet("Đề nghị tập thể")
     ws.append(["DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG TẬP THỂ"])
     ws.append(["STT", "Tên tập thể", "Cấp", "Hình thức khen thưởng", "Điểm", "Hồ sơ", None, None])
@@ -136,11 +142,7 @@ def merged_header_book() -> None:
 
 def quirks_book() -> None:
     """Numbers typed as text, dates as text and as serial numbers, a totals row, a hidden sheet."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    info = wb.create_sheet("Thông tin")
-    for label, value in INFO:
-        info.append([label, value if label != "Ngày lập" else 45255])  # Excel serial for 25/11/2023
+    wb = with_info([[label, value if label != "Ngày lập" else 45255] for label, value in INFO])  # serial 25/11/2023
     ws = wb.create_sheet("Đề nghị tập thể")
     ws.append(NOMINATIONS[0])
     ws.append(["1", "Ủy ban MTTQ Việt Nam xã Phong Nẫm", "Cấp xã", "Bằng khen Ủy ban MTTQ Việt Nam tỉnh", "91,5", "x",
@@ -155,11 +157,7 @@ def quirks_book() -> None:
 
 
 def formula_books() -> None:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    info = wb.create_sheet("Thông tin")
-    for row in INFO:
-        info.append(row)
+    wb = with_info()
     ws = wb.create_sheet("Chấm điểm cấp xã")
     ws.append(["STT", "Tên đơn vị", "Loại đơn vị", "Điểm", "Điểm phần 1", "Điểm phần 2"])
     ws.append([1, "Xã An Lạc Tây", "Xã", "=E2+F2", 50, 45.5])
