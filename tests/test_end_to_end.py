@@ -223,3 +223,16 @@ def test_a_list_longer_than_an_excel_sheet_continues_on_the_next(monkeypatch, tm
     assert book.sheetnames == ["Xếp hạng BCTMT", "Xếp hạng BCTMT (2)", "Xếp hạng BCTMT (3)", "Xếp hạng BCTMT (4)"]
     assert [v for ws in book for (v,) in ws.iter_rows(min_row=2, values_only=True)] == list(range(10))
     assert len(sheets) == 4
+
+
+def test_overview_chart_plots_the_district_scores(sample_run):
+    import re
+    import zipfile
+
+    folder = sample_run[3]
+    with zipfile.ZipFile(folder / "Tổng hợp thi đua khen thưởng 2023 - Tổng kết.xlsx") as z:
+        chart = z.read("xl/charts/chart1.xml").decode("utf-8")
+    wb = openpyxl.load_workbook(folder / "Tổng hợp thi đua khen thưởng 2023 - Tổng kết.xlsx")
+    header = [c.value for c in wb["Xếp hạng cấp huyện"][1]]
+    column = openpyxl.utils.get_column_letter(header.index("Điểm") + 1)
+    assert re.search(rf"<c:val><c:numRef><c:f>'Xếp hạng cấp huyện'!\${column}\$2:\${column}\$12</c:f>", chart)

@@ -11,7 +11,7 @@ from . import terms
 from .issues import CATALOG, Issue
 from .result import Nomination, RankedUnit, Result, UnitView
 from .text import cap_first, fmt_number
-from .xlsx_style import Col, Styles, write_cell, write_sheets, write_table
+from .xlsx_style import Col, Styles, print_setup, write_cell, write_sheets, write_table
 
 FEEDBACK_DIR = "PhanHoi"
 _WB_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
@@ -236,23 +236,28 @@ def _overview(wb, styles: Styles, result: Result) -> None:
     if districts:
         chart = wb.add_chart({"type": "bar"})
         n = len(districts)
+        labels = [c.label for c in ranking_columns(result, "huyen")]
+        name_col, score_col = labels.index("Tên đơn vị"), labels.index("Điểm")
         chart.add_series({
             "name": "Điểm thi đua",
-            "categories": ["Xếp hạng cấp huyện", 1, 1, n, 1],
-            "values": ["Xếp hạng cấp huyện", 1, 5, n, 5],
+            "categories": ["Xếp hạng cấp huyện", 1, name_col, n, name_col],
+            "values": ["Xếp hạng cấp huyện", 1, score_col, n, score_col],
             "data_labels": {"value": True},
         })
         chart.set_title({"name": "Điểm thi đua Ủy ban MTTQ cấp huyện"})
         chart.set_y_axis({"reverse": True})
         chart.set_x_axis({"min": 0, "max": 100})
         chart.set_legend({"none": True})
-        chart.set_size({"width": 720, "height": 60 + 28 * n})
-        ws.insert_chart(3, 12, chart)
+        chart.set_size({"width": 720, "height": 60 + 22 * min(n, 60)})
+        ws.write_string(r + 1, 0, "Điểm thi đua các đơn vị cấp huyện (xem trang \"Xếp hạng cấp huyện\")", styles.label)
+        ws.insert_chart(r + 2, 0, chart)
+    print_setup(ws)
     ws.activate()
 
 
 def _plain_table(ws, styles: Styles, columns: list[Col], rows, first_row: int) -> int:
     """A table inside a sheet that has other content (no freeze, no autofilter)."""
+    ws.set_row(first_row, 48)
     for c, col in enumerate(columns):
         ws.write_string(first_row, c, col.label, styles.header)
     r = first_row

@@ -73,10 +73,10 @@ def write_table(ws, styles: Styles, columns: list[Col], rows, first_row: int = 0
     """A header row, then one row per item; frozen header, autofilter, widths. Returns the next free row.
 
     `status(item)` picks a colour for the whole row's status cell; `link(item)` gives (column index, url)."""
+    ws.set_row(first_row, 32)  # before the row's cells: a streaming (constant_memory) sheet needs it so
     for c, col in enumerate(columns):
         ws.set_column(c, c, col.width)
         ws.write_string(first_row, c, col.label, styles.header)
-    ws.set_row(first_row, 32)
     formats = {"score": styles.score, "int": styles.integer, "date": styles.date, "wrap": styles.wrap}
     r = first_row
     for item in rows:
@@ -96,7 +96,18 @@ def write_table(ws, styles: Styles, columns: list[Col], rows, first_row: int = 0
     ws.freeze_panes(first_row + 1, 0)
     if columns:
         ws.autofilter(first_row, 0, max(r, first_row), len(columns) - 1)
+    print_setup(ws, header_row=first_row)
     return r + 1
+
+
+def print_setup(ws, header_row: int | None = None) -> None:
+    """Printed on A4 landscape, one page wide, the header row repeated on every page."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    if header_row is not None:
+        ws.repeat_rows(header_row)
 
 
 EXCEL_MAX_ROWS = 1_048_576
