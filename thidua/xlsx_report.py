@@ -357,9 +357,11 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
     wb.set_properties({"title": f"Phản hồi - {unit.short_name}", "author": "thidua"})
     styles = Styles(wb)
     ws = wb.add_worksheet("Tóm tắt")
-    ws.set_column(0, 0, 44)
-    ws.set_column(1, 1, 60)
-    ws.merge_range(0, 0, 0, 1, f"PHẢN HỒI KẾT QUẢ TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year}", styles.title)
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 1, 70)
+    print_setup(ws)
+    ws.set_row(0, 36)
+    ws.merge_range(0, 0, 0, 1, f"PHẢN HỒI KẾT QUẢ TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year}", styles.title_wrap)
     noms = view.nominations
     errors = [i for i in view.issues if i.severity == "error"]
     lines = [
@@ -380,7 +382,7 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
                   if errors or any(n.status != "proposed" for n in noms) else "Không có lỗi; không cần gửi lại."))
     for r, (label, value) in enumerate(lines, start=2):
         ws.write_string(r, 0, label, styles.label)
-        write_cell(ws, r, 1, value, styles.wrap)
+        write_cell(ws, r, 1, value, styles.wrap_left)
     write_table(wb.add_worksheet("Đề nghị"), styles, nomination_columns(result, full=False), noms,
                 status=lambda n: n.status)
     write_table(wb.add_worksheet("Chỉ tiêu"), styles, quota_columns(result), view.quotas, status=_quota_status)

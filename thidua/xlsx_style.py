@@ -14,7 +14,10 @@ class Styles:
         self.wb = wb
         self.plain = wb.add_format(base)
         self.wrap = wb.add_format({**base, "text_wrap": True})
+        self.wrap_left = wb.add_format({**base, "text_wrap": True, "align": "left"})
         self.title = wb.add_format({**base, "bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
+        self.title_wrap = wb.add_format({**base, "bold": True, "font_size": 14, "align": "center", "valign": "vcenter",
+                                         "text_wrap": True})
         self.note = wb.add_format({**base, "italic": True, "font_color": "#555555", "text_wrap": True})
         self.header = wb.add_format({**base, "bold": True, "text_wrap": True, "align": "center", "valign": "vcenter",
                                      "bg_color": "#DDEBF7", "border": 1, "locked": True})
