@@ -39,7 +39,7 @@ from thidua.result import Nomination  # noqa: E402
 from thidua.registry import COLUMNS, load_registry  # noqa: E402
 from thidua.sample import write_sample  # noqa: E402
 from thidua.workbook import list_inputs  # noqa: E402
-from thidua.xlsx_report import write_consolidated, write_feedback  # noqa: E402
+from thidua.xlsx_report import feedback_writers, write_consolidated  # noqa: E402
 
 
 def peak_memory_mib() -> float | None:
@@ -111,7 +111,9 @@ def batch(inputs: Path, out: Path, config, registry, workers: int | None):
     result = evaluate(submissions, config, registry)
     t_eval = time.perf_counter()
     workers = writer_workers(len(result.inputs)) if workers is None else workers
-    write_run(result, out, [write_feedback, write_consolidated, docx_writer(config)], ["benchmark"], workers=workers)
+    parts = 2 if workers > 1 and len(result.inputs) >= 100 else 1
+    write_run(result, out, [*feedback_writers(parts), write_consolidated, docx_writer(config)], ["benchmark"],
+              workers=workers)
     end = time.perf_counter()
     rows = sum(i.rows for i in result.inputs)
     stages = {"đọc": t_read - wall, "xét": t_eval - t_read, "ghi": end - t_eval}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing
 import os
 import shutil
@@ -98,9 +99,7 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
         raise OutputError(f"Không ghi được vào thư mục kết quả {output}: {exc.strerror or exc}.") from exc
     try:
         files: list[Path] = []
-        write_json(result, temp / RESULT_JSON)
-        files.append(temp / RESULT_JSON)
-        writers = list(writers)
+        writers = [json_writer, *writers]
         if workers > 1 and len(writers) > 1:
             files += _write_in_parallel(result, temp, writers, workers)
         else:
@@ -118,6 +117,11 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
     return Run(result, final, tuple(final / f.relative_to(temp) for f in files))
 
 
+def json_writer(result: Result, folder: Path) -> list[Path]:
+    write_json(result, folder / RESULT_JSON)
+    return [folder / RESULT_JSON]
+
+
 _SHARED: dict = {}  # what forked writer processes inherit instead of receiving it pickled
 
 
@@ -131,12 +135,15 @@ def _write_in_parallel(result: Result, folder: Path, writers: list, workers: int
     files: list[Path] = []
     if "fork" in multiprocessing.get_all_start_methods():
         _SHARED.update(result=result, writers=writers)
+        # What exists now is never garbage: the children need not scan it (nor copy it by touching it).
+        gc.freeze()
         try:
             with ProcessPoolExecutor(min(workers, len(writers)), mp_context=multiprocessing.get_context("fork")) as pool:
                 for future in [pool.submit(_run_shared_writer, i, folder) for i in range(len(writers))]:
                     files += future.result()
         finally:
             _SHARED.clear()
+            gc.unfreeze()
         return files
     with ProcessPoolExecutor(min(workers, len(writers))) as pool:
         for future in [pool.submit(writer, result, folder) for writer in writers]:

@@ -88,7 +88,7 @@ def summary_lines(result: Result, folder: Path | None = None) -> list[str]:
 
 def cmd_run(args, out: TextIO) -> int:
     from .docx_report import docx_writer
-    from .xlsx_report import write_consolidated, write_feedback
+    from .xlsx_report import feedback_writers, write_consolidated
 
     config, registry = _setup(args)
     config = with_overrides(config, input_dir=args.input, output_dir=args.output)
@@ -96,8 +96,9 @@ def cmd_run(args, out: TextIO) -> int:
     lines = summary_lines(result)
     log = [*lines, "", "CHI TIẾT LỖI VÀ CẢNH BÁO"] + [
         f"[{terms.SEVERITIES[i.severity]}] {i.code} | {i.file} | {i.sheet} | {i.cell} | {i.message}" for i in result.issues]
-    writers = [write_feedback, write_consolidated, docx_writer(config)]  # the longest first
     workers = args.workers if args.workers is not None else writer_workers(len(result.inputs))
+    parts = 2 if workers > 1 and len(result.inputs) >= 100 else 1
+    writers = [*feedback_writers(parts), write_consolidated, docx_writer(config)]  # the longest first
     run: Run = write_run(result, config.output_dir, writers, log, workers=workers)
     print("\n".join(summary_lines(result, run.folder)), file=out)
     return 1 if result.errors else 0

@@ -53,13 +53,14 @@ def _where(row: NominationRow, field_name: str, unit_code: str) -> dict:
 def validity_issues(row: NominationRow, unit: Unit, config: Config) -> list[Issue]:
     """Errors that make a row `invalid`: unreadable or missing values, a combination the plan does not allow."""
     found = [p for p in row.problems if p.severity == ERROR]
+    # A value the reader could not read is blank here too: report it once, as unreadable, not also as missing.
     problem_cells = {p.cell for p in found}
+    unreadable = {f for f, cell in row.cells.items() if f != "_row" and cell in problem_cells}
     code = unit.code
 
     def missing(field_name: str, label: str) -> None:
-        where = _where(row, field_name, code)
-        if where["cell"] not in problem_cells:
-            found.append(issue("missing-value", column=label, **where))
+        if field_name not in unreadable:
+            found.append(issue("missing-value", column=label, **_where(row, field_name, code)))
 
     name_label = "Tên tập thể" if row.kind == "collective" else "Họ và tên"
     if not row.name:

@@ -397,15 +397,28 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
     wb.close()
 
 
-def write_feedback(result: Result, folder: Path) -> list[Path]:
+def write_feedback(result: Result, folder: Path, part: int = 0, parts: int = 1) -> list[Path]:
+    """Feedback workbooks of every unit that sent a file; `part` of `parts` of them (to share among processes)."""
     out = Path(folder) / FEEDBACK_DIR
     out.mkdir(exist_ok=True)
     written: list[Path] = []
-    for unit in result.units:
-        view = result.for_unit(unit.code)
-        if not view.inputs:
-            continue
+    units = [u for u in result.units if result.for_unit(u.code).inputs]
+    for unit in units[part::parts]:
         path = out / result.feedback_files[unit.code]
-        _feedback(path, result, view)
+        _feedback(path, result, result.for_unit(unit.code))
         written.append(path)
     return written
+
+
+class FeedbackPart:
+    """One share of the feedback workbooks, as a writer that a worker process can run."""
+
+    def __init__(self, part: int, parts: int):
+        self.part, self.parts = part, parts
+
+    def __call__(self, result: Result, folder: Path) -> list[Path]:
+        return write_feedback(result, folder, self.part, self.parts)
+
+
+def feedback_writers(parts: int) -> list:
+    return [FeedbackPart(i, parts) for i in range(parts)] if parts > 1 else [write_feedback]
