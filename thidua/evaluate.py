@@ -140,9 +140,10 @@ def _positions(award, ranking: str, registry: Registry, config: Config) -> tuple
 def rank_units(ranking: str, entries: list[RankedUnit], registry: Registry, config: Config
                ) -> tuple[tuple[RankedUnit, ...], list[Issue]]:
     """Competition ranking province-wide, then every ranked award of the ladder for this ranking."""
-    entries = sorted(entries, key=lambda e: (-e.score, loose_key(e.name), e.unit_code, e.row or 0))
+    entries = sorted(entries, key=lambda e: (-e.score, strip_diacritics(e.name.casefold()), e.unit_code, e.row or 0))
     scores = [e.score for e in entries]
-    ranks = {i: g.rank for g in tie_groups(scores) for i in g.members}
+    groups = tie_groups(scores)
+    ranks = {i: g.rank for g in groups for i in g.members}
     awards: dict[int, list[str]] = {i: [] for i in range(len(entries))}
     review: dict[int, list[str]] = {i: [] for i in range(len(entries))}
     problems: list[Issue] = []
@@ -151,8 +152,8 @@ def rank_units(ranking: str, entries: list[RankedUnit], registry: Registry, conf
         verdicts = positional(scores, first, last, award.min_score)
         for i, verdict in verdicts.items():
             (awards if verdict == AWARD else review)[i].append(award.award)
-        for group in tie_groups(scores):
-            if verdicts.get(group.members[0]) not in (None, AWARD):
+        held = {i for i, verdict in verdicts.items() if verdict != AWARD}
+        for group in (g for g in groups if g.members[0] in held):
                 members = [entries[i] for i in group.members]
                 lead = members[0]
                 problems.append(issue(
