@@ -181,6 +181,7 @@ def test_an_empty_input_folder_says_so_and_exits_0(tmp_path):
     code, text = run_cli("run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
     data = json.loads(next((tmp_path / "out").glob("*/ket_qua.json")).read_text(encoding="utf-8"))
     assert code == 0 and data["issues"][0]["code"] == "empty-input"
+    assert "chưa có tệp Excel nào" in text
 
 
 def _contents(folder):

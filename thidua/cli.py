@@ -76,6 +76,7 @@ def summary_lines(result: Result, folder: Path | None = None) -> list[str]:
         review = sum(bool(u.needs_review) for u in units)
         lines.append(f"Xếp hạng {title}: {len(units)} đơn vị, {awarded} được khen, {review} chờ Hội đồng xem xét")
     lines.append(f"Lỗi: {len(result.errors)}    Cảnh báo: {len(result.warnings)}")
+    lines += [f"  ! {i.message}" for i in result.issues if i.code == "empty-input"]
     for i in result.errors[:10]:
         where = " / ".join(x for x in (i.file, i.sheet, i.cell) if x)
         lines.append(f"  ! {where}: {CATALOG[i.code].title}")

@@ -105,9 +105,11 @@ def issue_columns(result: Result) -> list[Col]:
 def _issue_link(result: Result):
     """A link that opens the input file at the cell (col 6, 'Ô'), when the input folder is known."""
     def link(i: Issue):
-        if not (result.source_folder and i.file and i.cell):
+        if not (result.source_folder and i.file):
             return None
         path = PureWindowsPath(result.source_folder) / PureWindowsPath(i.file)
+        if not (i.sheet and i.cell):
+            return 4, f"external:{path}", i.file  # the file itself
         sheet = i.sheet.replace("'", "''")
         return 6, f"external:{path}#'{sheet}'!{i.cell}", i.cell
     return link
