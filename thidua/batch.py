@@ -7,6 +7,7 @@ import gc
 import multiprocessing
 import os
 import shutil
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,6 +27,7 @@ RESULT_JSON = "ket_qua.json"
 LOG_FILE = "nhat_ky.txt"
 FEEDBACK_DIR = "PhanHoi"
 TEMP_PREFIX = ".dang-ghi-"
+STALE_AFTER_SECONDS = 6 * 3600
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,10 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
     now = now or dt.datetime.now()
     try:
         output.mkdir(parents=True, exist_ok=True)
-        for stale in output.glob(f"{TEMP_PREFIX}*"):  # left by a run that was killed: never complete
-            shutil.rmtree(stale, ignore_errors=True)
+        for stale in output.glob(f"{TEMP_PREFIX}*"):
+            # Left by a run that was killed (never complete); a fresh one may belong to a run still going.
+            if time.time() - stale.stat().st_mtime > STALE_AFTER_SECONDS:
+                shutil.rmtree(stale, ignore_errors=True)
         name = run_folder_name(now, output)
         temp = output / f"{TEMP_PREFIX}{name}"
         if temp.exists():
@@ -99,7 +103,7 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
         raise OutputError(f"Không ghi được vào thư mục kết quả {output}: {exc.strerror or exc}.") from exc
     try:
         files: list[Path] = []
-        writers = [json_writer, *writers]
+        writers = [*writers, json_writer]
         if workers > 1 and len(writers) > 1:
             files += _write_in_parallel(result, temp, writers, workers)
         else:
