@@ -74,3 +74,54 @@ def test_result_does_not_depend_on_file_order(config, registry, first, second):
         b = read_submission(_write(Path(tmp), "b.xlsx", *second))
     forward, backward = evaluate([a, b], config, registry), evaluate([b, a], config, registry)
     assert forward.as_json() == backward.as_json()
+
+
+# ---------------------------------------------------------------- quotas and caps on random nominations
+
+from collections import Counter  # noqa: E402
+from dataclasses import replace  # noqa: E402
+
+from thidua.records import Info, NominationRow, Submission  # noqa: E402
+
+LEVELS = ["xa", "bctmt", "huyen"]
+
+
+@st.composite
+def batches(draw):
+    units = draw(st.lists(st.sampled_from(["941", "942", "943", "944"]), min_size=1, max_size=4, unique=True))
+    subs = []
+    for code in units:
+        rows = []
+        for r in range(draw(st.integers(0, 8))):
+            kind = draw(st.sampled_from(["collective", "individual"]))
+            level = draw(st.sampled_from(LEVELS if kind == "individual" else LEVELS[:2]))
+            rows.append(NominationRow(
+                file=f"{code}.xlsx", sheet="x", row=r + 2, kind=kind, stt=r + 1, name=f"{code}-{r}", level=level,
+                award="BK_MTTQ_TINH", merit_type=None, score=draw(st.sampled_from([80.0, 85.0, 85.0, 90.0, 95.5])),
+                has_proposal=True, has_minutes=True, has_report=draw(st.booleans()) or draw(st.booleans())))
+        info = Info(unit_code=code, year=2023, round="tong-ket", self_score=88.0)
+        subs.append(Submission(f"{code}.xlsx", "0", 0.0, True, info=info, nominations=tuple(rows)))
+    cap = draw(st.integers(0, 6))
+    return subs, cap
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches())
+def test_quotas_and_caps_always_hold(config, registry, batch):
+    subs, cap = batch
+    cfg = replace(config, quotas=tuple(replace(q, cap=cap) if q.level == "xa" else q for q in config.quotas))
+    result = evaluate(subs, cfg, registry)
+    proposed = Counter((n.unit_code, n.key) for n in result.nominations if n.status == "proposed")
+    for line in result.quotas:
+        assert proposed[(line.unit_code, (line.kind, line.level, line.award))] == line.proposed <= line.quota
+    for c in result.caps:
+        assert c.proposed <= c.cap
+    for n in result.nominations:
+        if n.status == "incomplete_dossier":
+            assert not n.has_report
+        if n.status == "over_quota":  # everyone kept in its unit and quota row scored at least as well
+            kept = [m.score for m in result.nominations if m.unit_code == n.unit_code and m.key == n.key
+                    and m.status in ("proposed", "needs_review")]
+            assert all(score >= n.score for score in kept)
+    reviews = [n for n in result.nominations if n.status == "needs_review"]
+    assert all(n.level == "xa" for n in reviews)  # only the capped rows go to the council

@@ -5,7 +5,8 @@ Nothing here opens a file. Every number comes from Config.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from . import terms
@@ -229,4 +230,7 @@ def allocate(nominations: list[Nomination], registry: Registry, config: Config
         quota_total = sum(q.quota for q in quota_lines if (q.kind, q.level, q.award) == rule.key)
         cap_lines.append(CapLine(*rule.key, cap=rule.cap, proposed=final, quota_total=quota_total,
                                  reserve=tuple(reserve)))
+    # A row the provincial cap held back for the council is no longer proposed in its unit's line either.
+    final = Counter((n.unit_code, n.key) for n in result if n.status == "proposed")
+    quota_lines = [replace(q, proposed=final[(q.unit_code, (q.kind, q.level, q.award))]) for q in quota_lines]
     return result, quota_lines, cap_lines, problems
