@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import settings
+
+# In CI the property tests draw the same examples every time (a failure there is reproducible); locally they
+# explore new ones on every run.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 from thidua.cli import DEFAULT_CONFIG, main
 from thidua.config import load_config
