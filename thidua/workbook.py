@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import functools
 import gc
-import math
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,7 +179,7 @@ def _parse(column: schema.Column, raw: object, at: tuple[str, str, str, int]) ->
 
 
 def _table(rows: list[list], sheet: schema.Sheet, sheet_name: str, file: str, issues: list[Issue]):
-    """Yield (row_index, values, cells, problems) for each non-blank data row of a sheet."""
+    """Yield (row number, values, column letters, problems) for each non-blank data row of a sheet."""
     header = find_header(rows, sheet)
     if header is None:
         header = Header(0, {}, [])
@@ -261,7 +261,7 @@ def _scores(rows, sheet: schema.Sheet, sheet_name: str, file: str, issues: list[
 
 
 def _info(rows: list[list], sheet_name: str, file: str, issues: list[Issue]) -> Info:
-    """Label in one cell, value in the next non-blank cell to its right."""
+    """Label in one cell, its value in the cell right beside it (further cells are notes)."""
     labels = LabelIndex({label: i for i, f in enumerate(schema.INFO_FIELDS) for label in (f.label, *f.aliases)})
     raw: dict[str, object] = {}
     cells: dict[str, str] = {}
@@ -279,12 +279,12 @@ def _info(rows: list[list], sheet_name: str, file: str, issues: list[Issue]) -> 
         raw[info_field] = row[value_col] if value_col < len(row) else ""
         cells[info_field] = cell_ref(r, value_col)
 
-    def number(name: str, parser, label: str):
+    def number(name: str, parser, label: str, example: str = _EXAMPLES["int"]):
         try:
             return parser(raw.get(name))
         except ParseError:
             issues.append(issue("bad-number", file=file, sheet=sheet_name, cell=cells.get(name, ""),
-                                column=label, value=clean(raw.get(name)), example=_EXAMPLES["int"]))
+                                column=label, value=clean(raw.get(name)), example=example))
             return None
 
     date = None
@@ -299,7 +299,7 @@ def _info(rows: list[list], sheet_name: str, file: str, issues: list[Issue]) -> 
         year=number("year", parse_int, "Năm"), round=lookup(round_text, terms.ROUND_SPELLINGS), round_text=round_text,
         declared_communes=number("declared_communes", parse_int, "Số đơn vị cấp xã"),
         declared_bctmt=number("declared_bctmt", parse_int, "Số Ban công tác Mặt trận"),
-        self_score=number("self_score", parse_number, "Điểm tự chấm"),
+        self_score=number("self_score", parse_number, "Điểm tự chấm", _EXAMPLES["score"]),
         preparer=clean(raw.get("preparer")), phone=clean(raw.get("phone")), email=clean(raw.get("email")),
         date=date, template_version=clean(raw.get("template_version")), cells=cells, sheet=sheet_name,
     )
@@ -323,24 +323,26 @@ class _Book:
         self.issues: list[Issue] = []
 
     def rows(self, shown: str) -> list:
+        """Rows of the sheet users know as `shown`; issues name it that way too."""
         name = self.sheets[shown]
+        where = {"file": self.file, "sheet": shown}
         if name in self.scan.oversized:
             rows, ignored = xlsx_stream.read_sheet(self.path, name, self.limits)
             last_row, last_col = self.scan.oversized[name]
-            self.issues.append(issue("sheet-too-large", file=self.file, sheet=name, cell=cell_ref(last_row - 1, last_col - 1),
-                                     ignored=ignored, rows=self.limits.max_rows, columns=self.limits.max_columns))
+            self.issues.append(issue("sheet-too-large", cell=cell_ref(last_row - 1, last_col - 1), ignored=ignored,
+                                     rows=self.limits.max_rows, columns=self.limits.max_columns, **where))
         else:
             rows = self.book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        if name in self.hidden:
-            self.issues.append(issue("hidden-sheet", file=self.file, sheet=name, what="vẫn được đọc vì trùng tên trang của mẫu"))
+        if shown in self.hidden:
+            self.issues.append(issue("hidden-sheet", what="vẫn được đọc vì trùng tên trang của mẫu", **where))
         for ref in self.scan.formulas_without_value.get(name, []):
-            self.issues.append(issue("formula-without-value", file=self.file, sheet=name, cell=ref))
+            self.issues.append(issue("formula-without-value", cell=ref, **where))
         return self._unlegacy(rows, shown)
 
     def _unlegacy(self, rows: list, name: str) -> list:
         """Convert cells typed with TCVN3 or VNI fonts. A cell that reads both ways, or that has no tell-tale
         character at all, follows the encoding the rest of the sheet is clearly typed in."""
-        found: dict[tuple[int, int], dict[str, str]] = {}
+        found: dict[tuple[int, int], tuple[dict[str, str], tuple[str, str] | None]] = {}
         votes = {"TCVN3": 0, "VNI": 0}
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
@@ -350,14 +352,13 @@ class _Book:
                         chosen = legacy.best(value)
                         if chosen:
                             votes[chosen[1]] += 1
-                        found[(r, c)] = readings
+                        found[(r, c)] = (readings, chosen)
         if not found:
             return rows
         dominant = max(votes, key=lambda k: (votes[k], k == "TCVN3"))
         rows = [list(row) for row in rows]
         converted: dict[tuple[int, int], str] = {}
-        for (r, c), readings in found.items():
-            chosen = legacy.best(rows[r][c])
+        for (r, c), (readings, chosen) in found.items():
             converted[(r, c)] = chosen[0] if chosen else readings.get(dominant, next(iter(readings.values())))
         if votes[dominant] >= 2:
             for r, row in enumerate(rows):
@@ -418,31 +419,37 @@ def _read_submission(path: Path, file: str | None, limits: guard.Limits) -> Subm
     if scan.macros:
         issues.append(issue("macros-ignored", file=file))
     try:
-        names = book.names
-        info_name = find_sheet(names, [schema.INFO_SHEET, *schema.INFO_SHEET_ALIASES])
-        if info_name is None:
-            found = ", ".join(names) or "(không có)"
-            return Submission(file, digest, stat.st_mtime, readable=False,
-                              issues=(issue("missing-info-sheet", file=file, found=found),))
-        info = _info(book.rows(info_name), info_name, file, issues)
-        tables: dict[str, tuple | None] = {}
-        used = {info_name}
-        for sheet in schema.DATA_SHEETS:
-            name = find_sheet(names, sheet.names)
-            if name is None:
-                tables[sheet.key] = None
-                continue
-            used.add(name)
-            reader = _nominations if sheet in schema.NOMINATION_SHEETS else _scores
-            tables[sheet.key] = tuple(reader(book.rows(name), sheet, name, file, issues))
-        for name in sorted(book.hidden - used):
-            issues.append(issue("hidden-sheet", file=file, sheet=name, what="bị bỏ qua"))
-        book.close()
+        return _read_book(book, file, digest, stat.st_mtime, issues)
     except Exception as exc:  # a sheet that calamine cannot decode
         code, reason = _describe(exc)
         return _refused(file, digest, stat.st_mtime, code, reason)
+    finally:
+        book.close()  # on Windows an open workbook stays locked
+
+
+def _read_book(book: _Book, file: str, digest: str, mtime: float, issues: list[Issue]) -> Submission:
+    """The sheets of an opened workbook: "Thông tin" first, then every data sheet the template has."""
+    names = book.names
+    info_name = find_sheet(names, [schema.INFO_SHEET, *schema.INFO_SHEET_ALIASES])
+    if info_name is None:
+        found = ", ".join(names) or "(không có)"
+        return Submission(file, digest, mtime, readable=False,
+                          issues=(issue("missing-info-sheet", file=file, found=found),))
+    info = _info(book.rows(info_name), info_name, file, issues)
+    tables: dict[str, tuple | None] = {}
+    used = {info_name}
+    for sheet in schema.DATA_SHEETS:
+        name = find_sheet(names, sheet.names)
+        if name is None:
+            tables[sheet.key] = None
+            continue
+        used.add(name)
+        reader = _nominations if sheet in schema.NOMINATION_SHEETS else _scores
+        tables[sheet.key] = tuple(reader(book.rows(name), sheet, name, file, issues))
+    for name in sorted(book.hidden - used):
+        issues.append(issue("hidden-sheet", file=file, sheet=name, what="bị bỏ qua"))
     return Submission(
-        file, digest, stat.st_mtime, readable=True, info=info, sheet_names=tuple(names),
+        file, digest, mtime, readable=True, info=info, sheet_names=tuple(names),
         found_tables=frozenset(k for k, rows in tables.items() if rows is not None),
         communes=tables["communes"] or (), bctmt=tables["bctmt"] or (), appraisals=tables["appraisal"] or (),
         nominations=(tables["collective"] or ()) + (tables["individual"] or ()), issues=tuple(book.issues + issues),
