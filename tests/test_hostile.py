@@ -245,10 +245,10 @@ def test_an_interrupted_run_leaves_the_previous_run_and_nothing_that_looks_compl
 
 def test_feedback_names_stay_unique_and_valid_on_windows(config):
     from thidua.result import feedback_file_names
-    from thidua.result import UnitInfo
+    from thidua.registry import Unit
 
-    units = [UnitInfo("1", "x", "Huyện A/B", "huyen", ""), UnitInfo("2", "x", "huyện a/b", "huyen", ""),
-             UnitInfo("3", "x", "CON", "huyen", "")]
+    units = [Unit("1", "Huyện A/B", "huyen", "", 1, 1, ""), Unit("2", "huyện a/b", "huyen", "", 1, 1, ""),
+             Unit("3", "CON", "huyen", "", 1, 1, "")]
     names = feedback_file_names(units)
     assert len({n.casefold() for n in names.values()}) == 3
     assert all(not set('<>:"/\\|?*') & set(n) for n in names.values())

@@ -15,7 +15,7 @@ from .issues import ERROR, Issue, issue
 from .ranking import AWARD, positional, tie_groups
 from .records import ScoreRow, Submission
 from .registry import Registry, Unit
-from .result import InputFile, Nomination, RankedUnit, Result, UnitInfo
+from .result import InputFile, Nomination, RankedUnit, Result
 from .rules import allocate, judge, quota
 from .text import fmt_number, label_key, loose_key, strip_diacritics
 
@@ -311,10 +311,9 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
         if unit.code not in active:
             problems.append(issue("missing-submission", unit_code=unit.code, unit=unit.short_name))
 
-    units = tuple(UnitInfo(u.code, u.name, u.short_name, u.cap, u.email) for u in registry.units)
     return Result(
         year=config.year, round=config.round, province_code=config.province_code,
-        province_name=config.province_name, place=config.place, units=units, inputs=tuple(inputs),
+        province_name=config.province_name, place=config.place, units=registry.units, inputs=tuple(inputs),
         quotas=tuple(quota_lines), caps=tuple(cap_lines), nominations=tuple(nominations), rankings=rankings,
         issues=tuple(sorted(problems, key=_issue_order)), stats=_stats(nominations),
     )

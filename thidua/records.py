@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .issues import Issue
+from .schema import DOSSIER_FIELDS, DOSSIER_LABELS
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ class NominationRow:
     def cells(self) -> dict[str, str]:
         """field -> the cell the user sees ("D12"); "_row" is the row's first cell."""
         return {f: f"{letter}{self.row}" for f, letter in self.letters.items()}
+
+    @property
+    def missing_documents(self) -> tuple[str, ...]:
+        """The dossier documents not marked as sent (tờ trình, biên bản, báo cáo thành tích)."""
+        return tuple(DOSSIER_LABELS[f] for f in DOSSIER_FIELDS if not getattr(self, f))
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from .issues import Issue
 from .records import NominationRow
+from .registry import Unit
 from .text import safe_filename
 
 
@@ -25,8 +26,7 @@ class InputFile:
     reason: str = ""
 
     def as_json(self) -> dict:
-        return {"file": self.file, "sha256": self.sha256, "status": self.status, "unit_code": self.unit_code,
-                "rows": self.rows, "unit_name": self.unit_name, "date": self.date, "reason": self.reason}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,6 @@ class Nomination:
             return (self.source.kind, self.source.level, self.source.award)
         return None
 
-    @property
-    def missing_documents(self) -> tuple[str, ...]:
-        from .schema import DOSSIER_FIELDS, DOSSIER_LABELS
-
-        return tuple(DOSSIER_LABELS[f] for f in DOSSIER_FIELDS if not getattr(self.source, f))
-
     def as_json(self) -> dict:
         s = self.source
         return {
@@ -61,7 +55,7 @@ class Nomination:
             "reasons": list(self.reasons), "stt": s.stt, "merit_type": s.merit_type, "summary": s.summary,
             "gender": s.gender, "birth_year": s.birth_year, "ethnicity": s.ethnicity, "position": s.position,
             "workplace": s.workplace, "contribution": s.contribution, "years_excellent": s.years_excellent,
-            "initiatives": s.initiatives, "missing_documents": list(self.missing_documents),
+            "initiatives": s.initiatives, "missing_documents": list(s.missing_documents),
         }
 
 
@@ -82,10 +76,7 @@ class RankedUnit:
     score_source: str = ""  # huyen: "appraisal" | "self"
 
     def as_json(self) -> dict:
-        return {"unit_code": self.unit_code, "name": self.name, "score": self.score, "rank": self.rank,
-                "awards": list(self.awards), "needs_review": list(self.needs_review), "file": self.file,
-                "sheet": self.sheet, "row": self.row, "cell": self.cell, "parent": self.parent,
-                "score_source": self.score_source}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -100,9 +91,7 @@ class QuotaLine:
     unit_count: int | None = None  # the registry count the quota came from
 
     def as_json(self) -> dict:
-        return {"unit_code": self.unit_code, "kind": self.kind, "level": self.level, "award": self.award,
-                "quota": self.quota, "submitted": self.submitted, "proposed": self.proposed,
-                "unit_count": self.unit_count}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -124,15 +113,6 @@ class CapLine:
                 "proposed": self.proposed, "quota_total": self.quota_total, "unused": self.unused,
                 "reserve": [{"file": n.file, "sheet": n.sheet, "row": n.row, "unit_code": n.unit_code,
                              "name": n.name, "score": n.score} for n in self.reserve]}
-
-
-@dataclass(frozen=True)
-class UnitInfo:
-    code: str
-    name: str
-    short_name: str
-    cap: str
-    email: str
 
 
 def _unit_group() -> defaultdict:
@@ -159,7 +139,7 @@ class Result:
     province_code: str
     province_name: str
     place: str
-    units: tuple[UnitInfo, ...]
+    units: tuple[Unit, ...]  # the registry's, in its order
     inputs: tuple[InputFile, ...]
     quotas: tuple[QuotaLine, ...]
     caps: tuple[CapLine, ...]
@@ -169,7 +149,7 @@ class Result:
     stats: dict = field(default_factory=dict)
     source_folder: str = ""  # the input folder, for links from issues to the cells they name
 
-    def unit(self, code: str) -> UnitInfo | None:
+    def unit(self, code: str) -> Unit | None:
         return next((u for u in self.units if u.code == code), None)
 
     @property
@@ -187,9 +167,6 @@ class Result:
         """Proposed nominations for one award (and kind)."""
         return tuple(n for n in self.nominations if n.status == "proposed" and n.award == award
                      and (kind is None or n.kind == kind))
-
-    def ranked_with(self, award: str) -> tuple[RankedUnit, ...]:
-        return tuple(r for units in self.rankings.values() for r in units if award in r.awards)
 
     def for_unit(self, code: str) -> "UnitView":
         return UnitView(self, code)

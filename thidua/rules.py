@@ -128,10 +128,8 @@ def judge(row: NominationRow, unit: Unit, config: Config) -> Verdict:
     if reasons:
         problem = issue("not-eligible", name=row.name, reason="; ".join(reasons), **_where(row, "merit_type", unit.code))
         return Verdict("ineligible", tuple(reasons), (problem, *warnings))
-    missing_docs = [label for field_name, label in (("has_proposal", "Tờ trình"), ("has_minutes", "Biên bản"),
-                                                   ("has_report", "Báo cáo thành tích")) if not getattr(row, field_name)]
-    if missing_docs:
-        text = ", ".join(missing_docs)
+    if row.missing_documents:
+        text = ", ".join(row.missing_documents)
         problem = issue("incomplete-dossier", name=row.name, missing=text, **_where(row, "has_proposal", unit.code))
         return Verdict("incomplete_dossier", (f"hồ sơ thiếu: {text}",), (problem, *warnings))
     return Verdict("candidate", (), tuple(warnings))
