@@ -16,7 +16,7 @@ from .ranking import AWARD, positional, tie_groups
 from .records import ScoreRow, Submission
 from .registry import Registry, Unit
 from .result import InputFile, Nomination, RankedUnit, Result
-from .rules import allocate, judge, quota
+from .rules import allocate, judge, out_of_range, quota
 from .text import fmt_number, label_key, loose_key, strip_diacritics
 
 
@@ -88,7 +88,7 @@ def _place_key(unit: Unit) -> str:
     return name
 
 
-def submission_checks(sub: Submission, unit: Unit, config: Config, registry: Registry) -> list[Issue]:
+def submission_checks(sub: Submission, unit: Unit, config: Config) -> list[Issue]:
     info = sub.info
     found: list[Issue] = [replace(i, unit_code=unit.code) for i in sub.issues]
     where = {"file": sub.file, "sheet": info.sheet, "unit_code": unit.code}
@@ -124,10 +124,8 @@ def _score_problems(row: ScoreRow, unit_code: str, config: Config, label: str) -
         errors.append(issue("missing-value", column=label, cell=row.cells.get("name") or row.cells.get("_row", ""), **where))
     if row.score is None and not errors:
         errors.append(issue("missing-value", column="Điểm", cell=row.cells.get("score") or row.cells.get("_row", ""), **where))
-    elif row.score is not None and not config.score_min <= row.score <= config.score_max:
-        errors.append(issue("score-out-of-range", value=fmt_number(row.score), low=fmt_number(config.score_min),
-                            high=fmt_number(config.score_max), cell=row.cells.get("score", ""), **where))
-    return errors
+    problem = out_of_range(row.score, config, cell=row.cells.get("score", ""), **where)
+    return errors + [problem] if problem else errors
 
 
 def _positions(award, ranking: str, registry: Registry, config: Config) -> tuple[int, int]:
@@ -154,13 +152,13 @@ def rank_units(ranking: str, entries: list[RankedUnit], registry: Registry, conf
             (awards if verdict == AWARD else review)[i].append(award.award)
         held = {i for i, verdict in verdicts.items() if verdict != AWARD}
         for group in (g for g in groups if g.members[0] in held):
-                members = [entries[i] for i in group.members]
-                lead = members[0]
-                problems.append(issue(
-                    "tie-at-cutoff", file=lead.file, sheet=lead.sheet, cell=lead.cell, row=lead.row,
-                    unit_code=lead.unit_code, related=tuple(sorted({m.unit_code for m in members})),
-                    award=terms.award_name(award.award), names=", ".join(m.name for m in members),
-                    score=fmt_number(group.score), rank=group.rank, first=first, last=last))
+            members = [entries[i] for i in group.members]
+            lead = members[0]
+            problems.append(issue(
+                "tie-at-cutoff", file=lead.file, sheet=lead.sheet, cell=lead.cell, row=lead.row,
+                unit_code=lead.unit_code, related=tuple(sorted({m.unit_code for m in members})),
+                award=terms.award_name(award.award), names=", ".join(m.name for m in members),
+                score=fmt_number(group.score), rank=group.rank, first=first, last=last))
     ranked = tuple(
         RankedUnit(e.ranking, e.unit_code, e.name, e.score, ranks[i], tuple(awards[i]), tuple(review[i]), e.file,
                    e.sheet, e.row, e.cell, e.parent, e.score_source)
@@ -227,10 +225,9 @@ def district_entries(active: dict[str, Submission], config: Config, registry: Re
         elif sub is not None and sub.info.self_score is not None:
             score = sub.info.self_score
             cell = sub.info.cells.get("self_score", "")
-            if not config.score_min <= score <= config.score_max:
-                problems.append(issue("score-out-of-range", file=sub.file, sheet=sub.info.sheet, cell=cell,
-                                      unit_code=unit.code, value=fmt_number(score), low=fmt_number(config.score_min),
-                                      high=fmt_number(config.score_max)))
+            problem = out_of_range(score, config, file=sub.file, sheet=sub.info.sheet, cell=cell, unit_code=unit.code)
+            if problem:
+                problems.append(problem)
                 continue
             entries.append(RankedUnit("huyen", unit.code, unit.short_name, score, 0, (), (), sub.file,
                                       sub.info.sheet, _row_of(cell), cell, score_source="self"))
@@ -286,7 +283,7 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
     judged: list[Nomination] = []
     for code, sub in sorted(active.items()):
         unit = registry.get(code)
-        problems += submission_checks(sub, unit, config, registry)
+        problems += submission_checks(sub, unit, config)
         for row in sub.nominations:
             verdict = judge(row, unit, config)
             judged.append(Nomination(row, code, verdict.status, verdict.reasons))

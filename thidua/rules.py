@@ -37,6 +37,14 @@ def unit_quota(rule: QuotaRule, unit: Unit, config: Config) -> int:
     return quota(unit.count(rule.count), rule.per_unit_divisor, config.rounding_threshold)
 
 
+def out_of_range(score: float | None, config: Config, **where) -> Issue | None:
+    """A score outside the scale (0–100 by default) as an issue at `where`; None when it is fine or blank."""
+    if score is None or config.score_min <= score <= config.score_max:
+        return None
+    return issue("score-out-of-range", value=fmt_number(score), low=fmt_number(config.score_min),
+                 high=fmt_number(config.score_max), **where)
+
+
 # ---------------------------------------------------------------- one nomination on its own
 
 @dataclass(frozen=True)
@@ -70,9 +78,9 @@ def validity_issues(row: NominationRow, unit: Unit, config: Config) -> list[Issu
         missing("level", "Cấp")
     if row.award is None:
         missing("award", "Hình thức khen thưởng")
-    if row.score is not None and not config.score_min <= row.score <= config.score_max:
-        found.append(issue("score-out-of-range", value=fmt_number(row.score), low=fmt_number(config.score_min),
-                           high=fmt_number(config.score_max), **_where(row, "score", code)))
+    problem = out_of_range(row.score, config, **_where(row, "score", code))
+    if problem:
+        found.append(problem)
     if row.level is None or row.award is None:
         return found
     rule = config.quota_rule(row.kind, row.level, row.award)
