@@ -6,13 +6,13 @@ Nothing here opens a file. Every number comes from Config.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 
 from . import terms
 from .config import Config, QuotaRule
 from .issues import ERROR, Issue, issue
-from .ranking import REVIEW, positional
+from .ranking import AWARD, REVIEW, positional
 from .records import NominationRow
 from .registry import Registry, Unit
 from .result import CapLine, Nomination, QuotaLine
@@ -155,16 +155,18 @@ def order_key(n: Nomination) -> tuple:
     return (n.source.score is None, -(n.source.score or 0), stt, n.source.row)
 
 
-def place_within_quota(candidates: list[Nomination], limit: int, submitted: int) -> tuple[list[Nomination], list[Issue]]:
-    """The first `limit` by order_key are proposed, the rest over_quota with an issue each."""
-    placed: list[Nomination] = []
+def place_within_quota(candidates: list[Nomination], limit: int, submitted: int
+                       ) -> tuple[dict[int, Nomination], list[Issue]]:
+    """The first `limit` by order_key are proposed, the rest over_quota with an issue each.
+    Returns {id(candidate): the candidate with its status} and the issues."""
+    placed: dict[int, Nomination] = {}
     problems: list[Issue] = []
     for position, n in enumerate(sorted(candidates, key=order_key)):
         if position < limit:
-            placed.append(_restatus(n, "proposed"))
+            placed[id(n)] = _restatus(n, "proposed")
             continue
         reason = f"vượt chỉ tiêu: đề nghị {submitted}, chỉ tiêu {limit}"
-        placed.append(_restatus(n, "over_quota", reason))
+        placed[id(n)] = _restatus(n, "over_quota", reason)
         problems.append(issue("over-quota", name=n.name, submitted=submitted, quota=limit,
                               what=terms.describe(n.kind, n.level), **_where(n.source, "score", n.unit_code)))
     return placed, problems
@@ -188,7 +190,7 @@ def apply_cap(proposed: list[Nomination], cap: int) -> tuple[dict[int, Nominatio
     changed: dict[int, Nomination] = {}
     problems: list[Issue] = []
     for i, n in enumerate(ordered):
-        if verdicts.get(i) == "award":
+        if verdicts.get(i) == AWARD:
             continue
         reason = f"toàn tỉnh vượt tổng số {cap}" + (" (bằng điểm tại ngưỡng)" if verdicts.get(i) == REVIEW else "")
         changed[id(n)] = _restatus(n, "needs_review", reason)
@@ -206,20 +208,17 @@ def allocate(nominations: list[Nomination], registry: Registry, config: Config
         by_unit_rule.setdefault((n.unit_code, n.key), []).append(n)
 
     placed: dict[int, Nomination] = {}
-    quota_lines: list[QuotaLine] = []
+    lines: list[tuple[Unit, QuotaRule, int, int]] = []  # unit, rule, quota, rows submitted
     for rule in config.quotas:
         for unit in registry.units:
             if unit.cap != rule.submitter:
                 continue
             listed = by_unit_rule.get((unit.code, rule.key), [])
             limit = unit_quota(rule, unit, config)
-            candidates = [n for n in listed if n.status == "candidate"]
-            new, issues_ = place_within_quota(candidates, limit, len(listed))
-            placed.update({id(old): n for old, n in zip(sorted(candidates, key=order_key), new)})
+            new, issues_ = place_within_quota([n for n in listed if n.status == "candidate"], limit, len(listed))
+            placed.update(new)
             problems += issues_
-            quota_lines.append(QuotaLine(unit.code, *rule.key, quota=limit, submitted=len(listed),
-                                         proposed=sum(n.status == "proposed" for n in new),
-                                         unit_count=unit.count(rule.count) if rule.count else None))
+            lines.append((unit, rule, limit, len(listed)))
     # BK_UBND_TINH has no quota: every candidate is proposed.
     result = [placed.get(id(n)) or (_restatus(n, "proposed") if n.status == "candidate" else n) for n in nominations]
 
@@ -229,14 +228,16 @@ def allocate(nominations: list[Nomination], registry: Registry, config: Config
         changed, issues_ = apply_cap(proposed, rule.cap)
         problems += issues_
         result = [changed.get(id(n), n) for n in result]
-        final = sum(n.key == rule.key and n.status == "proposed" for n in result)
-        unused = max(rule.cap - final, 0)
+        kept = sum(n.key == rule.key and n.status == "proposed" for n in result)
         reserve = sorted((n for n in result if n.key == rule.key and n.status == "over_quota"),
-                         key=lambda n: (-_score_or_floor(n), n.unit_code, order_key(n)))[:unused]
-        quota_total = sum(q.quota for q in quota_lines if (q.kind, q.level, q.award) == rule.key)
-        cap_lines.append(CapLine(*rule.key, cap=rule.cap, proposed=final, quota_total=quota_total,
+                         key=lambda n: (-_score_or_floor(n), n.unit_code, order_key(n)))[:max(rule.cap - kept, 0)]
+        quota_total = sum(limit for _, r, limit, _ in lines if r is rule)
+        cap_lines.append(CapLine(*rule.key, cap=rule.cap, proposed=kept, quota_total=quota_total,
                                  reserve=tuple(reserve)))
-    # A row the provincial cap held back for the council is no longer proposed in its unit's line either.
+    # Counted after the caps: a row the council must decide on is no longer proposed in its unit's line.
     final = Counter((n.unit_code, n.key) for n in result if n.status == "proposed")
-    quota_lines = [replace(q, proposed=final[(q.unit_code, (q.kind, q.level, q.award))]) for q in quota_lines]
+    quota_lines = [QuotaLine(unit.code, *rule.key, quota=limit, submitted=submitted,
+                             proposed=final[(unit.code, rule.key)],
+                             unit_count=unit.count(rule.count) if rule.count else None)
+                   for unit, rule, limit, submitted in lines]
     return result, quota_lines, cap_lines, problems
