@@ -17,6 +17,7 @@ from . import terms
 from .collation import person_key, sort_key
 from .config import Config
 from .docx_layout import TEMPLATES
+from .registry import Unit
 from .result import Nomination, RankedUnit, Result
 from .text import cap_first, fmt_number, money
 
@@ -34,8 +35,8 @@ OUTPUT_NAMES = {
 
 
 def in_words(n: int, noun: str) -> str:
-    """36 -> '36 (ba mươi sáu) tập thể'."""
-    return f"{n:02d} ({num2words(n, lang='vi')}) {noun}" if n < 10 else f"{n} ({num2words(n, lang='vi')}) {noun}"
+    """36 -> '36 (ba mươi sáu) tập thể'; below ten with a leading zero: '03 (ba) cá nhân'."""
+    return f"{n:02d} ({num2words(n, lang='vi')}) {noun}"
 
 
 def vietnamese_date(day: dt.date, place: str = "") -> str:
@@ -47,42 +48,34 @@ def vietnamese_date(day: dt.date, place: str = "") -> str:
 
 # ---------------------------------------------------------------- rows
 
-class _Names(dict):
-    """Unit code -> short name ("Huyện Kế Sách"); .full: code -> full name from the registry."""
-
-    def __init__(self, result: Result):
-        super().__init__((u.code, u.short_name) for u in result.units)
-        self.full = {u.code: u.name for u in result.units}
+def _units(result: Result) -> dict[str, Unit]:
+    return {u.code: u for u in result.units}
 
 
-def _unit_names(result: Result) -> _Names:
-    return _Names(result)
+def _short(units: dict[str, Unit], code: str) -> str:
+    return units[code].short_name if code in units else code
 
 
-def _item_row(item, units: dict[str, str], full_names: dict[str, str]) -> dict:
+def _item_row(item, units: dict[str, Unit]) -> dict:
     if isinstance(item, RankedUnit):
         # A district committee is named in full, as the registry has it: "Ủy ban MTTQ Việt Nam huyện Mỹ Tú".
-        name = full_names.get(item.unit_code, item.name) if item.ranking == "huyen" else item.name
-        return {"name": name, "unit": units.get(item.unit_code, item.unit_code), "score": fmt_number(item.score),
+        name = units[item.unit_code].name if item.ranking == "huyen" and item.unit_code in units else item.name
+        return {"name": name, "unit": _short(units, item.unit_code), "score": fmt_number(item.score),
                 "summary": f"Xếp hạng {item.rank} toàn tỉnh ({terms.RANKINGS[item.ranking]}), "
                            f"đạt {fmt_number(item.score)} điểm."}
     n: Nomination = item
     return {"name": n.name, "position": ", ".join(x for x in (n.position, n.workplace) if x),
-            "unit": units.get(n.unit_code, n.unit_code),
+            "unit": _short(units, n.unit_code),
             "score": fmt_number(n.score) if n.score is not None else "",
             "summary": n.summary + (f" Giá trị đóng góp: {money(n.contribution)} đồng." if n.contribution else "")}
 
 
-def _group_rows(items, units) -> list[dict]:
-    rows = [_item_row(i, units, units.full) for i in _ordered(items)]
-    for stt, row in enumerate(rows, 1):
-        row["stt"] = stt
-    return rows
-
-
-def _group(title: str, items, units) -> dict | None:
-    """A titled list; people get the họ và tên / chức vụ layout when the list is only people."""
-    rows = _group_rows(items, units)
+def _group(title: str, items, units: dict[str, Unit], note: Callable | None = None) -> dict | None:
+    """A titled, numbered list (None when empty); people get the họ và tên / chức vụ layout when the list is
+    only people; `note(item)` fills the list's "Ghi chú" column where it has one."""
+    rows = []
+    for stt, item in enumerate(_ordered(items), 1):
+        rows.append({**_item_row(item, units), "stt": stt, **({"note": note(item)} if note else {})})
     people = all(isinstance(i, Nomination) and i.kind == "individual" for i in items)
     return {"title": title, "rows": rows, "people": people} if rows else None
 
@@ -96,10 +89,10 @@ def _parts(*parts: tuple[str, list]) -> list[dict]:
     return [{"title": f"{ROMAN[i]}. {title}", "groups": groups} for i, (title, groups) in enumerate(kept)]
 
 
-def _numbered(titles_items) -> list:
+def _numbered(titles_items, units: dict[str, Unit]) -> list:
     """Give sub-groups that have rows the numbers 1., 2., ... in order."""
     out, k = [], 0
-    for title, items, units in titles_items:
+    for title, items in titles_items:
         group = _group(title, items, units)
         if group:
             k += 1
@@ -123,12 +116,12 @@ def _common(result: Result, config: Config, when: dt.date) -> dict:
 
 
 def _merit_groups(items, units) -> list:
-    return _numbered([(f"Khen thưởng {terms.MERIT_TYPES[m].lower()}", [n for n in items if n.merit_type == m], units)
-                      for m in terms.MERIT_TYPES])
+    return _numbered([(f"Khen thưởng {terms.MERIT_TYPES[m].lower()}", [n for n in items if n.merit_type == m])
+                      for m in terms.MERIT_TYPES], units)
 
 
 def ubnd_context(result: Result) -> dict:
-    units = _unit_names(result)
+    units = _units(result)
     proposed = result.awarded("BK_UBND_TINH")
     groups_ = [n for n in proposed if n.kind == "collective"]
     people = [n for n in proposed if n.kind == "individual"]
@@ -144,17 +137,17 @@ def _ranked(result: Result, ranking: str, award: str) -> list[RankedUnit]:
 
 
 def tw_context(result: Result) -> dict:
-    units = _unit_names(result)
+    units = _units(result)
     award = "BK_TW_MTTQ"
     ranked = {k: _ranked(result, k, award) for k in ("huyen", "xa", "bctmt")}
     people = result.awarded(award, "individual")
     collectives = ranked["huyen"] + ranked["xa"] + ranked["bctmt"] + list(result.awarded(award, "collective"))
-    groups = _numbered([("Ủy ban MTTQ Việt Nam cấp huyện", ranked["huyen"], units),
-                        ("Ủy ban MTTQ Việt Nam cấp xã", ranked["xa"], units),
-                        ("Ban công tác Mặt trận ở khu dân cư", ranked["bctmt"], units),
-                        ("Tập thể khác", list(result.awarded(award, "collective")), units)])
-    people_groups = _numbered([(cap_first(terms.level_phrase(level)),
-                                [n for n in people if n.level == level], units) for level in terms.LEVELS])
+    groups = _numbered([("Ủy ban MTTQ Việt Nam cấp huyện", ranked["huyen"]),
+                        ("Ủy ban MTTQ Việt Nam cấp xã", ranked["xa"]),
+                        ("Ban công tác Mặt trận ở khu dân cư", ranked["bctmt"]),
+                        ("Tập thể khác", list(result.awarded(award, "collective")))], units)
+    people_groups = _numbered([(cap_first(terms.level_phrase(level)), [n for n in people if n.level == level])
+                               for level in terms.LEVELS], units)
     parts = _parts(("TẬP THỂ", groups), ("CÁ NHÂN", people_groups))
     return {"parts": parts, "summary_lines": [f"{in_words(len(collectives), 'tập thể')};",
                                               f"{in_words(len(people), 'cá nhân')}."],
@@ -163,20 +156,23 @@ def tw_context(result: Result) -> dict:
                            "Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Lưu VT"]}
 
 
+FLAGS = ("CO_XSTD", "CO_XS")
+
+
 def decision_context(result: Result) -> dict:
-    units = _unit_names(result)
-    flags = {code: [r for r in result.rankings.get("huyen", ()) if code in r.awards] for code in ("CO_XSTD", "CO_XS")}
+    units = _units(result)
+    flags = {code: _ranked(result, "huyen", code) for code in FLAGS}
     bk_ranked = _ranked(result, "huyen", "BK_MTTQ_TINH")
     bk = result.awarded("BK_MTTQ_TINH")
     collectives = [n for n in bk if n.kind == "collective"]
     people = [n for n in bk if n.kind == "individual"]
-    flag_groups = _numbered([(terms.AWARDS[c], flags[c], units) for c in ("CO_XSTD", "CO_XS")])
+    flag_groups = _numbered([(terms.AWARDS[c], flags[c]) for c in FLAGS], units)
     collective_groups = _numbered(
-        [("Ủy ban MTTQ Việt Nam cấp huyện", bk_ranked, units)] +
-        [(f"Tập thể {terms.level_phrase(level)}", [n for n in collectives if n.level == level], units)
-         for level in terms.LEVELS])
-    people_groups = _numbered([(f"Cá nhân {terms.level_phrase(level)}", [n for n in people if n.level == level], units)
-                               for level in terms.LEVELS])
+        [("Ủy ban MTTQ Việt Nam cấp huyện", bk_ranked)] +
+        [(f"Tập thể {terms.level_phrase(level)}", [n for n in collectives if n.level == level]) for level in terms.LEVELS],
+        units)
+    people_groups = _numbered([(f"Cá nhân {terms.level_phrase(level)}", [n for n in people if n.level == level])
+                               for level in terms.LEVELS], units)
     parts = _parts(("CỜ THI ĐUA", flag_groups), ("BẰNG KHEN - TẬP THỂ", collective_groups),
                    ("BẰNG KHEN - CÁ NHÂN", people_groups))
     n_flags = sum(len(v) for v in flags.values())
@@ -196,10 +192,6 @@ def decision_context(result: Result) -> dict:
             "recipients": ["Như Điều " + str(len(articles)), "Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Lưu VT"]}
 
 
-def _held(result: Result, code: str) -> int:
-    return sum(1 for n in result.nominations if n.unit_code == code and n.status in ("over_quota", "needs_review"))
-
-
 def _unit_table(result: Result, todo: Callable[[str], str] | None = None) -> list[dict]:
     ranked = {r.unit_code: r for r in result.rankings.get("huyen", ())}
     rows = []
@@ -208,7 +200,7 @@ def _unit_table(result: Result, todo: Callable[[str], str] | None = None) -> lis
         mine = result.for_unit(unit.code).nominations
         row = {"name": unit.short_name, "score": fmt_number(r.score) if r else "—", "rank": r.rank if r else "—",
                "submitted": len(mine), "proposed": sum(n.status == "proposed" for n in mine),
-               "held": _held(result, unit.code)}
+               "held": sum(n.status in ("over_quota", "needs_review") for n in mine)}
         if todo:
             row["todo"] = todo(unit.code)
         rows.append(row)
@@ -272,8 +264,8 @@ def _stats_lines(result: Result) -> list[str]:
 
 def _awards_lines(result: Result) -> list[str]:
     lines = []
-    for code in ("CO_XSTD", "CO_XS"):
-        names = [r.name for r in result.rankings.get("huyen", ()) if code in r.awards]
+    for code in FLAGS:
+        names = [r.name for r in _ranked(result, "huyen", code)]
         if names:
             lines.append(f"{terms.AWARDS[code]}: {', '.join(names)}.")
     for award in terms.NOMINATED_AWARDS:
@@ -298,10 +290,8 @@ def report_context(result: Result) -> dict:
 
 
 def minutes_context(result: Result) -> dict:
-    units = _unit_names(result)
-    votes = []
-    for code in ("CO_XSTD", "CO_XS"):
-        votes.append((terms.AWARDS[code], [r for r in result.rankings.get("huyen", ()) if code in r.awards]))
+    units = _units(result)
+    votes = [(terms.AWARDS[code], _ranked(result, "huyen", code)) for code in FLAGS]
     for award in terms.NOMINATED_AWARDS:
         ranked = [r for k in ("huyen", "xa", "bctmt") for r in _ranked(result, k, award)]
         votes.append((f"{terms.AWARDS[award]} - tập thể", ranked + list(result.awarded(award, "collective"))))
@@ -309,13 +299,7 @@ def minutes_context(result: Result) -> dict:
     review = [r for units_ in result.rankings.values() for r in units_ if r.needs_review]
     review += list(result.with_status("needs_review"))
     votes.append(("Trường hợp Hội đồng cần quyết định", review))
-    groups = []
-    for title, items in votes:
-        group = _group(title, items, units)
-        if group:
-            for row, item in zip(group["rows"], _ordered(items)):
-                row["note"] = _awards_note(item)
-            groups.append(group)
+    groups = [g for g in (_group(title, items, units, _awards_note) for title, items in votes) if g]
     files = sum(i.status == "processed" for i in result.inputs)
     return {"votes": groups, "review_lines": _review_lines(result), "files_text": in_words(files, "báo cáo")}
 
@@ -342,20 +326,14 @@ def _names(codes) -> str:
 
 def midyear_context(result: Result, config: Config) -> dict:
     def todo(code: str) -> str:
-        view = result.for_unit(code)
-        if not view.inputs:
+        summary = result.for_unit(code).summary()
+        if not summary["files"]:
             return "Chưa gửi báo cáo"
-        items = []
-        errors = sum(i.severity == "error" for i in view.issues)
-        if errors:
-            items.append(f"sửa {errors} lỗi")
-        dossier = sum(n.status == "incomplete_dossier" for n in view.nominations)
-        if dossier:
-            items.append(f"bổ sung hồ sơ cho {dossier} trường hợp")
-        over = sum(n.status == "over_quota" for n in view.nominations)
-        if over:
-            items.append(f"rút {over} đề nghị vượt chỉ tiêu")
-        return cap_first_or_dash("; ".join(items))
+        items = [text for count, text in ((summary["errors"], f"sửa {summary['errors']} lỗi"),
+                                           (summary["incomplete"], f"bổ sung hồ sơ cho {summary['incomplete']} trường hợp"),
+                                           (summary["over_quota"], f"rút {summary['over_quota']} đề nghị vượt chỉ tiêu"))
+                 if count]
+        return cap_first("; ".join(items)) if items else "Không"
 
     deadline = config.documents.deadline
     return {"sections": [{"title": "I. TÌNH HÌNH NHẬN BÁO CÁO", "lines": _intake_lines(result)},
@@ -364,10 +342,6 @@ def midyear_context(result: Result, config: Config) -> dict:
             "deadline_text": f" trước ngày {deadline.strftime('%d/%m/%Y')}" if deadline else "",
             "recipients": ["Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Ủy ban MTTQ Việt Nam các huyện, thị xã, thành phố",
                            "Lưu VT"]}
-
-
-def cap_first_or_dash(text: str) -> str:
-    return cap_first(text) if text else "Không"
 
 
 # ---------------------------------------------------------------- rendering
