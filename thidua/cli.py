@@ -63,7 +63,7 @@ def _progress(out: TextIO):
 
 def summary_lines(result: Result, folder: Path | None = None) -> list[str]:
     """The one-screen Vietnamese summary shown at the end and kept in the run's log."""
-    by_status = {s: sum(i.status == s for i in result.inputs) for s in terms.FILE_STATUSES}
+    by_status = result.input_counts
     lines = [
         f"TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year} - {terms.ROUNDS[result.round].upper()}",
         "Tệp: " + ", ".join(f"{terms.FILE_STATUSES[s].lower()} {n}" for s, n in by_status.items()),

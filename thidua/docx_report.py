@@ -132,14 +132,10 @@ def ubnd_context(result: Result) -> dict:
             "recipients": ["Như trên", "Ban Thi đua - Khen thưởng tỉnh", "Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Lưu VT"]}
 
 
-def _ranked(result: Result, ranking: str, award: str) -> list[RankedUnit]:
-    return [r for r in result.rankings.get(ranking, ()) if award in r.awards]
-
-
 def tw_context(result: Result) -> dict:
     units = _units(result)
     award = "BK_TW_MTTQ"
-    ranked = {k: _ranked(result, k, award) for k in ("huyen", "xa", "bctmt")}
+    ranked = {k: result.ranked(award, k) for k in ("huyen", "xa", "bctmt")}
     people = result.awarded(award, "individual")
     collectives = ranked["huyen"] + ranked["xa"] + ranked["bctmt"] + list(result.awarded(award, "collective"))
     groups = _numbered([("Ủy ban MTTQ Việt Nam cấp huyện", ranked["huyen"]),
@@ -161,8 +157,8 @@ FLAGS = ("CO_XSTD", "CO_XS")
 
 def decision_context(result: Result) -> dict:
     units = _units(result)
-    flags = {code: _ranked(result, "huyen", code) for code in FLAGS}
-    bk_ranked = _ranked(result, "huyen", "BK_MTTQ_TINH")
+    flags = {code: result.ranked(code, "huyen") for code in FLAGS}
+    bk_ranked = result.ranked("BK_MTTQ_TINH", "huyen")
     bk = result.awarded("BK_MTTQ_TINH")
     collectives = [n for n in bk if n.kind == "collective"]
     people = [n for n in bk if n.kind == "individual"]
@@ -211,7 +207,7 @@ def _unit_table(result: Result, todo: Callable[[str], str] | None = None) -> lis
 
 
 def _intake_lines(result: Result) -> list[str]:
-    count = {s: sum(i.status == s for i in result.inputs) for s in terms.FILE_STATUSES}
+    count = result.input_counts
     received = {i.unit_code for i in result.inputs if i.status == "processed"}
     missing = [u.short_name for u in result.units if u.code not in received]
     lines = [f"Văn phòng đã nhận và tổng hợp {in_words(count['processed'], 'báo cáo')} của "
@@ -265,11 +261,11 @@ def _stats_lines(result: Result) -> list[str]:
 def _awards_lines(result: Result) -> list[str]:
     lines = []
     for code in FLAGS:
-        names = [r.name for r in _ranked(result, "huyen", code)]
+        names = [r.name for r in result.ranked(code, "huyen")]
         if names:
             lines.append(f"{terms.AWARDS[code]}: {', '.join(names)}.")
     for award in terms.NOMINATED_AWARDS:
-        ranked = [r for units in result.rankings.values() for r in units if award in r.awards]
+        ranked = result.ranked(award)
         groups = len(result.awarded(award, "collective")) + len(ranked)
         people = len(result.awarded(award, "individual"))
         if groups or people:
@@ -291,16 +287,16 @@ def report_context(result: Result) -> dict:
 
 def minutes_context(result: Result) -> dict:
     units = _units(result)
-    votes = [(terms.AWARDS[code], _ranked(result, "huyen", code)) for code in FLAGS]
+    votes = [(terms.AWARDS[code], result.ranked(code, "huyen")) for code in FLAGS]
     for award in terms.NOMINATED_AWARDS:
-        ranked = [r for k in ("huyen", "xa", "bctmt") for r in _ranked(result, k, award)]
+        ranked = result.ranked(award, "huyen", "xa", "bctmt")
         votes.append((f"{terms.AWARDS[award]} - tập thể", ranked + list(result.awarded(award, "collective"))))
         votes.append((f"{terms.AWARDS[award]} - cá nhân", list(result.awarded(award, "individual"))))
     review = [r for units_ in result.rankings.values() for r in units_ if r.needs_review]
     review += list(result.with_status("needs_review"))
     votes.append(("Trường hợp Hội đồng cần quyết định", review))
     groups = [g for g in (_group(title, items, units, _awards_note) for title, items in votes) if g]
-    files = sum(i.status == "processed" for i in result.inputs)
+    files = result.input_counts["processed"]
     return {"votes": groups, "review_lines": _review_lines(result), "files_text": in_words(files, "báo cáo")}
 
 

@@ -160,6 +160,18 @@ class Result:
     def warnings(self) -> tuple[Issue, ...]:
         return tuple(i for i in self.issues if i.severity == "warning")
 
+    @property
+    def input_counts(self) -> dict[str, int]:
+        """How many input files are processed, superseded, rejected and skipped."""
+        counts = dict.fromkeys(("processed", "superseded", "rejected", "skipped"), 0)
+        for i in self.inputs:
+            counts[i.status] += 1
+        return counts
+
+    def ranked(self, award: str, *rankings: str) -> list[RankedUnit]:
+        """Ranked units holding an award, in ranking order (all rankings when none is named)."""
+        return [r for k in (rankings or tuple(self.rankings)) for r in self.rankings.get(k, ()) if award in r.awards]
+
     def with_status(self, status: str) -> tuple[Nomination, ...]:
         return tuple(n for n in self.nominations if n.status == status)
 

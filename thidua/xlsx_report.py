@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path, PureWindowsPath
+from pathlib import Path
 
 import xlsxwriter
 
@@ -83,7 +83,7 @@ def _group_columns(result: Result) -> list[Col]:
         Col("Đơn vị đề nghị", 22, lambda x: unit(x[1].unit_code)),
         Col("Điểm", 8, lambda x: x[1].score, "score"),
         Col("Căn cứ", 16, lambda x: "Đề nghị" if isinstance(x[1], Nomination) else f"Xếp hạng {x[1].rank}"),
-        Col("Tóm tắt thành tích", 60, lambda x: getattr(x[1], "summary", "") if isinstance(x[1], Nomination) else
+        Col("Tóm tắt thành tích", 60, lambda x: x[1].summary if isinstance(x[1], Nomination) else
             f"Xếp hạng {x[1].rank} toàn tỉnh, {fmt_number(x[1].score)} điểm", "wrap"),
     ]
 
@@ -107,7 +107,7 @@ def _issue_link(result: Result):
     def link(i: Issue):
         if not (result.source_folder and i.file):
             return None
-        path = PureWindowsPath(result.source_folder) / PureWindowsPath(i.file)
+        path = Path(result.source_folder) / i.file  # the user's own path syntax (Windows on an office PC)
         if not (i.sheet and i.cell):
             return 4, f"external:{path}", i.file  # the file itself
         sheet = i.sheet.replace("'", "''")
@@ -197,10 +197,9 @@ def _overview(wb, styles: Styles, result: Result) -> None:
                    styles.title)
     ws.write_string(1, 0, result.province_name, styles.label)
     r = 3
-    counts = [("Tệp đã xử lý", sum(i.status == "processed" for i in result.inputs)),
-              ("Tệp bị thay thế", sum(i.status == "superseded" for i in result.inputs)),
-              ("Tệp bị từ chối", sum(i.status == "rejected" for i in result.inputs)),
-              ("Tệp bỏ qua", sum(i.status == "skipped" for i in result.inputs)),
+    files = result.input_counts
+    counts = [("Tệp đã xử lý", files["processed"]), ("Tệp bị thay thế", files["superseded"]),
+              ("Tệp bị từ chối", files["rejected"]), ("Tệp bỏ qua", files["skipped"]),
               ("Số dòng đề nghị", len(result.nominations)),
               *[(f"   {terms.STATUSES[s]}", result.stats["status"].get(s, 0)) for s in terms.STATUS_ORDER],
               ("Lỗi cần sửa", len(result.errors)), ("Cảnh báo", len(result.warnings))]
@@ -271,7 +270,7 @@ def _plain_table(ws, styles: Styles, columns: list[Col], rows, first_row: int) -
 
 
 def _award_sheets(wb, styles: Styles, result: Result) -> None:
-    flags = [r for r in result.rankings.get("huyen", ()) if {"CO_XSTD", "CO_XS"} & set(r.awards)]
+    flags = result.ranked("CO_XSTD", "huyen") + result.ranked("CO_XS", "huyen")
     flag_cols = [
         Col("STT", 6, lambda x: x[0]),
         Col("Hình thức", 34, lambda x: _awards_text(a for a in x[1].awards if a.startswith("CO_"))),
@@ -281,8 +280,7 @@ def _award_sheets(wb, styles: Styles, result: Result) -> None:
     ]
     write_table(wb.add_worksheet("Cờ thi đua"), styles, flag_cols, list(enumerate(flags, 1)))
 
-    bk_groups = list(result.awarded("BK_MTTQ_TINH", "collective")) + [
-        r for r in result.rankings.get("huyen", ()) if "BK_MTTQ_TINH" in r.awards]
+    bk_groups = list(result.awarded("BK_MTTQ_TINH", "collective")) + result.ranked("BK_MTTQ_TINH", "huyen")
     write_table(wb.add_worksheet("BK MTTQ tỉnh - Tập thể"), styles, _group_columns(result), list(enumerate(bk_groups, 1)))
     people = result.awarded("BK_MTTQ_TINH", "individual")
     write_table(wb.add_worksheet("BK MTTQ tỉnh - Cá nhân"), styles, _person_columns(result), list(enumerate(people, 1)))
@@ -295,8 +293,7 @@ def _award_sheets(wb, styles: Styles, result: Result) -> None:
     ubnd_cols[1] = Col("Tên tập thể / Họ và tên", 32, lambda x: x[1].name)
     write_table(wb.add_worksheet("BK UBND tỉnh"), styles, ubnd_cols, list(enumerate(ubnd, 1)))
 
-    tw_units = [r for k in ("huyen", "xa", "bctmt") for r in result.rankings.get(k, ()) if "BK_TW_MTTQ" in r.awards]
-    tw = list(tw_units) + list(result.awarded("BK_TW_MTTQ"))
+    tw = result.ranked("BK_TW_MTTQ", "huyen", "xa", "bctmt") + list(result.awarded("BK_TW_MTTQ"))
     unit = _unit_name(result)
     tw_cols = [
         Col("STT", 6, lambda x: x[0]),
