@@ -8,6 +8,7 @@ in the run folder makes a second `send` skip what went out and retry only what f
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -32,6 +33,7 @@ import jinja2
 from . import terms
 from .config import Config, EmailSettings
 from .errors import ThiduaError
+from .workbook import sha256_of
 from .xlsx_report import FEEDBACK_DIR, consolidated_name
 
 OUTBOX = "ThuDi"
@@ -66,10 +68,15 @@ class Outgoing:
 
 # ---------------------------------------------------------------- planning from the run folder
 
+@functools.lru_cache(maxsize=None)
+def _environment(templates: Path) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), undefined=jinja2.StrictUndefined,
+                              keep_trailing_newline=True)
+
+
 def _render(templates: Path, name: str, context: dict) -> tuple[str, str, str]:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True)
-    template = env.get_template(name)
+    """(subject, plain text, HTML) from the blocks of one message template."""
+    template = _environment(templates).get_template(name)
     blocks = {b: "".join(template.blocks[b](template.new_context(context))).strip() for b in ("subject", "text", "html")}
     return " ".join(blocks["subject"].split()), blocks["text"] + "\n", blocks["html"]
 
@@ -163,8 +170,7 @@ def compose(o: Outgoing, settings: EmailSettings, msg_id: str, draft: bool = Fal
 
 
 def _hashes(o: Outgoing) -> list[dict]:
-    return [{"file": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in o.attachments
-            if p.is_file()]
+    return [{"file": p.name, "sha256": sha256_of(p)} for p in o.attachments if p.is_file()]
 
 
 # ---------------------------------------------------------------- the log
