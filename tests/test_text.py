@@ -82,3 +82,16 @@ def test_file_names_are_safe_on_windows(name):
     assert safe and not set('<>:"/\\|?*') & set(safe)
     assert safe.split(".")[0].upper() not in {"CON", "PRN", "AUX", "NUL"}
     assert len(safe) <= 120
+
+
+def test_gender_and_unit_type_spellings_never_borrow_each_others_table():
+    from thidua import schema
+    from thidua.workbook import _parse
+
+    column = {c.field: c for c in schema.INDIVIDUAL.columns}["gender"]
+    kind = {c.field: c for c in schema.COMMUNE_SCORES.columns}["unit_type"]
+    at = ("f.xlsx", "s", "A1", 1)
+    for _ in range(200):  # many calls, as over a whole sheet
+        assert _parse(column, "nữ", at)[0] == "Nữ"
+        assert _parse(kind, "phường", at)[0] == "Phường"
+        assert _parse(kind, "Xa", at)[0] == "Xã"

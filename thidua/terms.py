@@ -73,6 +73,8 @@ MERIT_SPELLINGS: dict[str, str] = {
 }
 
 UNIT_TYPES = ("Xã", "Phường", "Thị trấn")
+UNIT_TYPE_SPELLINGS: dict[str, str] = {t: t for t in UNIT_TYPES}
+GENDER_SPELLINGS: dict[str, str] = {"Nam": "Nam", "Nữ": "Nữ"}
 
 STATUSES: dict[str, str] = {
     "invalid": "Không hợp lệ",

@@ -91,7 +91,7 @@ def match_label(found: object, wanted: list[str]) -> int | None:
 
 
 class ParseError(ValueError):
-    """A value that cannot be read; the message is Vietnamese and names what was expected."""
+    """A value that cannot be read; the message is the text as typed, for the issue to quote."""
 
 
 def _decimal(text: str) -> Decimal:
@@ -170,7 +170,6 @@ def parse_money(value: object) -> int | None:
 
 
 _YES = {"x", "có", "co", "đủ", "du", "1", "✓", "✔", "yes", "true", "rồi", "đã có"}
-_NO = {"", "0", "không", "khong", "chưa", "chua", "thiếu", "thieu", "no", "false", "-"}
 
 
 def parse_mark(value: object) -> bool:
@@ -213,15 +212,16 @@ def unit_code(value: object) -> str:
     return clean(value)
 
 
-_INDEXES: dict[int, LabelIndex] = {}
+_INDEXES: dict[int, tuple[dict, LabelIndex]] = {}
 
 
 def lookup(value: object, table: dict[str, str]) -> str | None:
-    """Map a typed value to a code through a table of accepted spellings (compared like labels)."""
-    index = _INDEXES.get(id(table))
-    if index is None:
-        index = _INDEXES[id(table)] = LabelIndex(table)
-    return index.find(value)
+    """Map a typed value to a code through a table of accepted spellings (compared like labels).
+    The tables are the module constants of `terms`; each is indexed once."""
+    cached = _INDEXES.get(id(table))
+    if cached is None or cached[0] is not table:  # an id can be reused once a table is gone
+        cached = _INDEXES[id(table)] = (table, LabelIndex(table))
+    return cached[1].find(value)
 
 
 def safe_filename(name: str, limit: int = 120) -> str:

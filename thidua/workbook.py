@@ -172,9 +172,9 @@ def _parse(column: schema.Column, raw: object, at: tuple[str, str, str, int]) ->
         allowed = ", ".join(terms.MERIT_TYPES.values())
         return code, None if code else issue("unknown-merit-type", value=text, allowed=allowed, **where)
     if column.kind == "gender":
-        return lookup(text, {"Nam": "Nam", "Nữ": "Nữ", "nữ": "Nữ"}) or text, None
+        return lookup(text, terms.GENDER_SPELLINGS) or text, None
     if column.kind == "unit_type":
-        return lookup(text, {t: t for t in terms.UNIT_TYPES}) or text, None
+        return lookup(text, terms.UNIT_TYPE_SPELLINGS) or text, None
     return text, None
 
 
