@@ -25,7 +25,6 @@ from .workbook import list_inputs, read_submission
 
 RESULT_JSON = "ket_qua.json"
 LOG_FILE = "nhat_ky.txt"
-FEEDBACK_DIR = "PhanHoi"
 TEMP_PREFIX = ".dang-ghi-"
 STALE_AFTER_SECONDS = 6 * 3600
 

@@ -152,12 +152,12 @@ def cmd_sample(args, out: TextIO) -> int:
 
 
 def cmd_send(args, out: TextIO) -> int:
-    from .batch import latest_run
+    from .batch import RESULT_JSON, latest_run
     from .mail import send_run
 
     config, _ = _setup(args)
     run = args.run_dir or latest_run(config.output_dir)
-    if run is None or not (Path(run) / "ket_qua.json").is_file():
+    if run is None or not (Path(run) / RESULT_JSON).is_file():
         raise ThiduaError(f"Không tìm thấy kết quả tổng hợp nào trong {config.output_dir}. Hãy chạy "
                           "\"python process.py\" trước.")
     report = send_run(Path(run), config, out, dry_run=args.dry_run)

@@ -33,6 +33,7 @@ import jinja2
 from . import terms
 from .config import Config, EmailSettings
 from .errors import ThiduaError
+from .batch import RESULT_JSON
 from .workbook import sha256_of
 from .xlsx_report import FEEDBACK_DIR, consolidated_name
 
@@ -87,7 +88,7 @@ def _deadline(config: Config) -> str:
 
 
 def plan(run: Path, config: Config) -> list[Outgoing]:
-    data = json.loads((run / "ket_qua.json").read_text(encoding="utf-8"))
+    data = json.loads((run / RESULT_JSON).read_text(encoding="utf-8"))
     settings = config.email
     round_name = terms.ROUNDS.get(data["round"], data["round"])
     base = {"year": data["year"], "round_name": round_name, "province_name": data["province"]["name"],
