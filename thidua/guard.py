@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -63,13 +64,18 @@ def column_number(letters: bytes | str) -> int:
     return n
 
 
-def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Zip part of each worksheet -> its name, read with defusedxml from workbook.xml and its relationships."""
     try:
         book = SafeET.fromstring(zf.read("xl/workbook.xml"))
         rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
     except KeyError:
         return {}
+    except DefusedXmlException as exc:
+        raise Refused("file-unsafe", "mục lục của tệp có khai báo DTD/ENTITY, không có trong tệp Excel bình thường"
+                      ) from exc
+    except SafeET.ParseError as exc:
+        raise Refused("file-unreadable", "tệp bị hỏng hoặc không phải tệp Excel thật") from exc
     targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("rel:Relationship", NS)}
     parts = {}
     for sheet in book.iterfind("m:sheets/m:sheet", NS):
@@ -138,7 +144,7 @@ def _scan_zip(zf: zipfile.ZipFile, limits: Limits) -> Scan:
         if info.compress_size and info.file_size / info.compress_size > limits.max_ratio and info.file_size > _CHUNK:
             raise Refused("file-unsafe", f"phần \"{info.filename}\" nén bất thường (tỉ lệ "
                                          f"{info.file_size // max(info.compress_size, 1)}:1, có thể là \"bom nén\")")
-    names = _sheet_names(zf) if "xl/workbook.xml" in zf.namelist() else {}
+    names = sheet_parts(zf) if "xl/workbook.xml" in zf.namelist() else {}
     result.macros = any(i.filename.lower().endswith("vbaproject.bin") for i in infos)
     inflated = 0
     for info in infos:

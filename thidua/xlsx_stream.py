@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 
-from .guard import NS, Limits, column_number
+from .guard import NS, Limits, column_number, sheet_parts
 
 _M = f"{{{NS['m']}}}"
 _REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
@@ -33,14 +33,7 @@ def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
 
 
 def _sheet_part(zf: zipfile.ZipFile, sheet_name: str) -> str:
-    book = SafeET.fromstring(zf.read("xl/workbook.xml"))
-    rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("rel:Relationship", NS)}
-    for sheet in book.iterfind("m:sheets/m:sheet", NS):
-        if sheet.get("name") == sheet_name:
-            target = targets[sheet.get(f"{{{NS['r']}}}id")]
-            return target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-    raise KeyError(sheet_name)
+    return next(part for part, name in sheet_parts(zf).items() if name == sheet_name)
 
 
 def _value(cell, strings: list[str]):
