@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -307,6 +307,4 @@ def load_config(path: Path) -> Config:
 
 def with_overrides(config: Config, **changes: object) -> Config:
     """A copy of config with some fields replaced (command-line options)."""
-    from dataclasses import replace
-
     return replace(config, **{k: v for k, v in changes.items() if v is not None})

@@ -77,6 +77,13 @@ def _communes(unit: Unit, registry: Registry) -> list[tuple[str, str]]:
     return [(f"Xã {i}", "Xã") for i in range(1, unit.count("communes") + 1)]
 
 
+def _number(*tables: list[dict]) -> None:
+    """STT 1, 2, ... in each table, as a clerk numbers the rows."""
+    for table in tables:
+        for stt, row in enumerate(table, start=1):
+            row["stt"] = stt
+
+
 def _lower_first(name: str) -> str:
     return name[:1].lower() + name[1:]
 
@@ -147,10 +154,7 @@ def _district_book(unit: Unit, index: int, registry: Registry, config: Config, r
     for _ in range(quota_of("individual", "bctmt")):
         hamlet = rng.choice(bctmt_rows)["name"]
         person_rows("Ban công tác Mặt trận", terms.AWARDS["BK_MTTQ_TINH"], 1, "Trưởng Ban công tác Mặt trận", hamlet)
-    for stt, row in enumerate(collective, start=1):
-        row["stt"] = stt
-    for stt, row in enumerate(individual, start=1):
-        row["stt"] = stt
+    _number(collective, individual)
 
     info = {
         "unit_name": unit.name, "unit_code": unit.code, "year": config.year, "round": terms.ROUNDS[config.round],
@@ -189,10 +193,7 @@ def _province_book(registry: Registry, config: Config, rng: random.Random, distr
                            "level": "Cấp tỉnh", "award": terms.AWARDS["BK_UBND_TINH"], "merit_type": "Công trạng",
                            "years_excellent": years, "initiatives": initiatives,
                            "summary": "Có sáng kiến được công nhận, áp dụng hiệu quả ở cơ sở.", **_dossier()})
-    for stt, row in enumerate(collective, start=1):
-        row["stt"] = stt
-    for stt, row in enumerate(individual, start=1):
-        row["stt"] = stt
+    _number(collective, individual)
     appraisal = [{"unit_code": u.code, "name": u.name, "score": district_scores[i]}
                  for i, u in enumerate(registry.districts) if not _keeps_self_score(i)]
     info = {"unit_name": province.name, "unit_code": province.code, "year": config.year,

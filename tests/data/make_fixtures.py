@@ -7,7 +7,10 @@ from pathlib import Path
 
 import openpyxl
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the workbook helper of the tests
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from conftest import make_book  # noqa: E402
 
 HERE = Path(__file__).parent
 INFO = [["Đơn vị", "Ủy ban MTTQ Việt Nam huyện Kế Sách"], ["Mã đơn vị", "943"], ["Năm", 2023], ["Đợt", "Tổng kết"],
@@ -16,13 +19,7 @@ INFO = [["Đơn vị", "Ủy ban MTTQ Việt Nam huyện Kế Sách"], ["Mã đ�
 
 
 def book(name, sheets):
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-    wb.save(HERE / name)
+    make_book(HERE / name, sheets)
 
 
 def nfd(text):
