@@ -40,6 +40,19 @@ def test_json_has_the_contract_shape(sample_run):
     assert len(data["rankings"]["bctmt"]) == 811
     for i in data["issues"]:
         assert i["code"] in CATALOG and i["severity"] in ("error", "warning") and i["message"]
+    # Every record carries at least the keys of SPEC section 4 (extra keys are allowed).
+    spec = {
+        "inputs": {"file", "sha256", "status", "unit_code", "rows"},
+        "quotas": {"unit_code", "kind", "level", "award", "quota", "submitted", "proposed"},
+        "caps": {"kind", "level", "award", "cap", "proposed"},
+        "nominations": {"file", "sheet", "row", "unit_code", "kind", "name", "level", "award", "score", "status",
+                        "reasons"},
+        "issues": {"code", "severity", "file", "sheet", "cell", "message"},
+    }
+    for section, keys in spec.items():
+        assert data[section] and all(keys <= set(record) for record in data[section]), section
+    for units in data["rankings"].values():
+        assert all({"unit_code", "name", "score", "rank", "awards", "needs_review"} <= set(r) for r in units)
 
 
 def _quota(n, k):  # the plan's rule, written again independently for the check
