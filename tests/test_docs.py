@@ -15,10 +15,15 @@ def test_issue_code_table_matches_the_catalog():
         {code: (kind.severity, kind.title) for code, kind in CATALOG.items()}
 
 
+INSTALL_AND_RUN = "pip install -r requirements.lock && python process.py sample && python process.py"
+TESTS = "pip install -r requirements-dev.lock && python -m pytest -q"
+
+
 def test_readme_has_the_install_and_test_commands_and_ci_runs_the_same():
-    assert "pip install -r requirements.txt && python process.py sample && python process.py" in README
-    assert "python -m pytest -q" in README
-    assert "python -m pytest -q" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for command in (INSTALL_AND_RUN, TESTS):
+        assert f"```\n{command}\n```" in README
+        assert f"\n{command}\n" in ci
 
 
 def test_every_issue_code_is_kebab_case_with_a_message_that_says_what_to_do():
