@@ -18,7 +18,7 @@ def base() -> dict:
 
 def test_the_shipped_config_is_valid(config):
     assert config.year == 2023 and config.province_code == "94"
-    assert len(config.quotas) == 9 and len(config.ranked_awards) == 6
+    assert len(config.quotas) == 10 and len(config.ranked_awards) == 6
 
 
 @pytest.mark.parametrize("edit, key", [

@@ -46,7 +46,8 @@ def _optional(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
 
 def third_party_imports(folder: Path) -> dict[str, tuple[str, bool]]:
     """Top-level module -> (first file importing it, whether every import of it is optional)."""
-    local = {p.stem for p in folder.glob("*.py")} | {"thidua", "conftest"}
+    # The project's own modules (tests import each other's helpers and the scripts) are not packages.
+    local = {p.stem for p in [*folder.glob("*.py"), *ROOT.glob("*.py"), *ROOT.glob("*/*.py")]} | {"thidua"}
     found: dict[str, tuple[str, bool]] = {}
     for path in sorted(folder.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -54,10 +54,34 @@ def test_missing_required_values_make_the_row_invalid(config, registry):
     assert len(verdict.issues) == 2
 
 
-def test_collective_against_a_quota_needs_a_score_but_an_individual_does_not(config, registry):
-    unit = registry.get("943")
-    assert judge(nom(score=None), unit, config).status == "invalid"
-    assert judge(nom(kind="individual", name="Lâm Văn Sóc", score=None), unit, config).status == "candidate"
+def test_a_row_within_its_quota_needs_no_score(config, registry):
+    # Plan: the province chooses its own 4 collectives and 18 individuals; nothing ranks them, so no score.
+    assert judge(nom(score=None), registry.get("943"), config).status == "candidate"
+    assert judge(nom(level="tinh", name="Ban Phong trào", score=None), registry.province, config).status == "candidate"
+    result = evaluate([sub(code="94", nominations=[nom(level="tinh", name="Ban Phong trào", score=None)])],
+                      config, registry)
+    assert statuses(result) == [("Ban Phong trào", "proposed")]
+    assert "ordered-by-stt" not in {i.code for i in result.issues}
+
+
+def test_more_rows_than_places_with_scores_missing_go_by_the_units_stt(config, registry):
+    # Kế Sách: quota(13, 8) = 2 collectives cấp xã; three rows, one without a score.
+    rows = [nom(row=5, name="A", score=80, stt=3), nom(row=6, name="B", score=None, stt=1),
+            nom(row=7, name="C", score=95, stt=2)]
+    result = evaluate([sub(nominations=rows)], config, registry)
+    assert statuses(result) == [("A", "over_quota"), ("B", "proposed"), ("C", "proposed")]
+    [said] = [i for i in result.issues if i.code == "ordered-by-stt"]
+    assert (said.unit_code, said.sheet, said.cell) == ("943", "Đề nghị tập thể", "F6")
+
+
+def test_the_province_proposes_itself_for_the_central_committees_bang_khen(config, registry):
+    # Plan 5.1a: "Ủy ban Mặt trận Tổ quốc Việt Nam cấp tỉnh có thành tích xuất sắc" — the province only, one row.
+    itself = nom(level="tinh", award="BK_TW_MTTQ", name="Ủy ban MTTQ Việt Nam tỉnh Sóc Trăng", score=95)
+    assert judge(itself, registry.province, config).status == "candidate"
+    assert [i.code for i in judge(itself, registry.get("943"), config).issues] == ["level-not-for-unit"]
+    second = replace(itself, row=6, name="Ban Phong trào", score=90)
+    result = evaluate([sub(code="94", nominations=[itself, second])], config, registry)
+    assert statuses(result) == [("Ủy ban MTTQ Việt Nam tỉnh Sóc Trăng", "proposed"), ("Ban Phong trào", "over_quota")]
 
 
 def test_combinations_the_plan_does_not_allow(config, registry):
@@ -79,9 +103,15 @@ def test_merit_rules_for_bang_khen_ubnd(config, registry):
     assert judge(replace(person, years_excellent=1), unit, config).status == "ineligible"
     group = replace(person, kind="collective", initiatives=None)
     assert judge(group, unit, config).status == "candidate"  # initiatives are asked of individuals only
+    # Plan 4.1c: công trạng for individuals is for provincial front staff only.
     district_person = replace(person, level="xa")
-    codes = [i.code for i in judge(district_person, registry.get("943"), config).issues]
-    assert codes == ["not-provincial-staff"]  # a warning, not a refusal
+    verdict = judge(district_person, registry.get("943"), config)
+    assert verdict.status == "ineligible" and [i.code for i in verdict.issues] == ["not-eligible"]
+    assert "cán bộ, công chức Ủy ban MTTQ Việt Nam tỉnh" in verdict.reasons[0]
+    # ... while a district's collective needs only the two years, and no initiatives.
+    district_group = replace(group, level="huyen", name="Ủy ban MTTQ Việt Nam xã An Hiệp")
+    assert judge(district_group, registry.get("943"), config).status == "candidate"
+    assert judge(replace(district_group, years_excellent=1), registry.get("943"), config).status == "ineligible"
     assert judge(replace(person, merit_type="chuyen-de", years_excellent=None), unit, config).status == "candidate"
     assert judge(replace(person, merit_type=None), unit, config).status == "invalid"
 

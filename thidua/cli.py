@@ -61,7 +61,7 @@ def _progress(out: TextIO):
     return lambda items, total: tqdm(items, total=total, desc="Đọc tệp", unit=" tệp", leave=False)
 
 
-def summary_lines(result: Result, folder: Path | None = None) -> list[str]:
+def summary_lines(result: Result, folder: Path | None = None, blank_fields: list[str] = ()) -> list[str]:
     """The one-screen Vietnamese summary shown at the end and kept in the run's log."""
     by_status = result.input_counts
     lines = [
@@ -82,26 +82,30 @@ def summary_lines(result: Result, folder: Path | None = None) -> list[str]:
         lines.append(f"  ! {where}: {CATALOG[i.code].title}")
     if len(result.errors) > 10:
         lines.append(f"  ... và {len(result.errors) - 10} lỗi khác (xem trang \"Lỗi - Cảnh báo\").")
+    if blank_fields:
+        lines.append("Cảnh báo: văn bản Word còn để trống, Văn phòng điền trước khi trình ký (hoặc ghi vào "
+                     "config.toml): " + "; ".join(blank_fields) + ".")
     if folder is not None:
         lines.append(f"Kết quả: {folder}")
     return lines
 
 
 def cmd_run(args, out: TextIO) -> int:
-    from .docx_report import docx_writer
+    from .docx_report import blank_document_fields, docx_writer
     from .xlsx_report import feedback_writers, write_consolidated
 
     config, registry = _setup(args)
     config = with_overrides(config, input_dir=args.input, output_dir=args.output)
     result = evaluate_folder(config.input_dir, config, registry, _progress(out), args.workers)
-    lines = summary_lines(result)
+    blank = blank_document_fields(config)
+    lines = summary_lines(result, blank_fields=blank)
     log = [*lines, "", "CHI TIẾT LỖI VÀ CẢNH BÁO"] + [
         f"[{terms.SEVERITIES[i.severity]}] {i.code} | {i.file} | {i.sheet} | {i.cell} | {i.message}" for i in result.issues]
     workers = args.workers if args.workers is not None else writer_workers(len(result.inputs))
     parts = 2 if workers > 1 and len(result.inputs) >= 100 else 1
     writers = [*feedback_writers(parts), write_consolidated, docx_writer(config)]  # the longest first
     run: Run = write_run(result, config.output_dir, writers, log, workers=workers)
-    print("\n".join(summary_lines(result, run.folder)), file=out)
+    print("\n".join(summary_lines(result, run.folder, blank)), file=out)
     return 1 if result.errors else 0
 
 

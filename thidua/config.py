@@ -39,6 +39,7 @@ class RankedAward:
     positions: tuple[int, int] | None
     positions_divisor: int | None
     min_score: float | None
+    dossier: bool = False  # winners still send tờ trình, biên bản, báo cáo thành tích (plan 5.2)
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,7 @@ def _ranked(t: _Table) -> RankedAward:
         positions=positions,
         positions_divisor=t.positive("positions_divisor", None),
         min_score=t.number("min_score", None),
+        dossier=bool(t.get("dossier", bool, False)),
     )
     if (award.positions is None) == (award.positions_divisor is None):
         raise ConfigError(f"Cấu hình: {t.prefix} cần đúng một trong hai khóa \"positions\" hoặc \"positions_divisor\".")

@@ -198,12 +198,18 @@ def signature(doc, recipients: bool = True) -> None:
     para(right, "{{ signer_name }}", bold=True, size=14, align=CENTER)
 
 
+# A landscape danh sách is a portrait page turned for binding (NĐ 30/2020): the portrait's binding margin
+# (left, 30 mm) becomes the top, its right margin (15–20 mm) the bottom, its top and bottom (20 mm) the sides.
+LANDSCAPE_MARGINS_MM = {"top": 30, "bottom": 20, "left": 20, "right": 20}
+
+
 def landscape_section(doc):
     section = doc.add_section(WD_SECTION.NEW_PAGE)
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Mm(297), Mm(210)
-    section.left_margin, section.right_margin = Mm(20), Mm(15)
-    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+    m = LANDSCAPE_MARGINS_MM
+    section.left_margin, section.right_margin = Mm(m["left"]), Mm(m["right"])
+    section.top_margin, section.bottom_margin = Mm(m["top"]), Mm(m["bottom"])
     section.different_first_page_header_footer = False
     return section
 

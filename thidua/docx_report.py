@@ -39,10 +39,20 @@ def in_words(n: int, noun: str) -> str:
     return f"{n:02d} ({num2words(n, lang='vi')}) {noun}"
 
 
+DOTS = "…"
+SIGNER_DOTS = "……………………………"
+
+
 def vietnamese_date(day: dt.date, place: str = "") -> str:
     """'Sóc Trăng, ngày 05 tháng 12 năm 2023': day below 10 and months 1-2 with a leading zero (NĐ 30/2020)."""
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
     text = f"ngày {day.day:02d} tháng {month} năm {day.year}"
+    return f"{place}, {text}" if place else text
+
+
+def blank_date(year: int, place: str = "") -> str:
+    """The date line the văn thư fills in on signing: 'Sóc Trăng, ngày … tháng … năm 2023'."""
+    text = f"ngày {DOTS} tháng {DOTS} năm {year}"
     return f"{place}, {text}" if place else text
 
 
@@ -103,13 +113,17 @@ def _numbered(titles_items, units: dict[str, Unit]) -> list:
 
 # ---------------------------------------------------------------- contexts
 
-def _common(result: Result, config: Config, when: dt.date) -> dict:
+def _common(result: Result, config: Config) -> dict:
+    """What every document shares. The plan names no signer and no date: blank settings stay blank on paper."""
     d = config.documents
+    when = d.date
     return {
         "issuer_parent": d.issuer_parent, "issuer": d.issuer, "on_behalf": d.on_behalf,
-        "signer_title": d.signer_title, "signer_name": d.signer_name, "proposal_symbol": d.proposal_symbol,
-        "decision_symbol": d.decision_symbol, "report_symbol": d.report_symbol, "minutes_symbol": d.minutes_symbol,
-        "place_date": vietnamese_date(when, config.place), "short_date": when.strftime("%d/%m/%Y"),
+        "signer_title": d.signer_title, "signer_name": d.signer_name or SIGNER_DOTS,
+        "proposal_symbol": d.proposal_symbol, "decision_symbol": d.decision_symbol, "report_symbol": d.report_symbol,
+        "minutes_symbol": d.minutes_symbol,
+        "place_date": vietnamese_date(when, config.place) if when else blank_date(result.year, config.place),
+        "short_date": when.strftime("%d/%m/%Y") if when else f"{DOTS}/{DOTS}/{result.year}",
         "province_name": result.province_name, "province_name_upper": result.province_name.upper(),
         "province_short": config.province_short_name, "plan_reference": d.plan_reference, "year": result.year,
     }
@@ -141,7 +155,9 @@ def tw_context(result: Result) -> dict:
     groups = _numbered([("Ủy ban MTTQ Việt Nam cấp huyện", ranked["huyen"]),
                         ("Ủy ban MTTQ Việt Nam cấp xã", ranked["xa"]),
                         ("Ban công tác Mặt trận ở khu dân cư", ranked["bctmt"]),
-                        ("Tập thể khác", list(result.awarded(award, "collective")))], units)
+                        *[(f"Tập thể {terms.level_phrase(level)}",
+                           [n for n in result.awarded(award, "collective") if n.level == level])
+                          for level in terms.LEVELS]], units)
     people_groups = _numbered([(cap_first(terms.level_phrase(level)), [n for n in people if n.level == level])
                                for level in terms.LEVELS], units)
     parts = _parts(("TẬP THỂ", groups), ("CÁ NHÂN", people_groups))
@@ -273,12 +289,34 @@ def _awards_lines(result: Result) -> list[str]:
     return lines
 
 
+def _dossier_lines(result: Result) -> list[str]:
+    """Plan 5.2: winners by ranking still send tờ trình, biên bản and báo cáo thành tích (a to-do, not a status)."""
+    units = _units(result)
+    lines = []
+    for r in result.dossiers_to_collect():
+        name = units[r.unit_code].name if r.ranking == "huyen" and r.unit_code in units else r.name
+        where = "" if r.ranking == "huyen" else f" ({_short(units, r.unit_code)})"
+        lines.append(f"{name}{where} - {_names(r.awards)}: {', '.join(r.dossier_to_collect).lower()}.")
+    return lines or ["Không có."]
+
+
+def _priority_lines(result: Result) -> list[str]:
+    area = result.stats.get("priority_area")
+    if not area:
+        return []
+    return [f"Vùng có đông đồng bào dân tộc thiểu số, vùng sâu, vùng xa ({in_words(len(area['units']), 'đơn vị')}): "
+            f"{area['proposed']}/{area['proposed_total']} trường hợp được đề nghị khen thưởng và "
+            f"{area['ranked_awards']}/{area['ranked_awards_total']} hình thức khen theo kết quả xếp hạng."]
+
+
 def report_context(result: Result) -> dict:
     sections = [
         {"title": "I. TÌNH HÌNH NHẬN BÁO CÁO", "lines": _intake_lines(result)},
         {"title": "II. CỜ THI ĐUA VÀ BẰNG KHEN", "lines": _awards_lines(result)},
         {"title": "III. NỘI DUNG CẦN HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG XEM XÉT", "lines": _review_lines(result)},
-        {"title": "IV. THỐNG KÊ CÁ NHÂN ĐƯỢC ĐỀ NGHỊ", "lines": _stats_lines(result)},
+        {"title": "IV. HỒ SƠ CẦN THU CỦA CÁC ĐƠN VỊ ĐƯỢC KHEN THEO KẾT QUẢ XẾP HẠNG",
+         "lines": _dossier_lines(result)},
+        {"title": "V. THỐNG KÊ ĐỐI TƯỢNG ĐƯỢC ĐỀ NGHỊ", "lines": _stats_lines(result) + _priority_lines(result)},
     ]
     return {"sections": sections, "units": _unit_table(result),
             "recipients": ["Ủy ban Trung ương MTTQ Việt Nam (báo cáo)", "Thường trực Tỉnh ủy, Ủy ban nhân dân tỉnh",
@@ -354,15 +392,14 @@ class DocxWriter:
     """A writer for write_run: renders every document of the round into VanBan/. A class, not a closure, so
     that it can run in a worker process."""
 
-    def __init__(self, config: Config, today: dt.date | None = None):
-        self.config, self.today = config, today
+    def __init__(self, config: Config):
+        self.config = config
 
     def __call__(self, result: Result, folder: Path) -> list[Path]:
         config = self.config
         out = Path(folder) / DOCS_DIR
         out.mkdir(exist_ok=True)
-        when = config.documents.date or self.today or dt.date.today()
-        common = _common(result, config, when)
+        common = _common(result, config)
         written = []
         for key, context in contexts(result, config).items():
             template = DocxTemplate(str(config.templates_dir / TEMPLATES[key]))
@@ -373,5 +410,15 @@ class DocxWriter:
         return written
 
 
-def docx_writer(config: Config, today: dt.date | None = None) -> DocxWriter:
-    return DocxWriter(config, today)
+def docx_writer(config: Config) -> DocxWriter:
+    return DocxWriter(config)
+
+
+BLANK_FIELDS = (("signer_name", "họ tên người ký"), ("date", "ngày ban hành"),
+                ("deadline", "thời hạn các đơn vị gửi bổ sung"))
+
+
+def blank_document_fields(config: Config) -> list[str]:
+    """Document settings still blank in config (the office fills them before signing), as 'label (key)'."""
+    d = config.documents
+    return [f"{label} (documents.{key})" for key, label in BLANK_FIELDS if not getattr(d, key)]

@@ -144,12 +144,15 @@ def rank_units(ranking: str, entries: list[RankedUnit], registry: Registry, conf
     ranks = {i: g.rank for g in groups for i in g.members}
     awards: dict[int, list[str]] = {i: [] for i in range(len(entries))}
     review: dict[int, list[str]] = {i: [] for i in range(len(entries))}
+    dossier: set[int] = set()
     problems: list[Issue] = []
     for award in (a for a in config.ranked_awards if a.ranking == ranking):
         first, last = _positions(award, ranking, registry, config)
         verdicts = positional(scores, first, last, award.min_score)
         for i, verdict in verdicts.items():
             (awards if verdict == AWARD else review)[i].append(award.award)
+            if verdict == AWARD and award.dossier:
+                dossier.add(i)
         held = {i for i, verdict in verdicts.items() if verdict != AWARD}
         for group in (g for g in groups if g.members[0] in held):
             members = [entries[i] for i in group.members]
@@ -161,7 +164,8 @@ def rank_units(ranking: str, entries: list[RankedUnit], registry: Registry, conf
                 score=fmt_number(group.score), rank=group.rank, first=first, last=last))
     ranked = tuple(
         RankedUnit(e.ranking, e.unit_code, e.name, e.score, ranks[i], tuple(awards[i]), tuple(review[i]), e.file,
-                   e.sheet, e.row, e.cell, e.parent, e.score_source)
+                   e.sheet, e.row, e.cell, e.parent, e.score_source,
+                   dossier_to_collect=tuple(schema.DOSSIER_LABELS.values()) if i in dossier else ())
         for i, e in enumerate(entries))
     return ranked, problems
 
@@ -263,14 +267,38 @@ def duplicate_people(nominations: list[Nomination]) -> list[Issue]:
 
 # ---------------------------------------------------------------- the whole batch
 
-def _stats(nominations: list[Nomination]) -> dict:
-    proposed_people = [n for n in nominations if n.status == "proposed" and n.kind == "individual"]
-    return {
+def _stats(nominations: list[Nomination], rankings: dict[str, tuple[RankedUnit, ...]], registry: Registry) -> dict:
+    proposed = [n for n in nominations if n.status == "proposed"]
+    proposed_people = [n for n in proposed if n.kind == "individual"]
+    stats = {
         "status": dict(Counter(n.status for n in nominations)),
-        "proposed_by_award": dict(Counter(f"{n.award}/{n.kind}" for n in nominations if n.status == "proposed")),
+        "proposed_by_award": dict(Counter(f"{n.award}/{n.kind}" for n in proposed)),
         "proposed_individuals_by_gender": dict(Counter(n.gender or "Không ghi" for n in proposed_people)),
         "proposed_individuals_by_ethnicity": dict(Counter(n.ethnicity or "Không ghi" for n in proposed_people)),
     }
+    priority = {u.code for u in registry.units if u.priority_area}
+    if priority:
+        ranked_awards = [(r.unit_code, a) for units in rankings.values() for r in units for a in r.awards]
+        stats["priority_area"] = {
+            "units": sorted(priority),
+            "proposed": sum(n.unit_code in priority for n in proposed), "proposed_total": len(proposed),
+            "ranked_awards": sum(code in priority for code, _ in ranked_awards),
+            "ranked_awards_total": len(ranked_awards),
+        }
+    return stats
+
+
+def registration_checks(active: dict[str, Submission], rankings: dict[str, tuple[RankedUnit, ...]],
+                        nominations: list[Nomination], registry: Registry) -> list[Issue]:
+    """Plan VIII.2: a unit's "văn bản đăng ký thi đua" is the basis for its awards. The tool only warns."""
+    taking_part = {n.unit_code for n in nominations} | {r.unit_code for units in rankings.values() for r in units}
+    problems = []
+    for unit in registry.units:
+        if unit.cap != "tinh" and unit.registered is False and unit.code in taking_part:
+            sub = active.get(unit.code)
+            problems.append(issue("not-registered", file=sub.file if sub else "", unit_code=unit.code,
+                                  unit=unit.short_name))
+    return problems
 
 
 def _issue_order(i: Issue) -> tuple:
@@ -307,10 +335,11 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
     for unit in registry.units:
         if unit.code not in active:
             problems.append(issue("missing-submission", unit_code=unit.code, unit=unit.short_name))
+    problems += registration_checks(active, rankings, nominations, registry)
 
     return Result(
         year=config.year, round=config.round, province_code=config.province_code,
         province_name=config.province_name, place=config.place, units=registry.units, inputs=tuple(inputs),
         quotas=tuple(quota_lines), caps=tuple(cap_lines), nominations=tuple(nominations), rankings=rankings,
-        issues=tuple(sorted(problems, key=_issue_order)), stats=_stats(nominations),
+        issues=tuple(sorted(problems, key=_issue_order)), stats=_stats(nominations, rankings, registry),
     )

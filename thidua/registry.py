@@ -8,9 +8,12 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import RegistryError
-from .text import cap_first, clean
+from .text import cap_first, clean, parse_mark
 
 COLUMNS = ("ma_don_vi", "ten_don_vi", "cap", "ma_cap_tren", "so_don_vi_cap_xa", "so_ban_cong_tac_mat_tran", "email")
+# Optional: "có văn bản đăng ký thi đua" (plan VIII.2) and the plan's priority areas (VII: "vùng có đông đồng bào
+# dân tộc thiểu số, vùng sâu, vùng xa"), each marked x / có / 1. Without the column, nothing is known or warned.
+REGISTERED, PRIORITY_AREA = "da_dang_ky", "vung_uu_tien"
 CAPS = ("tinh", "huyen")
 _PREFIXES = ("Ủy ban MTTQ Việt Nam ", "Ủy ban Mặt trận Tổ quốc Việt Nam ", "UBMTTQ ", "MTTQ ")
 
@@ -24,6 +27,8 @@ class Unit:
     communes: int | None
     bctmt: int | None
     email: str
+    registered: bool | None = None  # None: the registry does not say
+    priority_area: bool = False
 
     @property
     def short_name(self) -> str:
@@ -113,6 +118,8 @@ def parse_registry(rows: list[dict], source: str = "danh sách đơn vị") -> t
             communes=_count(row, "so_don_vi_cap_xa", line, cap == "huyen"),
             bctmt=_count(row, "so_ban_cong_tac_mat_tran", line, cap == "huyen"),
             email=clean(row.get("email")),
+            registered=parse_mark(row[REGISTERED]) if REGISTERED in row else None,
+            priority_area=parse_mark(row.get(PRIORITY_AREA)),
         ))
     if sum(u.cap == "tinh" for u in units) != 1:
         raise RegistryError(f"{source}: phải có đúng một đơn vị cấp tỉnh (cap = tinh).")

@@ -74,6 +74,7 @@ class RankedUnit:
     cell: str = ""
     parent: str = ""  # xã of a Ban công tác Mặt trận
     score_source: str = ""  # huyen: "appraisal" | "self"
+    dossier_to_collect: tuple[str, ...] = ()  # documents the office must still collect from this winner
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -171,6 +172,11 @@ class Result:
     def ranked(self, award: str, *rankings: str) -> list[RankedUnit]:
         """Ranked units holding an award, in ranking order (all rankings when none is named)."""
         return [r for k in (rankings or tuple(self.rankings)) for r in self.rankings.get(k, ()) if award in r.awards]
+
+    def dossiers_to_collect(self, code: str | None = None) -> list[RankedUnit]:
+        """Ranked winners whose dossier the office must still collect (all, or those of one submitting unit)."""
+        return [r for units in self.rankings.values() for r in units
+                if r.dossier_to_collect and (code is None or r.unit_code == code)]
 
     def with_status(self, status: str) -> tuple[Nomination, ...]:
         return tuple(n for n in self.nominations if n.status == status)

@@ -16,7 +16,7 @@ from .ranking import AWARD, REVIEW, positional
 from .records import NominationRow
 from .registry import Registry, Unit
 from .result import CapLine, Nomination, QuotaLine
-from .text import fmt_number, money
+from .text import cap_first, fmt_number, money
 
 HALF = Fraction(1, 2)
 
@@ -91,19 +91,16 @@ def validity_issues(row: NominationRow, unit: Unit, config: Config) -> list[Issu
     elif rule is not None and rule.submitter != unit.cap:
         submitter = "Ủy ban MTTQ Việt Nam tỉnh" if rule.submitter == "tinh" else "Ủy ban MTTQ Việt Nam cấp huyện"
         found.append(issue("level-not-for-unit", submitter=submitter, **params, **_where(row, "level", code)))
-    elif rule is not None and row.kind == "collective" and row.score is None:
-        missing("score", "Điểm")
     if row.award == "BK_UBND_TINH" and row.merit_type is None:
         missing("merit_type", "Loại khen")
     return found
 
 
-def eligibility(row: NominationRow, config: Config) -> tuple[list[str], bool]:
-    """Reasons a BK_UBND_TINH row fails its standard, and whether it should be checked as non-provincial staff."""
+def eligibility(row: NominationRow, config: Config) -> list[str]:
+    """Reasons a BK_UBND_TINH row fails its standard (plan 4.1); empty when it meets it."""
     if row.award != "BK_UBND_TINH":
-        return [], False
+        return []
     reasons: list[str] = []
-    staff_warning = False
     if row.merit_type == "dot-xuat":
         if row.contribution is None:
             reasons.append("khen đột xuất nhưng chưa ghi giá trị đóng góp")
@@ -111,6 +108,10 @@ def eligibility(row: NominationRow, config: Config) -> tuple[list[str], bool]:
             reasons.append(f"giá trị đóng góp {money(row.contribution)} đồng, dưới mức "
                            f"{money(config.sudden_min_value)} đồng của khen đột xuất")
     elif row.merit_type == "cong-trang":
+        # 4.1c: individuals must be provincial front staff and have initiatives; collectives need the years only.
+        if row.kind == "individual" and row.level != "tinh":
+            reasons.append("khen công trạng cho cá nhân chỉ dành cho cán bộ, công chức Ủy ban MTTQ Việt Nam tỉnh "
+                           f"(dòng này ghi cấp \"{terms.level_name(row.level)}\")")
         years = row.years_excellent or 0
         if years < config.merit_min_years:
             reasons.append(f"có {years} năm liên tục hoàn thành xuất sắc nhiệm vụ, chưa đủ "
@@ -119,8 +120,7 @@ def eligibility(row: NominationRow, config: Config) -> tuple[list[str], bool]:
             initiatives = row.initiatives or 0
             if initiatives < config.merit_min_initiatives:
                 reasons.append(f"có {initiatives} sáng kiến được công nhận, chưa đủ {config.merit_min_initiatives}")
-            staff_warning = row.level != "tinh"
-    return reasons, staff_warning
+    return reasons
 
 
 def judge(row: NominationRow, unit: Unit, config: Config) -> Verdict:
@@ -129,10 +129,7 @@ def judge(row: NominationRow, unit: Unit, config: Config) -> Verdict:
     warnings = [p for p in row.problems if p.severity != ERROR]
     if errors:
         return Verdict("invalid", tuple(_reason(e) for e in errors), tuple(errors + warnings))
-    reasons, staff_warning = eligibility(row, config)
-    if staff_warning:
-        warnings.append(issue("not-provincial-staff", name=row.name, level=terms.level_name(row.level),
-                              **_where(row, "level", unit.code)))
+    reasons = eligibility(row, config)
     if reasons:
         problem = issue("not-eligible", name=row.name, reason="; ".join(reasons), **_where(row, "merit_type", unit.code))
         return Verdict("ineligible", tuple(reasons), (problem, *warnings))
@@ -155,13 +152,26 @@ def order_key(n: Nomination) -> tuple:
     return (n.source.score is None, -(n.source.score or 0), stt, n.source.row)
 
 
+def stt_key(n: Nomination) -> tuple:
+    """The unit's own order: STT, then the row."""
+    return (n.source.stt if n.source.stt is not None else float("inf"), n.source.row)
+
+
 def place_within_quota(candidates: list[Nomination], limit: int, submitted: int
                        ) -> tuple[dict[int, Nomination], list[Issue]]:
-    """The first `limit` by order_key are proposed, the rest over_quota with an issue each.
-    Returns {id(candidate): the candidate with its status} and the issues."""
+    """The first `limit` are proposed, the rest over_quota with an issue each. A score decides only where it
+    must: when there are more candidates than places and some have no score, the unit's STT order decides
+    (and an issue says so). Returns {id(candidate): the candidate with its status} and the issues."""
     placed: dict[int, Nomination] = {}
     problems: list[Issue] = []
-    for position, n in enumerate(sorted(candidates, key=order_key)):
+    unscored = [n for n in candidates if n.source.score is None]
+    by_stt = len(candidates) > limit and bool(unscored)
+    if by_stt:
+        first = min(unscored, key=stt_key)
+        problems.append(issue("ordered-by-stt", what=cap_first(terms.describe(first.kind, first.level)),
+                              award=terms.award_name(first.award), submitted=len(candidates), quota=limit,
+                              unscored=len(unscored), **_where(first.source, "score", first.unit_code)))
+    for position, n in enumerate(sorted(candidates, key=stt_key if by_stt else order_key)):
         if position < limit:
             placed[id(n)] = _restatus(n, "proposed")
             continue

@@ -154,6 +154,13 @@ def _district_book(unit: Unit, index: int, registry: Registry, config: Config, r
     for _ in range(quota_of("individual", "bctmt")):
         hamlet = rng.choice(bctmt_rows)["name"]
         person_rows("Ban công tác Mặt trận", terms.AWARDS["BK_MTTQ_TINH"], 1, "Trưởng Ban công tác Mặt trận", hamlet)
+    if index == 2:
+        # Plan 4.1c: công trạng for individuals is for provincial front staff only; this one is a district's.
+        individual.append({"name": "Trần Thị Mộng Tuyền", "gender": "Nữ", "birth_year": 1980, "ethnicity": "Kinh",
+                           "position": "Phó Chủ tịch", "workplace": unit.name, "level": "Cấp huyện",
+                           "award": terms.AWARDS["BK_UBND_TINH"], "merit_type": "Công trạng", "years_excellent": 3,
+                           "initiatives": 2, "summary": "Hoàn thành xuất sắc nhiệm vụ 03 năm liền; 02 sáng kiến.",
+                           **_dossier()})
     _number(collective, individual)
 
     info = {
@@ -174,6 +181,10 @@ def _province_book(registry: Registry, config: Config, rng: random.Random, distr
         for name in ("Ban Tuyên giáo - Dân tộc - Tôn giáo", "Ban Dân chủ - Pháp luật", "Ban Phong trào",
                      "Ban Tổ chức - Kiểm tra", "Văn phòng Ủy ban MTTQ Việt Nam tỉnh")
     ]
+    # Plan 5.1a: the provincial committee itself, proposed to the Central Committee.
+    collective.append({"name": province.name, "level": "Cấp tỉnh", "award": terms.AWARDS["BK_TW_MTTQ"],
+                       "score": 95.0, "summary": "Dẫn đầu các chỉ tiêu thi đua của Ủy ban MTTQ Việt Nam cấp tỉnh.",
+                       **_dossier()})
     collective.append({"name": "Hội Chữ thập đỏ tỉnh", "level": "Cấp tỉnh", "award": terms.AWARDS["BK_UBND_TINH"],
                        "merit_type": "Công trạng", "years_excellent": 3, "summary": "Hoàn thành xuất sắc nhiệm vụ 03 năm liền.",
                        **_dossier()})

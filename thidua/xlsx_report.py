@@ -233,6 +233,18 @@ def _overview(wb, styles: Styles, result: Result) -> None:
             ws.write_number(r, 1, value, styles.integer)
             r += 1
 
+    area = result.stats.get("priority_area")
+    if area:
+        r += 1
+        ws.write_string(r, 0, "Vùng có đông đồng bào dân tộc thiểu số, vùng sâu, vùng xa", styles.label)
+        for label, value in (("Số đơn vị thuộc vùng ưu tiên", len(area["units"])),
+                             (f"Trường hợp được đề nghị (trên {area['proposed_total']})", area["proposed"]),
+                             (f"Khen theo xếp hạng (trên {area['ranked_awards_total']})", area["ranked_awards"])):
+            r += 1
+            ws.write_string(r, 0, label, styles.plain)
+            ws.write_number(r, 1, value, styles.integer)
+        r += 1
+
     districts = result.rankings.get("huyen", ())
     if districts:
         chart = wb.add_chart({"type": "bar"})
@@ -377,6 +389,9 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
     if own:
         lines.append(("Xếp hạng của đơn vị", f"Hạng {own.rank}, {fmt_number(own.score)} điểm"
                       + (f"; {_awards_text(own.awards)}" if own.awards else "")))
+    for r in result.dossiers_to_collect(view.code):
+        lines.append((f"Hồ sơ cần gửi: {r.name}", f"{_awards_text(r.awards)}: {', '.join(r.dossier_to_collect)} "
+                      "(03 bộ gốc)"))
     lines.append(("Việc cần làm", "Sửa các dòng ở trang \"Lỗi - Cảnh báo\" rồi gửi lại tệp đã sửa về Văn phòng."
                   if errors or any(n.status != "proposed" for n in noms) else "Không có lỗi; không cần gửi lại."))
     for r, (label, value) in enumerate(lines, start=2):
