@@ -12,8 +12,9 @@ from conftest import info_rows, make_book, run_cli
 
 from thidua.cli import ROOT
 from thidua.collation import fallback_person_key, person_key
-from thidua.docx_layout import TEMPLATES, build_all
-from thidua.docx_report import OUTPUT_NAMES, in_words, vietnamese_date
+from thidua.docx_layout import build_all
+from thidua.docx_report import in_words, vietnamese_date
+from thidua.names import DOCS_DIR, DOCUMENT_TEMPLATES, DOCUMENTS
 
 NAME_HEADERS = {"Họ và tên", "Tên tập thể", "Tên tập thể, cá nhân"}
 
@@ -40,7 +41,7 @@ def text_of(path) -> str:
 @pytest.fixture(scope="module")
 def documents(sample_run):
     folder, data = sample_run[3], sample_run[4]
-    return folder / "VanBan", data
+    return folder / DOCS_DIR, data
 
 
 def proposed(data, award, kind=None):
@@ -56,14 +57,14 @@ def ranked(data, award, rankings=("huyen", "xa", "bctmt")):
 
 def test_all_final_round_documents_are_written(documents):
     folder, _ = documents
-    assert sorted(p.name for p in folder.iterdir()) == sorted(OUTPUT_NAMES[k] for k in
+    assert sorted(p.name for p in folder.iterdir()) == sorted(DOCUMENTS[k] for k in
                                                               ("to_trinh_ubnd", "to_trinh_tw", "quyet_dinh",
                                                                "bao_cao_tong_ket", "bien_ban"))
 
 
 def test_ubnd_list_equals_the_proposed_bang_khen_ubnd(documents):
     folder, data = documents
-    path = folder / OUTPUT_NAMES["to_trinh_ubnd"]
+    path = folder / DOCUMENTS["to_trinh_ubnd"]
     expected = proposed(data, "BK_UBND_TINH")
     assert names_in(path) == Counter(n["name"] for n in expected)
     groups = sum(n["kind"] == "collective" for n in expected)
@@ -73,14 +74,14 @@ def test_ubnd_list_equals_the_proposed_bang_khen_ubnd(documents):
 def test_tw_list_equals_ranked_units_and_nominated_people(documents):
     folder, data = documents
     expected = ranked(data, "BK_TW_MTTQ") + [n["name"] for n in proposed(data, "BK_TW_MTTQ")]
-    assert names_in(folder / OUTPUT_NAMES["to_trinh_tw"]) == Counter(expected)
+    assert names_in(folder / DOCUMENTS["to_trinh_tw"]) == Counter(expected)
 
 
 def test_decision_lists_flags_and_bang_khen_of_the_province(documents):
     folder, data = documents
     expected = (ranked(data, "CO_XSTD", ("huyen",)) + ranked(data, "CO_XS", ("huyen",))
                 + ranked(data, "BK_MTTQ_TINH", ("huyen",)) + [n["name"] for n in proposed(data, "BK_MTTQ_TINH")])
-    path = folder / OUTPUT_NAMES["quyet_dinh"]
+    path = folder / DOCUMENTS["quyet_dinh"]
     assert names_in(path) == Counter(expected)
     people = len(proposed(data, "BK_MTTQ_TINH", "individual"))
     assert in_words(people, "cá nhân") in text_of(path)
@@ -99,7 +100,7 @@ def test_people_are_in_vietnamese_alphabetical_order_by_given_name(documents):
 
 def test_layout_follows_decree_30(documents):
     folder, _ = documents
-    document = docx.Document(folder / OUTPUT_NAMES["to_trinh_ubnd"])
+    document = docx.Document(folder / DOCUMENTS["to_trinh_ubnd"])
     first, lists = document.sections[0], document.sections[-1]
     assert (round(first.page_width.mm), round(first.page_height.mm)) == (210, 297)
     assert 20 <= round(first.top_margin.mm) <= 25 and 30 <= round(first.left_margin.mm) <= 35
@@ -115,7 +116,7 @@ def test_layout_follows_decree_30(documents):
 
 def test_committed_templates_equal_the_generated_ones(tmp_path):
     build_all(tmp_path)
-    for name in TEMPLATES.values():
+    for name in DOCUMENT_TEMPLATES.values():
         with zipfile.ZipFile(tmp_path / name) as fresh, zipfile.ZipFile(ROOT / "templates" / name) as committed:
             for part in fresh.namelist():
                 if part == "docProps/core.xml":
@@ -148,7 +149,7 @@ def test_text_with_markup_characters_is_written_as_is(tmp_path):
     })
     code, _ = run_cli("run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
     [folder] = list((tmp_path / "out").iterdir())
-    path = folder / "VanBan" / OUTPUT_NAMES["to_trinh_ubnd"]
+    path = folder / DOCS_DIR / DOCUMENTS["to_trinh_ubnd"]
     assert names_in(path) == Counter(["Công ty <A & B> {{ x }}"])
 
 
@@ -160,8 +161,8 @@ def test_mid_year_round_writes_the_so_ket_report(tmp_path, sample_run):
     code, _ = run_cli("run", "--config", str(tmp_path / "config.toml"), "--input", str(sample_run[0] / "input"),
                       "--output", str(tmp_path / "out"))
     [folder] = list((tmp_path / "out").iterdir())
-    [report] = list((folder / "VanBan").iterdir())
-    assert report.name == OUTPUT_NAMES["bao_cao_so_ket"]
+    [report] = list((folder / DOCS_DIR).iterdir())
+    assert report.name == DOCUMENTS["bao_cao_so_ket"]
     text = text_of(report)
     assert "Sơ kết công tác thi đua, khen thưởng 6 tháng đầu năm 2023" in text
     units = [t for t in docx.Document(report).tables if t.rows[0].cells[0].text == "STT"][0]

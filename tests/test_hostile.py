@@ -13,7 +13,7 @@ import pytest
 from conftest import DATA, info_rows, make_book, run_cli
 
 from thidua.evaluate import evaluate
-from thidua.guard import Limits
+from thidua.config import Limits
 from thidua.legacy import (best, decode_tcvn3, decode_vni, encode_tcvn3, encode_vni, tcvn3_table,
                            vietnamese_letters)
 from thidua.workbook import read_submission
@@ -244,7 +244,7 @@ def test_an_interrupted_run_leaves_the_previous_run_and_nothing_that_looks_compl
 
 
 def test_feedback_names_stay_unique_and_valid_on_windows(config):
-    from thidua.result import feedback_file_names
+    from thidua.names import feedback_file_names
     from thidua.registry import Unit
 
     units = [Unit("1", "Huyện A/B", "huyen", "", 1, 1, ""), Unit("2", "huyện a/b", "huyen", "", 1, 1, ""),

@@ -11,7 +11,8 @@ from aiosmtpd.controller import Controller
 
 from conftest import run_cli
 
-from thidua.mail import OUTBOX, SEND_LOG, send_run
+from thidua.mail import send_run
+from thidua.names import DOCS_DIR, OUTBOX, SEND_LOG
 
 
 class Inbox:
@@ -96,13 +97,13 @@ def test_every_message_arrives_once_with_its_attachments(run_folder, config, ser
     by_rcpt = {tuple(r): parse(c) for r, c in inbox.messages}
     leaders = by_rcpt[("lanhdao@example.vn",)]
     names = sorted(a.get_filename() for a in leaders.iter_attachments())
-    expected = sorted([p.name for p in (run_folder / "VanBan").glob("*.docx")]
+    expected = sorted([p.name for p in (run_folder / DOCS_DIR).glob("*.docx")]
                       + ["Tổng hợp thi đua khen thưởng 2023 - Tổng kết.xlsx"])
     assert names == expected
     for attachment in leaders.iter_attachments():
         source = run_folder / attachment.get_filename()
         if not source.exists():
-            source = run_folder / "VanBan" / attachment.get_filename()
+            source = run_folder / DOCS_DIR / attachment.get_filename()
         assert attachment.get_content() == source.read_bytes()
     assert send(run_folder, cfg).done == 0 and len(inbox.messages) == 13  # never twice
 

@@ -14,9 +14,10 @@ from test_rules import nom, sub
 
 from thidua.cli import ROOT
 from thidua.docx_layout import LANDSCAPE_MARGINS_MM
-from thidua.docx_report import OUTPUT_NAMES, SIGNER_DOTS, blank_document_fields
+from thidua.docx_report import SIGNER_DOTS, blank_document_fields
+from thidua.names import DOCS_DIR, DOCUMENTS, OUTBOX
 from thidua.evaluate import evaluate
-from thidua.mail import OUTBOX, send_run
+from thidua.mail import send_run
 from thidua.registry import Registry, load_registry
 
 
@@ -28,7 +29,7 @@ def test_the_sample_shows_the_provinces_own_central_committee_proposal(sample_ru
     itself = _nomination(sample_run[4], "Ủy ban MTTQ Việt Nam tỉnh Sóc Trăng")
     assert (itself["kind"], itself["level"], itself["award"], itself["status"]) == \
         ("collective", "tinh", "BK_TW_MTTQ", "proposed")
-    tw = docx.Document(sample_run[3] / "VanBan" / OUTPUT_NAMES["to_trinh_tw"])
+    tw = docx.Document(sample_run[3] / DOCS_DIR / DOCUMENTS["to_trinh_tw"])
     assert any(row.cells[1].text == "Ủy ban MTTQ Việt Nam tỉnh Sóc Trăng" for t in tw.tables for row in t.rows)
 
 
@@ -50,10 +51,10 @@ def test_the_shipped_config_names_no_signer_no_date_and_no_deadline(config):
 
 
 def test_blank_signer_and_date_stay_blank_on_every_document(sample_run):
-    for path in (sample_run[3] / "VanBan").iterdir():
+    for path in (sample_run[3] / DOCS_DIR).iterdir():
         document = docx.Document(path)
         cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
-        if path.name != OUTPUT_NAMES["bien_ban"]:  # the minutes are signed by the chair and the secretary
+        if path.name != DOCUMENTS["bien_ban"]:  # the minutes are signed by the chair and the secretary
             assert any(SIGNER_DOTS in c for c in cells), path.name
         assert any("Sóc Trăng, ngày … tháng … năm 2023" in c for c in cells), path.name
         assert not any("2026" in c for c in cells) and "2026" not in text_of(path), path.name
@@ -85,7 +86,7 @@ def test_a_set_signer_and_date_are_printed_as_set(sample_run, tmp_path):
                         "--output", str(tmp_path / "out"))
     assert code == 0 and "documents.signer_name" not in out and "documents.deadline" in out
     [folder] = list((tmp_path / "out").iterdir())
-    cells = [c.text for t in docx.Document(folder / "VanBan" / OUTPUT_NAMES["quyet_dinh"]).tables
+    cells = [c.text for t in docx.Document(folder / DOCS_DIR / DOCUMENTS["quyet_dinh"]).tables
              for row in t.rows for c in row.cells]
     assert any("Nguyễn Văn A" in c for c in cells)
     assert any("Sóc Trăng, ngày 05 tháng 12 năm 2023" in c for c in cells)
@@ -96,7 +97,7 @@ def test_a_set_signer_and_date_are_printed_as_set(sample_run, tmp_path):
 def test_landscape_lists_are_a_portrait_page_turned_for_binding(sample_run):
     assert LANDSCAPE_MARGINS_MM == {"top": 30, "bottom": 20, "left": 20, "right": 20}
     for key in ("to_trinh_ubnd", "to_trinh_tw", "quyet_dinh", "bien_ban"):
-        document = docx.Document(sample_run[3] / "VanBan" / OUTPUT_NAMES[key])
+        document = docx.Document(sample_run[3] / DOCS_DIR / DOCUMENTS[key])
         landscape = [s for s in document.sections if s.page_width > s.page_height]
         assert landscape, key
         for s in landscape:
@@ -140,7 +141,7 @@ def test_awards_in_priority_areas_are_counted_and_reported(sample_run):
     assert area["proposed_total"] == len(proposed)
     assert area["ranked_awards"] == sum(len(r["awards"]) for k in data["rankings"].values() for r in k
                                         if r["unit_code"] in priority)
-    report = text_of(sample_run[3] / "VanBan" / OUTPUT_NAMES["bao_cao_tong_ket"])
+    report = text_of(sample_run[3] / DOCS_DIR / DOCUMENTS["bao_cao_tong_ket"])
     assert (f"vùng sâu, vùng xa (03 (ba) đơn vị): {area['proposed']}/{area['proposed_total']} trường hợp"
             in report)
     overview = load_workbook(next(sample_run[3].glob("Tổng hợp*.xlsx")), read_only=True)["Tổng quan"]
@@ -158,7 +159,7 @@ def test_ranked_central_committee_winners_owe_a_dossier_and_are_listed(sample_ru
     assert {tuple(r["dossier_to_collect"]) for r in owing} == {("Tờ trình", "Biên bản", "Báo cáo thành tích")}
     flags_only = [r for r in data["rankings"]["huyen"] if r["awards"] and "BK_TW_MTTQ" not in r["awards"]]
     assert flags_only and not any(r["dossier_to_collect"] for r in flags_only)
-    report = text_of(sample_run[3] / "VanBan" / OUTPUT_NAMES["bao_cao_tong_ket"])
+    report = text_of(sample_run[3] / DOCS_DIR / DOCUMENTS["bao_cao_tong_ket"])
     section = report[report.index("HỒ SƠ CẦN THU"):]
     for r in owing:
         assert r["name"].split()[-1] in section

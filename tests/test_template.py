@@ -7,7 +7,8 @@ import openpyxl
 from conftest import run_cli
 
 from thidua import schema
-from thidua.cli import ROOT, TEMPLATE_FILE
+from thidua.cli import ROOT
+from thidua.names import WORKBOOK_TEMPLATE
 from thidua.workbook import read_submission
 
 
@@ -19,12 +20,12 @@ def parts(path) -> dict[str, bytes]:
 def test_committed_template_equals_the_generated_one(tmp_path):
     code, _ = run_cli("template", "--output", str(tmp_path / "mau.xlsx"))
     assert code == 0
-    assert parts(tmp_path / "mau.xlsx") == parts(ROOT / TEMPLATE_FILE), \
+    assert parts(tmp_path / "mau.xlsx") == parts(ROOT / "templates" / WORKBOOK_TEMPLATE), \
         "Mẫu trong templates/ đã cũ: chạy lại python process.py template rồi commit."
 
 
 def test_template_has_every_sheet_column_dropdown_and_protection():
-    wb = openpyxl.load_workbook(ROOT / TEMPLATE_FILE)
+    wb = openpyxl.load_workbook(ROOT / "templates" / WORKBOOK_TEMPLATE)
     assert wb.sheetnames == ["Hướng dẫn", "Thông tin", "Chấm điểm cấp xã", "Chấm điểm BCTMT", "Đề nghị tập thể",
                              "Đề nghị cá nhân"]
     for sheet in (schema.COMMUNE_SCORES, schema.BCTMT_SCORES, schema.COLLECTIVE, schema.INDIVIDUAL):
@@ -42,6 +43,6 @@ def test_template_has_every_sheet_column_dropdown_and_protection():
 
 
 def test_blank_template_reads_without_errors():
-    sub = read_submission(ROOT / TEMPLATE_FILE)
+    sub = read_submission(ROOT / "templates" / WORKBOOK_TEMPLATE)
     assert sub.readable and sub.rows == 0 and sub.issues == ()
     assert sub.info.template_version == schema.TEMPLATE_VERSION

@@ -13,19 +13,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .config import Config
+from .config import Config, Limits
 from .errors import OutputError, ThiduaError
 from .evaluate import evaluate
-from .guard import Limits
 from .issues import issue
+from .names import LOG_FILE, RESULT_JSON, TEMP_PREFIX
 from .records import Submission
 from .registry import Registry
 from .result import Result, write_json
 from .workbook import list_inputs, read_submission
 
-RESULT_JSON = "ket_qua.json"
-LOG_FILE = "nhat_ky.txt"
-TEMP_PREFIX = ".dang-ghi-"
 STALE_AFTER_SECONDS = 6 * 3600
 
 
@@ -161,9 +158,3 @@ def evaluate_folder(folder: Path, config: Config, registry: Registry, progress=l
     if not submissions:
         result = replace(result, issues=(issue("empty-input", folder=str(folder)),) + result.issues)
     return result
-
-
-def latest_run(output: Path) -> Path | None:
-    runs = sorted(p for p in Path(output).iterdir() if p.is_dir() and not p.name.startswith(".")
-                  and (p / RESULT_JSON).is_file()) if Path(output).is_dir() else []
-    return runs[-1] if runs else None

@@ -7,20 +7,23 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from typing import TYPE_CHECKING
+
 from . import terms
-from .batch import Run, evaluate_folder, write_run, writer_workers
 from .config import Config, load_config, with_overrides
 from .errors import ThiduaError
-from .evaluate import evaluate
 from .issues import CATALOG
+from .names import RESULT_JSON, WORKBOOK_TEMPLATE, latest_run
 from .registry import Registry, load_registry
-from .result import Result
 from .text import cap_first
-from .workbook import read_submission
+
+if TYPE_CHECKING:
+    from .result import Result
+
+# Each command imports what it needs when it runs: `send` and `template` never load the reader or the writers.
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config.toml"
-TEMPLATE_FILE = Path("templates") / "Mẫu báo cáo thi đua khen thưởng.xlsx"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -91,6 +94,7 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: list
 
 
 def cmd_run(args, out: TextIO) -> int:
+    from .batch import evaluate_folder, write_run, writer_workers
     from .docx_report import blank_document_fields, docx_writer
     from .xlsx_report import feedback_writers, write_consolidated
 
@@ -104,7 +108,7 @@ def cmd_run(args, out: TextIO) -> int:
     workers = args.workers if args.workers is not None else writer_workers(len(result.inputs))
     parts = 2 if workers > 1 and len(result.inputs) >= 100 else 1
     writers = [*feedback_writers(parts), write_consolidated, docx_writer(config)]  # the longest first
-    run: Run = write_run(result, config.output_dir, writers, log, workers=workers)
+    run = write_run(result, config.output_dir, writers, log, workers=workers)
     print("\n".join(summary_lines(result, run.folder, blank)), file=out)
     return 1 if result.errors else 0
 
@@ -112,7 +116,7 @@ def cmd_run(args, out: TextIO) -> int:
 def cmd_template(args, out: TextIO) -> int:
     from .template import write_template
 
-    path = write_template(args.output or (ROOT / TEMPLATE_FILE))
+    path = write_template(args.output or (ROOT / "templates" / WORKBOOK_TEMPLATE))
     print(f"Đã ghi mẫu báo cáo: {path}", file=out)
     return 0
 
@@ -121,6 +125,9 @@ PROVINCE_WIDE = {"missing-submission", "tie-at-cutoff", "provincial-cap-exceeded
 
 
 def cmd_check(args, out: TextIO) -> int:
+    from .evaluate import evaluate
+    from .workbook import read_submission
+
     config, registry = _setup(args)
     if not args.file.is_file():
         raise ThiduaError(f"Không tìm thấy tệp {args.file}.")
@@ -156,7 +163,6 @@ def cmd_sample(args, out: TextIO) -> int:
 
 
 def cmd_send(args, out: TextIO) -> int:
-    from .batch import RESULT_JSON, latest_run
     from .mail import send_run
 
     config, _ = _setup(args)

@@ -9,11 +9,22 @@ from fractions import Fraction
 from pathlib import Path
 
 from .errors import ConfigError
-from .guard import Limits
 from .terms import AWARDS, KINDS, LEVELS, NOMINATED_AWARDS, RANKINGS, ROUNDS
 
 COUNT_SOURCES = ("communes", "bctmt")
 SUBMITTERS = ("huyen", "tinh")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """[limits]: how large an untrusted input file may be before it is refused unopened."""
+
+    max_file_mb: int = 100
+    max_inflated_mb: int = 1000
+    max_ratio: int = 200
+    max_cells: int = 20_000_000
+    max_rows: int = 1_048_576
+    max_columns: int = 200
 
 
 @dataclass(frozen=True)

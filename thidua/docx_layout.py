@@ -19,18 +19,12 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from .names import DOCUMENT_TEMPLATES
+
 FONT = "Times New Roman"
 BODY_PT = 14
 CENTER, JUSTIFY, LEFT = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY, WD_ALIGN_PARAGRAPH.LEFT
 
-TEMPLATES = {
-    "to_trinh_ubnd": "Tờ trình Bằng khen UBND tỉnh.docx",
-    "to_trinh_tw": "Tờ trình Bằng khen Trung ương MTTQ.docx",
-    "quyet_dinh": "Quyết định khen thưởng.docx",
-    "bao_cao_tong_ket": "Báo cáo tổng hợp.docx",
-    "bien_ban": "Biên bản họp Hội đồng.docx",
-    "bao_cao_so_ket": "Báo cáo sơ kết.docx",
-}
 
 
 # ---------------------------------------------------------------- low-level helpers
@@ -442,7 +436,7 @@ def _reproducible_zip(data: bytes, path: Path) -> None:
 def build_all(folder: Path) -> list[Path]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    return [build(key, folder / name) for key, name in TEMPLATES.items()]
+    return [build(key, folder / name) for key, name in DOCUMENT_TEMPLATES.items()]
 
 
 if __name__ == "__main__":

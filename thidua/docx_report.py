@@ -16,22 +16,13 @@ from num2words import num2words
 from . import terms
 from .collation import person_key, sort_key
 from .config import Config
-from .docx_layout import TEMPLATES
+from .names import DOCS_DIR, DOCUMENT_TEMPLATES, DOCUMENTS
 from .registry import Unit
 from .result import Nomination, RankedUnit, Result
 from .text import cap_first, fmt_number, money
 
-DOCS_DIR = "VanBan"
 FINAL = ("to_trinh_ubnd", "to_trinh_tw", "quyet_dinh", "bao_cao_tong_ket", "bien_ban")
 MIDYEAR = ("bao_cao_so_ket",)
-OUTPUT_NAMES = {
-    "to_trinh_ubnd": "01 - Tờ trình đề nghị Bằng khen UBND tỉnh.docx",
-    "to_trinh_tw": "02 - Tờ trình đề nghị Bằng khen Trung ương MTTQ.docx",
-    "quyet_dinh": "03 - Quyết định tặng Cờ thi đua và Bằng khen.docx",
-    "bao_cao_tong_ket": "04 - Báo cáo tổng hợp thi đua khen thưởng.docx",
-    "bien_ban": "05 - Biên bản họp Hội đồng Thi đua - Khen thưởng (dự thảo).docx",
-    "bao_cao_so_ket": "Báo cáo sơ kết thi đua khen thưởng.docx",
-}
 
 
 def in_words(n: int, noun: str) -> str:
@@ -402,9 +393,9 @@ class DocxWriter:
         common = _common(result, config)
         written = []
         for key, context in contexts(result, config).items():
-            template = DocxTemplate(str(config.templates_dir / TEMPLATES[key]))
+            template = DocxTemplate(str(config.templates_dir / DOCUMENT_TEMPLATES[key]))
             template.render({**common, **context}, autoescape=True)
-            path = out / OUTPUT_NAMES[key]
+            path = out / DOCUMENTS[key]
             template.save(str(path))
             written.append(path)
         return written

@@ -17,6 +17,9 @@ from pathlib import Path, PurePosixPath
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
+from xlsxwriter.utility import xl_cell_to_rowcol
+
+from .config import Limits
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -30,16 +33,6 @@ _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_file_mb: int = 100
-    max_inflated_mb: int = 1000
-    max_ratio: int = 200
-    max_cells: int = 20_000_000
-    max_rows: int = 1_048_576
-    max_columns: int = 200
 
 
 class Refused(Exception):
@@ -58,10 +51,9 @@ class Scan:
 
 
 def column_number(letters: bytes | str) -> int:
-    n = 0
-    for ch in letters if isinstance(letters, str) else letters.decode("ascii"):
-        n = n * 26 + ord(ch) - 64
-    return n
+    """b"AA" -> 27: the 1-based column of a cell reference's letters."""
+    text = letters if isinstance(letters, str) else letters.decode("ascii")
+    return xl_cell_to_rowcol(f"{text}1")[1] + 1
 
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:

@@ -230,3 +230,40 @@ def follow(text: str, encoding: str) -> str | None:
     if decoded != text and foreign_count(decoded) == 0 and plausible_words(decoded) > plausible_words(text):
         return decoded
     return None
+
+
+def convert_sheet(rows: list) -> tuple[list, str, list[tuple[int, int]]]:
+    """Convert the cells of one sheet typed with TCVN3 or VNI fonts. The sheet votes: a cell that reads both
+    ways, or that has no tell-tale character at all, follows the encoding the rest of the sheet is clearly
+    typed in. Returns (rows, the dominant encoding, the (row, column) of every converted cell, in order)."""
+    found: dict[tuple[int, int], tuple[dict[str, str], tuple[str, str] | None]] = {}
+    votes = {"TCVN3": 0, "VNI": 0}
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, str) and not value.isascii():
+                readings = decodings(value)
+                if readings:
+                    chosen = best(value)
+                    if chosen:
+                        votes[chosen[1]] += 1
+                    found[(r, c)] = (readings, chosen)
+    dominant = max(votes, key=lambda k: (votes[k], k == "TCVN3"))
+    if not found:
+        return rows, dominant, []
+    rows = [list(row) for row in rows]
+    converted: dict[tuple[int, int], str] = {}
+    for (r, c), (readings, chosen) in found.items():
+        converted[(r, c)] = chosen[0] if chosen else readings.get(dominant, next(iter(readings.values())))
+    if votes[dominant] >= 2:
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if (r, c) not in found and isinstance(value, str):
+                    text = follow(value, dominant)
+                    if text is not None:
+                        converted[(r, c)] = text
+    for (r, c), text in converted.items():
+        original = rows[r][c]
+        if dominant == "TCVN3" and text[:1].islower() and not original[:1].isascii():
+            text = text[:1].upper() + text[1:]  # the capital of a .VnTimeH font is the same byte
+        rows[r][c] = text
+    return rows, dominant, sorted(converted)

@@ -18,13 +18,11 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass, field
-from email import encoders
-from email.policy import compat32
+import email.policy
 from email.header import Header
-from email.mime.base import MIMEBase
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.utils import formataddr, formatdate
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate
 from pathlib import Path
 from typing import Callable, TextIO
 
@@ -33,13 +31,10 @@ import jinja2
 from . import terms
 from .config import Config, EmailSettings
 from .errors import ThiduaError
-from .batch import RESULT_JSON
-from .workbook import sha256_of
-from .xlsx_report import FEEDBACK_DIR, consolidated_name
+from .names import (DOCS_DIR, FEEDBACK_DIR, LEADERSHIP_MAIL_TEMPLATE, OUTBOX, RESULT_JSON, SEND_LOG,
+                    UNIT_MAIL_TEMPLATE, consolidated_name, sha256_of)
 
-OUTBOX = "ThuDi"
-EML_POLICY = compat32.clone(linesep="\r\n")  # .eml files as Outlook writes them
-SEND_LOG = "nhat_ky_gui_thu.jsonl"
+SMTP_POLICY = email.policy.SMTP  # CRLF line ends, as SMTP and Outlook's .eml files have them
 MIME_TYPES = {
     ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ".docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),
@@ -101,7 +96,7 @@ def plan(run: Path, config: Config) -> list[Outgoing]:
         attachment = run / FEEDBACK_DIR / unit["feedback_file"]
         context = {**base, **summary, "unit_name": unit["short_name"], "unit_full_name": unit["name"],
                    "attachment": attachment.name}
-        subject, text, html = _render(config.templates_dir, "thu_phan_hoi.j2", context)
+        subject, text, html = _render(config.templates_dir, UNIT_MAIL_TEMPLATE, context)
         problem = ""
         if not unit["email"]:
             problem = f"{unit['short_name']} chưa có địa chỉ email trong danh sách đơn vị."
@@ -111,18 +106,17 @@ def plan(run: Path, config: Config) -> list[Outgoing]:
             problem = f"Không tìm thấy tệp đính kèm {attachment.name}."
         messages.append(Outgoing(f"unit:{unit['code']}", (unit["email"],), unit["name"], subject, text, html,
                                  (attachment,), attachment.stem, problem))
-    documents = sorted((run / "VanBan").glob("*.docx")) if (run / "VanBan").is_dir() else []
+    documents = sorted((run / DOCS_DIR).glob("*.docx")) if (run / DOCS_DIR).is_dir() else []
     consolidated = run / consolidated_name(data["year"], data["round"])
-    received = {u["code"] for u in data["units"] if (u.get("summary") or {}).get("processed")}
-    missing = [u["short_name"] for u in data["units"] if u["code"] not in received]
-    status = {s: sum(n["status"] == s for n in data["nominations"]) for s in terms.STATUSES}
-    context = {**base, "processed": sum(i["status"] == "processed" for i in data["inputs"]),
-               "units_received": len(received), "units_total": len(data["units"]), "missing": ", ".join(missing),
-               "nominations": len(data["nominations"]), "proposed": status["proposed"],
-               "needs_review": status["needs_review"] + sum(bool(r["needs_review"]) for k in data["rankings"].values()
-                                                             for r in k),
-               "errors": sum(i["severity"] == "error" for i in data["issues"]), "documents": len(documents)}
-    subject, text, html = _render(config.templates_dir, "thu_lanh_dao.j2", context)
+    summary = data.get("summary")
+    if summary is None:
+        raise ThiduaError(f"Kết quả trong {run.name} được ghi bằng phiên bản cũ của công cụ. Hãy chạy lại "
+                          "\"python process.py\" rồi gửi.")
+    context = {**base, "processed": summary["files"]["processed"], "units_received": summary["units_received"],
+               "units_total": summary["units_total"], "missing": ", ".join(summary["units_missing"]),
+               "nominations": summary["nominations"], "proposed": summary["status"]["proposed"],
+               "needs_review": summary["needs_review"], "errors": summary["errors"], "documents": len(documents)}
+    subject, text, html = _render(config.templates_dir, LEADERSHIP_MAIL_TEMPLATE, context)
     leaders = tuple(settings.leadership)
     problem = ""
     if not leaders:
@@ -146,27 +140,23 @@ def message_id(run: Path, key: str, settings: EmailSettings) -> str:
     return f"<{digest}.{key.replace(':', '-')}@{domain}>"
 
 
-def compose(o: Outgoing, settings: EmailSettings, msg_id: str, draft: bool = False) -> MIMEMultipart:
+def compose(o: Outgoing, settings: EmailSettings, msg_id: str, draft: bool = False) -> EmailMessage:
     """RFC 2047 subject and names, RFC 2231 file names (plus the name= parameter older Outlook reads)."""
-    msg = MIMEMultipart("mixed")
-    msg["Subject"] = Header(o.subject, "utf-8")
-    msg["From"] = formataddr((settings.from_name, settings.from_address), charset="utf-8")
-    msg["To"] = ", ".join(formataddr((o.to_name, a), charset="utf-8") if o.to_name else a for a in o.to)
+    msg = EmailMessage(policy=SMTP_POLICY)
+    msg["Subject"] = o.subject
+    msg["From"] = Address(settings.from_name, addr_spec=settings.from_address)
+    msg["To"] = [Address(o.to_name, addr_spec=a) if o.to_name else Address(addr_spec=a) for a in o.to]
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = msg_id
     if draft:
         msg["X-Unsent"] = "1"  # Outlook opens the .eml as a draft, ready to send
-    body = MIMEMultipart("alternative")
-    body.attach(MIMEText(o.text, "plain", "utf-8"))
-    body.attach(MIMEText(o.html, "html", "utf-8"))
-    msg.attach(body)
+    msg.set_content(o.text, cte="base64")
+    msg.add_alternative(o.html, subtype="html", cte="base64")
     for path in o.attachments:
         maintype, subtype = MIME_TYPES.get(path.suffix.lower(), ("application", "octet-stream"))
-        part = MIMEBase(maintype, subtype, name=Header(path.name, "utf-8").encode(maxlinelen=998))
-        part.set_payload(path.read_bytes())
-        encoders.encode_base64(part)
-        part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", path.name))
-        msg.attach(part)
+        msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+        # Outlook before 2016 reads only name= on Content-Type, encoded as RFC 2047.
+        msg.get_payload()[-1].set_param("name", Header(path.name, "utf-8").encode(maxlinelen=998))
     return msg
 
 
@@ -331,7 +321,7 @@ def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, f
                 outbox.mkdir(exist_ok=True)
                 target = outbox / f"{o.file_stem}.eml"
                 temp = target.with_suffix(".eml.tmp")
-                temp.write_bytes(compose(o, settings, msg_id, draft=True).as_bytes(policy=EML_POLICY))
+                temp.write_bytes(compose(o, settings, msg_id, draft=True).as_bytes())
                 os.replace(temp, target)
                 ok, error = True, ""
             log.record({**entry, "result": result_word if ok else "failed", "error": error})

@@ -11,7 +11,7 @@ from pathlib import Path
 from .issues import Issue
 from .records import NominationRow
 from .registry import Unit
-from .text import safe_filename
+from .names import feedback_file_names
 
 
 @dataclass(frozen=True)
@@ -120,19 +120,6 @@ def _unit_group() -> defaultdict:
     return defaultdict(list)
 
 
-def feedback_file_names(units) -> dict[str, str]:
-    """Unit code -> name of its feedback workbook, safe on Windows and unique even when two units share a name."""
-    names: dict[str, str] = {}
-    taken: set[str] = set()
-    for unit in units:
-        name = f"Phản hồi - {safe_filename(unit.short_name)}.xlsx"
-        if name.casefold() in taken:  # Windows compares file names without case
-            name = f"Phản hồi - {safe_filename(f'{unit.short_name} ({unit.code})')}.xlsx"
-        taken.add(name.casefold())
-        names[unit.code] = name
-    return names
-
-
 @dataclass(frozen=True)
 class Result:
     year: int
@@ -213,10 +200,25 @@ class Result:
     def unit_items(self, code: str, kind: str) -> tuple:
         return tuple(self._by_unit.get(code, {}).get(kind, ()))
 
+    def summary(self) -> dict:
+        """The batch in figures: what the end-of-run screen, the leadership e-mail and `send` report."""
+        received = {i.unit_code for i in self.inputs if i.status == "processed"}
+        status = {s: self.stats["status"].get(s, 0) for s in ("proposed", "over_quota", "incomplete_dossier",
+                                                              "invalid", "ineligible", "needs_review")}
+        held_by_ties = sum(bool(r.needs_review) for units in self.rankings.values() for r in units)
+        return {
+            "files": self.input_counts, "units_received": len(received), "units_total": len(self.units),
+            "units_missing": [u.short_name for u in self.units if u.code not in received],
+            "nominations": len(self.nominations), "status": status,
+            "needs_review": status["needs_review"] + held_by_ties,
+            "errors": len(self.errors), "warnings": len(self.warnings),
+        }
+
     def as_json(self) -> dict:
         return {
             "year": self.year,
             "round": self.round,
+            "summary": self.summary(),
             "province": {"code": self.province_code, "name": self.province_name},
             "units": [{"code": u.code, "name": u.name, "short_name": u.short_name, "cap": u.cap, "email": u.email,
                        "feedback_file": self.feedback_files[u.code], "summary": self.for_unit(u.code).summary()}

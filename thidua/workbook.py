@@ -8,42 +8,21 @@ from __future__ import annotations
 
 import functools
 import gc
-import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from . import guard, legacy, schema, terms, xlsx_stream
 from .issues import Issue, issue
+from .names import sha256_of
 from .records import Info, NominationRow, ScoreRow, Submission
 from .text import (LabelIndex, ParseError, clean, loose_key, lookup, match_label, parse_date, parse_int, parse_mark,
                    parse_money, parse_number, unit_code)
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def cell_ref(row_index: int, col_index: int) -> str:
-    return f"{column_letter(col_index)}{row_index + 1}"
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 SYSTEM_FILES = {"desktop.ini", "thumbs.db"}
@@ -185,11 +164,11 @@ def _table(rows: list[list], sheet: schema.Sheet, sheet_name: str, file: str, is
         header = Header(0, {}, [])
     for column in sheet.columns:
         if column.required and column.field not in header.columns:
-            issues.append(issue("missing-column", file=file, sheet=sheet_name, cell=cell_ref(header.row, 0),
+            issues.append(issue("missing-column", file=file, sheet=sheet_name, cell=xl_rowcol_to_cell(header.row, 0),
                                 column=column.label, found=", ".join(header.found) or "(không có)"))
     by_field = {c.field: c for c in sheet.columns}
     known = sorted(header.columns.values())
-    letters = {c: column_letter(c) for c in known}
+    letters = {c: xl_col_to_name(c) for c in known}
     # One map of field -> column letter for the whole sheet: each row's cells are its letters and its number.
     columns = {"_row": "A", **{f: letters[c] for f, c in header.columns.items()}}
     for r in range(header.row + 1, len(rows)):
@@ -198,7 +177,7 @@ def _table(rows: list[list], sheet: schema.Sheet, sheet_name: str, file: str, is
         if not any(c < len(cells) and _filled(cells[c]) for c in known):
             continue
         if _is_totals(cells, header.columns):
-            issues.append(issue("totals-row", file=file, sheet=sheet_name, cell=cell_ref(r, 0), row=r + 1))
+            issues.append(issue("totals-row", file=file, sheet=sheet_name, cell=xl_rowcol_to_cell(r, 0), row=r + 1))
             continue
         values: dict[str, object] = {}
         problems: list[Issue] = []
@@ -277,7 +256,7 @@ def _info(rows: list[list], sheet_name: str, file: str, issues: list[Issue]) -> 
             continue
         value_col = filled[0][0] + 1  # the value stands right of its label; further columns are notes
         raw[info_field] = row[value_col] if value_col < len(row) else ""
-        cells[info_field] = cell_ref(r, value_col)
+        cells[info_field] = xl_rowcol_to_cell(r, value_col)
 
     def number(name: str, parser, label: str, example: str = _EXAMPLES["int"]):
         try:
@@ -329,7 +308,7 @@ class _Book:
         if name in self.scan.oversized:
             rows, ignored = xlsx_stream.read_sheet(self.path, name, self.limits)
             last_row, last_col = self.scan.oversized[name]
-            self.issues.append(issue("sheet-too-large", cell=cell_ref(last_row - 1, last_col - 1), ignored=ignored,
+            self.issues.append(issue("sheet-too-large", cell=xl_rowcol_to_cell(last_row - 1, last_col - 1), ignored=ignored,
                                      rows=self.limits.max_rows, columns=self.limits.max_columns, **where))
         else:
             rows = self.book.get_sheet_by_name(name).to_python(skip_empty_area=False)
@@ -340,41 +319,11 @@ class _Book:
         return self._unlegacy(rows, shown)
 
     def _unlegacy(self, rows: list, name: str) -> list:
-        """Convert cells typed with TCVN3 or VNI fonts. A cell that reads both ways, or that has no tell-tale
-        character at all, follows the encoding the rest of the sheet is clearly typed in."""
-        found: dict[tuple[int, int], tuple[dict[str, str], tuple[str, str] | None]] = {}
-        votes = {"TCVN3": 0, "VNI": 0}
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if isinstance(value, str) and not value.isascii():
-                    readings = legacy.decodings(value)
-                    if readings:
-                        chosen = legacy.best(value)
-                        if chosen:
-                            votes[chosen[1]] += 1
-                        found[(r, c)] = (readings, chosen)
-        if not found:
-            return rows
-        dominant = max(votes, key=lambda k: (votes[k], k == "TCVN3"))
-        rows = [list(row) for row in rows]
-        converted: dict[tuple[int, int], str] = {}
-        for (r, c), (readings, chosen) in found.items():
-            converted[(r, c)] = chosen[0] if chosen else readings.get(dominant, next(iter(readings.values())))
-        if votes[dominant] >= 2:
-            for r, row in enumerate(rows):
-                for c, value in enumerate(row):
-                    if (r, c) not in found and isinstance(value, str):
-                        text = legacy.follow(value, dominant)
-                        if text is not None:
-                            converted[(r, c)] = text
-        for (r, c), text in converted.items():
-            original = rows[r][c]
-            if dominant == "TCVN3" and text[:1].islower() and not original[:1].isascii():
-                text = text[:1].upper() + text[1:]  # the capital of a .VnTimeH font is the same byte
-            rows[r][c] = text
-        cells = [cell_ref(r, c) for r, c in sorted(converted)]
-        self.issues.append(issue("legacy-encoding", file=self.file, sheet=name, cell=cells[0], count=len(cells),
-                                 encoding=dominant, cells=", ".join(cells[:8]) + (" ..." if len(cells) > 8 else "")))
+        rows, encoding, converted = legacy.convert_sheet(rows)
+        if converted:
+            cells = [xl_rowcol_to_cell(r, c) for r, c in converted]
+            self.issues.append(issue("legacy-encoding", file=self.file, sheet=name, cell=cells[0], count=len(cells),
+                                     encoding=encoding, cells=", ".join(cells[:8]) + (" ..." if len(cells) > 8 else "")))
         return rows
 
     def close(self) -> None:

@@ -10,16 +10,12 @@ import xlsxwriter
 from . import terms
 from .issues import CATALOG, Issue
 from .result import Nomination, RankedUnit, Result, UnitView
+from .names import FEEDBACK_DIR, consolidated_name
 from .text import cap_first, fmt_number
 from .xlsx_style import Col, Styles, print_setup, write_cell, write_sheets, write_table
 
-FEEDBACK_DIR = "PhanHoi"
 _WB_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                "in_memory": True}
-
-
-def consolidated_name(year: int, round_: str) -> str:
-    return f"Tổng hợp thi đua khen thưởng {year} - {terms.ROUNDS[round_]}.xlsx"
 
 
 # ---------------------------------------------------------------- shared column sets

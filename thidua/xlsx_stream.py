@@ -13,7 +13,8 @@ from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 
-from .guard import NS, Limits, column_number, sheet_parts
+from .config import Limits
+from .guard import NS, column_number, sheet_parts
 
 _M = f"{{{NS['m']}}}"
 _REF = re.compile(r"([A-Z]{1,3})([0-9]+)")

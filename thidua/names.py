@@ -1,0 +1,74 @@
+"""The names of what a run writes (its folder's files and sub-folders) and of the templates it reads.
+
+One home: the writers, `send` and the tests all take these names from here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from . import terms
+from .text import safe_filename
+
+# Inside one run folder, output/<date>_<time>/
+RESULT_JSON = "ket_qua.json"
+LOG_FILE = "nhat_ky.txt"
+FEEDBACK_DIR = "PhanHoi"
+DOCS_DIR = "VanBan"
+OUTBOX = "ThuDi"  # .eml files written when no SMTP server is configured
+SEND_LOG = "nhat_ky_gui_thu.jsonl"
+TEMP_PREFIX = ".dang-ghi-"  # a run folder still being written
+
+DOCUMENTS = {
+    "to_trinh_ubnd": "01 - Tờ trình đề nghị Bằng khen UBND tỉnh.docx",
+    "to_trinh_tw": "02 - Tờ trình đề nghị Bằng khen Trung ương MTTQ.docx",
+    "quyet_dinh": "03 - Quyết định tặng Cờ thi đua và Bằng khen.docx",
+    "bao_cao_tong_ket": "04 - Báo cáo tổng hợp thi đua khen thưởng.docx",
+    "bien_ban": "05 - Biên bản họp Hội đồng Thi đua - Khen thưởng (dự thảo).docx",
+    "bao_cao_so_ket": "Báo cáo sơ kết thi đua khen thưởng.docx",
+}
+
+# In templates/
+WORKBOOK_TEMPLATE = "Mẫu báo cáo thi đua khen thưởng.xlsx"
+DOCUMENT_TEMPLATES = {
+    "to_trinh_ubnd": "Tờ trình Bằng khen UBND tỉnh.docx",
+    "to_trinh_tw": "Tờ trình Bằng khen Trung ương MTTQ.docx",
+    "quyet_dinh": "Quyết định khen thưởng.docx",
+    "bao_cao_tong_ket": "Báo cáo tổng hợp.docx",
+    "bien_ban": "Biên bản họp Hội đồng.docx",
+    "bao_cao_so_ket": "Báo cáo sơ kết.docx",
+}
+UNIT_MAIL_TEMPLATE = "thu_phan_hoi.j2"
+LEADERSHIP_MAIL_TEMPLATE = "thu_lanh_dao.j2"
+
+
+def consolidated_name(year: int, round_: str) -> str:
+    return f"Tổng hợp thi đua khen thưởng {year} - {terms.ROUNDS[round_]}.xlsx"
+
+
+def feedback_file_names(units) -> dict[str, str]:
+    """Unit code -> name of its feedback workbook, safe on Windows and unique even when two units share a name."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for unit in units:
+        name = f"Phản hồi - {safe_filename(unit.short_name)}.xlsx"
+        if name.casefold() in taken:  # Windows compares file names without case
+            name = f"Phản hồi - {safe_filename(f'{unit.short_name} ({unit.code})')}.xlsx"
+        taken.add(name.casefold())
+        names[unit.code] = name
+    return names
+
+
+def latest_run(output: Path) -> Path | None:
+    """The newest complete run folder under `output` (one that holds its ket_qua.json)."""
+    output = Path(output)
+    runs = sorted(p for p in output.iterdir() if p.is_dir() and not p.name.startswith(".")
+                  and (p / RESULT_JSON).is_file()) if output.is_dir() else []
+    return runs[-1] if runs else None
+
+
+def sha256_of(path: Path) -> str:
+    """A file's fingerprint, as ket_qua.json and the send log record it."""
+    with Path(path).open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
