@@ -118,7 +118,7 @@ def test_quotas_and_caps_always_hold(config, registry, batch):
         assert c.proposed <= c.cap
     for n in result.nominations:
         if n.status == "incomplete_dossier":
-            assert not n.has_report
+            assert not n.source.has_report
         if n.status == "over_quota":  # everyone kept in its unit and quota row scored at least as well
             kept = [m.score for m in result.nominations if m.unit_code == n.unit_code and m.key == n.key
                     and m.status in ("proposed", "needs_review")]

@@ -8,10 +8,10 @@ import multiprocessing
 import os
 import shutil
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .config import Config, Limits
 from .errors import OutputError, ThiduaError

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from . import terms
 from .config import Config, load_config, with_overrides
@@ -15,6 +14,7 @@ from .errors import ThiduaError
 from .issues import CATALOG
 from .names import RESULT_JSON, WORKBOOK_TEMPLATE, latest_run
 from .registry import Registry, load_registry
+from .terms import Severity
 from .text import cap_first
 
 if TYPE_CHECKING:
@@ -27,7 +27,8 @@ DEFAULT_CONFIG = ROOT / "config.toml"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="process.py", description="Tổng hợp thi đua, khen thưởng của Ủy ban MTTQ Việt Nam tỉnh.")
+    parser = argparse.ArgumentParser(prog="process.py",
+                                     description="Tổng hợp thi đua, khen thưởng của Ủy ban MTTQ Việt Nam tỉnh.")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, default=None, help="tệp cấu hình (mặc định: config.toml)")
     common.add_argument("--registry", type=Path, default=None, help="danh sách đơn vị (CSV)")
@@ -64,7 +65,7 @@ def _progress(out: TextIO):
     return lambda items, total: tqdm(items, total=total, desc="Đọc tệp", unit=" tệp", leave=False)
 
 
-def summary_lines(result: Result, folder: Path | None = None, blank_fields: list[str] = ()) -> list[str]:
+def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequence[str] = ()) -> list[str]:
     """The one-screen Vietnamese summary shown at the end and kept in the run's log."""
     by_status = result.input_counts
     lines = [
@@ -149,7 +150,7 @@ def cmd_check(args, out: TextIO) -> int:
     for i in issues:
         where = " / ".join(x for x in (i.sheet, i.cell) if x)
         print(f"[{terms.SEVERITIES[i.severity]}] {where}: {i.message}", file=out)
-    return 1 if any(i.severity == "error" for i in issues) else 0
+    return 1 if any(i.severity == Severity.ERROR for i in issues) else 0
 
 
 def cmd_sample(args, out: TextIO) -> int:

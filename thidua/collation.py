@@ -7,7 +7,7 @@ the Vietnamese alphabet and tone order, which orders names the same way (tests c
 from __future__ import annotations
 
 import unicodedata
-from typing import Callable
+from collections.abc import Callable
 
 ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
 # Tone marks in the order ICU uses: none, huyền, hỏi, ngã, sắc, nặng.

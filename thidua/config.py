@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from .errors import ConfigError
 from .terms import AWARDS, KINDS, LEVELS, NOMINATED_AWARDS, RANKINGS, ROUNDS
@@ -122,7 +123,8 @@ class _Table:
     def _name(self, key: str) -> str:
         return f"{self.prefix}.{key}" if self.prefix else key
 
-    def get(self, key: str, types: type | tuple[type, ...], default: object = ...) -> object:
+    def get(self, key: str, types: type | tuple[type, ...], default: Any = ...) -> Any:
+        """The value of `key`, checked against `types` (TOML values are only known at run time)."""
         if key not in self.data:
             if default is ...:
                 raise ConfigError(f"Cấu hình thiếu khóa \"{self._name(key)}\".")
@@ -150,16 +152,16 @@ class _Table:
             raise ConfigError(f"Cấu hình: \"{self._name(key)}\" phải là số nguyên dương.")
         return value
 
-    def number(self, key: str, default: object = ...) -> float | None:
+    def number(self, key: str, default: Any = ...) -> Any:
         value = self.get(key, (int, float), default)
         return None if value is None else float(value)
 
-    def table(self, key: str) -> "_Table":
+    def table(self, key: str) -> _Table:
         if key not in self.data:
             raise ConfigError(f"Cấu hình thiếu mục [{self._name(key)}].")
         return _Table(self.data[key], self._name(key))
 
-    def tables(self, key: str) -> list["_Table"]:
+    def tables(self, key: str) -> list[_Table]:
         items = self.data.get(key)
         if not isinstance(items, list) or not items:
             raise ConfigError(f"Cấu hình thiếu danh sách [[{self._name(key)}]].")
@@ -318,6 +320,6 @@ def load_config(path: Path) -> Config:
     return parse_config(data, path.resolve())
 
 
-def with_overrides(config: Config, **changes: object) -> Config:
+def with_overrides(config: Config, **changes: Any) -> Config:
     """A copy of config with some fields replaced (command-line options)."""
     return replace(config, **{k: v for k, v in changes.items() if v is not None})

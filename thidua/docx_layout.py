@@ -159,7 +159,7 @@ def letterhead(doc, symbol_var: str, title: str, subject: str | None = None) -> 
     para(left, "{{ issuer }}", bold=True, size=13, align=CENTER)
     rule(left, 20)
     para(left, "", size=6)
-    para(left, "Số:        /{{ %s }}" % symbol_var, size=13, align=CENTER)
+    para(left, f"Số:        /{{{{ {symbol_var} }}}}", size=13, align=CENTER)
     para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=12, align=CENTER)
     para(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=13, align=CENTER)
     rule(right, 26)
@@ -230,7 +230,7 @@ def list_table(doc, headers: list[tuple[str, float]], cells: list[str], loop: st
     tr_pr.append(repeat)
     for cell, (label, _) in zip(header.cells, headers):
         para(_first_cell(cell), label, bold=True, size=12, align=CENTER)
-    para(_first_cell(table.rows[1].cells[0]), "{%%tr for row in %s %%}" % loop, size=12)
+    para(_first_cell(table.rows[1].cells[0]), f"{{%tr for row in {loop} %}}", size=12)
     for cell, expression in zip(table.rows[2].cells, cells):
         para(_first_cell(cell), expression, size=12, align=CENTER if expression in ("{{ row.stt }}",) else LEFT)
     para(_first_cell(table.rows[3].cells[0]), "{%tr endfor %}", size=12)

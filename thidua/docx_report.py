@@ -7,8 +7,8 @@ orders (Vietnamese alphabetical order for people) and words them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from docxtpl import DocxTemplate
 from num2words import num2words
@@ -18,7 +18,8 @@ from .collation import person_key, sort_key
 from .config import Config
 from .names import DOCS_DIR, DOCUMENT_TEMPLATES, DOCUMENTS
 from .registry import Unit
-from .result import Nomination, RankedUnit, Result
+from .result import Nomination, Recipient, Result
+from .terms import FileStatus, Kind, Status
 from .text import cap_first, fmt_number, money
 
 FINAL = ("to_trinh_ubnd", "to_trinh_tw", "quyet_dinh", "bao_cao_tong_ket", "bien_ban")
@@ -57,27 +58,33 @@ def _short(units: dict[str, Unit], code: str) -> str:
     return units[code].short_name if code in units else code
 
 
-def _item_row(item, units: dict[str, Unit]) -> dict:
-    if isinstance(item, RankedUnit):
+def _item_row(item: Recipient, units: dict[str, Unit]) -> dict:
+    if item.ranked is not None:
+        r = item.ranked
         # A district committee is named in full, as the registry has it: "Ủy ban MTTQ Việt Nam huyện Mỹ Tú".
-        name = units[item.unit_code].name if item.ranking == "huyen" and item.unit_code in units else item.name
-        return {"name": name, "unit": _short(units, item.unit_code), "score": fmt_number(item.score),
-                "summary": f"Xếp hạng {item.rank} toàn tỉnh ({terms.RANKINGS[item.ranking]}), "
-                           f"đạt {fmt_number(item.score)} điểm."}
-    n: Nomination = item
+        name = units[r.unit_code].name if r.ranking == "huyen" and r.unit_code in units else r.name
+        return {"name": name, "unit": _short(units, r.unit_code), "score": fmt_number(r.score),
+                "summary": f"Xếp hạng {r.rank} toàn tỉnh ({terms.RANKINGS[r.ranking]}), "
+                           f"đạt {fmt_number(r.score)} điểm."}
+    n = _nomination(item)
     return {"name": n.name, "position": ", ".join(x for x in (n.position, n.workplace) if x),
             "unit": _short(units, n.unit_code),
             "score": fmt_number(n.score) if n.score is not None else "",
             "summary": n.summary + (f" Giá trị đóng góp: {money(n.contribution)} đồng." if n.contribution else "")}
 
 
-def _group(title: str, items, units: dict[str, Unit], note: Callable | None = None) -> dict | None:
+def _nomination(item: Recipient) -> Nomination:
+    assert item.nomination is not None
+    return item.nomination
+
+
+def _group(title: str, items: list[Recipient], units: dict[str, Unit], note: Callable | None = None) -> dict | None:
     """A titled, numbered list (None when empty); people get the họ và tên / chức vụ layout when the list is
     only people; `note(item)` fills the list's "Ghi chú" column where it has one."""
     rows = []
     for stt, item in enumerate(_ordered(items), 1):
         rows.append({**_item_row(item, units), "stt": stt, **({"note": note(item)} if note else {})})
-    people = all(isinstance(i, Nomination) and i.kind == "individual" for i in items)
+    people = all(not i.is_ranked and i.kind == Kind.INDIVIDUAL for i in items)
     return {"title": title, "rows": rows, "people": people} if rows else None
 
 
@@ -121,15 +128,16 @@ def _common(result: Result, config: Config) -> dict:
 
 
 def _merit_groups(items, units) -> list:
-    return _numbered([(f"Khen thưởng {terms.MERIT_TYPES[m].lower()}", [n for n in items if n.merit_type == m])
+    return _numbered([(f"Khen thưởng {terms.MERIT_TYPES[m].lower()}",
+                       [n for n in items if _nomination(n).merit_type == m])
                       for m in terms.MERIT_TYPES], units)
 
 
 def ubnd_context(result: Result) -> dict:
     units = _units(result)
-    proposed = result.awarded("BK_UBND_TINH")
-    groups_ = [n for n in proposed if n.kind == "collective"]
-    people = [n for n in proposed if n.kind == "individual"]
+    proposed = result.recipients("BK_UBND_TINH")
+    groups_ = [n for n in proposed if n.kind == Kind.COLLECTIVE]
+    people = [n for n in proposed if n.kind == Kind.INDIVIDUAL]
     parts = _parts(("TẬP THỂ", _merit_groups(groups_, units)), ("CÁ NHÂN", _merit_groups(people, units)))
     lines = [f"{in_words(len(groups_), 'tập thể')};", f"{in_words(len(people), 'cá nhân')}."]
     return {"parts": parts, "summary_lines": lines,
@@ -140,14 +148,17 @@ def ubnd_context(result: Result) -> dict:
 def tw_context(result: Result) -> dict:
     units = _units(result)
     award = "BK_TW_MTTQ"
-    ranked = {k: result.ranked(award, k) for k in ("huyen", "xa", "bctmt")}
-    people = result.awarded(award, "individual")
-    collectives = ranked["huyen"] + ranked["xa"] + ranked["bctmt"] + list(result.awarded(award, "collective"))
-    groups = _numbered([("Ủy ban MTTQ Việt Nam cấp huyện", ranked["huyen"]),
-                        ("Ủy ban MTTQ Việt Nam cấp xã", ranked["xa"]),
-                        ("Ban công tác Mặt trận ở khu dân cư", ranked["bctmt"]),
+    collectives = result.recipients(award, Kind.COLLECTIVE)
+    people = result.recipients(award, Kind.INDIVIDUAL)
+
+    def ranked(level: str) -> list[Recipient]:
+        return [r for r in collectives if r.is_ranked and r.level == level]
+
+    groups = _numbered([("Ủy ban MTTQ Việt Nam cấp huyện", ranked("huyen")),
+                        ("Ủy ban MTTQ Việt Nam cấp xã", ranked("xa")),
+                        ("Ban công tác Mặt trận ở khu dân cư", ranked("bctmt")),
                         *[(f"Tập thể {terms.level_phrase(level)}",
-                           [n for n in result.awarded(award, "collective") if n.level == level])
+                           [n for n in collectives if not n.is_ranked and n.level == level])
                           for level in terms.LEVELS]], units)
     people_groups = _numbered([(cap_first(terms.level_phrase(level)), [n for n in people if n.level == level])
                                for level in terms.LEVELS], units)
@@ -164,11 +175,11 @@ FLAGS = ("CO_XSTD", "CO_XS")
 
 def decision_context(result: Result) -> dict:
     units = _units(result)
-    flags = {code: result.ranked(code, "huyen") for code in FLAGS}
-    bk_ranked = result.ranked("BK_MTTQ_TINH", "huyen")
-    bk = result.awarded("BK_MTTQ_TINH")
-    collectives = [n for n in bk if n.kind == "collective"]
-    people = [n for n in bk if n.kind == "individual"]
+    flags = {code: result.recipients(code, rankings=("huyen",)) for code in FLAGS}
+    bk = result.recipients("BK_MTTQ_TINH", rankings=("huyen",))
+    bk_ranked = [r for r in bk if r.is_ranked]
+    collectives = [n for n in bk if not n.is_ranked and n.kind == Kind.COLLECTIVE]
+    people = [n for n in bk if n.kind == Kind.INDIVIDUAL]
     flag_groups = _numbered([(terms.AWARDS[c], flags[c]) for c in FLAGS], units)
     collective_groups = _numbered(
         [("Ủy ban MTTQ Việt Nam cấp huyện", bk_ranked)] +
@@ -202,8 +213,8 @@ def _unit_table(result: Result, todo: Callable[[str], str] | None = None) -> lis
         r = ranked.get(unit.code)
         mine = result.for_unit(unit.code).nominations
         row = {"name": unit.short_name, "score": fmt_number(r.score) if r else "—", "rank": r.rank if r else "—",
-               "submitted": len(mine), "proposed": sum(n.status == "proposed" for n in mine),
-               "held": sum(n.status in ("over_quota", "needs_review") for n in mine)}
+               "submitted": len(mine), "proposed": sum(n.status == Status.PROPOSED for n in mine),
+               "held": sum(n.status in (Status.OVER_QUOTA, Status.NEEDS_REVIEW) for n in mine)}
         if todo:
             row["todo"] = todo(unit.code)
         rows.append(row)
@@ -215,7 +226,7 @@ def _unit_table(result: Result, todo: Callable[[str], str] | None = None) -> lis
 
 def _intake_lines(result: Result) -> list[str]:
     count = result.input_counts
-    received = {i.unit_code for i in result.inputs if i.status == "processed"}
+    received = {i.unit_code for i in result.inputs if i.status == FileStatus.PROCESSED}
     missing = [u.short_name for u in result.units if u.code not in received]
     lines = [f"Văn phòng đã nhận và tổng hợp {in_words(count['processed'], 'báo cáo')} của "
              f"{in_words(len(received), 'đơn vị')}."]
@@ -237,10 +248,10 @@ def _review_lines(result: Result) -> list[str]:
             names = ", ".join(f"{r.name} ({fmt_number(r.score)} điểm)" for r in held if award in r.needs_review)
             lines.append(f"{terms.award_name(award)} ({terms.RANKINGS[ranking]}): các đơn vị bằng điểm tại ngưỡng "
                          f"xét: {names}. Đề nghị Hội đồng xem xét, quyết định.")
-    capped = result.with_status("needs_review")
+    capped = result.with_status(Status.NEEDS_REVIEW)
     if capped:
         lines.append(f"{in_words(len(capped), 'trường hợp')} vượt tổng số của tỉnh, chờ Hội đồng xem xét.")
-    incomplete = result.with_status("incomplete_dossier")
+    incomplete = result.with_status(Status.INCOMPLETE_DOSSIER)
     if incomplete:
         lines.append(f"{in_words(len(incomplete), 'trường hợp')} còn thiếu hồ sơ, chưa tính vào chỉ tiêu.")
     for cap in result.caps:
@@ -252,7 +263,7 @@ def _review_lines(result: Result) -> list[str]:
 
 
 def _stats_lines(result: Result) -> list[str]:
-    people = [n for n in result.nominations if n.status == "proposed" and n.kind == "individual"]
+    people = [n for n in result.nominations if n.status == Status.PROPOSED and n.kind == "individual"]
     lines = []
     for title, key in (("giới tính", "proposed_individuals_by_gender"), ("dân tộc", "proposed_individuals_by_ethnicity")):
         values = sorted(result.stats.get(key, {}).items(), key=lambda kv: (-kv[1], kv[0]))
@@ -268,13 +279,13 @@ def _stats_lines(result: Result) -> list[str]:
 def _awards_lines(result: Result) -> list[str]:
     lines = []
     for code in FLAGS:
-        names = [r.name for r in result.ranked(code, "huyen")]
+        names = [r.name for r in result.recipients(code, rankings=("huyen",))]
         if names:
             lines.append(f"{terms.AWARDS[code]}: {', '.join(names)}.")
     for award in terms.NOMINATED_AWARDS:
-        ranked = result.ranked(award)
-        groups = len(result.awarded(award, "collective")) + len(ranked)
-        people = len(result.awarded(award, "individual"))
+        holders = result.recipients(award)
+        groups = sum(r.kind == Kind.COLLECTIVE for r in holders)
+        people = sum(r.kind == Kind.INDIVIDUAL for r in holders)
         if groups or people:
             lines.append(f"{terms.AWARDS[award]}: {in_words(groups, 'tập thể')}, {in_words(people, 'cá nhân')}.")
     return lines
@@ -316,33 +327,31 @@ def report_context(result: Result) -> dict:
 
 def minutes_context(result: Result) -> dict:
     units = _units(result)
-    votes = [(terms.AWARDS[code], result.ranked(code, "huyen")) for code in FLAGS]
+    votes = [(terms.AWARDS[code], result.recipients(code, rankings=("huyen",))) for code in FLAGS]
     for award in terms.NOMINATED_AWARDS:
-        ranked = result.ranked(award, "huyen", "xa", "bctmt")
-        votes.append((f"{terms.AWARDS[award]} - tập thể", ranked + list(result.awarded(award, "collective"))))
-        votes.append((f"{terms.AWARDS[award]} - cá nhân", list(result.awarded(award, "individual"))))
-    review = [r for units_ in result.rankings.values() for r in units_ if r.needs_review]
-    review += list(result.with_status("needs_review"))
-    votes.append(("Trường hợp Hội đồng cần quyết định", review))
+        votes.append((f"{terms.AWARDS[award]} - tập thể", result.recipients(award, Kind.COLLECTIVE)))
+        votes.append((f"{terms.AWARDS[award]} - cá nhân", result.recipients(award, Kind.INDIVIDUAL)))
+    votes.append(("Trường hợp Hội đồng cần quyết định", result.under_review()))
     groups = [g for g in (_group(title, items, units, _awards_note) for title, items in votes) if g]
     files = result.input_counts["processed"]
     return {"votes": groups, "review_lines": _review_lines(result), "files_text": in_words(files, "báo cáo")}
 
 
-def _ordered(items) -> list:
+def _ordered(items: list[Recipient]) -> list[Recipient]:
     """Collectives and ranked units by score (highest first), then name; then people in alphabetical order."""
-    def is_person(i) -> bool:
-        return isinstance(i, Nomination) and i.kind == "individual"
+    def is_person(i: Recipient) -> bool:
+        return not i.is_ranked and i.kind == Kind.INDIVIDUAL
     people = sorted((i for i in items if is_person(i)), key=lambda n: person_key(n.name))
     others = sorted((i for i in items if not is_person(i)), key=lambda i: (-(i.score or 0), sort_key(i.name)))
     return others + people
 
 
-def _awards_note(item) -> str:
-    if isinstance(item, RankedUnit):
-        note = f"Hạng {item.rank}"
-        return note + (f"; chờ xét: {_names(item.needs_review)}" if item.needs_review else "")
-    return "; ".join(item.reasons) if item.status != "proposed" else ""
+def _awards_note(item: Recipient) -> str:
+    if item.ranked is not None:
+        note = f"Hạng {item.ranked.rank}"
+        return note + (f"; chờ xét: {_names(item.ranked.needs_review)}" if item.ranked.needs_review else "")
+    n = _nomination(item)
+    return "; ".join(n.reasons) if n.status != Status.PROPOSED else ""
 
 
 def _names(codes) -> str:

@@ -6,8 +6,9 @@ Pure: takes Submissions, Config and Registry, returns a Result. No file is opene
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Iterable
+from typing import Any
 
 from . import schema, terms
 from .config import Config
@@ -17,8 +18,8 @@ from .records import ScoreRow, Submission
 from .registry import Registry, Unit
 from .result import InputFile, Nomination, RankedUnit, Result
 from .rules import allocate, judge, out_of_range, quota
+from .terms import FileStatus, Kind
 from .text import fmt_number, label_key, loose_key, strip_diacritics
-
 
 # ---------------------------------------------------------------- which files count
 
@@ -36,9 +37,9 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
     for sub in submissions:
         info = sub.info
         rejection: Issue | None = None
-        status = "rejected"
+        status = FileStatus.REJECTED
         if sub.skipped:
-            status = "skipped"
+            status = FileStatus.SKIPPED
         elif not sub.readable:
             pass
         elif not info.unit_code:
@@ -66,9 +67,9 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
         for old in ordered[:-1]:
             problem = issue("superseded", file=old.file, unit_code=code, newer=winner.file)
             problems.append(problem)
-            inputs[old.file] = InputFile(old.file, old.sha256, "superseded", code, old.rows, old.info.unit_name,
-                                         _iso(old.info.date), reason=problem.message)
-        inputs[winner.file] = InputFile(winner.file, winner.sha256, "processed", code, winner.rows,
+            inputs[old.file] = InputFile(old.file, old.sha256, FileStatus.SUPERSEDED, code, old.rows,
+                                         old.info.unit_name, _iso(old.info.date), reason=problem.message)
+        inputs[winner.file] = InputFile(winner.file, winner.sha256, FileStatus.PROCESSED, code, winner.rows,
                                         winner.info.unit_name, _iso(winner.info.date))
     return sorted(inputs.values(), key=lambda i: i.file.casefold()), active, problems
 
@@ -91,7 +92,7 @@ def _place_key(unit: Unit) -> str:
 def submission_checks(sub: Submission, unit: Unit, config: Config) -> list[Issue]:
     info = sub.info
     found: list[Issue] = [replace(i, unit_code=unit.code) for i in sub.issues]
-    where = {"file": sub.file, "sheet": info.sheet, "unit_code": unit.code}
+    where: dict[str, Any] = {"file": sub.file, "sheet": info.sheet, "unit_code": unit.code}
     if info.round != config.round:
         found.append(issue("wrong-round", cell=info.cells.get("round", ""), found=info.round_text or "(chưa ghi)",
                            expected=terms.ROUNDS[config.round], **where))
@@ -119,7 +120,7 @@ def submission_checks(sub: Submission, unit: Unit, config: Config) -> list[Issue
 def _score_problems(row: ScoreRow, unit_code: str, config: Config, label: str) -> list[Issue]:
     """Errors that keep a scored unit out of the ranking (each pointing at its cell)."""
     errors = [replace(i, unit_code=unit_code) for i in row.problems if i.severity == ERROR]
-    where = {"file": row.file, "sheet": row.sheet, "row": row.row, "unit_code": unit_code}
+    where: dict[str, Any] = {"file": row.file, "sheet": row.sheet, "row": row.row, "unit_code": unit_code}
     if not row.name and not errors:
         errors.append(issue("missing-value", column=label, cell=row.cells.get("name") or row.cells.get("_row", ""), **where))
     if row.score is None and not errors:
@@ -251,7 +252,7 @@ def _row_of(cell: str) -> int | None:
 def duplicate_people(nominations: list[Nomination]) -> list[Issue]:
     groups: dict[tuple, list[Nomination]] = {}
     for n in nominations:
-        if n.kind == "individual" and n.name and n.birth_year:
+        if n.kind == Kind.INDIVIDUAL and n.name and n.birth_year:
             groups.setdefault((loose_key(n.name), n.birth_year), []).append(n)
     problems: list[Issue] = []
     for same in groups.values():

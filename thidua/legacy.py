@@ -9,7 +9,7 @@ such as .VnTimeH reuse the same bytes); VNI writes a base letter followed by one
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
+from functools import cache
 
 VOWELS = "aăâeêioôơuưy"
 TONES = ("", "\u0300", "\u0309", "\u0303", "\u0301", "\u0323")  # none, huyền, hỏi, ngã, sắc, nặng
@@ -39,7 +39,7 @@ def _byte_char(code: int) -> str:
     return bytes([code]).decode("cp1252")
 
 
-@lru_cache(maxsize=None)
+@cache
 def tcvn3_table() -> dict[str, str]:
     table = {_byte_char(code): letter for letter, code in _TCVN3_PLAIN.items()}
     for vowel, codes in _TCVN3_TONED.items():
@@ -95,7 +95,7 @@ def vietnamese_letters() -> list[str]:
     return letters + ["đ", "Đ"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def vni_table() -> dict[str, str]:
     table: dict[str, str] = {}
     for letter in vietnamese_letters():
@@ -107,12 +107,12 @@ def vni_table() -> dict[str, str]:
 
 # ---------------------------------------------------------------- detection and conversion
 
-@lru_cache(maxsize=None)
+@cache
 def _unicode_letters() -> frozenset[str]:
     return frozenset(vietnamese_letters())
 
 
-@lru_cache(maxsize=None)
+@cache
 def suspicious() -> frozenset[str]:
     """Characters that legacy text contains and Vietnamese Unicode text never does."""
     chars = set(tcvn3_table()) | {ch for key in vni_table() for ch in key}
@@ -175,8 +175,12 @@ def encode_vni(text: str) -> str:
 
 
 # A Vietnamese syllable: initial consonants, a vowel nucleus from this list, an allowed final consonant.
-_NUCLEI = frozenset("""a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi oo ua uâ uê ui
-uô uơ ươ ưa ưi ưu uy yê iêu yêu oai oay oao oeo uây uôi ươi ươu uya uyê uyu""".split())
+_NUCLEI = frozenset([
+    "a", "ă", "â", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu",
+    "ia", "iê", "iu", "oa", "oă", "oe", "oi", "ôi", "ơi", "oo", "ua", "uâ", "uê", "ui", "uô", "uơ", "ươ", "ưa",
+    "ưi", "ưu", "uy", "yê", "iêu", "yêu", "oai", "oay", "oao", "oeo", "uây", "uôi", "ươi", "ươu", "uya", "uyê",
+    "uyu"
+])
 _INITIALS = ("ngh", "ng", "gh", "gi", "kh", "nh", "ph", "th", "tr", "ch", "qu", "b", "c", "d", "đ", "g", "h", "k",
              "l", "m", "n", "p", "q", "r", "s", "t", "v", "x")
 _FINALS = ("", "c", "ch", "m", "n", "ng", "nh", "p", "t")

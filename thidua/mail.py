@@ -8,31 +8,40 @@ in the run folder makes a second `send` skip what went out and retry only what f
 from __future__ import annotations
 
 import datetime as dt
+import email.policy
 import functools
 import hashlib
 import json
 import os
 import re
 import smtplib
-import socket
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-import email.policy
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 import jinja2
 
 from . import terms
 from .config import Config, EmailSettings
 from .errors import ThiduaError
-from .names import (DOCS_DIR, FEEDBACK_DIR, LEADERSHIP_MAIL_TEMPLATE, OUTBOX, RESULT_JSON, SEND_LOG,
-                    UNIT_MAIL_TEMPLATE, consolidated_name, sha256_of)
+from .names import (
+    DOCS_DIR,
+    FEEDBACK_DIR,
+    LEADERSHIP_MAIL_TEMPLATE,
+    OUTBOX,
+    RESULT_JSON,
+    SEND_LOG,
+    UNIT_MAIL_TEMPLATE,
+    consolidated_name,
+    sha256_of,
+)
 
 SMTP_POLICY = email.policy.SMTP  # CRLF line ends, as SMTP and Outlook's .eml files have them
 MIME_TYPES = {
@@ -64,7 +73,7 @@ class Outgoing:
 
 # ---------------------------------------------------------------- planning from the run folder
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _environment(templates: Path) -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), undefined=jinja2.StrictUndefined,
                               keep_trailing_newline=True)
@@ -136,7 +145,7 @@ def plan(run: Path, config: Config) -> list[Outgoing]:
 def message_id(run: Path, key: str, settings: EmailSettings) -> str:
     """Stable per run and recipient, so a retried message is recognisably the same message."""
     domain = settings.from_address.rpartition("@")[2] or "thidua.local"
-    digest = hashlib.sha1(f"{run.name}/{key}".encode("utf-8")).hexdigest()[:20]
+    digest = hashlib.sha1(f"{run.name}/{key}".encode()).hexdigest()[:20]
     return f"<{digest}.{key.replace(':', '-')}@{domain}>"
 
 
@@ -259,15 +268,15 @@ def _deliver(conn: _Connection, msg, recipients, retries: int, backoff: float, s
             if all(500 <= c < 600 for c in codes):
                 return False, error
         except smtplib.SMTPResponseException as exc:
-            error = f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace') if isinstance(exc.smtp_error, bytes) else exc.smtp_error}"
+            said = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+            error = f"{exc.smtp_code} {said}"
             if isinstance(exc, smtplib.SMTPAuthenticationError):
                 raise ThiduaError(f"Máy chủ thư từ chối đăng nhập ({exc.smtp_code}). Kiểm tra tên đăng nhập và "
                                   f"mật khẩu trong biến môi trường {conn.settings.password_env}.") from None
             _reset(conn)
             if 500 <= exc.smtp_code < 600:
                 return False, error
-        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, socket.timeout,
-                OSError) as exc:
+        except (TimeoutError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, OSError) as exc:
             error = f"mất kết nối với máy chủ thư: {exc.__class__.__name__} {exc}"
             conn.drop()
     return False, error

@@ -9,9 +9,13 @@ from functools import cached_property
 from pathlib import Path
 
 from .issues import Issue
+from .names import feedback_file_names
 from .records import NominationRow
 from .registry import Unit
-from .names import feedback_file_names
+from .terms import FileStatus, Kind, Severity, Status
+
+SUMMARY_STATUSES = (Status.PROPOSED, Status.OVER_QUOTA, Status.INCOMPLETE_DOSSIER, Status.INVALID,
+                    Status.INELIGIBLE, Status.NEEDS_REVIEW)
 
 
 @dataclass(frozen=True)
@@ -36,10 +40,74 @@ class Nomination:
     status: str
     reasons: tuple[str, ...] = ()
 
-    def __getattr__(self, name: str):  # row values read straight through: n.name, n.score, n.award ...
-        if name.startswith("__") or name == "source":
-            raise AttributeError(name)
-        return getattr(self.source, name)
+    # What the rules and the writers read of the row, named here so that a typo is caught by mypy.
+    @property
+    def file(self) -> str:
+        return self.source.file
+
+    @property
+    def sheet(self) -> str:
+        return self.source.sheet
+
+    @property
+    def row(self) -> int:
+        return self.source.row
+
+    @property
+    def cells(self) -> dict[str, str]:
+        return self.source.cells
+
+    @property
+    def kind(self) -> str:
+        return self.source.kind
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+    @property
+    def level(self) -> str | None:
+        return self.source.level
+
+    @property
+    def award(self) -> str | None:
+        return self.source.award
+
+    @property
+    def score(self) -> float | None:
+        return self.source.score
+
+    @property
+    def merit_type(self) -> str | None:
+        return self.source.merit_type
+
+    @property
+    def summary(self) -> str:
+        return self.source.summary
+
+    @property
+    def gender(self) -> str:
+        return self.source.gender
+
+    @property
+    def birth_year(self) -> int | None:
+        return self.source.birth_year
+
+    @property
+    def ethnicity(self) -> str:
+        return self.source.ethnicity
+
+    @property
+    def position(self) -> str:
+        return self.source.position
+
+    @property
+    def workplace(self) -> str:
+        return self.source.workplace
+
+    @property
+    def contribution(self) -> int | None:
+        return self.source.contribution
 
     @property
     def key(self) -> tuple[str, str, str] | None:
@@ -78,6 +146,25 @@ class RankedUnit:
 
     def as_json(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One holder of an award: a unit ranked into it, or a nomination proposed for it. Writers list these."""
+
+    award: str
+    name: str
+    kind: str  # collective | individual (a ranked unit is a collective)
+    level: str  # the nominee's level, or the ranking a unit holds the award by
+    unit_code: str  # the submitting unit
+    score: float | None
+    rank: int | None  # None for a nomination
+    ranked: RankedUnit | None = None
+    nomination: Nomination | None = None
+
+    @property
+    def is_ranked(self) -> bool:
+        return self.ranked is not None
 
 
 @dataclass(frozen=True)
@@ -142,16 +229,16 @@ class Result:
 
     @property
     def errors(self) -> tuple[Issue, ...]:
-        return tuple(i for i in self.issues if i.severity == "error")
+        return tuple(i for i in self.issues if i.severity == Severity.ERROR)
 
     @property
     def warnings(self) -> tuple[Issue, ...]:
-        return tuple(i for i in self.issues if i.severity == "warning")
+        return tuple(i for i in self.issues if i.severity == Severity.WARNING)
 
     @property
     def input_counts(self) -> dict[str, int]:
         """How many input files are processed, superseded, rejected and skipped."""
-        counts = dict.fromkeys(("processed", "superseded", "rejected", "skipped"), 0)
+        counts: dict[str, int] = dict.fromkeys(FileStatus, 0)
         for i in self.inputs:
             counts[i.status] += 1
         return counts
@@ -159,6 +246,27 @@ class Result:
     def ranked(self, award: str, *rankings: str) -> list[RankedUnit]:
         """Ranked units holding an award, in ranking order (all rankings when none is named)."""
         return [r for k in (rankings or tuple(self.rankings)) for r in self.rankings.get(k, ()) if award in r.awards]
+
+    def recipients(self, award: str, kind: str | None = None, rankings: tuple[str, ...] | None = None
+                   ) -> list[Recipient]:
+        """Who receives `award`: the units ranked into it (in ranking order; only `rankings` when given), then
+        the nominations proposed for it (in input order). A ranked unit counts as a collective."""
+        found: list[Recipient] = []
+        if kind in (None, Kind.COLLECTIVE):
+            found += [Recipient(award, r.name, Kind.COLLECTIVE, r.ranking, r.unit_code, r.score, r.rank, ranked=r)
+                      for r in self.ranked(award, *(rankings or ()))]
+        found += [Recipient(award, n.name, n.kind, n.level or "", n.unit_code, n.score, None, nomination=n)
+                  for n in self.awarded(award, kind)]
+        return found
+
+    def under_review(self) -> list[Recipient]:
+        """What the council must decide: ranked units tied at a cut (once each, with the first award held back),
+        then nominations over a provincial cap."""
+        found = [Recipient(r.needs_review[0], r.name, Kind.COLLECTIVE, r.ranking, r.unit_code, r.score, r.rank, ranked=r)
+                 for units in self.rankings.values() for r in units if r.needs_review]
+        found += [Recipient(n.award or "", n.name, n.kind, n.level or "", n.unit_code, n.score, None, nomination=n)
+                  for n in self.with_status(Status.NEEDS_REVIEW)]
+        return found
 
     def dossiers_to_collect(self, code: str | None = None) -> list[RankedUnit]:
         """Ranked winners whose dossier the office must still collect (all, or those of one submitting unit)."""
@@ -170,10 +278,10 @@ class Result:
 
     def awarded(self, award: str, kind: str | None = None) -> tuple[Nomination, ...]:
         """Proposed nominations for one award (and kind)."""
-        return tuple(n for n in self.nominations if n.status == "proposed" and n.award == award
+        return tuple(n for n in self.nominations if n.status == Status.PROPOSED and n.award == award
                      and (kind is None or n.kind == kind))
 
-    def for_unit(self, code: str) -> "UnitView":
+    def for_unit(self, code: str) -> UnitView:
         return UnitView(self, code)
 
     @cached_property
@@ -202,9 +310,8 @@ class Result:
 
     def summary(self) -> dict:
         """The batch in figures: what the end-of-run screen, the leadership e-mail and `send` report."""
-        received = {i.unit_code for i in self.inputs if i.status == "processed"}
-        status = {s: self.stats["status"].get(s, 0) for s in ("proposed", "over_quota", "incomplete_dossier",
-                                                              "invalid", "ineligible", "needs_review")}
+        received = {i.unit_code for i in self.inputs if i.status == FileStatus.PROCESSED}
+        status = {s: self.stats["status"].get(s, 0) for s in SUMMARY_STATUSES}
         held_by_ties = sum(bool(r.needs_review) for units in self.rankings.values() for r in units)
         return {
             "files": self.input_counts, "units_received": len(received), "units_total": len(self.units),
@@ -263,11 +370,10 @@ class UnitView:
     def summary(self) -> dict:
         """The figures a unit's feedback and its e-mail show."""
         noms, issues = self.nominations, self.issues
-        status = {s: sum(n.status == s for n in noms) for s in ("proposed", "over_quota", "incomplete_dossier",
-                                                                  "invalid", "ineligible", "needs_review")}
-        errors = sum(i.severity == "error" for i in issues)
+        status = {s: sum(n.status == s for n in noms) for s in SUMMARY_STATUSES}
+        errors = sum(i.severity == Severity.ERROR for i in issues)
         return {
-            "files": len(self.inputs), "processed": any(i.status == "processed" for i in self.inputs),
+            "files": len(self.inputs), "processed": any(i.status == FileStatus.PROCESSED for i in self.inputs),
             "submitted": len(noms), "proposed": status["proposed"], "over_quota": status["over_quota"],
             "incomplete": status["incomplete_dossier"], "invalid": status["invalid"] + status["ineligible"],
             "needs_review": status["needs_review"], "errors": errors, "warnings": len(issues) - errors,

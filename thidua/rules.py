@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from . import terms
 from .config import Config, QuotaRule
@@ -16,6 +17,7 @@ from .ranking import AWARD, REVIEW, positional
 from .records import NominationRow
 from .registry import Registry, Unit
 from .result import CapLine, Nomination, QuotaLine
+from .terms import Kind, Status
 from .text import cap_first, fmt_number, money
 
 HALF = Fraction(1, 2)
@@ -54,7 +56,7 @@ class Verdict:
     issues: tuple[Issue, ...]
 
 
-def _where(row: NominationRow, field_name: str, unit_code: str) -> dict:
+def _where(row: NominationRow, field_name: str, unit_code: str) -> dict[str, Any]:
     cell = row.cells.get(field_name) or row.cells.get("_row", "")
     return {"file": row.file, "sheet": row.sheet, "cell": cell, "row": row.row, "unit_code": unit_code}
 
@@ -71,7 +73,7 @@ def validity_issues(row: NominationRow, unit: Unit, config: Config) -> list[Issu
         if field_name not in unreadable:
             found.append(issue("missing-value", column=label, **_where(row, field_name, code)))
 
-    name_label = "Tên tập thể" if row.kind == "collective" else "Họ và tên"
+    name_label = "Tên tập thể" if row.kind == Kind.COLLECTIVE else "Họ và tên"
     if not row.name:
         missing("name", name_label)
     if row.level is None:
@@ -109,7 +111,7 @@ def eligibility(row: NominationRow, config: Config) -> list[str]:
                            f"{money(config.sudden_min_value)} đồng của khen đột xuất")
     elif row.merit_type == "cong-trang":
         # 4.1c: individuals must be provincial front staff and have initiatives; collectives need the years only.
-        if row.kind == "individual" and row.level != "tinh":
+        if row.kind == Kind.INDIVIDUAL and row.level != "tinh":
             reasons.append("khen công trạng cho cá nhân chỉ dành cho cán bộ, công chức Ủy ban MTTQ Việt Nam tỉnh "
                            f"(dòng này ghi cấp \"{terms.level_name(row.level)}\")")
         years = row.years_excellent or 0
@@ -128,16 +130,16 @@ def judge(row: NominationRow, unit: Unit, config: Config) -> Verdict:
     errors = validity_issues(row, unit, config)
     warnings = [p for p in row.problems if p.severity != ERROR]
     if errors:
-        return Verdict("invalid", tuple(_reason(e) for e in errors), tuple(errors + warnings))
+        return Verdict(Status.INVALID, tuple(_reason(e) for e in errors), tuple(errors + warnings))
     reasons = eligibility(row, config)
     if reasons:
         problem = issue("not-eligible", name=row.name, reason="; ".join(reasons), **_where(row, "merit_type", unit.code))
-        return Verdict("ineligible", tuple(reasons), (problem, *warnings))
+        return Verdict(Status.INELIGIBLE, tuple(reasons), (problem, *warnings))
     if row.missing_documents:
         text = ", ".join(row.missing_documents)
         problem = issue("incomplete-dossier", name=row.name, missing=text, **_where(row, "has_proposal", unit.code))
-        return Verdict("incomplete_dossier", (f"hồ sơ thiếu: {text}",), (problem, *warnings))
-    return Verdict("candidate", (), tuple(warnings))
+        return Verdict(Status.INCOMPLETE_DOSSIER, (f"hồ sơ thiếu: {text}",), (problem, *warnings))
+    return Verdict(Status.CANDIDATE, (), tuple(warnings))
 
 
 def _reason(problem: Issue) -> str:
@@ -173,10 +175,10 @@ def place_within_quota(candidates: list[Nomination], limit: int, submitted: int
                               unscored=len(unscored), **_where(first.source, "score", first.unit_code)))
     for position, n in enumerate(sorted(candidates, key=stt_key if by_stt else order_key)):
         if position < limit:
-            placed[id(n)] = _restatus(n, "proposed")
+            placed[id(n)] = _restatus(n, Status.PROPOSED)
             continue
         reason = f"vượt chỉ tiêu: đề nghị {submitted}, chỉ tiêu {limit}"
-        placed[id(n)] = _restatus(n, "over_quota", reason)
+        placed[id(n)] = _restatus(n, Status.OVER_QUOTA, reason)
         problems.append(issue("over-quota", name=n.name, submitted=submitted, quota=limit,
                               what=terms.describe(n.kind, n.level), **_where(n.source, "score", n.unit_code)))
     return placed, problems
@@ -203,7 +205,7 @@ def apply_cap(proposed: list[Nomination], cap: int) -> tuple[dict[int, Nominatio
         if verdicts.get(i) == AWARD:
             continue
         reason = f"toàn tỉnh vượt tổng số {cap}" + (" (bằng điểm tại ngưỡng)" if verdicts.get(i) == REVIEW else "")
-        changed[id(n)] = _restatus(n, "needs_review", reason)
+        changed[id(n)] = _restatus(n, Status.NEEDS_REVIEW, reason)
         problems.append(issue("provincial-cap-exceeded", name=n.name, proposed=len(proposed), cap=cap,
                               what=terms.describe(n.kind, n.level), **_where(n.source, "score", n.unit_code)))
     return changed, problems
@@ -230,7 +232,7 @@ def allocate(nominations: list[Nomination], registry: Registry, config: Config
             problems += issues_
             lines.append((unit, rule, limit, len(listed)))
     # BK_UBND_TINH has no quota: every candidate is proposed.
-    result = [placed.get(id(n)) or (_restatus(n, "proposed") if n.status == "candidate" else n) for n in nominations]
+    result = [placed.get(id(n)) or (_restatus(n, Status.PROPOSED) if n.status == Status.CANDIDATE else n) for n in nominations]
 
     cap_lines: list[CapLine] = []
     for rule in config.quotas:
@@ -238,14 +240,14 @@ def allocate(nominations: list[Nomination], registry: Registry, config: Config
         changed, issues_ = apply_cap(proposed, rule.cap)
         problems += issues_
         result = [changed.get(id(n), n) for n in result]
-        kept = sum(n.key == rule.key and n.status == "proposed" for n in result)
-        reserve = sorted((n for n in result if n.key == rule.key and n.status == "over_quota"),
+        kept = sum(n.key == rule.key and n.status == Status.PROPOSED for n in result)
+        reserve = sorted((n for n in result if n.key == rule.key and n.status == Status.OVER_QUOTA),
                          key=lambda n: (-_score_or_floor(n), n.unit_code, order_key(n)))[:max(rule.cap - kept, 0)]
         quota_total = sum(limit for _, r, limit, _ in lines if r is rule)
         cap_lines.append(CapLine(*rule.key, cap=rule.cap, proposed=kept, quota_total=quota_total,
                                  reserve=tuple(reserve)))
     # Counted after the caps: a row the council must decide on is no longer proposed in its unit's line.
-    final = Counter((n.unit_code, n.key) for n in result if n.status == "proposed")
+    final = Counter((n.unit_code, n.key) for n in result if n.status == Status.PROPOSED)
     quota_lines = [QuotaLine(unit.code, *rule.key, quota=limit, submitted=submitted,
                              proposed=final[(unit.code, rule.key)],
                              unit_count=unit.count(rule.count) if rule.count else None)

@@ -2,6 +2,47 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+# Closed sets of codes. They are strings (JSON stays plain, dict lookups by the plain code work), and a typo in
+# code is an AttributeError instead of a silent mismatch.
+
+class Status(StrEnum):
+    """A nomination's status, in precedence order: the first that applies wins."""
+    INVALID = "invalid"
+    INELIGIBLE = "ineligible"
+    INCOMPLETE_DOSSIER = "incomplete_dossier"
+    NEEDS_REVIEW = "needs_review"
+    OVER_QUOTA = "over_quota"
+    PROPOSED = "proposed"
+    CANDIDATE = "candidate"  # judged valid, eligible and complete; not yet placed against its quota
+
+
+class FileStatus(StrEnum):
+    PROCESSED = "processed"
+    SUPERSEDED = "superseded"
+    REJECTED = "rejected"
+    SKIPPED = "skipped"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Kind(StrEnum):
+    COLLECTIVE = "collective"
+    INDIVIDUAL = "individual"
+
+
+class Level(StrEnum):
+    """The level of a nominee, and of a ranking (huyen, xa, bctmt)."""
+    TINH = "tinh"
+    HUYEN = "huyen"
+    XA = "xa"
+    BCTMT = "bctmt"
+
+
 AWARDS: dict[str, str] = {
     "BK_MTTQ_TINH": "Bằng khen Ủy ban MTTQ Việt Nam tỉnh",
     "BK_UBND_TINH": "Bằng khen Ủy ban nhân dân tỉnh",

@@ -11,6 +11,7 @@ import gc
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
@@ -19,8 +20,20 @@ from . import guard, legacy, schema, terms, xlsx_stream
 from .issues import Issue, issue
 from .names import sha256_of
 from .records import Info, NominationRow, ScoreRow, Submission
-from .text import (LabelIndex, ParseError, clean, loose_key, lookup, match_label, parse_date, parse_int, parse_mark,
-                   parse_money, parse_number, unit_code)
+from .text import (
+    LabelIndex,
+    ParseError,
+    clean,
+    lookup,
+    loose_key,
+    match_label,
+    parse_date,
+    parse_int,
+    parse_mark,
+    parse_money,
+    parse_number,
+    unit_code,
+)
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
 
@@ -107,7 +120,7 @@ def find_header(rows: list[list], sheet: schema.Sheet) -> Header | None:
     return best
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _column_index(sheet: schema.Sheet) -> LabelIndex:
     return LabelIndex({label: column.field for column in sheet.columns for label in column.labels})
 
@@ -124,7 +137,7 @@ def _parse(column: schema.Column, raw: object, at: tuple[str, str, str, int]) ->
         if column.kind == "score" or float(raw).is_integer():
             return float(raw) if column.kind == "score" else int(raw), None
     text = clean(raw)
-    where = {"file": at[0], "sheet": at[1], "cell": at[2], "row": at[3]}
+    where: dict[str, Any] = {"file": at[0], "sheet": at[1], "cell": at[2], "row": at[3]}
     try:
         if column.kind == "score":
             return parse_number(raw), None
@@ -304,7 +317,7 @@ class _Book:
     def rows(self, shown: str) -> list:
         """Rows of the sheet users know as `shown`; issues name it that way too."""
         name = self.sheets[shown]
-        where = {"file": self.file, "sheet": shown}
+        where: dict[str, Any] = {"file": self.file, "sheet": shown}
         if name in self.scan.oversized:
             rows, ignored = xlsx_stream.read_sheet(self.path, name, self.limits)
             last_row, last_col = self.scan.oversized[name]

@@ -9,8 +9,9 @@ import xlsxwriter
 
 from . import terms
 from .issues import CATALOG, Issue
-from .result import Nomination, RankedUnit, Result, UnitView
 from .names import FEEDBACK_DIR, consolidated_name
+from .result import Nomination, Recipient, Result, UnitView
+from .terms import FileStatus, Kind, Severity, Status
 from .text import cap_first, fmt_number
 from .xlsx_style import Col, Styles, print_setup, write_cell, write_sheets, write_table
 
@@ -36,7 +37,7 @@ def _awards_text(codes) -> str:
 def nomination_columns(result: Result, full: bool = True) -> list[Col]:
     unit = _unit_name(result)
     cols = [
-        Col("STT (của đơn vị)", 8, lambda n: n.stt),
+        Col("STT (của đơn vị)", 8, lambda n: n.source.stt),
         Col("Tên tập thể / Họ và tên", 30, lambda n: n.name),
         Col("Đối tượng", 10, lambda n: terms.KINDS[n.kind]),
         Col("Cấp", 18, lambda n: terms.level_name(n.level)),
@@ -52,21 +53,35 @@ def nomination_columns(result: Result, full: bool = True) -> list[Col]:
     return cols
 
 
+def _nominated(x: tuple[int, Recipient]) -> Nomination:
+    """The nomination behind a numbered recipient of a list that holds nominations only."""
+    assert x[1].nomination is not None
+    return x[1].nomination
+
+
 def _person_columns(result: Result) -> list[Col]:
     unit = _unit_name(result)
     return [
         Col("STT", 6, lambda x: x[0]),
         Col("Họ và tên", 26, lambda x: x[1].name),
-        Col("Giới tính", 9, lambda x: x[1].gender),
-        Col("Năm sinh", 9, lambda x: x[1].birth_year),
-        Col("Dân tộc", 9, lambda x: x[1].ethnicity),
-        Col("Chức vụ", 26, lambda x: x[1].position),
-        Col("Đơn vị công tác", 32, lambda x: x[1].workplace),
+        Col("Giới tính", 9, lambda x: _nominated(x).gender),
+        Col("Năm sinh", 9, lambda x: _nominated(x).birth_year),
+        Col("Dân tộc", 9, lambda x: _nominated(x).ethnicity),
+        Col("Chức vụ", 26, lambda x: _nominated(x).position),
+        Col("Đơn vị công tác", 32, lambda x: _nominated(x).workplace),
         Col("Cấp", 18, lambda x: terms.level_name(x[1].level)),
         Col("Đơn vị đề nghị", 22, lambda x: unit(x[1].unit_code)),
         Col("Điểm", 8, lambda x: x[1].score, "score"),
-        Col("Tóm tắt thành tích", 60, lambda x: x[1].summary, "wrap"),
+        Col("Tóm tắt thành tích", 60, lambda x: _nominated(x).summary, "wrap"),
     ]
+
+
+def _basis(r: Recipient) -> str:
+    return f"Xếp hạng {r.rank}" if r.is_ranked else "Đề nghị"
+
+
+def _level(r: Recipient) -> str:
+    return terms.RANKINGS[r.level] if r.is_ranked else terms.level_name(r.level)
 
 
 def _group_columns(result: Result) -> list[Col]:
@@ -74,13 +89,12 @@ def _group_columns(result: Result) -> list[Col]:
     return [
         Col("STT", 6, lambda x: x[0]),
         Col("Tên tập thể", 40, lambda x: x[1].name),
-        Col("Cấp", 18, lambda x: terms.level_name(x[1].level) if isinstance(x[1], Nomination) else
-            terms.RANKINGS[x[1].ranking]),
+        Col("Cấp", 18, lambda x: _level(x[1])),
         Col("Đơn vị đề nghị", 22, lambda x: unit(x[1].unit_code)),
         Col("Điểm", 8, lambda x: x[1].score, "score"),
-        Col("Căn cứ", 16, lambda x: "Đề nghị" if isinstance(x[1], Nomination) else f"Xếp hạng {x[1].rank}"),
-        Col("Tóm tắt thành tích", 60, lambda x: x[1].summary if isinstance(x[1], Nomination) else
-            f"Xếp hạng {x[1].rank} toàn tỉnh, {fmt_number(x[1].score)} điểm", "wrap"),
+        Col("Căn cứ", 16, lambda x: _basis(x[1])),
+        Col("Tóm tắt thành tích", 60, lambda x: f"Xếp hạng {x[1].rank} toàn tỉnh, {fmt_number(x[1].score)} điểm"
+            if x[1].is_ranked else _nominated(x).summary, "wrap"),
     ]
 
 
@@ -147,7 +161,7 @@ def quota_columns(result: Result) -> list[Col]:
 
 
 def _quota_status(q) -> str:
-    return "over_quota" if q.submitted > q.quota else ("proposed" if q.submitted == q.quota else "")
+    return Status.OVER_QUOTA if q.submitted > q.quota else (Status.PROPOSED if q.submitted == q.quota else "")
 
 
 def cap_columns() -> list[Col]:
@@ -180,7 +194,8 @@ def source_columns(result: Result) -> list[Col]:
     ]
 
 
-_FILE_COLOURS = {"processed": "proposed", "superseded": "warning", "rejected": "error", "skipped": "warning"}
+_FILE_COLOURS = {FileStatus.PROCESSED: Status.PROPOSED, FileStatus.SUPERSEDED: Severity.WARNING,
+                 FileStatus.REJECTED: Severity.ERROR, FileStatus.SKIPPED: Severity.WARNING}
 
 
 # ---------------------------------------------------------------- consolidated workbook
@@ -211,7 +226,7 @@ def _overview(wb, styles: Styles, result: Result) -> None:
     r += 1
     ws.write_string(r, 0, "Số được đề nghị khen theo đơn vị", styles.label)
     lines = {(q.unit_code, q.kind, q.level, q.award): q for q in result.quotas}
-    ubnd = Counter(n.unit_code for n in result.awarded("BK_UBND_TINH"))
+    ubnd = Counter(r.unit_code for r in result.recipients("BK_UBND_TINH"))
     cols = [Col("Đơn vị", 42, lambda u: u.short_name)]
     for cap in result.caps:
         key = (cap.kind, cap.level, cap.award)
@@ -278,7 +293,7 @@ def _plain_table(ws, styles: Styles, columns: list[Col], rows, first_row: int) -
 
 
 def _award_sheets(wb, styles: Styles, result: Result) -> None:
-    flags = result.ranked("CO_XSTD", "huyen") + result.ranked("CO_XS", "huyen")
+    flags = [r.ranked for code in ("CO_XSTD", "CO_XS") for r in result.recipients(code, rankings=("huyen",))]
     flag_cols = [
         Col("STT", 6, lambda x: x[0]),
         Col("Hình thức", 34, lambda x: _awards_text(a for a in x[1].awards if a.startswith("CO_"))),
@@ -288,30 +303,31 @@ def _award_sheets(wb, styles: Styles, result: Result) -> None:
     ]
     write_table(wb.add_worksheet("Cờ thi đua"), styles, flag_cols, list(enumerate(flags, 1)))
 
-    bk_groups = list(result.awarded("BK_MTTQ_TINH", "collective")) + result.ranked("BK_MTTQ_TINH", "huyen")
+    # The units' own proposals first, then the districts ranked 4th and 5th.
+    bk_groups = sorted(result.recipients("BK_MTTQ_TINH", Kind.COLLECTIVE, ("huyen",)), key=lambda r: r.is_ranked)
     write_table(wb.add_worksheet("BK MTTQ tỉnh - Tập thể"), styles, _group_columns(result), list(enumerate(bk_groups, 1)))
-    people = result.awarded("BK_MTTQ_TINH", "individual")
+    people = result.recipients("BK_MTTQ_TINH", Kind.INDIVIDUAL)
     write_table(wb.add_worksheet("BK MTTQ tỉnh - Cá nhân"), styles, _person_columns(result), list(enumerate(people, 1)))
 
-    ubnd = result.awarded("BK_UBND_TINH")
+    ubnd = result.recipients("BK_UBND_TINH")
     ubnd_cols = [*_person_columns(result)[:2], Col("Đối tượng", 10, lambda x: terms.KINDS[x[1].kind]),
-                 Col("Loại khen", 12, lambda x: terms.MERIT_TYPES.get(x[1].merit_type or "", "")),
-                 Col("Giá trị đóng góp (đồng)", 16, lambda x: x[1].contribution, "int"),
+                 Col("Loại khen", 12, lambda x: terms.MERIT_TYPES.get(_nominated(x).merit_type or "", "")),
+                 Col("Giá trị đóng góp (đồng)", 16, lambda x: _nominated(x).contribution, "int"),
                  *_person_columns(result)[5:]]
     ubnd_cols[1] = Col("Tên tập thể / Họ và tên", 32, lambda x: x[1].name)
     write_table(wb.add_worksheet("BK UBND tỉnh"), styles, ubnd_cols, list(enumerate(ubnd, 1)))
 
-    tw = result.ranked("BK_TW_MTTQ", "huyen", "xa", "bctmt") + list(result.awarded("BK_TW_MTTQ"))
+    tw = result.recipients("BK_TW_MTTQ")
     unit = _unit_name(result)
     tw_cols = [
         Col("STT", 6, lambda x: x[0]),
         Col("Tên tập thể / Họ và tên", 36, lambda x: x[1].name),
-        Col("Đối tượng", 12, lambda x: "Tập thể" if isinstance(x[1], RankedUnit) else terms.KINDS[x[1].kind]),
-        Col("Cấp", 22, lambda x: terms.RANKINGS[x[1].ranking] if isinstance(x[1], RankedUnit) else terms.level_name(x[1].level)),
-        Col("Chức vụ", 24, lambda x: "" if isinstance(x[1], RankedUnit) else x[1].position),
+        Col("Đối tượng", 12, lambda x: terms.KINDS[x[1].kind]),
+        Col("Cấp", 22, lambda x: _level(x[1])),
+        Col("Chức vụ", 24, lambda x: "" if x[1].is_ranked else _nominated(x).position),
         Col("Đơn vị", 24, lambda x: unit(x[1].unit_code)),
         Col("Điểm", 8, lambda x: x[1].score, "score"),
-        Col("Căn cứ", 16, lambda x: f"Xếp hạng {x[1].rank}" if isinstance(x[1], RankedUnit) else "Đề nghị"),
+        Col("Căn cứ", 16, lambda x: _basis(x[1])),
     ]
     write_table(wb.add_worksheet("BK TW MTTQ"), styles, tw_cols, list(enumerate(tw, 1)))
 
@@ -322,10 +338,10 @@ def dossier_columns(result: Result) -> list[Col]:
         Col("Đơn vị đề nghị", 22, lambda n: unit(n.unit_code)),
         Col("Tên tập thể / Họ và tên", 30, lambda n: n.name),
         Col("Hình thức khen thưởng", 34, lambda n: terms.award_name(n.award or "")),
-        Col("Tờ trình", 10, lambda n: _yes(n.has_proposal)),
-        Col("Biên bản", 10, lambda n: _yes(n.has_minutes)),
-        Col("Báo cáo thành tích", 12, lambda n: _yes(n.has_report)),
-        Col("Hồ sơ", 12, lambda n: "Đủ" if not n.missing_documents else "Thiếu", "status"),
+        Col("Tờ trình", 10, lambda n: _yes(n.source.has_proposal)),
+        Col("Biên bản", 10, lambda n: _yes(n.source.has_minutes)),
+        Col("Báo cáo thành tích", 12, lambda n: _yes(n.source.has_report)),
+        Col("Hồ sơ", 12, lambda n: "Đủ" if not n.source.missing_documents else "Thiếu", "status"),
         Col("Trạng thái", 20, lambda n: terms.STATUSES[n.status]),
         Col("Tệp", 30, lambda n: n.file), Col("Dòng", 7, lambda n: n.row),
     ]
@@ -340,14 +356,14 @@ def write_consolidated(result: Result, folder: Path) -> list[Path]:
     _overview(wb, styles, result)
     for ranking, title in (("huyen", "Xếp hạng cấp huyện"), ("xa", "Xếp hạng cấp xã"), ("bctmt", "Xếp hạng BCTMT")):
         write_sheets(wb, title, styles, ranking_columns(result, ranking), result.rankings.get(ranking, ()),
-                     status=lambda r: "needs_review" if r.needs_review else ("proposed" if r.awards else None))
+                     status=lambda r: Status.NEEDS_REVIEW if r.needs_review else (Status.PROPOSED if r.awards else None))
     ws = wb.add_worksheet("Chỉ tiêu")
     write_table(ws, styles, quota_columns(result), result.quotas, status=_quota_status)
     _award_sheets(wb, styles, result)
     write_sheets(wb, "Tất cả đề nghị", styles, nomination_columns(result), result.nominations,
                  status=lambda n: n.status)
     write_sheets(wb, "Hồ sơ", styles, dossier_columns(result), result.nominations,
-                 status=lambda n: "incomplete_dossier" if n.missing_documents else "proposed")
+                 status=lambda n: Status.INCOMPLETE_DOSSIER if n.source.missing_documents else Status.PROPOSED)
     write_sheets(wb, "Lỗi - Cảnh báo", styles, issue_columns(result), result.issues,
                  status=lambda i: i.severity, link=_issue_link(result))
     write_table(wb.add_worksheet("Nguồn"), styles, source_columns(result), result.inputs,
@@ -370,7 +386,7 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
     ws.set_row(0, 36)
     ws.merge_range(0, 0, 0, 1, f"PHẢN HỒI KẾT QUẢ TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year}", styles.title_wrap)
     noms = view.nominations
-    errors = [i for i in view.issues if i.severity == "error"]
+    errors = [i for i in view.issues if i.severity == Severity.ERROR]
     lines = [
         ("Đơn vị", unit.name),
         ("Đợt", terms.ROUNDS[result.round]),
@@ -389,7 +405,7 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
         lines.append((f"Hồ sơ cần gửi: {r.name}", f"{_awards_text(r.awards)}: {', '.join(r.dossier_to_collect)} "
                       "(03 bộ gốc)"))
     lines.append(("Việc cần làm", "Sửa các dòng ở trang \"Lỗi - Cảnh báo\" rồi gửi lại tệp đã sửa về Văn phòng."
-                  if errors or any(n.status != "proposed" for n in noms) else "Không có lỗi; không cần gửi lại."))
+                  if errors or any(n.status != Status.PROPOSED for n in noms) else "Không có lỗi; không cần gửi lại."))
     for r, (label, value) in enumerate(lines, start=2):
         ws.write_string(r, 0, label, styles.label)
         write_cell(ws, r, 1, value, styles.wrap_left)
@@ -401,7 +417,7 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
     cols = [Col("Loại", 22, lambda r: terms.RANKINGS[r.ranking]),
             *[c for c in ranking_columns(result, "bctmt") if c.label not in ("Tệp", "Huyện, thị xã, thành phố")]]
     write_table(wb.add_worksheet("Xếp hạng"), styles, cols, ranked,
-                status=lambda r: "needs_review" if r.needs_review else ("proposed" if r.awards else None))
+                status=lambda r: Status.NEEDS_REVIEW if r.needs_review else (Status.PROPOSED if r.awards else None))
     write_table(wb.add_worksheet("Lỗi - Cảnh báo"), styles, issue_columns(result), view.issues,
                 status=lambda i: i.severity)
     wb.close()
