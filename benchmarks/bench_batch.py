@@ -30,13 +30,13 @@ import xlsxwriter  # noqa: E402
 from python_calamine import CalamineWorkbook  # noqa: E402
 
 from thidua.batch import default_workers, read_folder, write_run, writer_workers  # noqa: E402
-from thidua.evaluate import evaluate  # noqa: E402
 from thidua.cli import DEFAULT_CONFIG  # noqa: E402
 from thidua.config import load_config, with_overrides  # noqa: E402
 from thidua.docx_report import docx_writer  # noqa: E402
+from thidua.evaluate import evaluate  # noqa: E402
 from thidua.records import NominationRow  # noqa: E402
-from thidua.result import Nomination  # noqa: E402
 from thidua.registry import COLUMNS, load_registry  # noqa: E402
+from thidua.result import Nomination  # noqa: E402
 from thidua.sample import write_sample  # noqa: E402
 from thidua.workbook import list_inputs  # noqa: E402
 from thidua.xlsx_report import feedback_writers, write_consolidated  # noqa: E402

@@ -16,9 +16,9 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
-from thidua.cli import DEFAULT_CONFIG, main
-from thidua.config import load_config
-from thidua.registry import load_registry
+from thidua.cli import DEFAULT_CONFIG, main  # noqa: E402  (after the Hypothesis profile is chosen)
+from thidua.config import load_config  # noqa: E402
+from thidua.registry import load_registry  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 

@@ -3,7 +3,6 @@
 import tomllib
 
 import pytest
-
 from conftest import run_cli
 
 from thidua.cli import DEFAULT_CONFIG

@@ -7,7 +7,7 @@ from thidua.cli import ROOT
 from thidua.issues import CATALOG
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import readme_tables  # noqa: E402
+import readme_tables
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

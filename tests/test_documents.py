@@ -7,7 +7,6 @@ from collections import Counter
 
 import docx
 import pytest
-
 from conftest import info_rows, make_book, run_cli
 
 from thidua.cli import ROOT

@@ -5,13 +5,12 @@ from collections import Counter
 from pathlib import Path
 
 import openpyxl
-
 from conftest import info_rows, make_book, run_cli
 
 from thidua import schema
+from thidua.cli import ROOT
 from thidua.issues import CATALOG
 from thidua.registry import load_registry
-from thidua.cli import ROOT
 from thidua.workbook import find_header, find_sheet
 
 STATUSES = {"invalid", "ineligible", "incomplete_dossier", "needs_review", "over_quota", "proposed"}

@@ -9,13 +9,11 @@ import zipfile
 
 import openpyxl
 import pytest
-
 from conftest import DATA, info_rows, make_book, run_cli
 
-from thidua.evaluate import evaluate
 from thidua.config import Limits
-from thidua.legacy import (best, decode_tcvn3, decode_vni, encode_tcvn3, encode_vni, tcvn3_table,
-                           vietnamese_letters)
+from thidua.evaluate import evaluate
+from thidua.legacy import best, decode_tcvn3, decode_vni, encode_tcvn3, encode_vni, tcvn3_table, vietnamese_letters
 from thidua.workbook import read_submission
 
 NOMINATIONS = [("Ủy ban MTTQ Việt Nam xã Phong Nẫm", "xa", 91.5), ("Ban công tác Mặt trận ấp Đắc Thắng", "bctmt", 90.0)]
@@ -168,8 +166,9 @@ def test_xml_entity_attacks_are_refused(tmp_path):
                          for i in range(1, 10)) + b"]>")
     external = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
     for name, prefix in (("laughs.xlsx", laughs), ("external.xlsx", external)):
-        path = _rewrite(DATA / "comma_decimals.xlsx", tmp_path / name,
-                        lambda part, body: prefix + body.split(b"?>", 1)[-1] if part == "xl/worksheets/sheet2.xml" else body)
+        def inject(part, body, prefix=prefix):
+            return prefix + body.split(b"?>", 1)[-1] if part == "xl/worksheets/sheet2.xml" else body
+        path = _rewrite(DATA / "comma_decimals.xlsx", tmp_path / name, inject)
         sub = read_submission(path)
         assert codes(sub) == ["file-unsafe"], name
 

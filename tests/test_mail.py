@@ -8,7 +8,6 @@ from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
-
 from conftest import run_cli
 
 from thidua.mail import send_run

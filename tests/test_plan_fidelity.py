@@ -6,18 +6,17 @@ from email import message_from_bytes, policy
 
 import docx
 import pytest
-from openpyxl import load_workbook
-
 from conftest import run_cli
+from openpyxl import load_workbook
 from test_documents import text_of
 from test_rules import nom, sub
 
 from thidua.cli import ROOT
 from thidua.docx_layout import LANDSCAPE_MARGINS_MM
 from thidua.docx_report import SIGNER_DOTS, blank_document_fields
-from thidua.names import DOCS_DIR, DOCUMENTS, OUTBOX
 from thidua.evaluate import evaluate
 from thidua.mail import send_run
+from thidua.names import DOCS_DIR, DOCUMENTS, OUTBOX
 from thidua.registry import Registry, load_registry
 
 

@@ -4,9 +4,9 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from conftest import info_rows, make_book
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from thidua.evaluate import evaluate
 from thidua.workbook import read_submission

@@ -1,6 +1,7 @@
 """Competition ranking (1, 2, 2, 4) and awards by position, with ties at a cutoff left to the council."""
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from thidua.ranking import AWARD, REVIEW, competition_ranks, positional, tie_groups
 

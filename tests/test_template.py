@@ -3,7 +3,6 @@
 import zipfile
 
 import openpyxl
-
 from conftest import run_cli
 
 from thidua import schema

@@ -6,8 +6,7 @@ import unicodedata
 import pytest
 
 from thidua import terms
-from thidua.text import (ParseError, clean, lookup, match_label, parse_date, parse_mark, parse_money, parse_number,
-                         safe_filename)
+from thidua.text import ParseError, clean, lookup, match_label, parse_date, parse_mark, parse_money, parse_number, safe_filename
 
 
 @pytest.mark.parametrize("typed, value", [

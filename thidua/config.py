@@ -146,7 +146,8 @@ class _Table:
                 f"Cấu hình: \"{self._name(key)}\" = \"{value}\" không hợp lệ; chọn một trong: {', '.join(choices)}.")
         return value
 
-    def positive(self, key: str, default: object = ...) -> int | None:
+    def positive(self, key: str, default: Any = ...) -> Any:
+        """A positive integer (or the default, which may be None)."""
         value = self.get(key, int, default)
         if value is not None and value <= 0:
             raise ConfigError(f"Cấu hình: \"{self._name(key)}\" phải là số nguyên dương.")

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -29,7 +30,7 @@ CENTER, JUSTIFY, LEFT = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY, W
 
 # ---------------------------------------------------------------- low-level helpers
 
-def _document() -> Document:
+def _document() -> DocxDocument:
     doc = Document()
     style = doc.styles["Normal"]
     style.font.name = FONT

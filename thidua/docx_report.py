@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from docxtpl import DocxTemplate
 from num2words import num2words
@@ -212,7 +213,7 @@ def _unit_table(result: Result, todo: Callable[[str], str] | None = None) -> lis
     for unit in (u for u in result.units if u.cap == "huyen"):
         r = ranked.get(unit.code)
         mine = result.for_unit(unit.code).nominations
-        row = {"name": unit.short_name, "score": fmt_number(r.score) if r else "—", "rank": r.rank if r else "—",
+        row: dict[str, Any] = {"name": unit.short_name, "score": fmt_number(r.score) if r else "—", "rank": r.rank if r else "—",
                "submitted": len(mine), "proposed": sum(n.status == Status.PROPOSED for n in mine),
                "held": sum(n.status in (Status.OVER_QUOTA, Status.NEEDS_REVIEW) for n in mine)}
         if todo:

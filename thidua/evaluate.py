@@ -182,6 +182,7 @@ def _score_entries(ranking: str, rows: Iterable[tuple[str, ScoreRow]], config: C
             problems += errors
             continue
         problems += [replace(i, unit_code=district) for i in row.problems]
+        assert row.score is not None  # a missing score is one of the errors above
         entries.append(RankedUnit(ranking, district, row.name, row.score, 0, (), (), row.file, row.sheet, row.row,
                                   row.cells.get("score", ""), parent=row.parent))
         if ranking == "xa":
@@ -225,6 +226,7 @@ def district_entries(active: dict[str, Submission], config: Config, registry: Re
         sub = active.get(unit.code)
         if unit.code in appraised:
             row = appraised[unit.code]
+            assert row.score is not None  # only appraisals without errors are kept
             entries.append(RankedUnit("huyen", unit.code, unit.short_name, row.score, 0, (), (), row.file, row.sheet,
                                       row.row, row.cells.get("score", ""), score_source="appraisal"))
         elif sub is not None and sub.info.self_score is not None:
@@ -271,7 +273,7 @@ def duplicate_people(nominations: list[Nomination]) -> list[Issue]:
 def _stats(nominations: list[Nomination], rankings: dict[str, tuple[RankedUnit, ...]], registry: Registry) -> dict:
     proposed = [n for n in nominations if n.status == "proposed"]
     proposed_people = [n for n in proposed if n.kind == "individual"]
-    stats = {
+    stats: dict[str, Any] = {
         "status": dict(Counter(n.status for n in nominations)),
         "proposed_by_award": dict(Counter(f"{n.award}/{n.kind}" for n in proposed)),
         "proposed_individuals_by_gender": dict(Counter(n.gender or "Không ghi" for n in proposed_people)),
@@ -312,6 +314,7 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
     judged: list[Nomination] = []
     for code, sub in sorted(active.items()):
         unit = registry.get(code)
+        assert unit is not None  # admit() keeps the registry's units only
         problems += submission_checks(sub, unit, config)
         for row in sub.nominations:
             verdict = judge(row, unit, config)

@@ -129,7 +129,7 @@ class Issue:
     related: tuple[str, ...] = ()  # other units the issue concerns (a tie names several)
 
     def as_json(self) -> dict:
-        data = {
+        data: dict[str, object] = {
             "code": self.code, "severity": self.severity, "file": self.file, "sheet": self.sheet,
             "cell": self.cell, "message": self.message, "unit_code": self.unit_code,
         }

@@ -165,7 +165,8 @@ def compose(o: Outgoing, settings: EmailSettings, msg_id: str, draft: bool = Fal
         maintype, subtype = MIME_TYPES.get(path.suffix.lower(), ("application", "octet-stream"))
         msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
         # Outlook before 2016 reads only name= on Content-Type, encoded as RFC 2047.
-        msg.get_payload()[-1].set_param("name", Header(path.name, "utf-8").encode(maxlinelen=998))
+        *_, part = msg.iter_attachments()
+        part.set_param("name", Header(path.name, "utf-8").encode(maxlinelen=998))
     return msg
 
 

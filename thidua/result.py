@@ -311,7 +311,7 @@ class Result:
     def summary(self) -> dict:
         """The batch in figures: what the end-of-run screen, the leadership e-mail and `send` report."""
         received = {i.unit_code for i in self.inputs if i.status == FileStatus.PROCESSED}
-        status = {s: self.stats["status"].get(s, 0) for s in SUMMARY_STATUSES}
+        status: dict[str, int] = {s: self.stats["status"].get(s, 0) for s in SUMMARY_STATUSES}
         held_by_ties = sum(bool(r.needs_review) for units in self.rankings.values() for r in units)
         return {
             "files": self.input_counts, "units_received": len(received), "units_total": len(self.units),
@@ -370,7 +370,7 @@ class UnitView:
     def summary(self) -> dict:
         """The figures a unit's feedback and its e-mail show."""
         noms, issues = self.nominations, self.issues
-        status = {s: sum(n.status == s for n in noms) for s in SUMMARY_STATUSES}
+        status: dict[str, int] = {s: sum(n.status == s for n in noms) for s in SUMMARY_STATUSES}
         errors = sum(i.severity == Severity.ERROR for i in issues)
         return {
             "files": len(self.inputs), "processed": any(i.status == FileStatus.PROCESSED for i in self.inputs),

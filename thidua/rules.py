@@ -36,6 +36,7 @@ def unit_quota(rule: QuotaRule, unit: Unit, config: Config) -> int:
         return 0
     if rule.per_unit is not None:
         return rule.per_unit
+    assert rule.count is not None and rule.per_unit_divisor is not None  # config checks one of the two forms
     return quota(unit.count(rule.count), rule.per_unit_divisor, config.rounding_threshold)
 
 
@@ -86,7 +87,7 @@ def validity_issues(row: NominationRow, unit: Unit, config: Config) -> list[Issu
     if row.level is None or row.award is None:
         return found
     rule = config.quota_rule(row.kind, row.level, row.award)
-    params = {"award": terms.award_name(row.award), "kind": terms.KINDS[row.kind].lower(),
+    params: dict[str, Any] = {"award": terms.award_name(row.award), "kind": terms.KINDS[row.kind].lower(),
               "level": terms.level_phrase(row.level)}
     if row.award != "BK_UBND_TINH" and rule is None:
         found.append(issue("award-not-allowed", **params, **_where(row, "award", code)))
@@ -171,7 +172,7 @@ def place_within_quota(candidates: list[Nomination], limit: int, submitted: int
     if by_stt:
         first = min(unscored, key=stt_key)
         problems.append(issue("ordered-by-stt", what=cap_first(terms.describe(first.kind, first.level)),
-                              award=terms.award_name(first.award), submitted=len(candidates), quota=limit,
+                              award=terms.award_name(first.award or ""), submitted=len(candidates), quota=limit,
                               unscored=len(unscored), **_where(first.source, "score", first.unit_code)))
     for position, n in enumerate(sorted(candidates, key=stt_key if by_stt else order_key)):
         if position < limit:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from pathlib import Path
+from typing import Any
 
 from . import terms
 from .config import Config
@@ -91,7 +92,7 @@ def _lower_first(name: str) -> str:
 def _district_book(unit: Unit, index: int, registry: Registry, config: Config, rng: random.Random,
                    tie_score: float, district_score: float) -> tuple[dict, dict]:
     communes = _communes(unit, registry)
-    commune_rows = []
+    commune_rows: list[dict[str, Any]] = []
     for stt, (name, kind) in enumerate(communes, start=1):
         commune_rows.append({"stt": stt, "name": name, "unit_type": kind, "score": _score(rng, 70, 95.5)})
     # Two communes in different districts share the score at the third place: a tie at the cutoff.
@@ -101,7 +102,7 @@ def _district_book(unit: Unit, index: int, registry: Registry, config: Config, r
         commune_rows[0]["score"] = 98.0
     if index == 3 and commune_rows:
         commune_rows[0]["score"] = 97.5
-    bctmt_rows = []
+    bctmt_rows: list[dict[str, Any]] = []
     for stt in range(1, unit.count("bctmt") + 1):
         commune, kind = communes[(stt - 1) % len(communes)] if communes else ("", "Xã")
         prefix = "khóm" if kind == "Phường" else "ấp"
@@ -111,7 +112,8 @@ def _district_book(unit: Unit, index: int, registry: Registry, config: Config, r
     if index % 2 == 0 and index < min(10, len(bctmt_rows)):  # five clear leaders province-wide
         bctmt_rows[index]["score"] = 98.5 - index / 4
 
-    collective, individual = [], []
+    collective: list[dict[str, Any]] = []
+    individual: list[dict[str, Any]] = []
 
     def quota_of(kind: str, level: str, award: str = "BK_MTTQ_TINH") -> int:
         rule = config.quota_rule(kind, level, award)
@@ -148,9 +150,9 @@ def _district_book(unit: Unit, index: int, registry: Registry, config: Config, r
                 f"Ủy ban MTTQ Việt Nam {district_name}")
     person_rows("Cấp huyện", "BK_TW_MTTQ", 1, "Chủ tịch Ủy ban MTTQ Việt Nam", f"Ủy ban MTTQ Việt Nam {district_name}")
     for _ in range(quota_of("individual", "xa")):
-        commune = rng.choice(communes)
+        commune_name = rng.choice(communes)[0]
         person_rows("Cấp xã", terms.AWARDS["BK_MTTQ_TINH"], 1, rng.choice(_POSITIONS_COMMUNE),
-                    f"Ủy ban MTTQ Việt Nam {_lower_first(commune[0])}", complete=not (index == 5))
+                    f"Ủy ban MTTQ Việt Nam {_lower_first(commune_name)}", complete=index != 5)
     for _ in range(quota_of("individual", "bctmt")):
         hamlet = rng.choice(bctmt_rows)["name"]
         person_rows("Ban công tác Mặt trận", terms.AWARDS["BK_MTTQ_TINH"], 1, "Trưởng Ban công tác Mặt trận", hamlet)
@@ -165,7 +167,7 @@ def _district_book(unit: Unit, index: int, registry: Registry, config: Config, r
 
     info = {
         "unit_name": unit.name, "unit_code": unit.code, "year": config.year, "round": terms.ROUNDS[config.round],
-        "declared_communes": unit.communes + (1 if index == 6 else 0), "declared_bctmt": unit.bctmt,
+        "declared_communes": unit.count("communes") + (1 if index == 6 else 0), "declared_bctmt": unit.bctmt,
         "self_score": district_score + (0 if _keeps_self_score(index) else 1.5), "preparer": _person(rng, 0.2)["name"],
         "phone": f"0299 38{rng.randint(10000, 99999)}", "email": unit.email,
         "date": dt.date(config.year, 11, 20 + index % 8),
@@ -173,7 +175,8 @@ def _district_book(unit: Unit, index: int, registry: Registry, config: Config, r
     return info, {"communes": commune_rows, "bctmt": bctmt_rows, "collective": collective, "individual": individual}
 
 
-def _province_book(registry: Registry, config: Config, rng: random.Random, district_scores: list[float]) -> tuple[dict, dict]:
+def _province_book(registry: Registry, config: Config, rng: random.Random, district_scores: list[float]
+                   ) -> tuple[dict, dict]:
     province = registry.province
     collective = [
         {"name": name, "level": "Cấp tỉnh", "award": terms.AWARDS["BK_MTTQ_TINH"], "score": _score(rng, 86, 95),

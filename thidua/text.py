@@ -9,6 +9,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # Spaces Excel users paste in from Word and the web, folded into a plain space.
@@ -68,7 +69,7 @@ def loose_key(value: object) -> str:
 class LabelIndex:
     """Spellings -> value, compared like labels: first with diacritics, then (if nothing matched) without."""
 
-    def __init__(self, spellings: dict[str, object]):
+    def __init__(self, spellings: Mapping[str, object]):
         self.exact: dict[str, object] = {}
         for spelling, value in spellings.items():
             self.exact.setdefault(label_key(spelling), value)

@@ -238,8 +238,8 @@ def _overview(wb, styles: Styles, result: Result) -> None:
     r += 1
     ws.write_string(r, 0, "Cá nhân được đề nghị khen theo giới tính và dân tộc", styles.label)
     r += 1
-    for title, key in (("Giới tính", "proposed_individuals_by_gender"), ("Dân tộc", "proposed_individuals_by_ethnicity")):
-        for label, value in sorted(result.stats[key].items(), key=lambda kv: (-kv[1], kv[0])):
+    for title, stat in (("Giới tính", "proposed_individuals_by_gender"), ("Dân tộc", "proposed_individuals_by_ethnicity")):
+        for label, value in sorted(result.stats[stat].items(), key=lambda kv: (-kv[1], kv[0])):
             ws.write_string(r, 0, f"{title}: {label}", styles.plain)
             ws.write_number(r, 1, value, styles.integer)
             r += 1
@@ -376,6 +376,7 @@ def write_consolidated(result: Result, folder: Path) -> list[Path]:
 
 def _feedback(path: Path, result: Result, view: UnitView) -> None:
     unit = result.unit(view.code)
+    assert unit is not None, view.code  # feedback is written for the registry's units only
     wb = xlsxwriter.Workbook(str(path), _WB_OPTIONS)
     wb.set_properties({"title": f"Phản hồi - {unit.short_name}", "author": "thidua"})
     styles = Styles(wb)
@@ -387,7 +388,7 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
     ws.merge_range(0, 0, 0, 1, f"PHẢN HỒI KẾT QUẢ TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year}", styles.title_wrap)
     noms = view.nominations
     errors = [i for i in view.issues if i.severity == Severity.ERROR]
-    lines = [
+    lines: list[tuple[str, object]] = [
         ("Đơn vị", unit.name),
         ("Đợt", terms.ROUNDS[result.round]),
         ("Tệp đã nhận", "; ".join(f"{i.file} ({terms.FILE_STATUSES[i.status].lower()})" for i in view.inputs)
@@ -401,9 +402,9 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
     if own:
         lines.append(("Xếp hạng của đơn vị", f"Hạng {own.rank}, {fmt_number(own.score)} điểm"
                       + (f"; {_awards_text(own.awards)}" if own.awards else "")))
-    for r in result.dossiers_to_collect(view.code):
-        lines.append((f"Hồ sơ cần gửi: {r.name}", f"{_awards_text(r.awards)}: {', '.join(r.dossier_to_collect)} "
-                      "(03 bộ gốc)"))
+    for owed in result.dossiers_to_collect(view.code):
+        lines.append((f"Hồ sơ cần gửi: {owed.name}", f"{_awards_text(owed.awards)}: "
+                      f"{', '.join(owed.dossier_to_collect)} (03 bộ gốc)"))
     lines.append(("Việc cần làm", "Sửa các dòng ở trang \"Lỗi - Cảnh báo\" rồi gửi lại tệp đã sửa về Văn phòng."
                   if errors or any(n.status != Status.PROPOSED for n in noms) else "Không có lỗi; không cần gửi lại."))
     for r, (label, value) in enumerate(lines, start=2):

@@ -10,7 +10,7 @@ import openpyxl
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the workbook helper of the tests
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from conftest import make_book  # noqa: E402
+from conftest import make_book
 
 HERE = Path(__file__).parent
 INFO = [["Đơn vị", "Ủy ban MTTQ Việt Nam huyện Kế Sách"], ["Mã đơn vị", "943"], ["Năm", 2023], ["Đợt", "Tổng kết"],
@@ -104,7 +104,7 @@ def soffice_convert(source: Path, suffix: str, target: Path) -> None:
 
 def legacy_books() -> None:
     for name, encode in (("legacy_tcvn3.xlsx", encode_tcvn3), ("legacy_vni.xlsx", encode_vni)):
-        def enc(v):
+        def enc(v, encode=encode):
             return encode(v) if isinstance(v, str) else v
         book(name, {
             "Thông tin": [[enc(a), enc(b)] for a, b in INFO],
