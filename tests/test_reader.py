@@ -62,8 +62,8 @@ def test_missing_column_is_reported_and_its_rows_are_invalid(tmp_path, config, r
     })
     result = evaluate([read_submission(path)], config, registry)
     missing = [i for i in result.issues if i.code == "missing-column"]
-    assert {i.message.split('"')[3] for i in missing} == {"Cấp", "Hình thức khen thưởng"}
-    assert "STT, Tên tập thể, Điểm" in missing[0].message  # it says which columns it found
+    assert {i.params["column"] for i in missing} == {"Cấp", "Hình thức khen thưởng"}
+    assert missing[0].params["found"] == "STT, Tên tập thể, Điểm"  # it says which columns it found
     assert [n.status for n in result.nominations] == ["invalid"]
 
 

@@ -5,7 +5,7 @@ Each message says what is wrong and how to fix it. Tests assert codes, never wor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .terms import Severity
 
@@ -127,6 +127,9 @@ class Issue:
     row: int | None = None
     unit_code: str = ""
     related: tuple[str, ...] = ()  # other units the issue concerns (a tie names several)
+    # The values the message was filled with (what was found, what was expected, ...), for programs and tests:
+    # the wording of `message` stays free to improve.
+    params: dict[str, object] = field(default_factory=dict, compare=False)
 
     def as_json(self) -> dict:
         data: dict[str, object] = {
@@ -137,6 +140,7 @@ class Issue:
             data["row"] = self.row
         if self.related:
             data["related"] = list(self.related)
+        data["params"] = self.params
         return data
 
 
@@ -145,7 +149,8 @@ def issue(code: str, /, *, file: str = "", sheet: str = "", cell: str = "", row:
     """Build an Issue from the catalog; the message template is filled with `params` (and `cell`, `row`)."""
     kind = CATALOG[code]
     message = kind.template.format(file=file, sheet=sheet, cell=cell, row=row, **params)
-    return Issue(code, kind.severity, message, file, sheet, cell, row, unit_code, related)
+    plain: dict[str, object] = {k: v if isinstance(v, (str, int, float, bool)) or v is None else str(v) for k, v in params.items()}
+    return Issue(code, kind.severity, message, file, sheet, cell, row, unit_code, related, plain)
 
 
 def has_errors(issues: list[Issue] | tuple[Issue, ...]) -> bool:
