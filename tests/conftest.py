@@ -23,6 +23,33 @@ from thidua.registry import load_registry  # noqa: E402
 DATA = Path(__file__).parent / "data"
 
 
+# Every issue code the tests make the product raise, so that test_zz_issue_catalog.py can check that each code
+# of the catalog is produced by at least one test. Each module that imported issue() gets a recording one.
+ISSUE_CODES_SEEN: set[str] = set()
+
+
+def _record_issue_codes() -> None:
+    import importlib
+    import pkgutil
+
+    import thidua
+    from thidua import issues
+
+    original = issues.issue
+
+    def recording(code, /, **kw):
+        ISSUE_CODES_SEEN.add(code)
+        return original(code, **kw)
+
+    for info in pkgutil.iter_modules(thidua.__path__):
+        module = importlib.import_module(f"thidua.{info.name}")
+        if getattr(module, "issue", None) is original:
+            module.issue = recording
+
+
+_record_issue_codes()
+
+
 @pytest.fixture(scope="session")
 def config():
     return load_config(DEFAULT_CONFIG)

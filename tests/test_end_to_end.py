@@ -18,7 +18,7 @@ STATUSES = {"invalid", "ineligible", "incomplete_dossier", "needs_review", "over
 
 def test_the_run_writes_every_output(sample_run):
     base, code, text, folder, _ = sample_run
-    assert code in (0, 1)
+    assert code == 0  # the sample has warnings to show, but no error
     names = {p.name for p in folder.iterdir()}
     assert {"ket_qua.json", "nhat_ky.txt", "PhanHoi", "Tổng hợp thi đua khen thưởng 2023 - Tổng kết.xlsx"} <= names
     feedback = sorted(p.name for p in (folder / "PhanHoi").iterdir())
@@ -184,8 +184,9 @@ def test_check_reports_one_workbook(tmp_path):
     })
     code, text = run_cli("check", str(path))
     assert code == 1
-    assert "Huyện Kế Sách" in text or "Kế Sách" in text
-    assert "D2" in text and "thang điểm" in text
+    lines = text.splitlines()
+    assert lines[:2] == ["Kiểm tra tệp a.xlsx", "Đơn vị: Ủy ban MTTQ Việt Nam huyện Kế Sách (mã 943)"]
+    assert "[Lỗi] Đề nghị tập thể / D2: Điểm 120 nằm ngoài thang điểm 0–100. Hãy kiểm tra lại ô D2." in lines
 
 
 def test_an_empty_input_folder_says_so_and_exits_0(tmp_path):
@@ -217,7 +218,7 @@ def test_results_are_identical_with_one_or_two_worker_processes(sample_run, tmp_
     for workers in ("1", "2"):
         code, _ = run_cli("run", "--input", str(base / "input"), "--output", str(tmp_path / workers),
                           "--workers", workers)
-        assert code in (0, 1)
+        assert code == 0
     [one], [two] = list((tmp_path / "1").iterdir()), list((tmp_path / "2").iterdir())
     assert _contents(one) == _contents(two)
 
