@@ -10,7 +10,7 @@ import pytest
 from conftest import info_rows, make_book, run_cli
 
 from thidua.cli import ROOT
-from thidua.collation import fallback_person_key, person_key
+from thidua.collation import person_key
 from thidua.docx_layout import build_all
 from thidua.docx_report import in_words, vietnamese_date
 from thidua.names import DOCS_DIR, DOCUMENT_TEMPLATES, DOCUMENTS
@@ -129,13 +129,6 @@ def test_dates_and_numbers_in_words():
     assert vietnamese_date(dt.date(2024, 3, 1)) == "ngày 01 tháng 3 năm 2024"
     assert in_words(36, "tập thể") == "36 (ba mươi sáu) tập thể"
     assert in_words(3, "cá nhân") == "03 (ba) cá nhân"
-
-
-def test_icu_and_the_fallback_order_names_alike():
-    names = ["Lê Anh", "Lê Ảnh", "Lê Ánh", "Lê Ăn", "Lê Ân", "Đặng Văn An", "Dương Thị Ba", "Thạch Thị Sà Rây",
-             "Sơn Thị Sa Phia", "Nguyễn Văn Ơn", "Trần Thị Ơ", "Lý Văn Út", "Kim Sóc", "Trần Ngọc Yến"]
-    assert sorted(names, key=person_key) == sorted(names, key=fallback_person_key)
-    assert sorted(["Trần Văn Bình", "Nguyễn Thị An"], key=person_key)[0] == "Nguyễn Thị An"
 
 
 def test_text_with_markup_characters_is_written_as_is(tmp_path):

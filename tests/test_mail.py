@@ -182,3 +182,22 @@ def test_send_command_uses_the_latest_run_of_the_configured_output(run_folder, t
     assert len(list((tmp_path / "app" / "output" / run_folder.name / OUTBOX).glob("*.eml"))) == 13
     code, text = run_cli("send", "--config", str(tmp_path / "app" / "config.toml"))
     assert code == 0 and "đã gửi trước: 13" in text
+
+
+def test_send_needs_only_the_run_folder(run_folder):
+    """`send` reads ket_qua.json and the files beside it; it loads neither the reader nor the writers."""
+    import subprocess
+    import sys
+
+    from thidua.cli import ROOT
+
+    script = ("import io, sys\nfrom thidua.cli import main\n"
+              f"code = main(['send', '--dry-run', {str(run_folder)!r}], out=io.StringIO())\n"
+              "print(code)\nprint('\\n'.join(sorted(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, encoding="utf-8")
+    code, *modules = done.stdout.split()
+    assert code == "0", done.stderr
+    loaded = set(modules)
+    assert "thidua.mail" in loaded
+    assert not loaded & {"python_calamine", "xlsxwriter", "openpyxl", "docx", "docxtpl", "thidua.evaluate",
+                         "thidua.workbook", "thidua.batch", "thidua.xlsx_report", "thidua.docx_report"}

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import replace
+from fractions import Fraction
 
 from thidua.evaluate import evaluate
 from thidua.records import Info, NominationRow, ScoreRow, Submission
@@ -241,3 +242,63 @@ def test_declared_counts_that_differ_from_the_registry_are_warnings(config, regi
     assert [(i.severity, i.cell) for i in found] == [("warning", "B6")]
     line = next(q for q in result.quotas if q.unit_code == "943" and q.level == "xa" and q.kind == "collective")
     assert line.quota == 2  # from the registry's 13, not the declared 14
+
+
+# ---------------------------------------------------------------- edges of the rules
+
+def test_a_score_exactly_at_the_minimum_gets_the_award(config, registry):
+    # BK TW MTTQ for districts: positions 1..quota(11, 5) = 2, "đạt từ 85 điểm trở lên".
+    result = evaluate([sub("941", self_score=90), sub("943", self_score=85), sub("944", self_score=84.9)],
+                      config, registry)
+    awards = {r.unit_code: r.awards for r in result.rankings["huyen"]}
+    assert "BK_TW_MTTQ" in awards["943"] and "BK_TW_MTTQ" not in awards["944"]
+
+
+def test_a_tie_straddling_a_provincial_cap_goes_to_the_council_whole(config, registry):
+    cfg = replace(config, quotas=tuple(replace(q, cap=2) if q.key == ("collective", "xa", "BK_MTTQ_TINH") else q
+                                       for q in config.quotas))
+    subs = [sub("941", [nom(name="P1", score=95)]), sub("942", [nom(name="P2", score=90)]),
+            sub("943", [nom(name="P3", score=90)])]
+    result = evaluate(subs, cfg, registry)
+    assert dict(statuses(result)) == {"P1": "proposed", "P2": "needs_review", "P3": "needs_review"}
+    assert sorted(i.unit_code for i in result.issues if i.code == "provincial-cap-exceeded") == ["942", "943"]
+
+
+def test_a_rejected_newer_file_leaves_the_older_one_in_use_with_a_warning(config, registry):
+    old = sub("943", [nom(name="cũ")], file="a.xlsx", date=dt.date(2023, 11, 20))
+    newer_wrong_year = sub("943", [nom(name="mới")], file="b.xlsx", date=dt.date(2023, 11, 28), year=2022)
+    result = evaluate([newer_wrong_year, old], config, registry)
+    assert {i.file: i.status for i in result.inputs} == {"a.xlsx": "processed", "b.xlsx": "rejected"}
+    assert [n.name for n in result.nominations] == ["cũ"]
+    [said] = [i for i in result.issues if i.code == "older-file-used"]
+    assert (said.file, said.unit_code, said.params["newer"]) == ("a.xlsx", "943", "b.xlsx")
+    # An older rejected file says nothing of the kind.
+    older_wrong_year = replace(newer_wrong_year, info=replace(newer_wrong_year.info, date=dt.date(2023, 11, 1)))
+    assert "older-file-used" not in {i.code for i in evaluate([older_wrong_year, old], config, registry).issues}
+
+
+def test_a_dated_file_wins_over_an_undated_one_whatever_their_times(config, registry):
+    dated = sub("943", [nom(name="có ngày")], file="a.xlsx", date=dt.date(2023, 11, 20), mtime=1)
+    undated = sub("943", [nom(name="không ngày")], file="b.xlsx", date=None, mtime=99)
+    result = evaluate([undated, dated], config, registry)
+    assert {i.file: i.status for i in result.inputs} == {"a.xlsx": "processed", "b.xlsx": "superseded"}
+
+
+def test_the_rounding_threshold_is_configuration(config, registry):
+    # Mỹ Tú has 9 communes: 9/8 = 1.125, one place at 0,5; two when any part above 0,1 rounds up.
+    rows = [nom(row=5, name="A", score=95), nom(row=6, name="B", score=94)]
+
+    def line(cfg):
+        result = evaluate([sub("944", rows)], cfg, registry)
+        return next(q for q in result.quotas
+                    if q.unit_code == "944" and (q.kind, q.level, q.award) == ("collective", "xa", "BK_MTTQ_TINH"))
+    assert (line(config).quota, line(config).proposed) == (1, 1)
+    lenient = replace(config, rounding_threshold=Fraction(1, 10))
+    assert (line(lenient).quota, line(lenient).proposed) == (2, 2)
+
+
+def test_a_sudden_award_without_a_contribution_value_is_not_eligible(config, registry):
+    row = nom(name="Công ty A", level="huyen", award="BK_UBND_TINH", merit_type="dot-xuat", score=None)
+    verdict = judge(row, registry.get("943"), config)
+    assert verdict.status == "ineligible" and verdict.reasons == ("khen đột xuất nhưng chưa ghi giá trị đóng góp",)
+    assert judge(replace(row, contribution=100_000_000), registry.get("943"), config).status == "candidate"

@@ -9,7 +9,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 
-ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+# The Vietnamese alphabet, with the Latin letters it lacks (f, j, w, z) where ICU puts them.
+ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+# Before every letter, as ICU orders them: spaces, then punctuation and symbols, then digits.
+_SPACE, _SYMBOL, _DIGIT = -3_000_000, -2_000_000, -1_000_000
 # Tone marks in the order ICU uses: none, huyền, hỏi, ngã, sắc, nặng.
 TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
 # Marks that make a new letter (ă, â, ê, ô, ơ, ư) rather than a tone.
@@ -26,11 +29,23 @@ def _fallback_key(text: str) -> tuple:
         marks = decomposed[1:]
         letter = unicodedata.normalize("NFC", base + "".join(m for m in marks if m in LETTER_MARKS)).lower()
         tone = next((TONES[m] for m in marks if m in TONES), 0)
-        position = ALPHABET.find(letter)
-        letters.append(position if position >= 0 else 100 + ord(letter))
+        letters.append(_primary(letter))
         tones.append(tone)
-        cases.append(0 if ch.islower() else 1)
+        cases.append(1 if ch.isupper() else 0)
     return (letters, tones, cases)
+
+
+def _primary(letter: str) -> int:
+    position = ALPHABET.find(letter)
+    if position >= 0:
+        return position
+    if letter.isspace():
+        return _SPACE
+    if letter.isdigit():
+        return _DIGIT + int(unicodedata.digit(letter, 0))
+    if not letter.isalpha():
+        return _SYMBOL + ord(letter)
+    return 100 + ord(letter)  # a letter of another script, after the Latin ones
 
 
 def _icu_key() -> Callable[[str], object] | None:

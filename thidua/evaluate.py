@@ -33,6 +33,7 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
     inputs: dict[str, InputFile] = {}
     problems: list[Issue] = []
     candidates: dict[str, list[Submission]] = {}
+    refused: list[tuple[Submission, str]] = []  # rejected files that name a unit
     known = ", ".join(u.code for u in registry.units)
     for sub in submissions:
         info = sub.info
@@ -57,6 +58,8 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
             continue
         why = [rejection] if rejection else list(sub.issues)
         problems += why
+        if status == FileStatus.REJECTED and info.unit_code:
+            refused.append((sub, why[0].message if why else ""))
         inputs[sub.file] = InputFile(sub.file, sub.sha256, status, info.unit_code, sub.rows, info.unit_name,
                                      _iso(info.date), reason=why[0].message if why else "")
     active: dict[str, Submission] = {}
@@ -71,6 +74,12 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
                                          old.info.unit_name, _iso(old.info.date), reason=problem.message)
         inputs[winner.file] = InputFile(winner.file, winner.sha256, FileStatus.PROCESSED, code, winner.rows,
                                         winner.info.unit_name, _iso(winner.info.date))
+    # A unit's newer file was rejected: its older one is used, and the unit is told so.
+    for newer, reason in refused:
+        used = active.get(newer.info.unit_code)
+        if used is not None and _sort_date(newer) > _sort_date(used):
+            problems.append(issue("older-file-used", file=used.file, unit_code=used.info.unit_code,
+                                  newer=newer.file, reason=reason))
     return sorted(inputs.values(), key=lambda i: i.file.casefold()), active, problems
 
 

@@ -58,6 +58,8 @@ CATALOG: dict[str, Kind] = {
         "Tệp ghi đợt \"{found}\", nhưng đợt này là \"{expected}\". Số liệu vẫn được tổng hợp; đề nghị kiểm tra lại."),
     "superseded": Kind(WARNING, "Tệp bị thay thế",
         "Đơn vị đã gửi tệp mới hơn ({newer}); tệp này không được tổng hợp."),
+    "older-file-used": Kind(WARNING, "Dùng tệp gửi trước",
+        "Tệp {newer} của đơn vị gửi sau nhưng bị từ chối, nên tệp {file} gửi trước được dùng để tổng hợp. Lý do từ chối: {reason} Đề nghị đơn vị sửa tệp mới rồi gửi lại."),
     "missing-submission": Kind(WARNING, "Chưa nhận báo cáo",
         "Chưa nhận được báo cáo của {unit}. Đề nghị đơn vị gửi báo cáo về Văn phòng."),
     "not-registered": Kind(WARNING, "Chưa có văn bản đăng ký thi đua",
