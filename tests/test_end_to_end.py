@@ -3,6 +3,7 @@
 import json
 from collections import Counter
 from pathlib import Path
+from urllib.parse import unquote
 
 import openpyxl
 from conftest import info_rows, make_book, run_cli
@@ -23,7 +24,7 @@ def test_the_run_writes_every_output(sample_run):
     assert {"ket_qua.json", "nhat_ky.txt", "PhanHoi", "Tổng hợp thi đua khen thưởng 2023 - Tổng kết.xlsx"} <= names
     feedback = sorted(p.name for p in (folder / "PhanHoi").iterdir())
     assert len(feedback) == 12 and "Phản hồi - Huyện Kế Sách.xlsx" in feedback
-    assert "Kết quả:" in text and "Đề nghị khen thưởng" in text
+    assert "Kết quả:" in text and "Đưa vào danh sách trình khen" in text
     assert "TỔNG HỢP THI ĐUA" in (folder / "nhat_ky.txt").read_text(encoding="utf-8")
 
 
@@ -186,7 +187,7 @@ def test_check_reports_one_workbook(tmp_path):
     assert code == 1
     lines = text.splitlines()
     assert lines[:2] == ["Kiểm tra tệp a.xlsx", "Đơn vị: Ủy ban MTTQ Việt Nam huyện Kế Sách (mã 943)"]
-    assert "[Lỗi] Đề nghị tập thể / D2: Điểm 120 nằm ngoài thang điểm 0–100. Hãy kiểm tra lại ô D2." in lines
+    assert "[Lỗi] Đề nghị tập thể / D2: Điểm 120 nằm ngoài thang điểm 0–100. Đề nghị kiểm tra lại ô D2." in lines
 
 
 def test_an_empty_input_folder_says_so_and_exits_0(tmp_path):
@@ -250,3 +251,17 @@ def test_overview_chart_plots_the_district_scores(sample_run):
     header = [c.value for c in wb["Xếp hạng cấp huyện"][1]]
     column = openpyxl.utils.get_column_letter(header.index("Điểm") + 1)
     assert re.search(rf"<c:val><c:numRef><c:f>'Xếp hạng cấp huyện'!\${column}\$2:\${column}\$12</c:f>", chart)
+
+
+def test_an_issue_links_to_its_cell_and_the_code_comes_last(sample_run):
+    wb = openpyxl.load_workbook(next(sample_run[3].glob("Tổng hợp*.xlsx")))
+    ws = wb["Lỗi - Cảnh báo"]
+    header = [c.value for c in ws[1]]
+    assert header[0] == "Mức độ" and header[-1] == "Mã lỗi"
+    cell_column = header.index("Ô") + 1
+    linked = [row for row in ws.iter_rows(min_row=2) if row[cell_column - 1].hyperlink is not None]
+    assert linked
+    for row in linked:
+        link = row[cell_column - 1].hyperlink
+        assert link.location.endswith(f"!{row[cell_column - 1].value}")
+        assert unquote(link.target).endswith(row[header.index("Tệp")].value)

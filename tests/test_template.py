@@ -45,3 +45,13 @@ def test_blank_template_reads_without_errors():
     sub = read_submission(ROOT / "templates" / WORKBOOK_TEMPLATE)
     assert sub.readable and sub.rows == 0 and sub.issues == ()
     assert sub.info.template_version == schema.TEMPLATE_VERSION
+
+
+def test_the_instructions_list_every_quota_line_and_ask_for_no_command_line(config):
+    from thidua.template import instructions
+
+    text = "\n".join(instructions(config))
+    assert "Cá nhân cấp xã, Bằng khen Ủy ban MTTQ Việt Nam tỉnh: cứ 8 đơn vị cấp xã chọn 1" in text
+    assert "Cá nhân Ban công tác Mặt trận, Bằng khen Ủy ban MTTQ Việt Nam tỉnh: cứ 50 Ban công tác Mặt trận chọn 1" in text
+    assert sum(line.startswith("   - ") for line in instructions(config)) == len(config.quotas)
+    assert "process.py" not in text and "gửi tệp cho Văn phòng kiểm tra trước" in text

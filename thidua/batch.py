@@ -61,7 +61,7 @@ def read_folder(folder: Path, progress: Callable[[Iterable, int], Iterable] = la
     """Read every input file, in a stable order; with workers > 1, in that many processes (same result)."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ThiduaError(f"Không tìm thấy thư mục đầu vào {folder}. Hãy tạo thư mục và chép các tệp báo cáo vào.")
+        raise ThiduaError(f"Không tìm thấy thư mục đầu vào {folder}. Đề nghị tạo thư mục và chép các tệp báo cáo vào.")
     jobs = [(p, p.relative_to(folder).as_posix(), limits) for p in list_inputs(folder)]
     workers = default_workers(len(jobs)) if workers is None else workers
     if workers <= 1:

@@ -117,7 +117,8 @@ def cmd_run(args, out: TextIO) -> int:
 def cmd_template(args, out: TextIO) -> int:
     from .template import write_template
 
-    path = write_template(args.output or (ROOT / "templates" / WORKBOOK_TEMPLATE))
+    config = load_config(args.config or DEFAULT_CONFIG)
+    path = write_template(args.output or (ROOT / "templates" / WORKBOOK_TEMPLATE), config)
     print(f"Đã ghi mẫu báo cáo: {path}", file=out)
     return 0
 
@@ -169,7 +170,7 @@ def cmd_send(args, out: TextIO) -> int:
     config, _ = _setup(args)
     run = args.run_dir or latest_run(config.output_dir)
     if run is None or not (Path(run) / RESULT_JSON).is_file():
-        raise ThiduaError(f"Không tìm thấy kết quả tổng hợp nào trong {config.output_dir}. Hãy chạy "
+        raise ThiduaError(f"Không tìm thấy kết quả tổng hợp nào trong {config.output_dir}. Đề nghị chạy "
                           "\"python process.py\" trước.")
     report = send_run(Path(run), config, out, dry_run=args.dry_run)
     print(f"Gửi kết quả lần chạy {Path(run).name}:", file=out)

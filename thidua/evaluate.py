@@ -171,7 +171,8 @@ def rank_units(ranking: str, entries: list[RankedUnit], registry: Registry, conf
                 "tie-at-cutoff", file=lead.file, sheet=lead.sheet, cell=lead.cell, row=lead.row,
                 unit_code=lead.unit_code, related=tuple(sorted({m.unit_code for m in members})),
                 award=terms.award_name(award.award), names=", ".join(m.name for m in members),
-                score=fmt_number(group.score), rank=group.rank, first=first, last=last))
+                score=fmt_number(group.score), rank=group.rank, first=first, last=last,
+                places=max(0, last - max(group.rank, first) + 1)))
     ranked = tuple(
         RankedUnit(e.ranking, e.unit_code, e.name, e.score, ranks[i], tuple(awards[i]), tuple(review[i]), e.file,
                    e.sheet, e.row, e.cell, e.parent, e.score_source,

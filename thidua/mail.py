@@ -119,7 +119,7 @@ def plan(run: Path, config: Config) -> list[Outgoing]:
     consolidated = run / consolidated_name(data["year"], data["round"])
     summary = data.get("summary")
     if summary is None:
-        raise ThiduaError(f"Kết quả trong {run.name} được ghi bằng phiên bản cũ của công cụ. Hãy chạy lại "
+        raise ThiduaError(f"Kết quả trong {run.name} được ghi bằng phiên bản cũ của công cụ. Đề nghị chạy lại "
                           "\"python process.py\" rồi gửi.")
     context = {**base, "processed": summary["files"]["processed"], "units_received": summary["units_received"],
                "units_total": summary["units_total"], "missing": ", ".join(summary["units_missing"]),
@@ -297,7 +297,7 @@ def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, f
     smtp_mode = bool(settings.smtp_host)
     if smtp_mode and settings.security == "none" and settings.smtp_host not in ("localhost", "127.0.0.1", "::1"):
         raise ThiduaError("email.security = \"none\" chỉ dùng cho máy chủ thư trên chính máy này; "
-                          "hãy dùng \"starttls\" hoặc \"ssl\".")
+                          "đề nghị dùng \"starttls\" hoặc \"ssl\".")
     password = os.environ.get(settings.password_env) if settings.username else None
     if smtp_mode and settings.username and not password and not dry_run:
         raise ThiduaError(f"Chưa có mật khẩu máy chủ thư: đặt biến môi trường {settings.password_env} rồi chạy lại.")

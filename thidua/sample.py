@@ -233,9 +233,9 @@ def write_sample(folder: Path, config: Config, registry: Registry) -> list[Path]
     for index, unit in enumerate(registry.districts):
         info, tables = _district_book(unit, index, registry, config, rng, ties, positions[index])
         path = folder / f"{safe_filename(unit.short_name)} - Báo cáo thi đua {config.year}.xlsx"
-        written.append(write_workbook(path, info, tables))
+        written.append(write_workbook(path, config, info, tables))
     info, tables = _province_book(registry, config, rng, positions)
     path = folder / f"{safe_filename(registry.province.short_name)} - Báo cáo thi đua {config.year}.xlsx"
-    written.append(write_workbook(path, info, tables, appraisal=True))
+    written.append(write_workbook(path, config, info, tables, appraisal=True))
     return written
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import xlsxwriter
 
 from . import schema, terms
+from .config import Config
+from .text import cap_first, fmt_number
 from .xlsx_style import Styles, write_cell
 
 TITLE = "Mẫu báo cáo thi đua khen thưởng"
@@ -15,25 +17,48 @@ HEADER_ROW = 2  # 0-based: title on row 1, note on row 2, headers on row 3
 VALIDATED_ROWS = 1000
 FIXED_DATE = dt.datetime(2023, 1, 1)  # document property, so the committed template is reproducible
 
-INSTRUCTIONS = (
-    "HƯỚNG DẪN ĐIỀN MẪU BÁO CÁO THI ĐUA, KHEN THƯỞNG",
-    "",
-    "1. Trang \"Thông tin\": ghi đủ tên, mã đơn vị, năm, đợt (Sơ kết hoặc Tổng kết), số đơn vị cấp xã, "
-    "số Ban công tác Mặt trận, điểm tự chấm, người lập, điện thoại, email và ngày lập.",
-    "2. Trang \"Chấm điểm cấp xã\": mỗi xã, phường, thị trấn một dòng, ghi điểm chấm thi đua (thang 100 điểm).",
-    "3. Trang \"Chấm điểm BCTMT\": mỗi Ban công tác Mặt trận ở khu dân cư một dòng, ghi thuộc xã nào và điểm chấm.",
-    "4. Trang \"Đề nghị tập thể\" và \"Đề nghị cá nhân\": mỗi tập thể, cá nhân được đề nghị khen thưởng một dòng. "
-    "Chọn \"Cấp\", \"Hình thức khen thưởng\", \"Loại khen\" trong danh sách thả xuống.",
-    "5. Hồ sơ (03 bộ gốc): ở các cột \"Tờ trình\", \"Biên bản\", \"Báo cáo thành tích\" đánh dấu x khi đã có.",
-    "6. Số lượng đề nghị theo Kế hoạch: cấp xã cứ 8 xã chọn 1 xã, Ban công tác Mặt trận cứ 50 ấp chọn 1 ấp "
-    "(nếu số lẻ nhiều hơn 0,5 làm tròn 1); cá nhân cấp huyện 01 người/đơn vị. Nếu đề nghị nhiều hơn chỉ tiêu, "
-    "các dòng điểm thấp hơn sẽ không được xét.",
-    "7. Bằng khen Ủy ban nhân dân tỉnh: ghi \"Loại khen\". Đột xuất: ghi giá trị đóng góp (từ 100 triệu đồng trở lên). "
-    "Công trạng: ghi số năm liên tục hoàn thành xuất sắc nhiệm vụ (từ 02 năm) và, với cá nhân, số sáng kiến (từ 02).",
-    "8. Điểm ghi số, có thể dùng dấu phẩy (87,5). Ngày ghi theo dạng ngày/tháng/năm (25/11/2023).",
-    "9. Không đổi tên các trang và các cột; có thể thêm cột ghi chú riêng ở bên phải.",
-    "10. Trước khi gửi, có thể tự kiểm tra bằng lệnh: python process.py check <tệp của đơn vị>.",
-)
+COUNTED = {"communes": "đơn vị cấp xã", "bctmt": "Ban công tác Mặt trận"}
+SUBMITTERS = {"huyen": "Ủy ban MTTQ Việt Nam cấp huyện đề nghị", "tinh": "Ủy ban MTTQ Việt Nam tỉnh xét đề nghị"}
+
+
+def quota_lines(config: Config) -> list[str]:
+    """Every quota line of the plan, as the instructions sheet tells it to a clerk."""
+    rounding = f"nếu số lẻ nhiều hơn {fmt_number(float(config.rounding_threshold))} làm tròn 1"
+    lines = []
+    for q in config.quotas:
+        if q.per_unit is not None:
+            each = f"{q.per_unit:02d} {'người' if q.kind == 'individual' else 'tập thể'}"
+            each += "/đơn vị" if q.submitter != "tinh" else ""
+        else:
+            each = f"cứ {q.per_unit_divisor} {COUNTED[q.count or 'communes']} chọn 1 ({rounding})"
+        lines.append(f"   - {cap_first(terms.describe(q.kind, q.level))}, {terms.AWARDS[q.award]}: {each}; "
+                     f"do {SUBMITTERS[q.submitter]}.")
+    return lines
+
+
+def instructions(config: Config) -> list[str]:
+    return [
+        "HƯỚNG DẪN ĐIỀN MẪU BÁO CÁO THI ĐUA, KHEN THƯỞNG",
+        "",
+        "1. Trang \"Thông tin\": ghi đủ tên, mã đơn vị, năm, đợt (Sơ kết hoặc Tổng kết), số đơn vị cấp xã, "
+        "số Ban công tác Mặt trận, điểm tự chấm, người lập, điện thoại, email và ngày lập.",
+        "2. Trang \"Chấm điểm cấp xã\": mỗi xã, phường, thị trấn một dòng, ghi điểm chấm thi đua (thang 100 điểm).",
+        "3. Trang \"Chấm điểm BCTMT\": mỗi Ban công tác Mặt trận ở khu dân cư một dòng, ghi thuộc xã nào và điểm chấm.",
+        "4. Trang \"Đề nghị tập thể\" và \"Đề nghị cá nhân\": mỗi tập thể, cá nhân được đề nghị khen thưởng một dòng. "
+        "Chọn \"Cấp\", \"Hình thức khen thưởng\", \"Loại khen\" trong danh sách thả xuống.",
+        "5. Hồ sơ (03 bộ gốc, gửi bằng văn bản giấy về Văn phòng): ở các cột \"Tờ trình\", \"Biên bản\", "
+        "\"Báo cáo thành tích\" đánh dấu x khi đã có.",
+        "6. Số lượng đề nghị theo Kế hoạch (số xã, số Ban công tác Mặt trận lấy theo danh sách của tỉnh):",
+        *quota_lines(config),
+        "   Nếu đề nghị nhiều hơn số lượng, các trường hợp điểm thấp hơn không được xét; khi có trường hợp chưa ghi "
+        "điểm thì xét theo thứ tự cột STT.",
+        "7. Bằng khen Ủy ban nhân dân tỉnh: ghi \"Loại khen\". Đột xuất: ghi giá trị đóng góp (từ 100 triệu đồng trở lên). "
+        "Công trạng: ghi số năm liên tục hoàn thành xuất sắc nhiệm vụ (từ 02 năm) và, với cá nhân (cán bộ, công chức "
+        "Ủy ban MTTQ Việt Nam tỉnh), số sáng kiến (từ 02).",
+        "8. Điểm ghi số, có thể dùng dấu phẩy (87,5). Ngày ghi theo dạng ngày/tháng/năm (25/11/2023).",
+        "9. Không đổi tên các trang và các cột; có thể thêm cột ghi chú riêng ở bên phải.",
+        "10. Trước khi gửi chính thức, đơn vị có thể gửi tệp cho Văn phòng kiểm tra trước.",
+    ]
 
 
 def _validations(ws, sheet: schema.Sheet, first: int, last: int) -> None:
@@ -49,7 +74,7 @@ def _validations(ws, sheet: schema.Sheet, first: int, last: int) -> None:
         if column.kind in lists:
             ws.data_validation(first, c, last, c, {
                 "validate": "list", "source": lists[column.kind], "error_type": "warning",
-                "error_title": column.label, "error_message": "Hãy chọn trong danh sách.",
+                "error_title": column.label, "error_message": "Đề nghị chọn trong danh sách.",
             })
         elif column.kind == "score":
             ws.data_validation(first, c, last, c, {
@@ -59,7 +84,7 @@ def _validations(ws, sheet: schema.Sheet, first: int, last: int) -> None:
         elif column.kind in ("int", "money"):
             ws.data_validation(first, c, last, c, {
                 "validate": "decimal", "criteria": ">=", "value": 0, "error_type": "warning",
-                "error_title": column.label, "error_message": "Hãy ghi số không âm.",
+                "error_title": column.label, "error_message": "Đề nghị ghi số không âm.",
             })
 
 
@@ -105,14 +130,14 @@ def _info_sheet(wb, styles: Styles, info: dict) -> None:
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True, "format_columns": True})
 
 
-def _instructions(wb, styles: Styles) -> None:
+def _instructions(wb, styles: Styles, config: Config) -> None:
     ws = wb.add_worksheet("Hướng dẫn")
     ws.set_column(0, 0, 120, styles.wrap)
-    for r, line in enumerate(INSTRUCTIONS):
+    for r, line in enumerate(instructions(config)):
         ws.write_string(r, 0, line, styles.title if r == 0 else styles.wrap)
 
 
-def write_workbook(path: Path, info: dict | None = None, tables: dict[str, list[dict]] | None = None,
+def write_workbook(path: Path, config: Config, info: dict | None = None, tables: dict[str, list[dict]] | None = None,
                    appraisal: bool = False) -> Path:
     """Write the district workbook: blank (the template) or filled with `info` and `tables` (by sheet key)."""
     path = Path(path)
@@ -122,7 +147,7 @@ def write_workbook(path: Path, info: dict | None = None, tables: dict[str, list[
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     wb.set_properties({"title": TITLE, "author": "thidua", "created": FIXED_DATE})
     styles = Styles(wb)
-    _instructions(wb, styles)
+    _instructions(wb, styles, config)
     _info_sheet(wb, styles, info)
     for sheet in schema.DATA_SHEETS:
         if sheet.province_only and not appraisal:
@@ -133,5 +158,5 @@ def write_workbook(path: Path, info: dict | None = None, tables: dict[str, list[
     return path
 
 
-def write_template(path: Path) -> Path:
-    return write_workbook(path)
+def write_template(path: Path, config: Config) -> Path:
+    return write_workbook(path, config)

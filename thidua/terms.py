@@ -119,11 +119,11 @@ GENDER_SPELLINGS: dict[str, str] = {"Nam": "Nam", "Nữ": "Nữ"}
 
 STATUSES: dict[str, str] = {
     "invalid": "Không hợp lệ",
-    "ineligible": "Không đủ điều kiện",
+    "ineligible": "Chưa đủ tiêu chuẩn",
     "incomplete_dossier": "Thiếu hồ sơ",
     "needs_review": "Chờ Hội đồng xem xét",
     "over_quota": "Vượt chỉ tiêu",
-    "proposed": "Đề nghị khen thưởng",
+    "proposed": "Đưa vào danh sách trình khen",
 }
 # Precedence: the first status that applies wins.
 STATUS_ORDER = tuple(STATUSES)
@@ -173,3 +173,52 @@ def level_phrase(code: str | None) -> str:
 def describe(kind: str, level: str | None) -> str:
     """'tập thể cấp xã', 'cá nhân Ban công tác Mặt trận'."""
     return f"{KINDS[kind].lower()} {level_phrase(level)}"
+
+
+# ---------------------------------------------------------------- naming committees and positions
+
+FRONT = "Ủy ban MTTQ Việt Nam"
+BCTMT_PREFIX = "Ban công tác Mặt trận"
+# Unit types that open a place name ("Huyện Mỹ Tú", "Thị trấn Kế Sách"); longest first.
+PLACE_TYPES = ("Thành phố", "Thị trấn", "Thị xã", "Đặc khu", "Phường", "Huyện", "Quận", "Tỉnh", "Xã")
+
+
+def in_sentence(place: str) -> str:
+    """'Thị trấn Kế Sách' -> 'thị trấn Kế Sách' inside a sentence; a numbered unit keeps its capital ('Phường 5')."""
+    for kind in PLACE_TYPES:
+        if place.casefold().startswith(kind.casefold() + " "):
+            rest = place[len(kind) + 1:]
+            return place if rest[:1].isdigit() else f"{kind.lower()} {rest}"
+    return place
+
+
+def committee_name(place: str, unit_type: str = "") -> str:
+    """The committee the plan awards, not the place: 'Phường 5' -> 'Ủy ban MTTQ Việt Nam Phường 5',
+    'An Hiệp' (Loại đơn vị: Xã) -> 'Ủy ban MTTQ Việt Nam xã An Hiệp'. A name that already names a committee stays."""
+    place = " ".join(place.split())
+    if place.casefold().startswith(("ủy ban", "uỷ ban", "ubmttq")):
+        return place
+    typed = any(place.casefold().startswith(k.casefold() + " ") for k in PLACE_TYPES)
+    if not typed and unit_type:
+        place = f"{unit_type} {place}"
+    return f"{FRONT} {in_sentence(place)}"
+
+
+def bctmt_name(name: str) -> str:
+    """'ấp Sóc Xoài' -> 'Ban công tác Mặt trận ấp Sóc Xoài'; a full name stays."""
+    name = " ".join(name.split())
+    return name if name.casefold().startswith(BCTMT_PREFIX.casefold()) else f"{BCTMT_PREFIX} {name}"
+
+
+def position_phrase(position: str, workplace: str) -> str:
+    """Chức vụ and đơn vị in one phrase. When the position already names the body the workplace starts with,
+    the body is said once: ('Chủ tịch Ủy ban MTTQ Việt Nam', 'Ủy ban MTTQ Việt Nam thị xã Vĩnh Châu') ->
+    'Chủ tịch Ủy ban MTTQ Việt Nam thị xã Vĩnh Châu'."""
+    position, workplace = " ".join(position.split()), " ".join(workplace.split())
+    if not (position and workplace):
+        return position or workplace
+    for body in (FRONT, "Ủy ban Mặt trận Tổ quốc Việt Nam", BCTMT_PREFIX):
+        if position.casefold().endswith(body.casefold()) and workplace.casefold().startswith(body.casefold()):
+            rest = workplace[len(body):].strip()
+            return f"{position} {in_sentence(rest)}".strip()
+    return f"{position}, {workplace}"

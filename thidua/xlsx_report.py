@@ -102,26 +102,29 @@ def issue_columns(result: Result) -> list[Col]:
     unit = _unit_name(result)
     return [
         Col("Mức độ", 10, lambda i: terms.SEVERITIES[i.severity], "status"),
-        Col("Mã lỗi", 22, lambda i: i.code),
         Col("Vấn đề", 28, lambda i: CATALOG[i.code].title),
         Col("Đơn vị", 22, lambda i: unit(i.unit_code) if i.unit_code else ""),
         Col("Tệp", 32, lambda i: i.file),
         Col("Trang", 18, lambda i: i.sheet),
         Col("Ô", 7, lambda i: i.cell),
         Col("Nội dung và cách sửa", 80, lambda i: i.message, "wrap"),
+        Col("Mã lỗi", 22, lambda i: i.code),  # for the office's reference (README); last, so a clerk reads Vietnamese first
     ]
 
 
+ISSUE_FILE_COLUMN, ISSUE_CELL_COLUMN = 3, 5  # where issue_columns() puts "Tệp" and "Ô" (the links)
+
+
 def _issue_link(result: Result):
-    """A link that opens the input file at the cell (col 6, 'Ô'), when the input folder is known."""
+    """A link that opens the input file at the cell ('Ô'), or the file itself ('Tệp'), when the folder is known."""
     def link(i: Issue):
         if not (result.source_folder and i.file):
             return None
         path = Path(result.source_folder) / i.file  # the user's own path syntax (Windows on an office PC)
         if not (i.sheet and i.cell):
-            return 4, f"external:{path}", i.file  # the file itself
+            return ISSUE_FILE_COLUMN, f"external:{path}", i.file  # the file itself
         sheet = i.sheet.replace("'", "''")
-        return 6, f"external:{path}#'{sheet}'!{i.cell}", i.cell
+        return ISSUE_CELL_COLUMN, f"external:{path}#'{sheet}'!{i.cell}", i.cell
     return link
 
 
@@ -155,13 +158,19 @@ def quota_columns(result: Result) -> list[Col]:
         Col("Chỉ tiêu", 9, lambda q: q.quota, "int"),
         Col("Đã đề nghị", 10, lambda q: q.submitted, "int"),
         Col("Được đề nghị khen", 10, lambda q: q.proposed, "int"),
-        Col("Tình trạng", 16, lambda q: "Vượt chỉ tiêu" if q.submitted > q.quota else
-            ("Đủ chỉ tiêu" if q.submitted == q.quota else "Chưa hết chỉ tiêu"), "status"),
+        Col("Tình trạng", 16, _quota_state, "status"),
     ]
 
 
+def _quota_state(q) -> str:
+    """'Vượt chỉ tiêu', 'Trong chỉ tiêu' (every place used), or 'Còn 1 chưa dùng'."""
+    if q.submitted > q.quota:
+        return "Vượt chỉ tiêu"
+    return "Trong chỉ tiêu" if q.proposed >= q.quota else f"Còn {q.quota - q.proposed} chưa dùng"
+
+
 def _quota_status(q) -> str:
-    return Status.OVER_QUOTA if q.submitted > q.quota else (Status.PROPOSED if q.submitted == q.quota else "")
+    return Status.OVER_QUOTA if q.submitted > q.quota else (Status.PROPOSED if q.proposed >= q.quota else "")
 
 
 def cap_columns() -> list[Col]:
@@ -172,7 +181,7 @@ def cap_columns() -> list[Col]:
         Col("Tổng số theo Kế hoạch", 12, lambda c: c.cap, "int"),
         Col("Tổng chỉ tiêu các đơn vị", 12, lambda c: c.quota_total, "int"),
         Col("Được đề nghị khen", 12, lambda c: c.proposed, "int"),
-        Col("Còn trống", 10, lambda c: c.unused, "int"),
+        Col("Số lượng còn lại", 10, lambda c: c.unused, "int"),
         Col("Danh sách dự phòng (gợi ý, chưa áp dụng)", 60,
             lambda c: "; ".join(f"{n.name} ({fmt_number(n.score)} điểm)" if n.score is not None else n.name
                                 for n in c.reserve),
