@@ -83,7 +83,7 @@ def test_without_smtp_it_writes_13_eml_files_that_parse_back(run_folder, config)
     assert attachment.get_filename() == "Phản hồi - Huyện Kế Sách.xlsx"
     assert attachment.get_param("name") == "Phản hồi - Huyện Kế Sách.xlsx"
     assert attachment.get_content() == (run_folder / "PhanHoi" / "Phản hồi - Huyện Kế Sách.xlsx").read_bytes()
-    assert "Kính gửi: Ủy ban MTTQ Việt Nam huyện Kế Sách" in msg.get_body(("plain",)).get_content()
+    assert "Kính gửi: Ban Thường trực Ủy ban MTTQ Việt Nam huyện Kế Sách," in msg.get_body(("plain",)).get_content()
     again = send(run_folder, config)
     assert again.done == 0 and again.skipped == 13
 

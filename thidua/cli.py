@@ -71,7 +71,7 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
     lines = [
         f"TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year} - {terms.ROUNDS[result.round].upper()}",
         "Tệp: " + ", ".join(f"{terms.FILE_STATUSES[s].lower()} {n}" for s, n in by_status.items()),
-        f"Dòng đề nghị: {len(result.nominations)}",
+        f"Trường hợp đề nghị: {len(result.nominations)}",
     ]
     lines += [f"  - {terms.STATUSES[s]}: {result.stats['status'].get(s, 0)}" for s in terms.STATUS_ORDER]
     for ranking, title in terms.RANKINGS.items():

@@ -220,7 +220,7 @@ def _overview(wb, styles: Styles, result: Result) -> None:
     files = result.input_counts
     counts = [("Tệp đã xử lý", files["processed"]), ("Tệp bị thay thế", files["superseded"]),
               ("Tệp bị từ chối", files["rejected"]), ("Tệp bỏ qua", files["skipped"]),
-              ("Số dòng đề nghị", len(result.nominations)),
+              ("Số trường hợp đề nghị", len(result.nominations)),
               *[(f"   {terms.STATUSES[s]}", result.stats["status"].get(s, 0)) for s in terms.STATUS_ORDER],
               ("Lỗi cần sửa", len(result.errors)), ("Cảnh báo", len(result.warnings))]
     for label, value in counts:
@@ -402,7 +402,7 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
         ("Đợt", terms.ROUNDS[result.round]),
         ("Tệp đã nhận", "; ".join(f"{i.file} ({terms.FILE_STATUSES[i.status].lower()})" for i in view.inputs)
          or "Chưa nhận được tệp"),
-        ("Số dòng đề nghị", len(noms)),
+        ("Số trường hợp đề nghị", len(noms)),
         *[(terms.STATUSES[s], sum(n.status == s for n in noms)) for s in terms.STATUS_ORDER],
         ("Lỗi cần sửa", len(errors)),
         ("Cảnh báo", len(view.issues) - len(errors)),
