@@ -49,9 +49,8 @@ def proposed(data, award, kind=None):
 
 
 def ranked(data, award, rankings=("huyen", "xa", "bctmt")):
-    full = {u["code"]: u["name"] for u in data["units"]}
-    return [full[r["unit_code"]] if k == "huyen" else r["name"]
-            for k in rankings for r in data["rankings"][k] if award in r["awards"]]
+    """The committees ranked into an award, named as the documents name them."""
+    return [r["committee"] for k in rankings for r in data["rankings"][k] if award in r["awards"]]
 
 
 def test_all_final_round_documents_are_written(documents):

@@ -46,6 +46,8 @@ def test_the_shipped_config_names_no_signer_no_date_and_no_deadline(config):
     assert (d.signer_name, d.date, d.deadline) == ("", None, None)
     assert blank_document_fields(config) == ["họ tên người ký (documents.signer_name)",
                                              "ngày ban hành (documents.date)",
+                                             "số của Kế hoạch làm căn cứ (documents.plan_number)",
+                                             "ngày của Kế hoạch làm căn cứ (documents.plan_date)",
                                              "thời hạn các đơn vị gửi bổ sung (documents.deadline)"]
 
 

@@ -66,10 +66,25 @@ class EmailSettings:
     leadership: tuple[str, ...]
 
 
+# Who receives each document ("Nơi nhận"), after "Như trên" / "Như Điều ...", which the documents add.
+# Defaults follow the plan's own list: the member organisations' committees, the Ban Thường trực, the archive.
+DEFAULT_RECIPIENTS: dict[str, tuple[str, ...]] = {
+    "to_trinh_ubnd": ("Ban Thi đua - Khen thưởng tỉnh", "Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Lưu VT"),
+    "to_trinh_tw": ("Ban Thi đua - Khen thưởng Ủy ban Trung ương MTTQ Việt Nam",
+                    "Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Lưu VT"),
+    "quyet_dinh": ("Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Lưu VT"),
+    "bao_cao_tong_ket": ("Hội đồng Thi đua - Khen thưởng (để xem xét)", "Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh",
+                         "Lưu VT"),
+    "bao_cao_so_ket": ("Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Lưu VT"),
+}
+
+
 @dataclass(frozen=True)
 class DocumentSettings:
     issuer_parent: str
     issuer: str
+    issuer_body: str
+    council: str
     on_behalf: str
     signer_title: str
     signer_name: str
@@ -78,8 +93,13 @@ class DocumentSettings:
     report_symbol: str
     minutes_symbol: str
     date: dt.date | None
-    plan_reference: str
+    plan_number: str
+    plan_symbol: str
+    plan_date: dt.date | None
+    plan_subject: str
+    ubnd_plan: str
     deadline: dt.date | None
+    recipients: dict[str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -235,9 +255,18 @@ def _date(t: _Table, key: str) -> dt.date | None:
 
 
 def _documents(t: _Table, province_name: str) -> DocumentSettings:
+    listed = t.get("recipients", dict, {})
+    recipients = dict(DEFAULT_RECIPIENTS)
+    for key, names in listed.items():
+        if key not in DEFAULT_RECIPIENTS or not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ConfigError(f"Cấu hình: \"documents.recipients.{key}\" phải là danh sách nơi nhận của một trong các "
+                              f"văn bản: {', '.join(DEFAULT_RECIPIENTS)}.")
+        recipients[key] = tuple(names)
     return DocumentSettings(
         issuer_parent=t.text("issuer_parent", "ỦY BAN MTTQ VIỆT NAM"),
         issuer=t.text("issuer", province_name.upper()),
+        issuer_body=t.text("issuer_body", "BAN THƯỜNG TRỰC"),
+        council=t.text("council", "HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG"),
         on_behalf=t.text("on_behalf", "TM. BAN THƯỜNG TRỰC"),
         signer_title=t.text("signer_title", "CHỦ TỊCH"),
         signer_name=t.text("signer_name", ""),
@@ -246,8 +275,13 @@ def _documents(t: _Table, province_name: str) -> DocumentSettings:
         report_symbol=t.text("report_symbol", "BC-MTTQ-BTT"),
         minutes_symbol=t.text("minutes_symbol", "BB-HĐTĐKT"),
         date=_date(t, "date"),
-        plan_reference=t.text("plan_reference", "Kế hoạch phát động phong trào thi đua"),
+        plan_number=t.text("plan_number", ""),
+        plan_symbol=t.text("plan_symbol", "KH-MTTQ-BTT"),
+        plan_date=_date(t, "plan_date"),
+        plan_subject=t.text("plan_subject", "phát động phong trào thi đua"),
+        ubnd_plan=t.text("ubnd_plan", ""),
         deadline=_date(t, "deadline"),
+        recipients=recipients,
     )
 
 

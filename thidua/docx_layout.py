@@ -24,7 +24,8 @@ from .names import DOCUMENT_TEMPLATES
 
 FONT = "Times New Roman"
 BODY_PT = 14
-CENTER, JUSTIFY, LEFT = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY, WD_ALIGN_PARAGRAPH.LEFT
+CENTER, JUSTIFY, LEFT, RIGHT = (WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY, WD_ALIGN_PARAGRAPH.LEFT,
+                              WD_ALIGN_PARAGRAPH.RIGHT)
 
 
 
@@ -150,14 +151,18 @@ def _widths(table, widths_mm: list[float]) -> None:
 
 # ---------------------------------------------------------------- shared blocks
 
-def letterhead(doc, symbol_var: str, title: str, subject: str | None = None) -> None:
-    """Issuing body left, national motto right, number and date, then the title and subject."""
+def letterhead(doc, symbol_var: str, title: str, subject: str | None = None, draft: bool = False) -> None:
+    """Issuing body left (the parent body, the province, then the issuing body in bold over a short rule), national
+    motto right, number and date, then the title and subject. A draft carries "DỰ THẢO" above, not in its subject."""
+    if draft:
+        para(doc, "DỰ THẢO", bold=True, size=13, align=RIGHT)
     table = doc.add_table(rows=1, cols=2)
     _no_borders(table)
-    _widths(table, [65, 100])
+    _widths(table, [76, 89])
     left, right = (_first_cell(c) for c in table.rows[0].cells)
     para(left, "{{ issuer_parent }}", size=13, align=CENTER)
-    para(left, "{{ issuer }}", bold=True, size=13, align=CENTER)
+    para(left, "{{ issuer }}", size=13, align=CENTER)
+    para(left, "{{ issuer_body }}", bold=True, size=13, align=CENTER)
     rule(left, 20)
     para(left, "", size=6)
     para(left, f"Số:        /{{{{ {symbol_var} }}}}", size=13, align=CENTER)
@@ -174,10 +179,13 @@ def letterhead(doc, symbol_var: str, title: str, subject: str | None = None) -> 
 
 
 def signature(doc, recipients: bool = True) -> None:
-    """"Nơi nhận:" on the left (12 pt bold italic, list 11 pt), the signer on the right."""
+    """"Nơi nhận:" on the left (12 pt bold italic, list 11 pt), the signer on the right, kept on one page: the
+    signer's name never stands alone at the top of the next page."""
     table = doc.add_table(rows=1, cols=2)
     _no_borders(table)
     _widths(table, [80, 85])
+    keep = OxmlElement("w:cantSplit")
+    table.rows[0]._tr.get_or_add_trPr().append(keep)
     left, right = (_first_cell(c) for c in table.rows[0].cells)
     if recipients:
         para(left, "Nơi nhận:", bold=True, italic=True, size=12, align=LEFT, before=6)
@@ -280,14 +288,25 @@ LIST_COLUMNS = {
     "groups": ([("STT", 12), ("Tên tập thể", 90), ("Đơn vị đề nghị", 42), ("Điểm", 18), ("Thành tích tóm tắt", 100)],
                ["{{ row.stt }}", "{{ row.name }}", "{{ row.unit }}", "{{ row.score }}", "{{ row.summary }}"]),
 }
+# The People's Committee's Bằng khen is not scored: its list has no "Điểm" column.
+UNSCORED_COLUMNS = {
+    "people": LIST_COLUMNS["people"],
+    "groups": ([("STT", 12), ("Tên tập thể", 100), ("Đơn vị đề nghị", 50), ("Thành tích tóm tắt", 100)],
+               ["{{ row.stt }}", "{{ row.name }}", "{{ row.unit }}", "{{ row.summary }}"]),
+}
 
 
 # ---------------------------------------------------------------- the documents
 
-def proposal(doc, subject: str, addressee: str, grounds: str, ask: str, closing: str, list_subtitle: str) -> None:
+def proposal(doc, subject: str, addressee: str, grounds: str, ask: str, closing: str, list_subtitle: str,
+             columns: dict = LIST_COLUMNS, cite_ubnd_plan: bool = False) -> None:
     """A tờ trình: letterhead, addressee, grounds, the request with its counts, signature, then the danh sách."""
     letterhead(doc, "proposal_symbol", "TỜ TRÌNH", subject)
     para(doc, f"Kính gửi: {addressee}.", size=14, align=CENTER, after=12)
+    if cite_ubnd_plan:
+        tag(doc, "{%p if ubnd_plan %}")
+        body(doc, "Căn cứ {{ ubnd_plan }};")
+        tag(doc, "{%p endif %}")
     body(doc, "Căn cứ {{ plan_reference }};")
     body(doc, grounds)
     body(doc, ask)
@@ -300,7 +319,7 @@ def proposal(doc, subject: str, addressee: str, grounds: str, ask: str, closing:
     landscape_section(doc)
     list_heading(doc, list_subtitle, "(Kèm theo Tờ trình số        /{{ proposal_symbol }} ngày {{ short_date }} của "
                                      "Ban Thường trực {{ province_name }})")
-    grouped_lists(doc, LIST_COLUMNS)
+    grouped_lists(doc, columns)
 
 
 def proposal_ubnd(doc) -> None:
@@ -310,7 +329,8 @@ def proposal_ubnd(doc) -> None:
              "Ban Thường trực {{ province_name }} kính trình Chủ tịch Ủy ban nhân dân tỉnh xem xét, tặng Bằng khen "
              "cho {{ total_text }} đã có thành tích xuất sắc trong phong trào thi đua năm {{ year }}, gồm:",
              "Kính trình Chủ tịch Ủy ban nhân dân tỉnh xem xét, quyết định./.",
-             "Tập thể, cá nhân đề nghị Chủ tịch Ủy ban nhân dân tỉnh tặng Bằng khen")
+             "Tập thể, cá nhân đề nghị Chủ tịch Ủy ban nhân dân tỉnh tặng Bằng khen",
+             columns=UNSCORED_COLUMNS, cite_ubnd_plan=True)
 
 
 def proposal_tw(doc) -> None:
@@ -328,9 +348,9 @@ def decision(doc) -> None:
     letterhead(doc, "decision_symbol", "QUYẾT ĐỊNH",
                "Về việc tặng Cờ thi đua và Bằng khen năm {{ year }}")
     para(doc, "BAN THƯỜNG TRỰC {{ province_name_upper }}", bold=True, size=14, align=CENTER, after=12)
-    body(doc, "Căn cứ Điều lệ Mặt trận Tổ quốc Việt Nam;")
-    body(doc, "Căn cứ {{ plan_reference }};")
-    body(doc, "Xét đề nghị của Hội đồng Thi đua - Khen thưởng {{ province_name }},")
+    body(doc, "Căn cứ Điều lệ Mặt trận Tổ quốc Việt Nam;", italic=True)
+    body(doc, "Căn cứ {{ plan_reference }};", italic=True)
+    body(doc, "Xét đề nghị của Hội đồng Thi đua - Khen thưởng {{ province_name }}.", italic=True)
     para(doc, "QUYẾT ĐỊNH:", bold=True, size=14, align=CENTER, before=6, after=6)
     tag(doc, "{%p for article in articles %}")
     body(doc, "{{ article }}")
@@ -361,17 +381,18 @@ def report(doc) -> None:
     report_document(
         doc, "Kết quả tổng hợp thi đua, khen thưởng năm {{ year }}",
         "kết quả tổng hợp thi đua, khen thưởng năm {{ year }}", "Kết quả theo từng đơn vị:",
-        [("STT", 12), ("Đơn vị", 48), ("Điểm", 16), ("Hạng", 14), ("Đề nghị", 20), ("Được đề nghị", 22),
-         ("Vượt chỉ tiêu, chờ xem xét", 35)],
+        [("STT", 10), ("Đơn vị", 40), ("Điểm", 14), ("Xếp thứ", 14), ("Số trường hợp đề nghị", 20),
+         ("Đưa vào danh sách", 20), ("Vượt số lượng", 18), ("Chưa đủ tiêu chuẩn, thiếu hồ sơ", 22),
+         ("Chờ Hội đồng xem xét", 20)],
         ["{{ row.stt }}", "{{ row.name }}", "{{ row.score }}", "{{ row.rank }}", "{{ row.submitted }}",
-         "{{ row.proposed }}", "{{ row.held }}"],
+         "{{ row.proposed }}", "{{ row.over_quota }}", "{{ row.not_yet }}", "{{ row.review }}"],
         "Trên đây là báo cáo kết quả tổng hợp thi đua, khen thưởng năm {{ year }} của Ban Thường trực "
         "{{ province_name }}./.")
 
 
 def minutes(doc) -> None:
     letterhead(doc, "minutes_symbol", "BIÊN BẢN",
-               "Họp Hội đồng Thi đua - Khen thưởng {{ province_name }} (dự thảo)")
+               "Họp Hội đồng Thi đua - Khen thưởng {{ province_name }}", draft=True)
     body(doc, "Thời gian: ...... giờ ...... ngày ...... tháng ...... năm {{ year }}.")
     body(doc, "Địa điểm: ..................................................................................")
     body(doc, "Thành phần: có mặt ...... /...... thành viên Hội đồng; vắng mặt ...... (lý do: ......................).")
@@ -382,6 +403,9 @@ def minutes(doc) -> None:
     tag(doc, "{%p for line in review_lines %}")
     body(doc, "- {{ line }}")
     tag(doc, "{%p endfor %}")
+    body(doc, "Kết quả biểu quyết: ghi số phiếu đồng ý của từng trường hợp trong danh sách kèm theo; tổng số thành "
+              "viên dự họp ...... /...... .")
+    body(doc, "Kết luận: ...............................................................................................")
     body(doc, "Biên bản kết thúc lúc ...... giờ ...... cùng ngày, đã thông qua trước Hội đồng./.")
     table = doc.add_table(rows=1, cols=2)
     _no_borders(table)
@@ -395,9 +419,10 @@ def minutes(doc) -> None:
     para(doc, "(Kèm theo Biên bản họp Hội đồng Thi đua - Khen thưởng)", italic=True, size=13, align=CENTER, after=6)
     tag(doc, "{%p for g in votes %}")
     para(doc, "{{ g.title }}", bold=True, size=13, align=LEFT, before=6, after=3)
-    list_table(doc, [("STT", 12), ("Tên tập thể, cá nhân", 80), ("Đơn vị đề nghị", 55), ("Điểm", 18),
-                     ("Số phiếu đồng ý", 28), ("Tỷ lệ (%)", 22), ("Ghi chú", 47)],
-               ["{{ row.stt }}", "{{ row.name }}", "{{ row.unit }}", "{{ row.score }}", "", "", "{{ row.note }}"],
+    list_table(doc, [("STT", 10), ("Tên tập thể, cá nhân", 62), ("Chức vụ, đơn vị công tác", 62),
+                     ("Đơn vị đề nghị", 36), ("Điểm", 14), ("Số phiếu đồng ý", 22), ("Tỷ lệ (%)", 16), ("Ghi chú", 35)],
+               ["{{ row.stt }}", "{{ row.name }}", "{{ row.position }}", "{{ row.unit }}", "{{ row.score }}", "", "",
+                "{{ row.note }}"],
                "g.rows")
     tag(doc, "{%p endfor %}")
 
@@ -406,7 +431,7 @@ def midyear(doc) -> None:
     report_document(
         doc, "Sơ kết công tác thi đua, khen thưởng 6 tháng đầu năm {{ year }}",
         "sơ kết công tác thi đua, khen thưởng 6 tháng đầu năm {{ year }}", "Kết quả chấm điểm tạm thời của các đơn vị:",
-        [("STT", 12), ("Đơn vị", 55), ("Điểm", 16), ("Hạng", 14), ("Việc cần bổ sung", 70)],
+        [("STT", 12), ("Đơn vị", 55), ("Điểm", 16), ("Xếp thứ", 16), ("Việc cần bổ sung", 68)],
         ["{{ row.stt }}", "{{ row.name }}", "{{ row.score }}", "{{ row.rank }}", "{{ row.todo }}"],
         "Đề nghị các đơn vị hoàn thành các nội dung còn thiếu{{ deadline_text }} để Ban Thường trực tổng hợp, "
         "xét khen thưởng cuối năm./.")

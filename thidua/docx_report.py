@@ -1,13 +1,15 @@
 """The Word documents of a run (VanBan/), rendered from templates/*.docx with docxtpl from the Result.
 
 Nothing is decided here: lists, counts and statuses come from the Result; this module only groups,
-orders (Vietnamese alphabetical order for people) and words them.
+orders (Vietnamese alphabetical order for people) and words them, in the plan's terms: the awards go to
+committees ("Ủy ban MTTQ Việt Nam huyện Mỹ Tú"), not to places.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +21,52 @@ from .collation import person_key, sort_key
 from .config import Config
 from .names import DOCS_DIR, DOCUMENT_TEMPLATES, DOCUMENTS
 from .registry import Unit
-from .result import Nomination, Recipient, Result
+from .result import Nomination, RankedUnit, Recipient, Result
 from .terms import FileStatus, Kind, Status
 from .text import cap_first, fmt_number, money
 
 FINAL = ("to_trinh_ubnd", "to_trinh_tw", "quyet_dinh", "bao_cao_tong_ket", "bien_ban")
 MIDYEAR = ("bao_cao_so_ket",)
+FLAGS = ("CO_XSTD", "CO_XS")
+DOTS = "…"
+SIGNER_DOTS = "……………………………"
+
+
+# ---------------------------------------------------------------- numbers, ranks and dates in words
+
+_SCALES = ("", "nghìn", "triệu", "tỷ")
+
+
+def number_words(n: int) -> str:
+    """Vietnamese words for n as an official document writes them: past a thousand every group of three is said
+    in full ("1024" -> "một nghìn không trăm hai mươi bốn"), where num2words says "một nghìn lẻ hai mươi bốn"."""
+    if n < 1000 or n >= 1000 ** len(_SCALES):
+        return num2words(n, lang="vi")
+    groups: list[int] = []
+    while n:
+        n, group = divmod(n, 1000)
+        groups.append(group)
+    words = []
+    for i in range(len(groups) - 1, -1, -1):
+        group = groups[i]
+        if not group:
+            continue
+        if i == len(groups) - 1 or group >= 100:
+            said = num2words(group, lang="vi")
+        else:
+            said = f"không trăm {'lẻ ' if group < 10 else ''}{num2words(group, lang='vi')}"
+        words.append(f"{said} {_SCALES[i]}".strip())
+    return " ".join(words)
 
 
 def in_words(n: int, noun: str) -> str:
     """36 -> '36 (ba mươi sáu) tập thể'; below ten with a leading zero: '03 (ba) cá nhân'."""
-    return f"{n:02d} ({num2words(n, lang='vi')}) {noun}"
+    return f"{n:02d} ({number_words(n)}) {noun}"
 
 
-DOTS = "…"
-SIGNER_DOTS = "……………………………"
+def rank_words(rank: int) -> str:
+    """'thứ nhất, nhì, ba, tư, năm' as the plan writes the places; then the number in words."""
+    return {1: "nhất", 2: "nhì", 4: "tư"}.get(rank, number_words(rank))
 
 
 def vietnamese_date(day: dt.date, place: str = "") -> str:
@@ -49,29 +82,67 @@ def blank_date(year: int, place: str = "") -> str:
     return f"{place}, {text}" if place else text
 
 
-# ---------------------------------------------------------------- rows
-
-def _units(result: Result) -> dict[str, Unit]:
-    return {u.code: u for u in result.units}
-
-
-def _short(units: dict[str, Unit], code: str) -> str:
-    return units[code].short_name if code in units else code
+def plan_reference(config: Config, year: int, province_name: str) -> str:
+    """'Kế hoạch số …/KH-MTTQ-BTT ngày …/…/2023 của Ban Thường trực ... về ...': type, number, date, subject."""
+    d = config.documents
+    number = d.plan_number or DOTS
+    date = d.plan_date.strftime("%d/%m/%Y") if d.plan_date else f"{DOTS}/{DOTS}/{year}"
+    return f"Kế hoạch số {number}/{d.plan_symbol} ngày {date} của Ban Thường trực {province_name} về {d.plan_subject}"
 
 
-def _item_row(item: Recipient, units: dict[str, Unit]) -> dict:
-    if item.ranked is not None:
-        r = item.ranked
-        # A district committee is named in full, as the registry has it: "Ủy ban MTTQ Việt Nam huyện Mỹ Tú".
-        name = units[r.unit_code].name if r.ranking == "huyen" and r.unit_code in units else r.name
-        return {"name": name, "unit": _short(units, r.unit_code), "score": fmt_number(r.score),
-                "summary": f"Xếp hạng {r.rank} toàn tỉnh ({terms.RANKINGS[r.ranking]}), "
-                           f"đạt {fmt_number(r.score)} điểm."}
-    n = _nomination(item)
-    return {"name": n.name, "position": ", ".join(x for x in (n.position, n.workplace) if x),
-            "unit": _short(units, n.unit_code),
-            "score": fmt_number(n.score) if n.score is not None else "",
-            "summary": n.summary + (f" Giá trị đóng góp: {money(n.contribution)} đồng." if n.contribution else "")}
+# ---------------------------------------------------------------- rows of the lists
+
+@dataclass(frozen=True)
+class Lists:
+    """What every list of a run needs to name its rows: the registry's units and the campaign year."""
+
+    units: dict[str, Unit]
+    year: int
+
+    @classmethod
+    def of(cls, result: Result) -> Lists:
+        return cls({u.code: u for u in result.units}, result.year)
+
+    def short(self, code: str) -> str:
+        return self.units[code].short_name if code in self.units else code
+
+    def achievement(self, r: RankedUnit) -> str:
+        return (f"Xếp thứ {rank_words(r.rank)} trong thực hiện kế hoạch thi đua, khen thưởng năm {self.year} "
+                f"(khối {terms.RANKINGS[r.ranking]}), đạt {fmt_number(r.score)} điểm.")
+
+    def row(self, item: Recipient) -> dict:
+        if item.ranked is not None:
+            r = item.ranked
+            return {"name": r.committee or r.name, "position": "", "unit": self.short(r.unit_code),
+                    "score": fmt_number(r.score), "summary": self.achievement(r)}
+        n = _nomination(item)
+        return {"name": n.name, "position": terms.position_phrase(n.position, n.workplace),
+                "unit": self.short(n.unit_code), "score": fmt_number(n.score) if n.score is not None else "",
+                "summary": n.summary + (f" Giá trị đóng góp: {money(n.contribution)} đồng." if n.contribution else "")}
+
+    def group(self, title: str, items: list[Recipient], note: Callable[[Recipient], str] | None = None) -> dict | None:
+        """A titled, numbered list (None when empty); people get the họ và tên / chức vụ layout when the list is
+        only people; `note(item)` fills the list's "Ghi chú" column where it has one."""
+        rows = [{**self.row(item), "stt": stt, **({"note": note(item)} if note else {})}
+                for stt, item in enumerate(_ordered(items), 1)]
+        people = all(not i.is_ranked and i.kind == Kind.INDIVIDUAL for i in items)
+        return {"title": title, "rows": rows, "people": people} if rows else None
+
+    def numbered(self, titles_items: Iterable[tuple[str, list[Recipient]]],
+                 note: Callable[[Recipient], str] | None = None) -> list[dict]:
+        """Sub-groups that have rows, numbered 1., 2., ... in order."""
+        out: list[dict] = []
+        for title, items in titles_items:
+            group = self.group(title, items, note)
+            if group:
+                group["title"] = f"{len(out) + 1}. {group['title']}"
+                out.append(group)
+        return out
+
+    def by_level(self, items: list[Recipient], noun: str) -> list[tuple[str, list[Recipient]]]:
+        """Nominations split by level: ("Tập thể cấp xã", [...]), ... in the plan's order of levels."""
+        return [(f"{noun} {terms.level_phrase(level)}", [i for i in items if i.level == level])
+                for level in terms.LEVELS]
 
 
 def _nomination(item: Recipient) -> Nomination:
@@ -79,14 +150,13 @@ def _nomination(item: Recipient) -> Nomination:
     return item.nomination
 
 
-def _group(title: str, items: list[Recipient], units: dict[str, Unit], note: Callable | None = None) -> dict | None:
-    """A titled, numbered list (None when empty); people get the họ và tên / chức vụ layout when the list is
-    only people; `note(item)` fills the list's "Ghi chú" column where it has one."""
-    rows = []
-    for stt, item in enumerate(_ordered(items), 1):
-        rows.append({**_item_row(item, units), "stt": stt, **({"note": note(item)} if note else {})})
-    people = all(not i.is_ranked and i.kind == Kind.INDIVIDUAL for i in items)
-    return {"title": title, "rows": rows, "people": people} if rows else None
+def _ordered(items: list[Recipient]) -> list[Recipient]:
+    """Collectives and ranked units by score (highest first), then name; then people in alphabetical order."""
+    def is_person(i: Recipient) -> bool:
+        return not i.is_ranked and i.kind == Kind.INDIVIDUAL
+    people = sorted((i for i in items if is_person(i)), key=lambda n: person_key(n.name))
+    others = sorted((i for i in items if not is_person(i)), key=lambda i: (-(i.score or 0), sort_key(i.name)))
+    return others + people
 
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI")
@@ -98,16 +168,23 @@ def _parts(*parts: tuple[str, list]) -> list[dict]:
     return [{"title": f"{ROMAN[i]}. {title}", "groups": groups} for i, (title, groups) in enumerate(kept)]
 
 
-def _numbered(titles_items, units: dict[str, Unit]) -> list:
-    """Give sub-groups that have rows the numbers 1., 2., ... in order."""
-    out, k = [], 0
-    for title, items in titles_items:
-        group = _group(title, items, units)
-        if group:
-            k += 1
-            group["title"] = f"{k}. {group['title']}"
-            out.append(group)
-    return out
+def _ranked(items: list[Recipient], ranking: str) -> list[Recipient]:
+    return [r for r in items if r.is_ranked and r.level == ranking]
+
+
+def _nominated(items: list[Recipient]) -> list[Recipient]:
+    return [r for r in items if not r.is_ranked]
+
+
+def _names(codes) -> str:
+    return ", ".join(terms.award_name(c) for c in codes)
+
+
+def submitting_units_phrase(result: Result) -> str:
+    """Who carries out a decision below the province: the districts (2023) or the communes (since 2025)."""
+    if any(u.cap == "huyen" for u in result.units):
+        return "Ủy ban MTTQ Việt Nam các huyện, thị xã, thành phố"
+    return "Ủy ban MTTQ Việt Nam các xã, phường, đặc khu"
 
 
 # ---------------------------------------------------------------- contexts
@@ -117,109 +194,103 @@ def _common(result: Result, config: Config) -> dict:
     d = config.documents
     when = d.date
     return {
-        "issuer_parent": d.issuer_parent, "issuer": d.issuer, "on_behalf": d.on_behalf,
-        "signer_title": d.signer_title, "signer_name": d.signer_name or SIGNER_DOTS,
+        "issuer_parent": d.issuer_parent, "issuer": d.issuer, "issuer_body": d.issuer_body,
+        "on_behalf": d.on_behalf, "signer_title": d.signer_title, "signer_name": d.signer_name or SIGNER_DOTS,
         "proposal_symbol": d.proposal_symbol, "decision_symbol": d.decision_symbol, "report_symbol": d.report_symbol,
         "minutes_symbol": d.minutes_symbol,
         "place_date": vietnamese_date(when, config.place) if when else blank_date(result.year, config.place),
         "short_date": when.strftime("%d/%m/%Y") if when else f"{DOTS}/{DOTS}/{result.year}",
         "province_name": result.province_name, "province_name_upper": result.province_name.upper(),
-        "province_short": config.province_short_name, "plan_reference": d.plan_reference, "year": result.year,
+        "province_short": config.province_short_name, "year": result.year,
+        "plan_reference": plan_reference(config, result.year, result.province_name),
+        "ubnd_plan": d.ubnd_plan,
     }
 
 
-def _merit_groups(items, units) -> list:
-    return _numbered([(f"Khen thưởng {terms.MERIT_TYPES[m].lower()}",
-                       [n for n in items if _nomination(n).merit_type == m])
-                      for m in terms.MERIT_TYPES], units)
-
-
-def ubnd_context(result: Result) -> dict:
-    units = _units(result)
+def ubnd_context(result: Result, config: Config) -> dict:
+    lists = Lists.of(result)
     proposed = result.recipients("BK_UBND_TINH")
     groups_ = [n for n in proposed if n.kind == Kind.COLLECTIVE]
     people = [n for n in proposed if n.kind == Kind.INDIVIDUAL]
-    parts = _parts(("TẬP THỂ", _merit_groups(groups_, units)), ("CÁ NHÂN", _merit_groups(people, units)))
+
+    def by_merit(items: list[Recipient]) -> list[dict]:
+        return lists.numbered((f"Khen thưởng {terms.MERIT_TYPES[m].lower()}",
+                               [n for n in items if _nomination(n).merit_type == m]) for m in terms.MERIT_TYPES)
+    parts = _parts(("TẬP THỂ", by_merit(groups_)), ("CÁ NHÂN", by_merit(people)))
     lines = [f"{in_words(len(groups_), 'tập thể')};", f"{in_words(len(people), 'cá nhân')}."]
     return {"parts": parts, "summary_lines": lines,
             "total_text": in_words(len(groups_) + len(people), "tập thể, cá nhân"),
-            "recipients": ["Như trên", "Ban Thi đua - Khen thưởng tỉnh", "Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Lưu VT"]}
+            "recipients": ["Như trên", *config.documents.recipients["to_trinh_ubnd"]]}
 
 
-def tw_context(result: Result) -> dict:
-    units = _units(result)
+def tw_context(result: Result, config: Config) -> dict:
+    lists = Lists.of(result)
     award = "BK_TW_MTTQ"
     collectives = result.recipients(award, Kind.COLLECTIVE)
     people = result.recipients(award, Kind.INDIVIDUAL)
-
-    def ranked(level: str) -> list[Recipient]:
-        return [r for r in collectives if r.is_ranked and r.level == level]
-
-    groups = _numbered([("Ủy ban MTTQ Việt Nam cấp huyện", ranked("huyen")),
-                        ("Ủy ban MTTQ Việt Nam cấp xã", ranked("xa")),
-                        ("Ban công tác Mặt trận ở khu dân cư", ranked("bctmt")),
-                        *[(f"Tập thể {terms.level_phrase(level)}",
-                           [n for n in collectives if not n.is_ranked and n.level == level])
-                          for level in terms.LEVELS]], units)
-    people_groups = _numbered([(cap_first(terms.level_phrase(level)), [n for n in people if n.level == level])
-                               for level in terms.LEVELS], units)
+    groups = lists.numbered([(f"Ủy ban MTTQ Việt Nam {terms.level_phrase(k)}" if k != "bctmt"
+                              else "Ban công tác Mặt trận ở khu dân cư", _ranked(collectives, k))
+                             for k in ("huyen", "xa", "bctmt")]
+                            + lists.by_level(_nominated(collectives), "Tập thể"))
+    people_groups = lists.numbered((cap_first(terms.level_phrase(level)), [n for n in people if n.level == level])
+                                   for level in terms.LEVELS)
     parts = _parts(("TẬP THỂ", groups), ("CÁ NHÂN", people_groups))
     return {"parts": parts, "summary_lines": [f"{in_words(len(collectives), 'tập thể')};",
                                               f"{in_words(len(people), 'cá nhân')}."],
             "total_text": in_words(len(collectives) + len(people), "tập thể, cá nhân"),
-            "recipients": ["Như trên", "Ban Thi đua - Khen thưởng Ủy ban Trung ương MTTQ Việt Nam",
-                           "Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Lưu VT"]}
+            "recipients": ["Như trên", *config.documents.recipients["to_trinh_tw"]]}
 
 
-FLAGS = ("CO_XSTD", "CO_XS")
-
-
-def decision_context(result: Result) -> dict:
-    units = _units(result)
+def decision_context(result: Result, config: Config) -> dict:
+    lists = Lists.of(result)
     flags = {code: result.recipients(code, rankings=("huyen",)) for code in FLAGS}
     bk = result.recipients("BK_MTTQ_TINH", rankings=("huyen",))
     bk_ranked = [r for r in bk if r.is_ranked]
     collectives = [n for n in bk if not n.is_ranked and n.kind == Kind.COLLECTIVE]
     people = [n for n in bk if n.kind == Kind.INDIVIDUAL]
-    flag_groups = _numbered([(terms.AWARDS[c], flags[c]) for c in FLAGS], units)
-    collective_groups = _numbered(
-        [("Ủy ban MTTQ Việt Nam cấp huyện", bk_ranked)] +
-        [(f"Tập thể {terms.level_phrase(level)}", [n for n in collectives if n.level == level]) for level in terms.LEVELS],
-        units)
-    people_groups = _numbered([(f"Cá nhân {terms.level_phrase(level)}", [n for n in people if n.level == level])
-                               for level in terms.LEVELS], units)
+    flag_groups = lists.numbered((terms.AWARDS[c], flags[c]) for c in FLAGS)
+    collective_groups = lists.numbered([("Ủy ban MTTQ Việt Nam cấp huyện", bk_ranked),
+                                        *lists.by_level(collectives, "Tập thể")])
+    people_groups = lists.numbered(lists.by_level(people, "Cá nhân"))
     parts = _parts(("CỜ THI ĐUA", flag_groups), ("BẰNG KHEN - TẬP THỂ", collective_groups),
                    ("BẰNG KHEN - CÁ NHÂN", people_groups))
     n_flags = sum(len(v) for v in flags.values())
     n_groups, n_people = len(collectives) + len(bk_ranked), len(people)
     articles = []
     if n_flags:
-        names = "; ".join(f"{terms.AWARDS[c]}: {', '.join(r.name for r in flags[c])}" for c in flags if flags[c])
-        articles.append(f"Điều 1. Tặng Cờ thi đua của {result.province_name} cho {in_words(n_flags, 'đơn vị')} "
-                        f"có thành tích xuất sắc trong phong trào thi đua năm {result.year} ({names}).")
-    articles.append(f"Điều {len(articles) + 1}. Tặng Bằng khen của {result.province_name} cho "
-                    f"{in_words(n_groups, 'tập thể')} và {in_words(n_people, 'cá nhân')} đã có thành tích xuất sắc "
-                    f"trong phong trào thi đua năm {result.year} (có danh sách kèm theo).")
-    articles.append(f"Điều {len(articles) + 1}. Chánh Văn phòng {result.province_name}, các tập thể, cá nhân có tên "
-                    f"tại Điều 1{' và Điều 2' if n_flags else ''} chịu trách nhiệm thi hành Quyết định này. "
-                    f"Quyết định có hiệu lực kể từ ngày ký./.")
-    return {"parts": parts, "articles": articles,
-            "recipients": ["Như Điều " + str(len(articles)), "Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Lưu VT"]}
+        names = "; ".join(f"{terms.AWARDS[c]}: {', '.join(lists.row(r)['name'] for r in flags[c])}"
+                          for c in flags if flags[c])
+        articles.append(f"Tặng Cờ thi đua của {result.province_name} cho {in_words(n_flags, 'đơn vị')} có thành "
+                        f"tích xuất sắc trong phong trào thi đua năm {result.year} ({names}).")
+    articles.append(f"Tặng Bằng khen của {result.province_name} cho {in_words(n_groups, 'tập thể')} và "
+                    f"{in_words(n_people, 'cá nhân')} đã có thành tích xuất sắc trong phong trào thi đua năm "
+                    f"{result.year} (có danh sách kèm theo).")
+    awarded_in = " và ".join(f"Điều {i}" for i in range(1, len(articles) + 1))
+    articles.append("Quyết định này có hiệu lực kể từ ngày ký.")
+    articles.append(f"Chánh Văn phòng {result.province_name}, {submitting_units_phrase(result)} và các tập thể, "
+                    f"cá nhân có tên tại {awarded_in} chịu trách nhiệm thi hành Quyết định này./.")
+    numbered = [f"Điều {i}. {text}" for i, text in enumerate(articles, 1)]
+    return {"parts": parts, "articles": numbered,
+            "recipients": [f"Như Điều {len(articles)}", *config.documents.recipients["quyet_dinh"]]}
 
 
 def _unit_table(result: Result, todo: Callable[[str], str] | None = None) -> list[dict]:
+    """One row per submitting unit. The counts partition its nominations, so each row adds up."""
     ranked = {r.unit_code: r for r in result.rankings.get("huyen", ())}
     rows = []
     for unit in (u for u in result.units if u.cap == "huyen"):
         r = ranked.get(unit.code)
         mine = result.for_unit(unit.code).nominations
-        row: dict[str, Any] = {"name": unit.short_name, "score": fmt_number(r.score) if r else "—", "rank": r.rank if r else "—",
-               "submitted": len(mine), "proposed": sum(n.status == Status.PROPOSED for n in mine),
-               "held": sum(n.status in (Status.OVER_QUOTA, Status.NEEDS_REVIEW) for n in mine)}
+        row: dict[str, Any] = {
+            "name": unit.short_name, "score": fmt_number(r.score) if r else "—", "rank": r.rank if r else "—",
+            "submitted": len(mine), "proposed": sum(n.status == Status.PROPOSED for n in mine),
+            "over_quota": sum(n.status == Status.OVER_QUOTA for n in mine),
+            "not_yet": sum(n.status in (Status.INVALID, Status.INELIGIBLE, Status.INCOMPLETE_DOSSIER) for n in mine),
+            "review": sum(n.status == Status.NEEDS_REVIEW for n in mine)}
         if todo:
             row["todo"] = todo(unit.code)
         rows.append(row)
-    rows.sort(key=lambda x: (x["rank"] if isinstance(x["rank"], int) else 10**6, sort_key(x["name"])))
+    rows.sort(key=lambda x: (x["rank"] if isinstance(x["rank"], int) else 10**6, sort_key(str(x["name"]))))
     for stt, row in enumerate(rows, 1):
         row["stt"] = stt
     return rows
@@ -241,30 +312,44 @@ def _intake_lines(result: Result) -> list[str]:
     return lines
 
 
+def _cases(result: Result, status: str, what: Callable[[Nomination], str]) -> str:
+    """'A (Huyện Kế Sách, thiếu báo cáo thành tích); B (...)': the cases a report line counts, named."""
+    lists = Lists.of(result)
+    return "; ".join(f"{n.name} ({lists.short(n.unit_code)}, {what(n)})" for n in result.with_status(status))
+
+
 def _review_lines(result: Result) -> list[str]:
     lines = []
     for ranking, units in result.rankings.items():
         held = [r for r in units if r.needs_review]
         for award in sorted({a for r in held for a in r.needs_review}):
-            names = ", ".join(f"{r.name} ({fmt_number(r.score)} điểm)" for r in held if award in r.needs_review)
+            names = ", ".join(f"{r.committee or r.name} ({fmt_number(r.score)} điểm)"
+                              for r in held if award in r.needs_review)
             lines.append(f"{terms.award_name(award)} ({terms.RANKINGS[ranking]}): các đơn vị bằng điểm tại ngưỡng "
                          f"xét: {names}. Đề nghị Hội đồng xem xét, quyết định.")
     capped = result.with_status(Status.NEEDS_REVIEW)
     if capped:
-        lines.append(f"{in_words(len(capped), 'trường hợp')} vượt tổng số của tỉnh, chờ Hội đồng xem xét.")
+        lines.append(f"{in_words(len(capped), 'trường hợp')} vượt tổng số của tỉnh, chờ Hội đồng xem xét: "
+                     f"{_cases(result, Status.NEEDS_REVIEW, lambda n: terms.describe(n.kind, n.level))}.")
     incomplete = result.with_status(Status.INCOMPLETE_DOSSIER)
     if incomplete:
-        lines.append(f"{in_words(len(incomplete), 'trường hợp')} còn thiếu hồ sơ, chưa tính vào chỉ tiêu.")
+        lines.append(f"{in_words(len(incomplete), 'trường hợp')} còn thiếu hồ sơ, chưa tính vào chỉ tiêu: "
+                     f"{_cases(result, Status.INCOMPLETE_DOSSIER, _missing)}.")
     for cap in result.caps:
         if cap.unused:
             reserve = ", ".join(n.name for n in cap.reserve)
             lines.append(f"{cap_first(terms.describe(cap.kind, cap.level))} - {terms.award_name(cap.award)}: "
-                         f"còn {in_words(cap.unused, 'suất')}" + (f"; danh sách dự phòng: {reserve}." if reserve else "."))
+                         f"số lượng còn lại {in_words(cap.unused, '')}".rstrip()
+                         + (f"; danh sách dự phòng: {reserve}." if reserve else "."))
     return lines or ["Không có nội dung cần Hội đồng xem xét thêm."]
 
 
+def _missing(n: Nomination) -> str:
+    return "thiếu " + ", ".join(n.source.missing_documents).lower()
+
+
 def _stats_lines(result: Result) -> list[str]:
-    people = [n for n in result.nominations if n.status == Status.PROPOSED and n.kind == "individual"]
+    people = [n for n in result.nominations if n.status == Status.PROPOSED and n.kind == Kind.INDIVIDUAL]
     lines = []
     for title, key in (("giới tính", "proposed_individuals_by_gender"), ("dân tộc", "proposed_individuals_by_ethnicity")):
         values = sorted(result.stats.get(key, {}).items(), key=lambda kv: (-kv[1], kv[0]))
@@ -278,9 +363,10 @@ def _stats_lines(result: Result) -> list[str]:
 
 
 def _awards_lines(result: Result) -> list[str]:
+    lists = Lists.of(result)
     lines = []
     for code in FLAGS:
-        names = [r.name for r in result.recipients(code, rankings=("huyen",))]
+        names = [lists.row(r)["name"] for r in result.recipients(code, rankings=("huyen",))]
         if names:
             lines.append(f"{terms.AWARDS[code]}: {', '.join(names)}.")
     for award in terms.NOMINATED_AWARDS:
@@ -294,12 +380,11 @@ def _awards_lines(result: Result) -> list[str]:
 
 def _dossier_lines(result: Result) -> list[str]:
     """Plan 5.2: winners by ranking still send tờ trình, biên bản and báo cáo thành tích (a to-do, not a status)."""
-    units = _units(result)
+    lists = Lists.of(result)
     lines = []
     for r in result.dossiers_to_collect():
-        name = units[r.unit_code].name if r.ranking == "huyen" and r.unit_code in units else r.name
-        where = "" if r.ranking == "huyen" else f" ({_short(units, r.unit_code)})"
-        lines.append(f"{name}{where} - {_names(r.awards)}: {', '.join(r.dossier_to_collect).lower()}.")
+        where = "" if r.ranking == "huyen" else f" ({lists.short(r.unit_code)})"
+        lines.append(f"{r.committee or r.name}{where} - {_names(r.awards)}: {', '.join(r.dossier_to_collect).lower()}.")
     return lines or ["Không có."]
 
 
@@ -312,7 +397,7 @@ def _priority_lines(result: Result) -> list[str]:
             f"{area['ranked_awards']}/{area['ranked_awards_total']} hình thức khen theo kết quả xếp hạng."]
 
 
-def report_context(result: Result) -> dict:
+def report_context(result: Result, config: Config) -> dict:
     sections = [
         {"title": "I. TÌNH HÌNH NHẬN BÁO CÁO", "lines": _intake_lines(result)},
         {"title": "II. CỜ THI ĐUA VÀ BẰNG KHEN", "lines": _awards_lines(result)},
@@ -322,41 +407,34 @@ def report_context(result: Result) -> dict:
         {"title": "V. THỐNG KÊ ĐỐI TƯỢNG ĐƯỢC ĐỀ NGHỊ", "lines": _stats_lines(result) + _priority_lines(result)},
     ]
     return {"sections": sections, "units": _unit_table(result),
-            "recipients": ["Ủy ban Trung ương MTTQ Việt Nam (báo cáo)", "Thường trực Tỉnh ủy, Ủy ban nhân dân tỉnh",
-                           "Ban Thi đua - Khen thưởng tỉnh", "Lưu VT"]}
+            "recipients": list(config.documents.recipients["bao_cao_tong_ket"])}
 
 
-def minutes_context(result: Result) -> dict:
-    units = _units(result)
-    votes = [(terms.AWARDS[code], result.recipients(code, rankings=("huyen",))) for code in FLAGS]
-    for award in terms.NOMINATED_AWARDS:
-        votes.append((f"{terms.AWARDS[award]} - tập thể", result.recipients(award, Kind.COLLECTIVE)))
-        votes.append((f"{terms.AWARDS[award]} - cá nhân", result.recipients(award, Kind.INDIVIDUAL)))
-    votes.append(("Trường hợp Hội đồng cần quyết định", result.under_review()))
-    groups = [g for g in (_group(title, items, units, _awards_note) for title, items in votes) if g]
-    files = result.input_counts["processed"]
-    return {"votes": groups, "review_lines": _review_lines(result), "files_text": in_words(files, "báo cáo")}
-
-
-def _ordered(items: list[Recipient]) -> list[Recipient]:
-    """Collectives and ranked units by score (highest first), then name; then people in alphabetical order."""
-    def is_person(i: Recipient) -> bool:
-        return not i.is_ranked and i.kind == Kind.INDIVIDUAL
-    people = sorted((i for i in items if is_person(i)), key=lambda n: person_key(n.name))
-    others = sorted((i for i in items if not is_person(i)), key=lambda i: (-(i.score or 0), sort_key(i.name)))
-    return others + people
-
-
-def _awards_note(item: Recipient) -> str:
+def _vote_note(item: Recipient) -> str:
     if item.ranked is not None:
-        note = f"Hạng {item.ranked.rank}"
+        note = f"Xếp thứ {item.ranked.rank}"
         return note + (f"; chờ xét: {_names(item.ranked.needs_review)}" if item.ranked.needs_review else "")
     n = _nomination(item)
     return "; ".join(n.reasons) if n.status != Status.PROPOSED else ""
 
 
-def _names(codes) -> str:
-    return ", ".join(terms.award_name(c) for c in codes)
+def minutes_context(result: Result, config: Config) -> dict:
+    """The council's voting list: each award, collectives then individuals, each by level."""
+    lists = Lists.of(result)
+    votes = [(terms.AWARDS[code], result.recipients(code, rankings=("huyen",))) for code in FLAGS]
+    for award in terms.NOMINATED_AWARDS:
+        collectives = result.recipients(award, Kind.COLLECTIVE)
+        people = result.recipients(award, Kind.INDIVIDUAL)
+        name = terms.AWARDS[award]
+        votes += [(f"{name} - {terms.RANKINGS[k]} (theo xếp hạng)", _ranked(collectives, k))
+                  for k in ("huyen", "xa", "bctmt")]
+        votes += [(f"{name} - {title.lower()}", items) for title, items in lists.by_level(_nominated(collectives), "tập thể")]
+        votes += [(f"{name} - {title.lower()}", items) for title, items in lists.by_level(people, "cá nhân")]
+    votes.append(("Trường hợp Hội đồng cần quyết định", result.under_review()))
+    groups = [g for g in (lists.group(title, items, _vote_note) for title, items in votes) if g]
+    files = result.input_counts["processed"]
+    return {"votes": groups, "review_lines": _review_lines(result), "files_text": in_words(files, "báo cáo"),
+            "issuer_body": config.documents.council}
 
 
 def midyear_context(result: Result, config: Config) -> dict:
@@ -364,10 +442,10 @@ def midyear_context(result: Result, config: Config) -> dict:
         summary = result.for_unit(code).summary()
         if not summary["files"]:
             return "Chưa gửi báo cáo"
-        items = [text for count, text in ((summary["errors"], f"sửa {summary['errors']} lỗi"),
-                                           (summary["incomplete"], f"bổ sung hồ sơ cho {summary['incomplete']} trường hợp"),
-                                           (summary["over_quota"], f"rút {summary['over_quota']} đề nghị vượt chỉ tiêu"))
-                 if count]
+        items = [text for count, text in (
+            (summary["errors"], f"sửa {summary['errors']} lỗi"),
+            (summary["incomplete"], f"bổ sung hồ sơ cho {summary['incomplete']} trường hợp"),
+            (summary["over_quota"], f"rút {summary['over_quota']} trường hợp vượt chỉ tiêu")) if count]
         return cap_first("; ".join(items)) if items else "Không"
 
     deadline = config.documents.deadline
@@ -375,18 +453,21 @@ def midyear_context(result: Result, config: Config) -> dict:
                          {"title": "II. NỘI DUNG CẦN LƯU Ý", "lines": _review_lines(result)}],
             "units": _unit_table(result, todo),
             "deadline_text": f" trước ngày {deadline.strftime('%d/%m/%Y')}" if deadline else "",
-            "recipients": ["Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Ủy ban MTTQ Việt Nam các huyện, thị xã, thành phố",
-                           "Lưu VT"]}
+            "recipients": [*config.documents.recipients["bao_cao_so_ket"][:-1], submitting_units_phrase(result),
+                           *config.documents.recipients["bao_cao_so_ket"][-1:]]}
 
 
 # ---------------------------------------------------------------- rendering
 
+BUILDERS: dict[str, Callable[[Result, Config], dict]] = {
+    "to_trinh_ubnd": ubnd_context, "to_trinh_tw": tw_context, "quyet_dinh": decision_context,
+    "bao_cao_tong_ket": report_context, "bien_ban": minutes_context, "bao_cao_so_ket": midyear_context,
+}
+
+
 def contexts(result: Result, config: Config) -> dict[str, dict]:
     keys = FINAL if result.round == "tong-ket" else MIDYEAR
-    builders = {"to_trinh_ubnd": lambda: ubnd_context(result), "to_trinh_tw": lambda: tw_context(result),
-                "quyet_dinh": lambda: decision_context(result), "bao_cao_tong_ket": lambda: report_context(result),
-                "bien_ban": lambda: minutes_context(result), "bao_cao_so_ket": lambda: midyear_context(result, config)}
-    return {key: builders[key]() for key in keys}
+    return {key: BUILDERS[key](result, config) for key in keys}
 
 
 class DocxWriter:
@@ -416,6 +497,7 @@ def docx_writer(config: Config) -> DocxWriter:
 
 
 BLANK_FIELDS = (("signer_name", "họ tên người ký"), ("date", "ngày ban hành"),
+                ("plan_number", "số của Kế hoạch làm căn cứ"), ("plan_date", "ngày của Kế hoạch làm căn cứ"),
                 ("deadline", "thời hạn các đơn vị gửi bổ sung"))
 
 

@@ -174,9 +174,8 @@ def rank_units(ranking: str, entries: list[RankedUnit], registry: Registry, conf
                 score=fmt_number(group.score), rank=group.rank, first=first, last=last,
                 places=max(0, last - max(group.rank, first) + 1)))
     ranked = tuple(
-        RankedUnit(e.ranking, e.unit_code, e.name, e.score, ranks[i], tuple(awards[i]), tuple(review[i]), e.file,
-                   e.sheet, e.row, e.cell, e.parent, e.score_source,
-                   dossier_to_collect=tuple(schema.DOSSIER_LABELS.values()) if i in dossier else ())
+        replace(e, rank=ranks[i], awards=tuple(awards[i]), needs_review=tuple(review[i]),
+                dossier_to_collect=tuple(schema.DOSSIER_LABELS.values()) if i in dossier else ())
         for i, e in enumerate(entries))
     return ranked, problems
 
@@ -193,8 +192,9 @@ def _score_entries(ranking: str, rows: Iterable[tuple[str, ScoreRow]], config: C
             continue
         problems += [replace(i, unit_code=district) for i in row.problems]
         assert row.score is not None  # a missing score is one of the errors above
+        committee = terms.committee_name(row.name, row.unit_type) if ranking == "xa" else terms.bctmt_name(row.name)
         entries.append(RankedUnit(ranking, district, row.name, row.score, 0, (), (), row.file, row.sheet, row.row,
-                                  row.cells.get("score", ""), parent=row.parent))
+                                  row.cells.get("score", ""), parent=row.parent, committee=committee))
         if ranking == "xa":
             problems += _commune_name_check(row, district, registry)
     return entries, problems
@@ -238,7 +238,7 @@ def district_entries(active: dict[str, Submission], config: Config, registry: Re
             row = appraised[unit.code]
             assert row.score is not None  # only appraisals without errors are kept
             entries.append(RankedUnit("huyen", unit.code, unit.short_name, row.score, 0, (), (), row.file, row.sheet,
-                                      row.row, row.cells.get("score", ""), score_source="appraisal"))
+                                      row.row, row.cells.get("score", ""), score_source="appraisal", committee=unit.name))
         elif sub is not None and sub.info.self_score is not None:
             score = sub.info.self_score
             cell = sub.info.cells.get("self_score", "")
@@ -247,7 +247,7 @@ def district_entries(active: dict[str, Submission], config: Config, registry: Re
                 problems.append(problem)
                 continue
             entries.append(RankedUnit("huyen", unit.code, unit.short_name, score, 0, (), (), sub.file,
-                                      sub.info.sheet, _row_of(cell), cell, score_source="self"))
+                                      sub.info.sheet, _row_of(cell), cell, score_source="self", committee=unit.name))
         elif sub is not None:
             problems.append(issue("missing-score", file=sub.file, sheet=sub.info.sheet,
                                   cell=sub.info.cells.get("self_score", ""), unit_code=unit.code, unit=unit.short_name))

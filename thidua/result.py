@@ -143,6 +143,7 @@ class RankedUnit:
     parent: str = ""  # xã of a Ban công tác Mặt trận
     score_source: str = ""  # huyen: "appraisal" | "self"
     dossier_to_collect: tuple[str, ...] = ()  # documents the office must still collect from this winner
+    committee: str = ""  # the body the plan awards: "Ủy ban MTTQ Việt Nam thị trấn Kế Sách", "Ban công tác Mặt trận ấp …"
 
     def as_json(self) -> dict:
         return asdict(self)

@@ -34,9 +34,9 @@ _KHMER_GIVEN_F = ("Sà Rây", "Sa Phia", "Chanh Đa", "Sóc Khe", "Thươl", "Ni
 _HAMLETS = ("Phú Hữu", "Trà Canh", "Sóc Xoài", "Tà Lọt", "Bưng Tróp", "Kinh Ngay", "Hòa Phuông", "Xóm Chòi",
             "Tân Thành", "Mỹ Hòa", "Vĩnh Thuận", "Prey Chóp", "Sóc Vồ", "Đai Tèn", "Cầu Đỏ", "Phước Hòa",
             "Nhơn Hòa", "Bà Xẩm", "Giồng Chát", "Trà Quýt")
-_POSITIONS_DISTRICT = ("Phó Chủ tịch Ủy ban MTTQ Việt Nam", "Ủy viên Ban Thường trực Ủy ban MTTQ Việt Nam",
-                       "Chánh Văn phòng Ủy ban MTTQ Việt Nam")
-_POSITIONS_COMMUNE = ("Chủ tịch Ủy ban MTTQ Việt Nam", "Phó Chủ tịch Ủy ban MTTQ Việt Nam")
+# Chức vụ as a clerk types it beside the workplace ("Phó Chủ tịch" + "Ủy ban MTTQ Việt Nam huyện Kế Sách").
+_POSITIONS_DISTRICT = ("Phó Chủ tịch", "Ủy viên Ban Thường trực", "Chánh Văn phòng")
+_POSITIONS_COMMUNE = ("Chủ tịch", "Phó Chủ tịch")
 _ACHIEVEMENTS = (
     "Vận động Quỹ \"Vì người nghèo\" vượt chỉ tiêu, xây dựng {n} căn nhà Đại đoàn kết.",
     "Thực hiện tốt Cuộc vận động \"Toàn dân đoàn kết xây dựng nông thôn mới, đô thị văn minh\".",
@@ -85,10 +85,6 @@ def _number(*tables: list[dict]) -> None:
             row["stt"] = stt
 
 
-def _lower_first(name: str) -> str:
-    return name[:1].lower() + name[1:]
-
-
 def _district_book(unit: Unit, index: int, registry: Registry, config: Config, rng: random.Random,
                    tie_score: float, district_score: float) -> tuple[dict, dict]:
     communes = _communes(unit, registry)
@@ -122,7 +118,7 @@ def _district_book(unit: Unit, index: int, registry: Registry, config: Config, r
     best_communes = sorted(commune_rows, key=lambda r: -r["score"])
     extra = 1 if index % 4 == 1 else 0  # some districts propose one more than their quota
     for r in best_communes[: quota_of("collective", "xa") + extra]:
-        collective.append({"name": f"Ủy ban MTTQ Việt Nam {_lower_first(r['name'])}", "level": "Cấp xã",
+        collective.append({"name": terms.committee_name(r["name"], r["unit_type"]), "level": "Cấp xã",
                            "award": terms.AWARDS["BK_MTTQ_TINH"], "merit_type": "Công trạng", "score": r["score"],
                            "summary": rng.choice(_ACHIEVEMENTS).format(n=rng.randint(3, 20)), **_dossier()})
     best_bctmt = sorted(bctmt_rows, key=lambda r: -r["score"])
@@ -145,17 +141,15 @@ def _district_book(unit: Unit, index: int, registry: Registry, config: Config, r
                                "summary": rng.choice(_ACHIEVEMENTS).format(n=rng.randint(3, 20)),
                                **_dossier(complete)})
 
-    district_name = unit.short_name
-    person_rows("Cấp huyện", terms.AWARDS["BK_MTTQ_TINH"], 1 + (index == 4), rng.choice(_POSITIONS_DISTRICT),
-                f"Ủy ban MTTQ Việt Nam {district_name}")
-    person_rows("Cấp huyện", "BK_TW_MTTQ", 1, "Chủ tịch Ủy ban MTTQ Việt Nam", f"Ủy ban MTTQ Việt Nam {district_name}")
+    person_rows("Cấp huyện", terms.AWARDS["BK_MTTQ_TINH"], 1 + (index == 4), rng.choice(_POSITIONS_DISTRICT), unit.name)
+    person_rows("Cấp huyện", "BK_TW_MTTQ", 1, "Chủ tịch", unit.name)
     for _ in range(quota_of("individual", "xa")):
         commune_name = rng.choice(communes)[0]
         person_rows("Cấp xã", terms.AWARDS["BK_MTTQ_TINH"], 1, rng.choice(_POSITIONS_COMMUNE),
-                    f"Ủy ban MTTQ Việt Nam {_lower_first(commune_name)}", complete=index != 5)
+                    terms.committee_name(commune_name), complete=index != 5)
     for _ in range(quota_of("individual", "bctmt")):
         hamlet = rng.choice(bctmt_rows)["name"]
-        person_rows("Ban công tác Mặt trận", terms.AWARDS["BK_MTTQ_TINH"], 1, "Trưởng Ban công tác Mặt trận", hamlet)
+        person_rows("Ban công tác Mặt trận", terms.AWARDS["BK_MTTQ_TINH"], 1, "Trưởng ban", hamlet)
     if index == 2:
         # Plan 4.1c: công trạng for individuals is for provincial front staff only; this one is a district's.
         individual.append({"name": "Trần Thị Mộng Tuyền", "gender": "Nữ", "birth_year": 1980, "ethnicity": "Kinh",
@@ -198,7 +192,7 @@ def _province_book(registry: Registry, config: Config, rng: random.Random, distr
         individual.append({**person, "position": "Chuyên viên", "workplace": workplace, "level": "Cấp tỉnh",
                            "award": terms.AWARDS["BK_MTTQ_TINH"], "score": _score(rng, 84, 96),
                            "summary": "Hoàn thành xuất sắc nhiệm vụ được giao.", **_dossier(i != 7)})
-    for position in ("Phó Chủ tịch Ủy ban MTTQ Việt Nam tỉnh", "Trưởng Ban Phong trào"):
+    for position in ("Phó Chủ tịch", "Trưởng Ban Phong trào"):
         individual.append({**_person(rng), "position": position, "workplace": workplace, "level": "Cấp tỉnh",
                            "award": "BK_TW_MTTQ", "score": _score(rng, 90, 98),
                            "summary": "Hoàn thành xuất sắc nhiệm vụ năm 2023.", **_dossier()})

@@ -211,14 +211,18 @@ def bctmt_name(name: str) -> str:
 
 
 def position_phrase(position: str, workplace: str) -> str:
-    """Chức vụ and đơn vị in one phrase. When the position already names the body the workplace starts with,
-    the body is said once: ('Chủ tịch Ủy ban MTTQ Việt Nam', 'Ủy ban MTTQ Việt Nam thị xã Vĩnh Châu') ->
-    'Chủ tịch Ủy ban MTTQ Việt Nam thị xã Vĩnh Châu'."""
+    """Chức vụ and đơn vị in one phrase, as a list of awards writes them: 'Phó Chủ tịch' + 'Ủy ban MTTQ Việt Nam
+    huyện Kế Sách' -> 'Phó Chủ tịch Ủy ban MTTQ Việt Nam huyện Kế Sách'. What both name is said once:
+    ('Chủ tịch Ủy ban MTTQ Việt Nam', 'Ủy ban MTTQ Việt Nam thị xã Vĩnh Châu') -> 'Chủ tịch Ủy ban MTTQ Việt Nam
+    thị xã Vĩnh Châu'; ('Trưởng ban', 'Ban công tác Mặt trận ấp Sóc Xoài') -> 'Trưởng Ban công tác Mặt trận ấp
+    Sóc Xoài'."""
     position, workplace = " ".join(position.split()), " ".join(workplace.split())
     if not (position and workplace):
         return position or workplace
     for body in (FRONT, "Ủy ban Mặt trận Tổ quốc Việt Nam", BCTMT_PREFIX):
         if position.casefold().endswith(body.casefold()) and workplace.casefold().startswith(body.casefold()):
-            rest = workplace[len(body):].strip()
-            return f"{position} {in_sentence(rest)}".strip()
-    return f"{position}, {workplace}"
+            return f"{position} {in_sentence(workplace[len(body):].strip())}".strip()
+    head, _, last = position.rpartition(" ")
+    if last.casefold() == workplace.split()[0].casefold():  # "Trưởng ban" + "Ban công tác ..."
+        return f"{head} {workplace}".strip()
+    return f"{position} {workplace}"
