@@ -63,7 +63,8 @@ def test_caps_agree_with_quota_of_the_registry_totals(config, registry):
 
 
 def test_ranked_positions_follow_the_plan(config, registry):
-    positions = {(a.ranking, a.award): _positions(a, a.ranking, registry, config) for a in config.ranked_awards}
+    positions = {(a.ranking, a.award): _positions(a, a.ranking, registry.submitters, config)
+                 for a in config.ranked_awards}
     assert positions[("huyen", "CO_XSTD")] == (1, 1)
     assert positions[("huyen", "CO_XS")] == (2, 3)
     assert positions[("huyen", "BK_TW_MTTQ")] == (1, 2)

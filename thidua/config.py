@@ -13,7 +13,10 @@ from .errors import ConfigError
 from .terms import AWARDS, KINDS, LEVELS, NOMINATED_AWARDS, RANKINGS, ROUNDS
 
 COUNT_SOURCES = ("communes", "bctmt")
-SUBMITTERS = ("huyen", "tinh")
+SUBMITTERS = ("huyen", "xa", "tinh")
+# Where a quota line or a ranked award is counted: per submitting unit, pooled over an emulation cluster
+# (cụm thi đua), or pooled province-wide (SPEC section 7).
+SCOPES = ("unit", "cluster", "province")
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,8 @@ class QuotaRule:
     per_unit: int | None
     per_unit_divisor: int | None
     count: str | None
-    cap: int
+    cap: int | None  # the province-wide total; None: none
+    scope: str = "unit"
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -52,6 +56,8 @@ class RankedAward:
     positions_divisor: int | None
     min_score: float | None
     dossier: bool = False  # winners still send tờ trình, biên bản, báo cáo thành tích (plan 5.2)
+    scope: str = "province"  # "province" or "cluster": where positions are counted
+    exclude: tuple[str, ...] = ()  # awards whose outright holders are taken out before positions are counted
 
 
 @dataclass(frozen=True)
@@ -198,14 +204,17 @@ def _quota(t: _Table) -> QuotaRule:
         per_unit=t.get("per_unit", int, None),
         per_unit_divisor=t.positive("per_unit_divisor", None),
         count=t.get("count", str, None),
-        cap=t.get("cap", int),
+        cap=t.get("cap", int, None),
+        scope=t.choice("scope", SCOPES, "unit"),
     )
     if (rule.per_unit is None) == (rule.per_unit_divisor is None):
         raise ConfigError(f"Cấu hình: {t.prefix} cần đúng một trong hai khóa \"per_unit\" hoặc \"per_unit_divisor\".")
     if rule.per_unit_divisor is not None and rule.count not in COUNT_SOURCES:
         raise ConfigError(f"Cấu hình: \"{t.prefix}.count\" phải là một trong: {', '.join(COUNT_SOURCES)}.")
-    if rule.per_unit is not None and rule.per_unit < 0 or rule.cap < 0:
+    if rule.per_unit is not None and rule.per_unit < 0 or (rule.cap is not None and rule.cap < 0):
         raise ConfigError(f"Cấu hình: {t.prefix} có số âm.")
+    if rule.scope != "unit" and rule.submitter == "tinh":
+        raise ConfigError(f"Cấu hình: {t.prefix}: chỉ tiêu của cấp tỉnh tính theo đơn vị (scope = \"unit\").")
     return rule
 
 
@@ -222,10 +231,21 @@ def _ranked(t: _Table) -> RankedAward:
         positions_divisor=t.positive("positions_divisor", None),
         min_score=t.number("min_score", None),
         dossier=bool(t.get("dossier", bool, False)),
+        scope=t.choice("scope", ("province", "cluster"), "province"),
+        exclude=tuple(_awards(t, "exclude")),
     )
     if (award.positions is None) == (award.positions_divisor is None):
         raise ConfigError(f"Cấu hình: {t.prefix} cần đúng một trong hai khóa \"positions\" hoặc \"positions_divisor\".")
     return award
+
+
+def _awards(t: _Table, key: str) -> list[str]:
+    codes = t.get(key, list, [])
+    bad = [c for c in codes if c not in AWARDS]
+    if bad:
+        raise ConfigError(f"Cấu hình: \"{t.prefix}.{key}\" có mã hình thức không hợp lệ: {', '.join(map(str, bad))}; "
+                          f"chọn trong: {', '.join(AWARDS)}.")
+    return codes
 
 
 def _email(t: _Table) -> EmailSettings:

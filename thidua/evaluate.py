@@ -11,9 +11,9 @@ from dataclasses import replace
 from typing import Any
 
 from . import schema, terms
-from .config import Config
+from .config import Config, RankedAward
 from .issues import ERROR, Issue, issue
-from .ranking import AWARD, positional, tie_groups
+from .ranking import AWARD, REVIEW, positional, tie_groups
 from .records import ScoreRow, Submission
 from .registry import Registry, Unit
 from .result import InputFile, Nomination, RankedUnit, Result
@@ -92,7 +92,7 @@ def _iso(date) -> str:
 def _place_key(unit: Unit) -> str:
     """'Huyện Kế Sách' -> 'ke sach', to recognise the unit's name in whatever form a clerk typed."""
     name = loose_key(unit.short_name)
-    for prefix in ("thanh pho ", "thi xa ", "huyen ", "tinh ", "quan ", "thi tran "):
+    for prefix in ("thanh pho ", "thi xa ", "huyen ", "tinh ", "quan ", "thi tran ", "xa ", "phuong ", "dac khu "):
         if name.startswith(prefix):
             return name[len(prefix):]
     return name
@@ -108,15 +108,16 @@ def submission_checks(sub: Submission, unit: Unit, config: Config) -> list[Issue
     if info.unit_name and _place_key(unit) not in loose_key(info.unit_name):
         found.append(issue("unit-name-mismatch", cell=info.cells.get("unit_name", ""), found=info.unit_name,
                            code=unit.code, expected=unit.name, **where))
-    if unit.cap == "huyen":
-        for field_name, label, expected in (("declared_communes", "số đơn vị cấp xã", unit.communes),
-                                            ("declared_bctmt", "số Ban công tác Mặt trận", unit.bctmt)):
+    if unit.cap in ("huyen", "xa"):
+        counts = [("declared_communes", "số đơn vị cấp xã", unit.communes)] if unit.cap == "huyen" else []
+        for field_name, label, expected in (*counts, ("declared_bctmt", "số Ban công tác Mặt trận", unit.bctmt)):
             declared = getattr(info, field_name)
             if declared is not None and declared != expected:
                 found.append(issue("declared-count-mismatch", cell=info.cells.get(field_name, ""), column=label,
                                    found=declared, expected=expected, **where))
-    expected_sheets = [s for s in schema.DATA_SHEETS
-                       if not s.province_only and not (s.district_only and unit.cap != "huyen")]
+    # A commune (since 2025) has no communes to score; the province has no score sheets at all.
+    expected_sheets = [s for s in schema.DATA_SHEETS if not s.province_only
+                       and not (s.district_only and unit.cap == "tinh") and not (s.key == "communes" and unit.cap == "xa")]
     for sheet in expected_sheets:
         if sheet.key not in sub.found_tables:
             found.append(issue("missing-sheet", sheet=sheet.name, found=", ".join(sub.sheet_names),
@@ -138,44 +139,70 @@ def _score_problems(row: ScoreRow, unit_code: str, config: Config, label: str) -
     return errors + [problem] if problem else errors
 
 
-def _positions(award, ranking: str, registry: Registry, config: Config) -> tuple[int, int]:
+def _positions(award: RankedAward, ranking: str, units: tuple[Unit, ...], config: Config) -> tuple[int, int]:
+    """Positions of a ranked award in one scope: fixed, or 1 .. quota(units ranked in the scope, K) counted from
+    the registry (districts; communes; Ban công tác Mặt trận)."""
     if award.positions is not None:
         return award.positions
-    total = len(registry.districts) if ranking == "huyen" else registry.total("communes" if ranking == "xa" else "bctmt")
+    assert award.positions_divisor is not None  # config checks one of the two forms
+    total = len(units) if ranking == "huyen" else sum(u.count("communes" if ranking == "xa" else "bctmt")
+                                                       for u in units)
     return 1, quota(total, award.positions_divisor, config.rounding_threshold)
+
+
+def _award_scopes(award: RankedAward, clusters: list[str], registry: Registry) -> list[tuple[str | None, list[int]]]:
+    """(cluster, indices of the entries it ranks) for each scope of a ranked award."""
+    if award.scope == "province":
+        return [(None, list(range(len(clusters))))]
+    return [(name, [i for i, c in enumerate(clusters) if c == name]) for name in registry.clusters]
 
 
 def rank_units(ranking: str, entries: list[RankedUnit], registry: Registry, config: Config
                ) -> tuple[tuple[RankedUnit, ...], list[Issue]]:
-    """Competition ranking province-wide, then every ranked award of the ladder for this ranking."""
+    """Competition ranking province-wide and within each cluster, then every ranked award of the ladder for this
+    ranking, each placed in its scope by the one placing operation (ties at a cut go to the council)."""
     entries = sorted(entries, key=lambda e: (-e.score, strip_diacritics(e.name.casefold()), e.unit_code, e.row or 0))
     scores = [e.score for e in entries]
-    groups = tie_groups(scores)
-    ranks = {i: g.rank for g in groups for i in g.members}
+    ranks = {i: g.rank for g in tie_groups(scores) for i in g.members}
+    clusters = [registry.cluster_of(e.unit_code) for e in entries]
+    cluster_ranks: dict[int, int] = {}
+    for name in registry.clusters:
+        members = [i for i, c in enumerate(clusters) if c == name]
+        for group in tie_groups([scores[i] for i in members]):
+            cluster_ranks.update({members[m]: group.rank for m in group.members})
     awards: dict[int, list[str]] = {i: [] for i in range(len(entries))}
     review: dict[int, list[str]] = {i: [] for i in range(len(entries))}
     dossier: set[int] = set()
     problems: list[Issue] = []
     for award in (a for a in config.ranked_awards if a.ranking == ranking):
-        first, last = _positions(award, ranking, registry, config)
-        verdicts = positional(scores, first, last, award.min_score)
-        for i, verdict in verdicts.items():
-            (awards if verdict == AWARD else review)[i].append(award.award)
-            if verdict == AWARD and award.dossier:
-                dossier.add(i)
-        held = {i for i, verdict in verdicts.items() if verdict != AWARD}
-        for group in (g for g in groups if g.members[0] in held):
-            members = [entries[i] for i in group.members]
-            lead = members[0]
-            problems.append(issue(
-                "tie-at-cutoff", file=lead.file, sheet=lead.sheet, cell=lead.cell, row=lead.row,
-                unit_code=lead.unit_code, related=tuple(sorted({m.unit_code for m in members})),
-                award=terms.award_name(award.award), names=", ".join(m.name for m in members),
-                score=fmt_number(group.score), rank=group.rank, first=first, last=last,
-                places=max(0, last - max(group.rank, first) + 1)))
+        # A unit that holds an excluded award outright is taken out before positions are counted.
+        excluded = {i for i in awards if set(awards[i]) & set(award.exclude)}
+        for cluster, members in _award_scopes(award, clusters, registry):
+            pool = [i for i in members if i not in excluded]
+            units = registry.clusters[cluster] if cluster else registry.submitters
+            first, last = _positions(award, ranking, units, config)
+            pool_scores = [scores[i] for i in pool]
+            verdicts = {pool[k]: v for k, v in positional(pool_scores, first, last, award.min_score).items()}
+            for i, verdict in verdicts.items():
+                (awards if verdict == AWARD else review)[i].append(award.award)
+                if verdict == AWARD and award.dossier:
+                    dossier.add(i)
+            for group in tie_groups(pool_scores):
+                tied = [pool[k] for k in group.members]
+                if verdicts.get(tied[0]) != REVIEW:
+                    continue
+                members_ = [entries[i] for i in tied]
+                lead = members_[0]
+                problems.append(issue(
+                    "tie-at-cutoff", file=lead.file, sheet=lead.sheet, cell=lead.cell, row=lead.row,
+                    unit_code=lead.unit_code, related=tuple(sorted({m.unit_code for m in members_})),
+                    award=terms.award_name(award.award) + (f" (cụm thi đua \"{cluster}\")" if cluster else ""),
+                    names=", ".join(m.name for m in members_), score=fmt_number(group.score), rank=group.rank,
+                    first=first, last=last, places=max(0, last - max(group.rank, first) + 1)))
     ranked = tuple(
         replace(e, rank=ranks[i], awards=tuple(awards[i]), needs_review=tuple(review[i]),
-                dossier_to_collect=tuple(schema.DOSSIER_LABELS.values()) if i in dossier else ())
+                dossier_to_collect=tuple(schema.DOSSIER_LABELS.values()) if i in dossier else (),
+                cluster=clusters[i] or None, cluster_rank=cluster_ranks.get(i))
         for i, e in enumerate(entries))
     return ranked, problems
 
@@ -214,17 +241,19 @@ def _commune_name_check(row: ScoreRow, district: str, registry: Registry) -> lis
                   examples=", ".join(c.name for c in known[:3]))]
 
 
-def district_entries(active: dict[str, Submission], config: Config, registry: Registry
-                     ) -> tuple[list[RankedUnit], list[Issue]]:
-    """District score = the province's appraisal when given, else the district's self-score."""
+def unit_entries(active: dict[str, Submission], config: Config, registry: Registry
+                 ) -> tuple[list[RankedUnit], list[Issue]]:
+    """The submitting committees (districts in 2023, communes since 2025), each ranked by the province's
+    appraisal when given, else by its self-score."""
     problems: list[Issue] = []
     appraised: dict[str, ScoreRow] = {}
     province = active.get(registry.province.code)
-    district_codes = {u.code for u in registry.districts}
+    ranking = registry.submitter_level
+    codes = {u.code for u in registry.submitters}
     for row in (province.appraisals if province else ()):
         code = row.unit_code
         errors = _score_problems(row, registry.province.code, config, "Mã đơn vị")
-        if code not in district_codes:
+        if code not in codes:
             problems.append(issue("appraisal-unknown-unit", file=row.file, sheet=row.sheet, row=row.row,
                                   cell=row.cells.get("unit_code", ""), unit_code=registry.province.code, code=code))
         elif errors:
@@ -232,12 +261,12 @@ def district_entries(active: dict[str, Submission], config: Config, registry: Re
         else:
             appraised[code] = row
     entries: list[RankedUnit] = []
-    for unit in registry.districts:
+    for unit in registry.submitters:
         sub = active.get(unit.code)
         if unit.code in appraised:
             row = appraised[unit.code]
             assert row.score is not None  # only appraisals without errors are kept
-            entries.append(RankedUnit("huyen", unit.code, unit.short_name, row.score, 0, (), (), row.file, row.sheet,
+            entries.append(RankedUnit(ranking, unit.code, unit.short_name, row.score, 0, (), (), row.file, row.sheet,
                                       row.row, row.cells.get("score", ""), score_source="appraisal", committee=unit.name))
         elif sub is not None and sub.info.self_score is not None:
             score = sub.info.self_score
@@ -246,11 +275,12 @@ def district_entries(active: dict[str, Submission], config: Config, registry: Re
             if problem:
                 problems.append(problem)
                 continue
-            entries.append(RankedUnit("huyen", unit.code, unit.short_name, score, 0, (), (), sub.file,
+            entries.append(RankedUnit(ranking, unit.code, unit.short_name, score, 0, (), (), sub.file,
                                       sub.info.sheet, _row_of(cell), cell, score_source="self", committee=unit.name))
         elif sub is not None:
             problems.append(issue("missing-score", file=sub.file, sheet=sub.info.sheet,
-                                  cell=sub.info.cells.get("self_score", ""), unit_code=unit.code, unit=unit.short_name))
+                                  cell=sub.info.cells.get("self_score", ""), unit_code=unit.code, unit=unit.short_name,
+                                  what="xếp hạng", fix="đơn vị ghi \"Điểm tự chấm\" ở trang \"Thông tin\""))
     return entries, problems
 
 
@@ -334,15 +364,23 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
     problems += quota_issues
     problems += duplicate_people(nominations)
 
-    rankings: dict[str, tuple[RankedUnit, ...]] = {}
-    entries, found = district_entries(active, config, registry)
+    # The submitting committees are ranked by their own scores; below them, the communes scored by a district
+    # (2023 only) and the Ban công tác Mặt trận scored by their district or commune.
+    entries, found = unit_entries(active, config, registry)
     problems += found
-    rankings["huyen"], found = rank_units("huyen", entries, registry, config)
-    problems += found
+    by_ranking: dict[str, list[RankedUnit]] = {"huyen": [], "xa": [], "bctmt": []}
+    by_ranking[registry.submitter_level] = entries
     for ranking, attr in (("xa", "communes"), ("bctmt", "bctmt")):
         rows = [(code, row) for code, sub in sorted(active.items()) for row in getattr(sub, attr)]
+        if ranking == "xa" and registry.two_tier:
+            problems += [issue("row-not-used", file=row.file, sheet=row.sheet, row=row.row,
+                               cell=row.cells.get("_row", ""), unit_code=code) for code, row in rows]
+            continue
         entries, found = _score_entries(ranking, rows, config, registry)
         problems += found
+        by_ranking[ranking] = entries
+    rankings: dict[str, tuple[RankedUnit, ...]] = {}
+    for ranking, entries in by_ranking.items():
         rankings[ranking], found = rank_units(ranking, entries, registry, config)
         problems += found
 

@@ -64,6 +64,8 @@ CATALOG: dict[str, Kind] = {
         "Chưa nhận được báo cáo của {unit}. Đề nghị đơn vị gửi báo cáo về Văn phòng."),
     "not-registered": Kind(WARNING, "Chưa có văn bản đăng ký thi đua",
         "Danh sách đơn vị của tỉnh chưa ghi {unit} đã gửi văn bản đăng ký thi đua (cột \"da_dang_ky\"). Kế hoạch lấy văn bản đăng ký thi đua làm căn cứ xem xét, khen thưởng: đề nghị đơn vị gửi văn bản, Văn phòng đánh dấu vào danh sách đơn vị."),
+    "row-not-used": Kind(WARNING, "Dòng không dùng đến",
+        "Trang \"{sheet}\" không dùng ở tỉnh đã sắp xếp không còn cấp huyện: các xã, phường tự gửi báo cáo và điểm của mình, nên dòng {row} không được tính. Nếu đây là điểm của chính đơn vị, đề nghị ghi vào \"Điểm tự chấm\" ở trang \"Thông tin\"."),
     "unit-name-mismatch": Kind(WARNING, "Tên đơn vị khác danh sách",
         "Tệp ghi đơn vị \"{found}\" nhưng mã {code} là của \"{expected}\". Đề nghị đơn vị kiểm tra lại mã đơn vị."),
     "bad-date": Kind(WARNING, "Ngày không đọc được",
@@ -99,6 +101,8 @@ CATALOG: dict[str, Kind] = {
         "{name}: đơn vị đề nghị {submitted} {what}, chỉ tiêu là {quota}. Trường hợp này xếp sau theo điểm nên chưa được đưa vào danh sách; đề nghị đơn vị rút bớt cho đúng chỉ tiêu."),
     "ordered-by-stt": Kind(WARNING, "Xét theo STT vì thiếu điểm",
         "{what} - {award}: đơn vị đề nghị {submitted} trường hợp cho {quota} suất nhưng {unscored} dòng chưa ghi điểm, nên các trường hợp được xét theo thứ tự cột STT của đơn vị. Nếu muốn xét theo điểm, đề nghị ghi điểm cho tất cả các dòng."),
+    "pooled-over-quota": Kind(WARNING, "Vượt số lượng của cụm, của tỉnh",
+        "{name}: {scope} có {submitted} {what} được đề nghị cho {quota} suất, xét chung theo điểm. Trường hợp này xếp sau nên chưa được đưa vào danh sách."),
     "provincial-cap-exceeded": Kind(WARNING, "Vượt tổng số của tỉnh",
         "{name}: toàn tỉnh có {proposed} {what} được đề nghị, vượt tổng số {cap} của Kế hoạch. Trường hợp này có điểm thấp nhất nên chờ Hội đồng Thi đua - Khen thưởng quyết định."),
     "tie-at-cutoff": Kind(WARNING, "Bằng điểm tại ngưỡng xét",
@@ -112,7 +116,7 @@ CATALOG: dict[str, Kind] = {
     "appraisal-unknown-unit": Kind(WARNING, "Mã đơn vị thẩm định không hợp lệ",
         "Mã \"{code}\" ở trang thẩm định không phải đơn vị được chấm điểm trong danh sách. Đề nghị sửa lại mã."),
     "missing-score": Kind(ERROR, "Chưa có điểm",
-        "{unit} chưa có điểm tự chấm hay điểm thẩm định nên chưa được xếp hạng. Đề nghị đơn vị ghi \"Điểm tự chấm\" ở trang \"Thông tin\"."),
+        "{unit} chưa có điểm nên chưa được {what}. Đề nghị {fix}."),
 }
 
 CODES = tuple(CATALOG)

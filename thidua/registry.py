@@ -14,7 +14,8 @@ COLUMNS = ("ma_don_vi", "ten_don_vi", "cap", "ma_cap_tren", "so_don_vi_cap_xa", 
 # Optional: "có văn bản đăng ký thi đua" (plan VIII.2) and the plan's priority areas (VII: "vùng có đông đồng bào
 # dân tộc thiểu số, vùng sâu, vùng xa"), each marked x / có / 1. Without the column, nothing is known or warned.
 REGISTERED, PRIORITY_AREA = "da_dang_ky", "vung_uu_tien"
-CAPS = ("tinh", "huyen")
+CAPS = ("tinh", "huyen", "xa")
+CLUSTER = "cum_thi_dua"  # optional: the emulation cluster (cụm thi đua) of a submitting unit
 _PREFIXES = ("Ủy ban MTTQ Việt Nam ", "Ủy ban Mặt trận Tổ quốc Việt Nam ", "UBMTTQ ", "MTTQ ")
 
 
@@ -29,6 +30,7 @@ class Unit:
     email: str
     registered: bool | None = None  # None: the registry does not say
     priority_area: bool = False
+    cluster: str = ""  # cụm thi đua; blank: none
 
     @property
     def short_name(self) -> str:
@@ -41,8 +43,10 @@ class Unit:
         return cap_first(name)
 
     def count(self, source: str) -> int:
-        value = self.communes if source == "communes" else self.bctmt
-        return value or 0
+        """The unit's own count of communes or Ban công tác Mặt trận. A submitting commune is one commune."""
+        if source == "communes":
+            return 1 if self.cap == "xa" else (self.communes or 0)
+        return self.bctmt or 0
 
 
 @dataclass(frozen=True)
@@ -79,8 +83,37 @@ class Registry:
     def districts(self) -> tuple[Unit, ...]:
         return tuple(u for u in self.units if u.cap == "huyen")
 
-    def total(self, source: str) -> int:
-        return sum(u.count(source) for u in self.districts)
+    @cached_property
+    def submitters(self) -> tuple[Unit, ...]:
+        """The units below the province that send a workbook: districts (2023) or communes (since 2025)."""
+        return tuple(u for u in self.units if u.cap != "tinh")
+
+    @property
+    def two_tier(self) -> bool:
+        """Communes submit directly to the province (the map since 1 July 2025)."""
+        return any(u.cap == "xa" for u in self.units)
+
+    @property
+    def submitter_level(self) -> str:
+        """The level of the submitting units, which is also the ranking of their committees."""
+        return "xa" if self.two_tier else "huyen"
+
+    @cached_property
+    def clusters(self) -> dict[str, tuple[Unit, ...]]:
+        """Cluster name -> its submitting units, in registry order (no entry for units without a cluster)."""
+        grouped: dict[str, list[Unit]] = {}
+        for unit in self.submitters:
+            if unit.cluster:
+                grouped.setdefault(unit.cluster, []).append(unit)
+        return {name: tuple(units) for name, units in grouped.items()}
+
+    def total(self, source: str, units: tuple[Unit, ...] | None = None) -> int:
+        """Communes or BCTMT counted over `units` (all submitting units when None), from the registry."""
+        return sum(u.count(source) for u in (self.submitters if units is None else units))
+
+    def cluster_of(self, code: str) -> str:
+        unit = self.get(code)
+        return unit.cluster if unit else ""
 
     def communes_of(self, district: str) -> tuple[Commune, ...]:
         return self._communes_by_district.get(district, ())
@@ -101,6 +134,7 @@ def parse_registry(rows: list[dict], source: str = "danh sách đơn vị") -> t
     """Validate registry rows (dicts keyed by COLUMNS); line numbers count the header as line 1."""
     units: list[Unit] = []
     seen: dict[str, int] = {}
+    lines: dict[str, int] = {}
     for line, row in enumerate(rows, start=2):
         code = clean(row.get("ma_don_vi"))
         if not code and not any(clean(v) for v in row.values()):
@@ -111,19 +145,42 @@ def parse_registry(rows: list[dict], source: str = "danh sách đơn vị") -> t
             raise RegistryError(f"{source}, dòng {line}: mã đơn vị \"{code}\" trùng với dòng {seen[code]}.")
         cap = clean(row.get("cap"))
         if cap not in CAPS:
-            raise RegistryError(f"{source}, dòng {line}: \"cap\" = \"{cap}\" không hợp lệ; chọn \"tinh\" hoặc \"huyen\".")
-        seen[code] = line
+            raise RegistryError(f"{source}, dòng {line}: \"cap\" = \"{cap}\" không hợp lệ; chọn \"tinh\", \"huyen\" "
+                                "hoặc \"xa\".")
+        if cap == "xa" and clean(row.get("so_don_vi_cap_xa")):
+            raise RegistryError(f"{source}, dòng {line}: đơn vị cấp xã để trống \"so_don_vi_cap_xa\".")
+        seen[code] = lines[code] = line
         units.append(Unit(
             code=code, name=clean(row.get("ten_don_vi")) or code, cap=cap, parent=clean(row.get("ma_cap_tren")),
             communes=_count(row, "so_don_vi_cap_xa", line, cap == "huyen"),
-            bctmt=_count(row, "so_ban_cong_tac_mat_tran", line, cap == "huyen"),
+            bctmt=_count(row, "so_ban_cong_tac_mat_tran", line, cap in ("huyen", "xa")),
             email=clean(row.get("email")),
             registered=parse_mark(row[REGISTERED]) if REGISTERED in row else None,
             priority_area=parse_mark(row.get(PRIORITY_AREA)),
+            cluster=clean(row.get(CLUSTER)),
         ))
     if sum(u.cap == "tinh" for u in units) != 1:
         raise RegistryError(f"{source}: phải có đúng một đơn vị cấp tỉnh (cap = tinh).")
+    _one_map(units, lines, source)
     return tuple(units)
+
+
+def _one_map(units: list[Unit], lines: dict[str, int], source: str) -> None:
+    """Districts (2023) or communes (since 2025) submit, never both: the rules of the two maps differ."""
+    province = next(u for u in units if u.cap == "tinh")
+    submitters = [u for u in units if u.cap != "tinh"]
+    if not submitters:
+        return
+    first = submitters[0]
+    for unit in submitters:
+        if unit.cap != first.cap:
+            raise RegistryError(
+                f"{source}, dòng {lines[unit.code]}: \"{unit.name}\" là đơn vị cấp {'xã' if unit.cap == 'xa' else 'huyện'}, "
+                f"trong khi dòng {lines[first.code]} là đơn vị cấp {'xã' if first.cap == 'xa' else 'huyện'}. Danh sách "
+                "chỉ gồm tỉnh và các huyện (trước năm 2025) hoặc tỉnh và các xã, phường (từ năm 2025), không trộn hai loại.")
+        if unit.parent and unit.parent != province.code:
+            raise RegistryError(f"{source}, dòng {lines[unit.code]}: \"ma_cap_tren\" = \"{unit.parent}\" phải là mã "
+                                f"của tỉnh ({province.code}).")
 
 
 def _rows_from_xlsx(path: Path) -> tuple[list[str], list[dict]]:

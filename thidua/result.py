@@ -144,6 +144,8 @@ class RankedUnit:
     score_source: str = ""  # huyen: "appraisal" | "self"
     dossier_to_collect: tuple[str, ...] = ()  # documents the office must still collect from this winner
     committee: str = ""  # the body the plan awards: "Ủy ban MTTQ Việt Nam thị trấn Kế Sách", "Ban công tác Mặt trận ấp …"
+    cluster: str | None = None  # the cụm thi đua of the unit (a BCTMT's: its commune's, or its district's)
+    cluster_rank: int | None = None  # competition rank within the cluster
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -170,7 +172,7 @@ class Recipient:
 
 @dataclass(frozen=True)
 class QuotaLine:
-    unit_code: str
+    unit_code: str | None  # None for a pooled line (a cluster or the province)
     kind: str
     level: str
     award: str
@@ -178,6 +180,8 @@ class QuotaLine:
     submitted: int
     proposed: int
     unit_count: int | None = None  # the registry count the quota came from
+    scope: str = "unit"  # unit | cluster | province
+    cluster: str | None = None  # the cluster of a cluster-scope line
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -289,9 +293,14 @@ class Result:
     def _by_unit(self) -> dict[str, dict[str, list]]:
         """Everything grouped by submitting unit once, so per-unit views stay linear in size."""
         groups: dict[str, dict[str, list]] = defaultdict(_unit_group)
-        for kind, items in (("nominations", self.nominations), ("quotas", self.quotas), ("inputs", self.inputs)):
+        for kind, items in (("nominations", self.nominations), ("inputs", self.inputs)):
             for item in items:
                 groups[item.unit_code][kind].append(item)
+        for q in self.quotas:  # a pooled line belongs to every unit of its cluster (or of the province)
+            members = [q.unit_code] if q.unit_code is not None else [
+                u.code for u in self.units if u.cap != "tinh" and (q.scope == "province" or u.cluster == q.cluster)]
+            for code in members:
+                groups[code]["quotas"].append(q)
         for ranking, units in self.rankings.items():
             for r in units:
                 groups[r.unit_code][ranking].append(r)

@@ -13,7 +13,7 @@ from typing import Any
 from . import terms
 from .config import Config, QuotaRule
 from .issues import ERROR, Issue, issue
-from .ranking import AWARD, REVIEW, positional
+from .ranking import AWARD, REVIEW, cut
 from .records import NominationRow
 from .registry import Registry, Unit
 from .result import CapLine, Nomination, QuotaLine
@@ -92,8 +92,14 @@ def validity_issues(row: NominationRow, unit: Unit, config: Config) -> list[Issu
     if row.award != "BK_UBND_TINH" and rule is None:
         found.append(issue("award-not-allowed", **params, **_where(row, "award", code)))
     elif rule is not None and rule.submitter != unit.cap:
-        submitter = "Ủy ban MTTQ Việt Nam tỉnh" if rule.submitter == "tinh" else "Ủy ban MTTQ Việt Nam cấp huyện"
+        submitter = {"tinh": "Ủy ban MTTQ Việt Nam tỉnh", "huyen": "Ủy ban MTTQ Việt Nam cấp huyện",
+                     "xa": "Ủy ban MTTQ Việt Nam cấp xã"}[rule.submitter]
         found.append(issue("level-not-for-unit", submitter=submitter, **params, **_where(row, "level", code)))
+    elif rule is not None and rule.scope != "unit" and row.score is None and "score" not in unreadable:
+        # Pooled over a cluster or the province, rows of several units are compared by score: one is needed.
+        found.append(issue("missing-score", unit=row.name or name_label, what="xét chọn",
+                           fix=f"ghi điểm vào ô {row.cells.get('score') or row.cells.get('_row', '')}: số lượng "
+                               "được xét chung theo điểm", **_where(row, "score", code)))
     if row.award == "BK_UBND_TINH" and row.merit_type is None:
         missing("merit_type", "Loại khen")
     return found
@@ -162,10 +168,9 @@ def stt_key(n: Nomination) -> tuple:
 
 def place_within_quota(candidates: list[Nomination], limit: int, submitted: int
                        ) -> tuple[dict[int, Nomination], list[Issue]]:
-    """The first `limit` are proposed, the rest over_quota with an issue each. A score decides only where it
-    must: when there are more candidates than places and some have no score, the unit's STT order decides
-    (and an issue says so). Returns {id(candidate): the candidate with its status} and the issues."""
-    placed: dict[int, Nomination] = {}
+    """One unit's line: the first `limit` are proposed, the rest over_quota with an issue each. A score decides
+    only where it must: when there are more candidates than places and some have no score, the unit's STT order
+    decides (and an issue says so). Returns {id(candidate): the candidate with its status} and the issues."""
     problems: list[Issue] = []
     unscored = [n for n in candidates if n.source.score is None]
     by_stt = len(candidates) > limit and bool(unscored)
@@ -174,14 +179,47 @@ def place_within_quota(candidates: list[Nomination], limit: int, submitted: int
         problems.append(issue("ordered-by-stt", what=cap_first(terms.describe(first.kind, first.level)),
                               award=terms.award_name(first.award or ""), submitted=len(candidates), quota=limit,
                               unscored=len(unscored), **_where(first.source, "score", first.unit_code)))
-    for position, n in enumerate(sorted(candidates, key=stt_key if by_stt else order_key)):
-        if position < limit:
+    verdicts = cut([stt_key(n) if by_stt else order_key(n) for n in candidates], 1, limit)  # keys are unique
+    placed: dict[int, Nomination] = {}
+    for i, n in enumerate(candidates):
+        if verdicts.get(i) == AWARD:
             placed[id(n)] = _restatus(n, Status.PROPOSED)
             continue
-        reason = f"vượt chỉ tiêu: đề nghị {submitted}, chỉ tiêu {limit}"
-        placed[id(n)] = _restatus(n, Status.OVER_QUOTA, reason)
+        placed[id(n)] = _restatus(n, Status.OVER_QUOTA, f"vượt chỉ tiêu: đề nghị {submitted}, chỉ tiêu {limit}")
         problems.append(issue("over-quota", name=n.name, submitted=submitted, quota=limit,
                               what=terms.describe(n.kind, n.level), **_where(n.source, "score", n.unit_code)))
+    return placed, problems
+
+
+def place_pooled(candidates: list[Nomination], limit: int, submitted: int, scope_name: str
+                 ) -> tuple[dict[int, Nomination], list[Issue]]:
+    """A cluster's or the province's line: every unit's rows ordered by score alone. The first `limit` are
+    proposed; a tie straddling the cut goes to the council whole (no STT breaks it across units); the rest
+    are over_quota."""
+    verdicts = cut([-(n.source.score or 0.0) for n in candidates], 1, limit)
+    placed: dict[int, Nomination] = {}
+    problems: list[Issue] = []
+    held = [n for i, n in enumerate(candidates) if verdicts.get(i) == REVIEW]
+    for i, n in enumerate(candidates):
+        verdict = verdicts.get(i)
+        if verdict == AWARD:
+            placed[id(n)] = _restatus(n, Status.PROPOSED)
+        elif verdict == REVIEW:
+            placed[id(n)] = _restatus(n, Status.NEEDS_REVIEW, f"bằng điểm tại ngưỡng xét của {scope_name}")
+        else:
+            placed[id(n)] = _restatus(n, Status.OVER_QUOTA,
+                                      f"vượt số lượng của {scope_name}: {submitted} trường hợp, {limit} suất")
+            problems.append(issue("pooled-over-quota", name=n.name, scope=scope_name, submitted=submitted,
+                                  quota=limit, what=terms.describe(n.kind, n.level),
+                                  **_where(n.source, "score", n.unit_code)))
+    if held:
+        lead = held[0]
+        taken = sum(v == AWARD for v in verdicts.values())
+        problems.append(issue(
+            "tie-at-cutoff", related=tuple(sorted({n.unit_code for n in held})),
+            award=terms.award_name(lead.award or ""), names=", ".join(n.name for n in held),
+            score=fmt_number(lead.source.score or 0.0), rank=taken + 1, first=1, last=limit,
+            places=max(0, limit - taken), **_where(lead.source, "score", lead.unit_code)))
     return placed, problems
 
 
@@ -198,11 +236,10 @@ def apply_cap(proposed: list[Nomination], cap: int) -> tuple[dict[int, Nominatio
     go to the council as needs_review. Returns {id(original): replacement} and the issues."""
     if len(proposed) <= cap:
         return {}, []
-    ordered = sorted(proposed, key=lambda n: (-_score_or_floor(n), n.unit_code, order_key(n)))
-    verdicts = positional([_score_or_floor(n) for n in ordered], 1, cap) if cap > 0 else {}
+    verdicts = cut([-_score_or_floor(n) for n in proposed], 1, cap) if cap > 0 else {}
     changed: dict[int, Nomination] = {}
     problems: list[Issue] = []
-    for i, n in enumerate(ordered):
+    for i, n in sorted(enumerate(proposed), key=lambda x: (-_score_or_floor(x[1]), x[1].unit_code, order_key(x[1]))):
         if verdicts.get(i) == AWARD:
             continue
         reason = f"toàn tỉnh vượt tổng số {cap}" + (" (bằng điểm tại ngưỡng)" if verdicts.get(i) == REVIEW else "")
@@ -212,32 +249,74 @@ def apply_cap(proposed: list[Nomination], cap: int) -> tuple[dict[int, Nominatio
     return changed, problems
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Where a line is counted: one submitting unit, one cluster's units, or all of them."""
+
+    kind: str  # unit | cluster | province
+    units: tuple[Unit, ...]
+    cluster: str | None = None
+
+    @property
+    def name(self) -> str:
+        if self.kind == "unit":
+            return self.units[0].short_name
+        return f"cụm thi đua \"{self.cluster}\"" if self.kind == "cluster" else "toàn tỉnh"
+
+
+def scopes(kind: str, units: tuple[Unit, ...], registry: Registry) -> list[Scope]:
+    """The scopes of a line over `units`: each unit; each cluster (a unit with no cluster counts on its own);
+    or the province as one."""
+    if kind == "province":
+        return [Scope("province", units)]
+    if kind == "unit":
+        return [Scope("unit", (u,)) for u in units]
+    found = [Scope("cluster", tuple(u for u in members if u in units), name)
+             for name, members in registry.clusters.items()]
+    return [s for s in found if s.units] + [Scope("unit", (u,)) for u in units if not u.cluster]
+
+
+def scope_quota(rule: QuotaRule, scope: Scope, config: Config) -> int:
+    """Places on a line in one scope: a fixed number, or "cứ K chọn 1" over the registry's count in the scope."""
+    if rule.per_unit is not None:
+        return rule.per_unit
+    assert rule.count is not None and rule.per_unit_divisor is not None  # config checks one of the two forms
+    return quota(sum(u.count(rule.count) for u in scope.units), rule.per_unit_divisor, config.rounding_threshold)
+
+
 def allocate(nominations: list[Nomination], registry: Registry, config: Config
              ) -> tuple[list[Nomination], list[QuotaLine], list[CapLine], list[Issue]]:
-    """Place candidates against each unit's quota, then the provincial caps; build the quota and cap tables."""
+    """Place candidates against each line's quota in its scope, then the provincial caps; build the quota and
+    cap tables."""
     problems: list[Issue] = []
-    by_unit_rule: dict[tuple, list[Nomination]] = {}
-    for n in nominations:
-        by_unit_rule.setdefault((n.unit_code, n.key), []).append(n)
-
     placed: dict[int, Nomination] = {}
-    lines: list[tuple[Unit, QuotaRule, int, int]] = []  # unit, rule, quota, rows submitted
+    lines: list[tuple[Scope, QuotaRule, int, int]] = []  # scope, rule, quota, rows submitted
     for rule in config.quotas:
-        for unit in registry.units:
-            if unit.cap != rule.submitter:
-                continue
-            listed = by_unit_rule.get((unit.code, rule.key), [])
-            limit = unit_quota(rule, unit, config)
-            new, issues_ = place_within_quota([n for n in listed if n.status == "candidate"], limit, len(listed))
+        listed_by_unit: dict[str, list[Nomination]] = {}
+        for n in nominations:
+            if n.key == rule.key:
+                listed_by_unit.setdefault(n.unit_code, []).append(n)
+        submitting = tuple(u for u in registry.units if u.cap == rule.submitter)
+        for scope in scopes(rule.scope, submitting, registry):
+            listed = [n for u in scope.units for n in listed_by_unit.get(u.code, [])]
+            limit = scope_quota(rule, scope, config)
+            candidates = [n for n in listed if n.status == Status.CANDIDATE]
+            if scope.kind == "unit":
+                new, issues_ = place_within_quota(candidates, limit, len(listed))
+            else:
+                new, issues_ = place_pooled(candidates, limit, len(listed), scope.name)
             placed.update(new)
             problems += issues_
-            lines.append((unit, rule, limit, len(listed)))
+            lines.append((scope, rule, limit, len(listed)))
     # BK_UBND_TINH has no quota: every candidate is proposed.
-    result = [placed.get(id(n)) or (_restatus(n, Status.PROPOSED) if n.status == Status.CANDIDATE else n) for n in nominations]
+    result = [placed.get(id(n)) or (_restatus(n, Status.PROPOSED) if n.status == Status.CANDIDATE else n)
+              for n in nominations]
 
     cap_lines: list[CapLine] = []
     for rule in config.quotas:
-        proposed = [n for n in result if n.key == rule.key and n.status == "proposed"]
+        if rule.cap is None:
+            continue
+        proposed = [n for n in result if n.key == rule.key and n.status == Status.PROPOSED]
         changed, issues_ = apply_cap(proposed, rule.cap)
         problems += issues_
         result = [changed.get(id(n), n) for n in result]
@@ -247,10 +326,12 @@ def allocate(nominations: list[Nomination], registry: Registry, config: Config
         quota_total = sum(limit for _, r, limit, _ in lines if r is rule)
         cap_lines.append(CapLine(*rule.key, cap=rule.cap, proposed=kept, quota_total=quota_total,
                                  reserve=tuple(reserve)))
-    # Counted after the caps: a row the council must decide on is no longer proposed in its unit's line.
+    # Counted after the caps: a row the council must decide on is no longer proposed in its line.
     final = Counter((n.unit_code, n.key) for n in result if n.status == Status.PROPOSED)
-    quota_lines = [QuotaLine(unit.code, *rule.key, quota=limit, submitted=submitted,
-                             proposed=final[(unit.code, rule.key)],
-                             unit_count=unit.count(rule.count) if rule.count else None)
-                   for unit, rule, limit, submitted in lines]
+    quota_lines = [
+        QuotaLine(scope.units[0].code if scope.kind == "unit" else None, *rule.key, quota=limit, submitted=submitted,
+                  proposed=sum(final[(u.code, rule.key)] for u in scope.units),
+                  unit_count=sum(u.count(rule.count) for u in scope.units) if rule.count else None,
+                  scope=scope.kind, cluster=scope.cluster)
+        for scope, rule, limit, submitted in lines]
     return result, quota_lines, cap_lines, problems
