@@ -29,9 +29,13 @@ DEFAULT_CONFIG = ROOT / "config.toml"
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="process.py",
                                      description="Tổng hợp thi đua, khen thưởng của Ủy ban MTTQ Việt Nam tỉnh.")
+    # --config and --registry are read before the command ("process.py --config X sample") or after it; the
+    # command's copy never overwrites a value given before it.
+    parser.add_argument("--config", type=Path, default=None, help="tệp cấu hình (mặc định: config.toml)")
+    parser.add_argument("--registry", type=Path, default=None, help="danh sách đơn vị (CSV hoặc Excel)")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=Path, default=None, help="tệp cấu hình (mặc định: config.toml)")
-    common.add_argument("--registry", type=Path, default=None, help="danh sách đơn vị (CSV)")
+    common.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="tệp cấu hình (mặc định: config.toml)")
+    common.add_argument("--registry", type=Path, default=argparse.SUPPRESS, help="danh sách đơn vị (CSV hoặc Excel)")
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", parents=[common], help="tổng hợp các tệp trong thư mục đầu vào")
     run.add_argument("--input", type=Path, default=None, help="thư mục chứa tệp của các đơn vị")
@@ -44,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path)
     sample = sub.add_parser("sample", parents=[common], help="ghi bộ tệp mẫu của các đơn vị")
     sample.add_argument("--output", type=Path, default=None)
+    registry = sub.add_parser("registry", help="ghi danh sách đơn vị của một tỉnh, thành phố theo danh mục từ 01/7/2025")
+    registry.add_argument("province", help="tên tỉnh, thành phố, ví dụ \"Cần Thơ\"")
+    registry.add_argument("--output", type=Path, default=None, help="tệp CSV sẽ ghi")
     send = sub.add_parser("send", parents=[common], help="gửi kết quả qua email (hoặc ghi tệp .eml)")
     send.add_argument("run_dir", type=Path, nargs="?", default=None, help="thư mục lần chạy (mặc định: mới nhất)")
     send.add_argument("--dry-run", action="store_true", help="chỉ liệt kê thư sẽ gửi")
@@ -75,6 +82,8 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
     ]
     lines += [f"  - {terms.STATUSES[s]}: {result.stats['status'].get(s, 0)}" for s in terms.STATUS_ORDER]
     for ranking, title in terms.RANKINGS.items():
+        if ranking == "huyen" and result.submitter_level == "xa":
+            continue  # no districts since 2025
         units = result.rankings.get(ranking, ())
         awarded = sum(bool(u.awards) for u in units)
         review = sum(bool(u.needs_review) for u in units)
@@ -117,8 +126,10 @@ def cmd_run(args, out: TextIO) -> int:
 def cmd_template(args, out: TextIO) -> int:
     from .template import write_template
 
-    config = load_config(args.config or DEFAULT_CONFIG)
-    path = write_template(args.output or (ROOT / "templates" / WORKBOOK_TEMPLATE), config)
+    config, registry = _setup(args)
+    # The project's template lives in templates/; another config's goes beside that config.
+    default = ROOT / "templates" if args.config is None else config.path.parent
+    path = write_template(args.output or default / WORKBOOK_TEMPLATE, config, registry.two_tier)
     print(f"Đã ghi mẫu báo cáo: {path}", file=out)
     return 0
 
@@ -164,6 +175,20 @@ def cmd_sample(args, out: TextIO) -> int:
     return 0
 
 
+def cmd_registry(args, out: TextIO) -> int:
+    from .official import find_province, registry_rows, write_registry
+
+    province = find_province(args.province)
+    rows = registry_rows(province)
+    path = write_registry(rows, args.output or ROOT / "data" / f"don_vi_{province.code}.csv")
+    print(f"Đã ghi danh sách đơn vị của {rows[0]['ten_don_vi']} (mã {province.code}) và {len(rows) - 1} xã, phường, "
+          f"đặc khu vào {path}.", file=out)
+    print("Trước khi dùng, Văn phòng điền: số Ban công tác Mặt trận của từng xã (so_ban_cong_tac_mat_tran), email, "
+          "cụm thi đua (cum_thi_dua); có thể thêm cột da_dang_ky, vung_uu_tien. Sau đó ghi đường dẫn tệp vào "
+          "paths.registry trong config.toml (xem README, mục \"Tỉnh, thành phố sau sắp xếp 2025\").", file=out)
+    return 0
+
+
 def cmd_send(args, out: TextIO) -> int:
     from .mail import send_run
 
@@ -179,7 +204,8 @@ def cmd_send(args, out: TextIO) -> int:
     return 1 if report.failed else 0
 
 
-COMMANDS = {"run": cmd_run, "template": cmd_template, "check": cmd_check, "sample": cmd_sample, "send": cmd_send}
+COMMANDS = {"run": cmd_run, "template": cmd_template, "check": cmd_check, "sample": cmd_sample, "send": cmd_send,
+            "registry": cmd_registry}
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
@@ -190,9 +216,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
                 stream.reconfigure(encoding="utf-8")
             except (ValueError, OSError):
                 pass
-    args = _parser().parse_args(argv if argv is not None else sys.argv[1:])
-    if args.command is None:
-        args = _parser().parse_args(["run", *(argv if argv is not None else sys.argv[1:])])
+    argv = list(argv if argv is not None else sys.argv[1:])
+    args = _parser().parse_args(argv)
+    if args.command is None:  # "process.py" or "process.py --config X": the batch
+        args = _parser().parse_args([*argv, "run"])
     try:
         return COMMANDS[args.command](args, out)
     except ThiduaError as exc:

@@ -74,14 +74,15 @@ class EmailSettings:
 
 # Who receives each document ("Nơi nhận"), after "Như trên" / "Như Điều ...", which the documents add.
 # Defaults follow the plan's own list: the member organisations' committees, the Ban Thường trực, the archive.
+# "{tinh}" becomes "tỉnh" or "thành phố", as the province is called.
 DEFAULT_RECIPIENTS: dict[str, tuple[str, ...]] = {
-    "to_trinh_ubnd": ("Ban Thi đua - Khen thưởng tỉnh", "Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Lưu VT"),
+    "to_trinh_ubnd": ("Ban Thi đua - Khen thưởng {tinh}", "Ban Thường trực Ủy ban MTTQ Việt Nam {tinh}", "Lưu VT"),
     "to_trinh_tw": ("Ban Thi đua - Khen thưởng Ủy ban Trung ương MTTQ Việt Nam",
-                    "Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Lưu VT"),
-    "quyet_dinh": ("Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Lưu VT"),
-    "bao_cao_tong_ket": ("Hội đồng Thi đua - Khen thưởng (để xem xét)", "Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh",
+                    "Ban Thường trực Ủy ban MTTQ Việt Nam {tinh}", "Lưu VT"),
+    "quyet_dinh": ("Ban Thường trực Ủy ban MTTQ Việt Nam {tinh}", "Lưu VT"),
+    "bao_cao_tong_ket": ("Hội đồng Thi đua - Khen thưởng (để xem xét)", "Ban Thường trực Ủy ban MTTQ Việt Nam {tinh}",
                          "Lưu VT"),
-    "bao_cao_so_ket": ("Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh", "Lưu VT"),
+    "bao_cao_so_ket": ("Ban Thường trực Ủy ban MTTQ Việt Nam {tinh}", "Lưu VT"),
 }
 
 

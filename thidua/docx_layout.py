@@ -323,13 +323,13 @@ def proposal(doc, subject: str, addressee: str, grounds: str, ask: str, closing:
 
 
 def proposal_ubnd(doc) -> None:
-    proposal(doc, "Về việc đề nghị Chủ tịch Ủy ban nhân dân tỉnh tặng Bằng khen",
+    proposal(doc, "Về việc đề nghị Chủ tịch Ủy ban nhân dân {{ tinh }} tặng Bằng khen",
              "Chủ tịch Ủy ban nhân dân {{ province_short }}",
              "Căn cứ kết quả xét, đề nghị khen thưởng của Hội đồng Thi đua - Khen thưởng {{ province_name }};",
-             "Ban Thường trực {{ province_name }} kính trình Chủ tịch Ủy ban nhân dân tỉnh xem xét, tặng Bằng khen "
+             "Ban Thường trực {{ province_name }} kính trình Chủ tịch Ủy ban nhân dân {{ tinh }} xem xét, tặng Bằng khen "
              "cho {{ total_text }} đã có thành tích xuất sắc trong phong trào thi đua năm {{ year }}, gồm:",
-             "Kính trình Chủ tịch Ủy ban nhân dân tỉnh xem xét, quyết định./.",
-             "Tập thể, cá nhân đề nghị Chủ tịch Ủy ban nhân dân tỉnh tặng Bằng khen",
+             "Kính trình Chủ tịch Ủy ban nhân dân {{ tinh }} xem xét, quyết định./.",
+             "Tập thể, cá nhân đề nghị Chủ tịch Ủy ban nhân dân {{ tinh }} tặng Bằng khen",
              columns=UNSCORED_COLUMNS, cite_ubnd_plan=True)
 
 

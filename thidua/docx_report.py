@@ -98,17 +98,26 @@ class Lists:
 
     units: dict[str, Unit]
     year: int
+    province_word: str = "tỉnh"
 
     @classmethod
     def of(cls, result: Result) -> Lists:
-        return cls({u.code: u for u in result.units}, result.year)
+        return cls({u.code: u for u in result.units}, result.year, result.province_word)
 
     def short(self, code: str) -> str:
         return self.units[code].short_name if code in self.units else code
 
     def achievement(self, r: RankedUnit) -> str:
-        return (f"Xếp thứ {rank_words(r.rank)} trong thực hiện kế hoạch thi đua, khen thưởng năm {self.year} "
-                f"(khối {terms.RANKINGS[r.ranking]}), đạt {fmt_number(r.score)} điểm.")
+        plan = f"trong thực hiện kế hoạch thi đua, khen thưởng năm {self.year}"
+        if r.cluster and r.cluster_rank == 1:
+            return (f"Đơn vị dẫn đầu {r.cluster} {plan}, xếp thứ {rank_words(r.rank)} toàn {self.province_word} "
+                    f"(khối {terms.RANKINGS[r.ranking]}), đạt {fmt_number(r.score)} điểm.")
+        if r.cluster and r.cluster_rank:
+            return (f"Xếp thứ {rank_words(r.cluster_rank)} {r.cluster}, thứ {rank_words(r.rank)} "
+                    f"toàn {self.province_word} {plan} "
+                    f"(khối {terms.RANKINGS[r.ranking]}), đạt {fmt_number(r.score)} điểm.")
+        return (f"Xếp thứ {rank_words(r.rank)} {plan} (khối {terms.RANKINGS[r.ranking]}), "
+                f"đạt {fmt_number(r.score)} điểm.")
 
     def row(self, item: Recipient) -> dict:
         if item.ranked is not None:
@@ -176,13 +185,27 @@ def _nominated(items: list[Recipient]) -> list[Recipient]:
     return [r for r in items if not r.is_ranked]
 
 
-def _names(codes) -> str:
-    return ", ".join(terms.award_name(c) for c in codes)
+def award_title(result: Result, code: str) -> str:
+    """An award as a signed document names it, after its issuer: "Bằng khen của Ủy ban MTTQ Việt Nam thành phố
+    Cần Thơ", "Bằng khen của Chủ tịch Ủy ban nhân dân tỉnh Sóc Trăng"; the flags are the province's own."""
+    place = result.province_name.split(terms.FRONT, 1)[-1].strip() or result.province_name
+    return {"BK_MTTQ_TINH": f"Bằng khen của {result.province_name}",
+            "BK_UBND_TINH": f"Bằng khen của Chủ tịch Ủy ban nhân dân {place}",
+            "BK_TW_MTTQ": "Bằng khen của Ủy ban Trung ương MTTQ Việt Nam"}.get(code, terms.award_name(code))
+
+
+def _names(result: Result, codes) -> str:
+    return ", ".join(award_title(result, c) for c in codes)
+
+
+def _recipients(result: Result, config: Config, key: str) -> list[str]:
+    """"Nơi nhận" of one document, from config, with "{tinh}" as the province is called."""
+    return [r.replace("{tinh}", result.province_word) for r in config.documents.recipients[key]]
 
 
 def submitting_units_phrase(result: Result) -> str:
     """Who carries out a decision below the province: the districts (2023) or the communes (since 2025)."""
-    if any(u.cap == "huyen" for u in result.units):
+    if result.submitter_level == "huyen":
         return "Ủy ban MTTQ Việt Nam các huyện, thị xã, thành phố"
     return "Ủy ban MTTQ Việt Nam các xã, phường, đặc khu"
 
@@ -203,7 +226,7 @@ def _common(result: Result, config: Config) -> dict:
         "province_name": result.province_name, "province_name_upper": result.province_name.upper(),
         "province_short": config.province_short_name, "year": result.year,
         "plan_reference": plan_reference(config, result.year, result.province_name),
-        "ubnd_plan": d.ubnd_plan,
+        "ubnd_plan": d.ubnd_plan, "tinh": result.province_word,
     }
 
 
@@ -220,7 +243,7 @@ def ubnd_context(result: Result, config: Config) -> dict:
     lines = [f"{in_words(len(groups_), 'tập thể')};", f"{in_words(len(people), 'cá nhân')}."]
     return {"parts": parts, "summary_lines": lines,
             "total_text": in_words(len(groups_) + len(people), "tập thể, cá nhân"),
-            "recipients": ["Như trên", *config.documents.recipients["to_trinh_ubnd"]]}
+            "recipients": ["Như trên", *_recipients(result, config, "to_trinh_ubnd")]}
 
 
 def tw_context(result: Result, config: Config) -> dict:
@@ -238,18 +261,20 @@ def tw_context(result: Result, config: Config) -> dict:
     return {"parts": parts, "summary_lines": [f"{in_words(len(collectives), 'tập thể')};",
                                               f"{in_words(len(people), 'cá nhân')}."],
             "total_text": in_words(len(collectives) + len(people), "tập thể, cá nhân"),
-            "recipients": ["Như trên", *config.documents.recipients["to_trinh_tw"]]}
+            "recipients": ["Như trên", *_recipients(result, config, "to_trinh_tw")]}
 
 
 def decision_context(result: Result, config: Config) -> dict:
     lists = Lists.of(result)
-    flags = {code: result.recipients(code, rankings=("huyen",)) for code in FLAGS}
-    bk = result.recipients("BK_MTTQ_TINH", rankings=("huyen",))
+    own = (result.submitter_level,)
+    flags = {code: result.recipients(code, rankings=own) for code in FLAGS}
+    bk = result.recipients("BK_MTTQ_TINH", rankings=own)
     bk_ranked = [r for r in bk if r.is_ranked]
     collectives = [n for n in bk if not n.is_ranked and n.kind == Kind.COLLECTIVE]
     people = [n for n in bk if n.kind == Kind.INDIVIDUAL]
-    flag_groups = lists.numbered((terms.AWARDS[c], flags[c]) for c in FLAGS)
-    collective_groups = lists.numbered([("Ủy ban MTTQ Việt Nam cấp huyện", bk_ranked),
+    flag_groups = lists.numbered((award_title(result, c), flags[c]) for c in FLAGS)
+    collective_groups = lists.numbered([(f"Ủy ban MTTQ Việt Nam {terms.level_phrase(result.submitter_level)}",
+                                         bk_ranked),
                                         *lists.by_level(collectives, "Tập thể")])
     people_groups = lists.numbered(lists.by_level(people, "Cá nhân"))
     parts = _parts(("CỜ THI ĐUA", flag_groups), ("BẰNG KHEN - TẬP THỂ", collective_groups),
@@ -258,7 +283,7 @@ def decision_context(result: Result, config: Config) -> dict:
     n_groups, n_people = len(collectives) + len(bk_ranked), len(people)
     articles = []
     if n_flags:
-        names = "; ".join(f"{terms.AWARDS[c]}: {', '.join(lists.row(r)['name'] for r in flags[c])}"
+        names = "; ".join(f"{award_title(result, c)}: {', '.join(lists.row(r)['name'] for r in flags[c])}"
                           for c in flags if flags[c])
         articles.append(f"Tặng Cờ thi đua của {result.province_name} cho {in_words(n_flags, 'đơn vị')} có thành "
                         f"tích xuất sắc trong phong trào thi đua năm {result.year} ({names}).")
@@ -271,14 +296,14 @@ def decision_context(result: Result, config: Config) -> dict:
                     f"cá nhân có tên tại {awarded_in} chịu trách nhiệm thi hành Quyết định này./.")
     numbered = [f"Điều {i}. {text}" for i, text in enumerate(articles, 1)]
     return {"parts": parts, "articles": numbered,
-            "recipients": [f"Như Điều {len(articles)}", *config.documents.recipients["quyet_dinh"]]}
+            "recipients": [f"Như Điều {len(articles)}", *_recipients(result, config, "quyet_dinh")]}
 
 
 def _unit_table(result: Result, todo: Callable[[str], str] | None = None) -> list[dict]:
     """One row per submitting unit. The counts partition its nominations, so each row adds up."""
-    ranked = {r.unit_code: r for r in result.rankings.get("huyen", ())}
+    ranked = {r.unit_code: r for r in result.rankings.get(result.submitter_level, ())}
     rows = []
-    for unit in (u for u in result.units if u.cap == "huyen"):
+    for unit in result.submitters:
         r = ranked.get(unit.code)
         mine = result.for_unit(unit.code).nominations
         row: dict[str, Any] = {
@@ -325,7 +350,7 @@ def _review_lines(result: Result) -> list[str]:
         for award in sorted({a for r in held for a in r.needs_review}):
             names = ", ".join(f"{r.committee or r.name} ({fmt_number(r.score)} điểm)"
                               for r in held if award in r.needs_review)
-            lines.append(f"{terms.award_name(award)} ({terms.RANKINGS[ranking]}): các đơn vị bằng điểm tại ngưỡng "
+            lines.append(f"{award_title(result, award)} ({terms.RANKINGS[ranking]}): các đơn vị bằng điểm tại ngưỡng "
                          f"xét: {names}. Đề nghị Hội đồng xem xét, quyết định.")
     capped = result.with_status(Status.NEEDS_REVIEW)
     if capped:
@@ -338,7 +363,7 @@ def _review_lines(result: Result) -> list[str]:
     for cap in result.caps:
         if cap.unused:
             reserve = ", ".join(n.name for n in cap.reserve)
-            lines.append(f"{cap_first(terms.describe(cap.kind, cap.level))} - {terms.award_name(cap.award)}: "
+            lines.append(f"{cap_first(terms.describe(cap.kind, cap.level))} - {award_title(result, cap.award)}: "
                          f"số lượng còn lại {in_words(cap.unused, '')}".rstrip()
                          + (f"; danh sách dự phòng: {reserve}." if reserve else "."))
     return lines or ["Không có nội dung cần Hội đồng xem xét thêm."]
@@ -366,15 +391,15 @@ def _awards_lines(result: Result) -> list[str]:
     lists = Lists.of(result)
     lines = []
     for code in FLAGS:
-        names = [lists.row(r)["name"] for r in result.recipients(code, rankings=("huyen",))]
+        names = [lists.row(r)["name"] for r in result.recipients(code, rankings=(result.submitter_level,))]
         if names:
-            lines.append(f"{terms.AWARDS[code]}: {', '.join(names)}.")
+            lines.append(f"{award_title(result, code)}: {', '.join(names)}.")
     for award in terms.NOMINATED_AWARDS:
         holders = result.recipients(award)
         groups = sum(r.kind == Kind.COLLECTIVE for r in holders)
         people = sum(r.kind == Kind.INDIVIDUAL for r in holders)
         if groups or people:
-            lines.append(f"{terms.AWARDS[award]}: {in_words(groups, 'tập thể')}, {in_words(people, 'cá nhân')}.")
+            lines.append(f"{award_title(result, award)}: {in_words(groups, 'tập thể')}, {in_words(people, 'cá nhân')}.")
     return lines
 
 
@@ -383,8 +408,8 @@ def _dossier_lines(result: Result) -> list[str]:
     lists = Lists.of(result)
     lines = []
     for r in result.dossiers_to_collect():
-        where = "" if r.ranking == "huyen" else f" ({lists.short(r.unit_code)})"
-        lines.append(f"{r.committee or r.name}{where} - {_names(r.awards)}: {', '.join(r.dossier_to_collect).lower()}.")
+        where = "" if r.ranking == result.submitter_level else f" ({lists.short(r.unit_code)})"
+        lines.append(f"{r.committee or r.name}{where} - {_names(result, r.awards)}: {', '.join(r.dossier_to_collect).lower()}.")
     return lines or ["Không có."]
 
 
@@ -407,31 +432,33 @@ def report_context(result: Result, config: Config) -> dict:
         {"title": "V. THỐNG KÊ ĐỐI TƯỢNG ĐƯỢC ĐỀ NGHỊ", "lines": _stats_lines(result) + _priority_lines(result)},
     ]
     return {"sections": sections, "units": _unit_table(result),
-            "recipients": list(config.documents.recipients["bao_cao_tong_ket"])}
+            "recipients": _recipients(result, config, "bao_cao_tong_ket")}
 
 
-def _vote_note(item: Recipient) -> str:
-    if item.ranked is not None:
-        note = f"Xếp thứ {item.ranked.rank}"
-        return note + (f"; chờ xét: {_names(item.ranked.needs_review)}" if item.ranked.needs_review else "")
-    n = _nomination(item)
-    return "; ".join(n.reasons) if n.status != Status.PROPOSED else ""
+def _vote_note(result: Result) -> Callable[[Recipient], str]:
+    def note(item: Recipient) -> str:
+        if item.ranked is not None:
+            held = item.ranked.needs_review
+            return f"Xếp thứ {item.ranked.rank}" + (f"; chờ xét: {_names(result, held)}" if held else "")
+        n = _nomination(item)
+        return "; ".join(n.reasons) if n.status != Status.PROPOSED else ""
+    return note
 
 
 def minutes_context(result: Result, config: Config) -> dict:
     """The council's voting list: each award, collectives then individuals, each by level."""
     lists = Lists.of(result)
-    votes = [(terms.AWARDS[code], result.recipients(code, rankings=("huyen",))) for code in FLAGS]
+    votes = [(award_title(result, code), result.recipients(code, rankings=(result.submitter_level,))) for code in FLAGS]
     for award in terms.NOMINATED_AWARDS:
         collectives = result.recipients(award, Kind.COLLECTIVE)
         people = result.recipients(award, Kind.INDIVIDUAL)
-        name = terms.AWARDS[award]
+        name = award_title(result, award)
         votes += [(f"{name} - {terms.RANKINGS[k]} (theo xếp hạng)", _ranked(collectives, k))
                   for k in ("huyen", "xa", "bctmt")]
-        votes += [(f"{name} - {title.lower()}", items) for title, items in lists.by_level(_nominated(collectives), "tập thể")]
-        votes += [(f"{name} - {title.lower()}", items) for title, items in lists.by_level(people, "cá nhân")]
+        votes += [(f"{name} - {title}", items) for title, items in lists.by_level(_nominated(collectives), "tập thể")]
+        votes += [(f"{name} - {title}", items) for title, items in lists.by_level(people, "cá nhân")]
     votes.append(("Trường hợp Hội đồng cần quyết định", result.under_review()))
-    groups = [g for g in (lists.group(title, items, _vote_note) for title, items in votes) if g]
+    groups = [g for g in (lists.group(title, items, _vote_note(result)) for title, items in votes) if g]
     files = result.input_counts["processed"]
     return {"votes": groups, "review_lines": _review_lines(result), "files_text": in_words(files, "báo cáo"),
             "issuer_body": config.documents.council}
@@ -453,8 +480,8 @@ def midyear_context(result: Result, config: Config) -> dict:
                          {"title": "II. NỘI DUNG CẦN LƯU Ý", "lines": _review_lines(result)}],
             "units": _unit_table(result, todo),
             "deadline_text": f" trước ngày {deadline.strftime('%d/%m/%Y')}" if deadline else "",
-            "recipients": [*config.documents.recipients["bao_cao_so_ket"][:-1], submitting_units_phrase(result),
-                           *config.documents.recipients["bao_cao_so_ket"][-1:]]}
+            "recipients": [*_recipients(result, config, "bao_cao_so_ket")[:-1], submitting_units_phrase(result),
+                           *_recipients(result, config, "bao_cao_so_ket")[-1:]]}
 
 
 # ---------------------------------------------------------------- rendering

@@ -229,6 +229,25 @@ class Result:
     stats: dict = field(default_factory=dict)
     source_folder: str = ""  # the input folder, for links from issues to the cells they name
 
+    @property
+    def submitter_level(self) -> str:
+        """The level of the units that submit, and the ranking of their committees: "huyen" (2023) or "xa"."""
+        return "xa" if any(u.cap == "xa" for u in self.units) else "huyen"
+
+    @property
+    def submitters(self) -> tuple[Unit, ...]:
+        return tuple(u for u in self.units if u.cap != "tinh")
+
+    @property
+    def province_word(self) -> str:
+        """What the province is called inside a sentence: "tỉnh", or "thành phố" for a centrally-run city."""
+        return "thành phố" if self.province_name.casefold().split("việt nam")[-1].strip().startswith("thành phố") \
+            else "tỉnh"
+
+    @property
+    def has_clusters(self) -> bool:
+        return any(u.cluster for u in self.units)
+
     def unit(self, code: str) -> Unit | None:
         return next((u for u in self.units if u.code == code), None)
 

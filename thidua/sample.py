@@ -17,6 +17,7 @@ from .config import Config
 from .registry import Registry, Unit
 from .rules import unit_quota
 from .template import write_workbook
+from .terms import FRONT
 from .text import safe_filename
 
 SEED = 2023
@@ -169,22 +170,29 @@ def _district_book(unit: Unit, index: int, registry: Registry, config: Config, r
     return info, {"communes": commune_rows, "bctmt": bctmt_rows, "collective": collective, "individual": individual}
 
 
-def _province_book(registry: Registry, config: Config, rng: random.Random, district_scores: list[float]
+def _has_rule(config: Config, kind: str, level: str, award: str) -> bool:
+    return config.quota_rule(kind, level, award) is not None
+
+
+def _province_book(registry: Registry, config: Config, rng: random.Random, unit_scores: list[float]
                    ) -> tuple[dict, dict]:
+    """The province's own proposals, as far as the configured plan allows them, and its appraisals."""
     province = registry.province
+    word = "thành phố" if config.province_short_name.startswith("thành phố") else "tỉnh"
     collective = [
         {"name": name, "level": "Cấp tỉnh", "award": terms.AWARDS["BK_MTTQ_TINH"], "score": _score(rng, 86, 95),
          "summary": "Hoàn thành xuất sắc nhiệm vụ năm; tham mưu tốt cho Ban Thường trực.", **_dossier()}
         for name in ("Ban Tuyên giáo - Dân tộc - Tôn giáo", "Ban Dân chủ - Pháp luật", "Ban Phong trào",
-                     "Ban Tổ chức - Kiểm tra", "Văn phòng Ủy ban MTTQ Việt Nam tỉnh")
+                     "Ban Tổ chức - Kiểm tra", f"Văn phòng Ủy ban MTTQ Việt Nam {word}")
     ]
-    # Plan 5.1a: the provincial committee itself, proposed to the Central Committee.
-    collective.append({"name": province.name, "level": "Cấp tỉnh", "award": terms.AWARDS["BK_TW_MTTQ"],
-                       "score": 95.0, "summary": "Dẫn đầu các chỉ tiêu thi đua của Ủy ban MTTQ Việt Nam cấp tỉnh.",
-                       **_dossier()})
-    collective.append({"name": "Hội Chữ thập đỏ tỉnh", "level": "Cấp tỉnh", "award": terms.AWARDS["BK_UBND_TINH"],
-                       "merit_type": "Công trạng", "years_excellent": 3, "summary": "Hoàn thành xuất sắc nhiệm vụ 03 năm liền.",
-                       **_dossier()})
+    if _has_rule(config, "collective", "tinh", "BK_TW_MTTQ"):
+        # Plan 5.1a: the provincial committee itself, proposed to the Central Committee.
+        collective.append({"name": province.name, "level": "Cấp tỉnh", "award": terms.AWARDS["BK_TW_MTTQ"],
+                           "score": 95.0, "summary": "Dẫn đầu các chỉ tiêu thi đua của Ủy ban MTTQ Việt Nam cấp tỉnh.",
+                           **_dossier()})
+    collective.append({"name": f"Hội Chữ thập đỏ {word}", "level": "Cấp tỉnh", "award": terms.AWARDS["BK_UBND_TINH"],
+                       "merit_type": "Công trạng", "years_excellent": 3,
+                       "summary": "Hoàn thành xuất sắc nhiệm vụ 03 năm liền.", **_dossier()})
     individual = []
     workplace = province.name
     for i in range(18):
@@ -195,15 +203,15 @@ def _province_book(registry: Registry, config: Config, rng: random.Random, distr
     for position in ("Phó Chủ tịch", "Trưởng Ban Phong trào"):
         individual.append({**_person(rng), "position": position, "workplace": workplace, "level": "Cấp tỉnh",
                            "award": "BK_TW_MTTQ", "score": _score(rng, 90, 98),
-                           "summary": "Hoàn thành xuất sắc nhiệm vụ năm 2023.", **_dossier()})
+                           "summary": f"Hoàn thành xuất sắc nhiệm vụ năm {config.year}.", **_dossier()})
     for years, initiatives in ((3, 2), (2, 1)):
         individual.append({**_person(rng), "position": "Phó Chánh Văn phòng", "workplace": workplace,
                            "level": "Cấp tỉnh", "award": terms.AWARDS["BK_UBND_TINH"], "merit_type": "Công trạng",
                            "years_excellent": years, "initiatives": initiatives,
                            "summary": "Có sáng kiến được công nhận, áp dụng hiệu quả ở cơ sở.", **_dossier()})
     _number(collective, individual)
-    appraisal = [{"unit_code": u.code, "name": u.name, "score": district_scores[i]}
-                 for i, u in enumerate(registry.districts) if not _keeps_self_score(i)]
+    appraisal = [{"unit_code": u.code, "name": u.name, "score": unit_scores[i]}
+                 for i, u in enumerate(registry.submitters) if not _keeps_self_score(i)]
     info = {"unit_name": province.name, "unit_code": province.code, "year": config.year,
             "round": terms.ROUNDS[config.round], "preparer": "Nguyễn Thị Thu Hằng", "phone": "0299 3822 123",
             "email": province.email, "date": dt.date(config.year, 11, 30)}
@@ -215,21 +223,75 @@ def _keeps_self_score(index: int) -> bool:
     return index % 5 == 4
 
 
+def _commune_book(unit: Unit, index: int, config: Config, rng: random.Random, score: float) -> tuple[dict, dict]:
+    """A commune's workbook since 2025: its own score, its Ban công tác Mặt trận, and what the plan lets a
+    commune propose (pooled over its cluster, so not every commune proposes every line)."""
+    prefix = "khóm" if unit.name.casefold().split(FRONT.casefold())[-1].strip().startswith("phường") else "ấp"
+    bctmt_rows: list[dict[str, Any]] = []
+    for stt in range(1, unit.count("bctmt") + 1):
+        hamlet = f"{prefix} {_HAMLETS[(stt * 7 + index) % len(_HAMLETS)]} {1 + (stt - 1) // len(_HAMLETS)}"
+        bctmt_rows.append({"stt": stt, "name": f"Ban công tác Mặt trận {hamlet}", "score": round(rng.uniform(70, 96), 1)})
+    if index % 9 == 0 and bctmt_rows:
+        bctmt_rows[0]["score"] = 98.5 - index / 20  # clear leaders province-wide
+    collective: list[dict[str, Any]] = []
+    individual: list[dict[str, Any]] = []
+
+    def summary() -> str:
+        return rng.choice(_ACHIEVEMENTS).format(n=rng.randint(3, 20))
+
+    best = max(bctmt_rows, key=lambda r: r["score"]) if bctmt_rows else None
+    if best and index % 2 == 0 and _has_rule(config, "collective", "bctmt", "BK_MTTQ_TINH"):
+        collective.append({"name": best["name"], "level": "BCTMT", "award": terms.AWARDS["BK_MTTQ_TINH"],
+                           "score": best["score"], "summary": summary(), **_dossier()})
+    if index % 4 == 1:
+        collective.append({"name": f"Hợp tác xã Nông nghiệp {_HAMLETS[index % len(_HAMLETS)]}", "level": "Cấp xã",
+                           "award": terms.AWARDS["BK_UBND_TINH"], "merit_type": "Đột xuất", "summary":
+                           "Đóng góp xây dựng nhà Đại đoàn kết và hỗ trợ hộ nghèo trên địa bàn.",
+                           "contribution": 120_000_000 if index % 8 == 1 else "60 triệu", **_dossier()})
+
+    def person(level: str, award: str, position: str, workplace: str, complete: bool = True) -> None:
+        individual.append({**_person(rng), "position": position, "workplace": workplace, "level": level,
+                           "award": award, "merit_type": "Công trạng", "score": _score(rng, 80, 96),
+                           "summary": summary(), **_dossier(complete)})
+
+    if index % 2 == 1 and _has_rule(config, "individual", "xa", "BK_MTTQ_TINH"):
+        person("Cấp xã", terms.AWARDS["BK_MTTQ_TINH"], rng.choice(_POSITIONS_COMMUNE), unit.name, index % 11 != 3)
+    if best and index % 3 == 0 and _has_rule(config, "individual", "bctmt", "BK_MTTQ_TINH"):
+        person("Ban công tác Mặt trận", terms.AWARDS["BK_MTTQ_TINH"], "Trưởng ban", best["name"])
+    if index % 4 == 0 and _has_rule(config, "individual", "xa", "BK_TW_MTTQ"):
+        person("Cấp xã", "BK_TW_MTTQ", "Chủ tịch", unit.name)
+    _number(collective, individual)
+    info = {"unit_name": unit.name, "unit_code": unit.code, "year": config.year, "round": terms.ROUNDS[config.round],
+            "declared_bctmt": unit.bctmt, "self_score": score, "preparer": _person(rng, 0.2)["name"],
+            "phone": f"0292 38{rng.randint(10000, 99999)}", "email": unit.email,
+            "date": dt.date(config.year, 11, 15 + index % 10)}
+    return info, {"bctmt": bctmt_rows, "collective": collective, "individual": individual}
+
+
 def write_sample(folder: Path, config: Config, registry: Registry) -> list[Path]:
-    """Write one filled workbook per district and one for the province into `folder`."""
+    """Write one filled workbook per submitting unit (districts, or communes since 2025) and one for the
+    province into `folder`."""
     rng = random.Random(SEED)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    positions = [(94.5 - 1.5 * i) for i in range(len(registry.districts))]
-    rng.shuffle(positions)
-    ties = 96.5
-    for index, unit in enumerate(registry.districts):
-        info, tables = _district_book(unit, index, registry, config, rng, ties, positions[index])
+    units = registry.submitters
+    if registry.two_tier:
+        # One clear leader; two communes of one cluster tied at its first place, for the council to decide.
+        scores = [round(rng.uniform(70, 95), 1) for _ in units]
+        scores[0] = 98.0
+        tied = [i for i, u in enumerate(units) if u.cluster and u.cluster == units[len(units) // 4].cluster][:2]
+        for i in tied:
+            scores[i] = 96.5
+        books = [_commune_book(unit, i, config, rng, scores[i]) for i, unit in enumerate(units)]
+    else:
+        scores = [(94.5 - 1.5 * i) for i in range(len(units))]
+        rng.shuffle(scores)
+        books = [_district_book(unit, i, registry, config, rng, 96.5, scores[i]) for i, unit in enumerate(units)]
+    for unit, (info, tables) in zip(units, books, strict=True):
         path = folder / f"{safe_filename(unit.short_name)} - Báo cáo thi đua {config.year}.xlsx"
-        written.append(write_workbook(path, config, info, tables))
-    info, tables = _province_book(registry, config, rng, positions)
+        written.append(write_workbook(path, config, info, tables, two_tier=registry.two_tier))
+    info, tables = _province_book(registry, config, rng, scores)
     path = folder / f"{safe_filename(registry.province.short_name)} - Báo cáo thi đua {config.year}.xlsx"
-    written.append(write_workbook(path, config, info, tables, appraisal=True))
+    written.append(write_workbook(path, config, info, tables, appraisal=True, two_tier=registry.two_tier))
     return written
-

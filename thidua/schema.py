@@ -6,7 +6,7 @@ cannot drift apart. Labels are the Vietnamese headers users see; fields are the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 TEMPLATE_VERSION = "2023.1"
 
@@ -166,6 +166,10 @@ APPRAISAL = Sheet(
     province_only=True,
     note="Chỉ trong tệp của cấp tỉnh: điểm thẩm định của Ủy ban MTTQ các huyện, thị xã, thành phố.",
 )
+
+# Since 2025 the province appraises communes, in a sheet named "Thẩm định" (the 2023 name is still read).
+APPRAISAL_2025 = replace(APPRAISAL, name="Thẩm định", aliases=("Tham dinh", "Thẩm định cấp huyện", "Tham dinh cap huyen"),
+                         note="Chỉ trong tệp của cấp tỉnh: điểm thẩm định của Ủy ban MTTQ các xã, phường, đặc khu.")
 
 DATA_SHEETS: tuple[Sheet, ...] = (COMMUNE_SCORES, BCTMT_SCORES, COLLECTIVE, INDIVIDUAL, APPRAISAL)
 NOMINATION_SHEETS: tuple[Sheet, ...] = (COLLECTIVE, INDIVIDUAL)

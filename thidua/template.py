@@ -18,7 +18,9 @@ VALIDATED_ROWS = 1000
 FIXED_DATE = dt.datetime(2023, 1, 1)  # document property, so the committed template is reproducible
 
 COUNTED = {"communes": "đơn vị cấp xã", "bctmt": "Ban công tác Mặt trận"}
-SUBMITTERS = {"huyen": "Ủy ban MTTQ Việt Nam cấp huyện đề nghị", "tinh": "Ủy ban MTTQ Việt Nam tỉnh xét đề nghị"}
+SUBMITTERS = {"huyen": "Ủy ban MTTQ Việt Nam cấp huyện đề nghị", "xa": "Ủy ban MTTQ Việt Nam cấp xã đề nghị",
+              "tinh": "Ủy ban MTTQ Việt Nam tỉnh xét đề nghị"}
+SCOPES = {"unit": "", "cluster": " trong cụm thi đua", "province": " toàn tỉnh"}
 
 
 def quota_lines(config: Config) -> list[str]:
@@ -28,11 +30,14 @@ def quota_lines(config: Config) -> list[str]:
     for q in config.quotas:
         if q.per_unit is not None:
             each = f"{q.per_unit:02d} {'người' if q.kind == 'individual' else 'tập thể'}"
-            each += "/đơn vị" if q.submitter != "tinh" else ""
+            each += {"unit": "/đơn vị", "cluster": "/cụm thi đua", "province": " toàn tỉnh"}[q.scope] \
+                if q.submitter != "tinh" else ""
         else:
-            each = f"cứ {q.per_unit_divisor} {COUNTED[q.count or 'communes']} chọn 1 ({rounding})"
+            each = f"cứ {q.per_unit_divisor} {COUNTED[q.count or 'communes']}{SCOPES[q.scope]} chọn 1 ({rounding})"
+        pooled = "; các đơn vị trong cụm xét chung theo điểm" if q.scope == "cluster" else \
+            ("; xét chung toàn tỉnh theo điểm" if q.scope == "province" else "")
         lines.append(f"   - {cap_first(terms.describe(q.kind, q.level))}, {terms.AWARDS[q.award]}: {each}; "
-                     f"do {SUBMITTERS[q.submitter]}.")
+                     f"do {SUBMITTERS[q.submitter]}{pooled}.")
     return lines
 
 
@@ -138,7 +143,7 @@ def _instructions(wb, styles: Styles, config: Config) -> None:
 
 
 def write_workbook(path: Path, config: Config, info: dict | None = None, tables: dict[str, list[dict]] | None = None,
-                   appraisal: bool = False) -> Path:
+                   appraisal: bool = False, two_tier: bool = False) -> Path:
     """Write the district workbook: blank (the template) or filled with `info` and `tables` (by sheet key)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,13 +155,15 @@ def write_workbook(path: Path, config: Config, info: dict | None = None, tables:
     _instructions(wb, styles, config)
     _info_sheet(wb, styles, info)
     for sheet in schema.DATA_SHEETS:
-        if sheet.province_only and not appraisal:
-            continue
+        if sheet.province_only and not appraisal or sheet.key == "communes" and two_tier:
+            continue  # a commune scores no communes (since 2025)
+        if sheet.key == "appraisal" and two_tier:
+            sheet = schema.APPRAISAL_2025
         _data_sheet(wb, styles, sheet, tables.get(sheet.key, []))
     wb.worksheets()[1].activate()
     wb.close()
     return path
 
 
-def write_template(path: Path, config: Config) -> Path:
-    return write_workbook(path, config)
+def write_template(path: Path, config: Config, two_tier: bool = False) -> Path:
+    return write_workbook(path, config, two_tier=two_tier)

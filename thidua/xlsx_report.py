@@ -128,16 +128,22 @@ def _issue_link(result: Result):
     return link
 
 
+RANKING_SHEETS = {"huyen": "Xếp hạng cấp huyện", "xa": "Xếp hạng cấp xã", "bctmt": "Xếp hạng BCTMT"}
+
+
 def ranking_columns(result: Result, ranking: str) -> list[Col]:
     unit = _unit_name(result)
-    cols = [Col("Hạng", 7, lambda r: r.rank), Col("Tên đơn vị", 40, lambda r: r.name)]
-    if ranking == "huyen":
+    cols = [Col("Xếp thứ", 8, lambda r: r.rank), Col("Tên đơn vị", 40, lambda r: r.name)]
+    if ranking == result.submitter_level:  # the submitting committees themselves
         cols += [Col("Mã đơn vị", 10, lambda r: r.unit_code),
                  Col("Nguồn điểm", 14, lambda r: "Thẩm định" if r.score_source == "appraisal" else "Tự chấm")]
     else:
-        if ranking == "bctmt":
+        if ranking == "bctmt" and result.submitter_level == "huyen":
             cols.append(Col("Thuộc đơn vị cấp xã", 22, lambda r: r.parent))
-        cols.append(Col("Huyện, thị xã, thành phố", 24, lambda r: unit(r.unit_code)))
+        label = "Huyện, thị xã, thành phố" if result.submitter_level == "huyen" else "Xã, phường, đặc khu"
+        cols.append(Col(label, 24, lambda r: unit(r.unit_code)))
+    if result.has_clusters:
+        cols += [Col("Cụm thi đua", 18, lambda r: r.cluster or ""), Col("Xếp thứ trong cụm", 10, lambda r: r.cluster_rank)]
     cols += [
         Col("Điểm", 8, lambda r: r.score, "score"),
         Col("Khen thưởng", 44, lambda r: _awards_text(r.awards), "wrap"),
@@ -150,7 +156,7 @@ def ranking_columns(result: Result, ranking: str) -> list[Col]:
 def quota_columns(result: Result) -> list[Col]:
     unit = _unit_name(result)
     return [
-        Col("Đơn vị", 24, lambda q: unit(q.unit_code)),
+        Col("Đơn vị", 24, lambda q: unit(q.unit_code) if q.unit_code else (q.cluster or "Toàn tỉnh")),
         Col("Đối tượng", 10, lambda q: terms.KINDS[q.kind]),
         Col("Cấp", 20, lambda q: terms.level_name(q.level)),
         Col("Hình thức khen thưởng", 34, lambda q: terms.award_name(q.award)),
@@ -265,24 +271,27 @@ def _overview(wb, styles: Styles, result: Result) -> None:
             ws.write_number(r, 1, value, styles.integer)
         r += 1
 
-    districts = result.rankings.get("huyen", ())
+    own = result.submitter_level
+    districts = result.rankings.get(own, ())
     if districts:
         chart = wb.add_chart({"type": "bar"})
         n = len(districts)
-        labels = [c.label for c in ranking_columns(result, "huyen")]
+        labels = [c.label for c in ranking_columns(result, own)]
         name_col, score_col = labels.index("Tên đơn vị"), labels.index("Điểm")
+        sheet = RANKING_SHEETS[own]
         chart.add_series({
             "name": "Điểm thi đua",
-            "categories": ["Xếp hạng cấp huyện", 1, name_col, n, name_col],
-            "values": ["Xếp hạng cấp huyện", 1, score_col, n, score_col],
+            "categories": [sheet, 1, name_col, n, name_col],
+            "values": [sheet, 1, score_col, n, score_col],
             "data_labels": {"value": True},
         })
-        chart.set_title({"name": "Điểm thi đua Ủy ban MTTQ cấp huyện"})
+        chart.set_title({"name": f"Điểm thi đua {terms.RANKINGS[own]}"})
         chart.set_y_axis({"reverse": True})
         chart.set_x_axis({"min": 0, "max": 100})
         chart.set_legend({"none": True})
         chart.set_size({"width": 720, "height": 60 + 22 * min(n, 60)})
-        ws.write_string(r + 1, 0, "Điểm thi đua các đơn vị cấp huyện (xem trang \"Xếp hạng cấp huyện\")", styles.label)
+        ws.write_string(r + 1, 0, f"Điểm thi đua các đơn vị {terms.level_phrase(own)} (xem trang \"{sheet}\")",
+                        styles.label)
         ws.insert_chart(r + 2, 0, chart)
     print_setup(ws)
     ws.activate()
@@ -302,18 +311,22 @@ def _plain_table(ws, styles: Styles, columns: list[Col], rows, first_row: int) -
 
 
 def _award_sheets(wb, styles: Styles, result: Result) -> None:
-    flags = [r.ranked for code in ("CO_XSTD", "CO_XS") for r in result.recipients(code, rankings=("huyen",))]
+    own = (result.submitter_level,)
+    flags = [r.ranked for code in ("CO_XSTD", "CO_XS") for r in result.recipients(code, rankings=own)]
     flag_cols = [
         Col("STT", 6, lambda x: x[0]),
         Col("Hình thức", 34, lambda x: _awards_text(a for a in x[1].awards if a.startswith("CO_"))),
         Col("Đơn vị", 40, lambda x: x[1].name),
         Col("Điểm", 8, lambda x: x[1].score, "score"),
-        Col("Hạng", 7, lambda x: x[1].rank),
+        Col("Xếp thứ", 8, lambda x: x[1].rank),
     ]
+    if result.has_clusters:
+        flag_cols += [Col("Cụm thi đua", 18, lambda x: x[1].cluster or ""),
+                      Col("Xếp thứ trong cụm", 10, lambda x: x[1].cluster_rank)]
     write_table(wb.add_worksheet("Cờ thi đua"), styles, flag_cols, list(enumerate(flags, 1)))
 
     # The units' own proposals first, then the districts ranked 4th and 5th.
-    bk_groups = sorted(result.recipients("BK_MTTQ_TINH", Kind.COLLECTIVE, ("huyen",)), key=lambda r: r.is_ranked)
+    bk_groups = sorted(result.recipients("BK_MTTQ_TINH", Kind.COLLECTIVE, own), key=lambda r: r.is_ranked)
     write_table(wb.add_worksheet("BK MTTQ tỉnh - Tập thể"), styles, _group_columns(result), list(enumerate(bk_groups, 1)))
     people = result.recipients("BK_MTTQ_TINH", Kind.INDIVIDUAL)
     write_table(wb.add_worksheet("BK MTTQ tỉnh - Cá nhân"), styles, _person_columns(result), list(enumerate(people, 1)))
@@ -363,7 +376,9 @@ def write_consolidated(result: Result, folder: Path) -> list[Path]:
     wb.set_properties({"title": f"Tổng hợp thi đua khen thưởng {result.year}", "author": "thidua"})
     styles = Styles(wb)
     _overview(wb, styles, result)
-    for ranking, title in (("huyen", "Xếp hạng cấp huyện"), ("xa", "Xếp hạng cấp xã"), ("bctmt", "Xếp hạng BCTMT")):
+    for ranking, title in RANKING_SHEETS.items():
+        if ranking == "huyen" and result.submitter_level == "xa":
+            continue  # no districts since 2025
         write_sheets(wb, title, styles, ranking_columns(result, ranking), result.rankings.get(ranking, ()),
                      status=lambda r: Status.NEEDS_REVIEW if r.needs_review else (Status.PROPOSED if r.awards else None))
     ws = wb.add_worksheet("Chỉ tiêu")
@@ -407,7 +422,7 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
         ("Lỗi cần sửa", len(errors)),
         ("Cảnh báo", len(view.issues) - len(errors)),
     ]
-    own = next((r for r in result.rankings.get("huyen", ()) if r.unit_code == view.code), None)
+    own = next((r for r in result.rankings.get(result.submitter_level, ()) if r.unit_code == view.code), None)
     if own:
         lines.append(("Xếp hạng của đơn vị", f"Hạng {own.rank}, {fmt_number(own.score)} điểm"
                       + (f"; {_awards_text(own.awards)}" if own.awards else "")))
