@@ -265,3 +265,11 @@ def test_an_issue_links_to_its_cell_and_the_code_comes_last(sample_run):
         link = row[cell_column - 1].hyperlink
         assert link.location.endswith(f"!{row[cell_column - 1].value}")
         assert unquote(link.target).endswith(row[header.index("Tệp")].value)
+
+
+def test_the_2023_sample_decides_what_it_decided_before_the_two_tier_map(sample_run):
+    """Recorded from the run before the 2025 map was added: every status, quota, rank and award stays put."""
+    from golden import decisions
+
+    recorded = json.loads((Path(__file__).parent / "data" / "sample_2023_decisions.json").read_text(encoding="utf-8"))
+    assert decisions(sample_run[4]) == recorded

@@ -152,3 +152,51 @@ def test_ranked_achievements_are_in_the_plans_words(folder):
     text = "\n".join(cells(doc(folder, "to_trinh_tw")))
     assert "Xếp thứ nhất trong thực hiện kế hoạch thi đua, khen thưởng năm 2023 (khối Ủy ban MTTQ cấp huyện)" in text
     assert "Xếp hạng" not in text
+
+
+# ---------------------------------------------------------------- the same, for a city on the 2025 map
+
+@pytest.fixture(scope="module")
+def city_run(tmp_path_factory):
+    """The worked example of Thành phố Cần Thơ: sample, then run, with the example's own config."""
+    from conftest import run_cli
+
+    from thidua.cli import ROOT
+
+    base = tmp_path_factory.mktemp("city")
+    config = str(ROOT / "examples" / "can-tho-2026" / "config.toml")
+    assert run_cli("--config", config, "sample", "--output", str(base / "in"))[0] == 0
+    code, text = run_cli("run", "--config", config, "--input", str(base / "in"), "--output", str(base / "out"))
+    assert code == 0, text
+    [folder] = list((base / "out").iterdir())
+    return folder
+
+
+def test_a_citys_documents_name_the_city_its_communes_and_clusters(city_run):
+    folder = city_run / DOCS_DIR
+    for key in ("to_trinh_ubnd", "to_trinh_tw", "quyet_dinh", "bao_cao_tong_ket"):
+        document = doc(folder, key)
+        assert letterhead(document) == [("ỦY BAN MTTQ VIỆT NAM", False), ("THÀNH PHỐ CẦN THƠ", False),
+                                        ("BAN THƯỜNG TRỰC", True)]
+        text = text_of(folder / DOCUMENTS[key]) + "\n".join(cells(document))
+        assert "huyện" not in text.replace("Ủy ban MTTQ Việt Nam các xã", ""), key
+        assert "Cần Thơ, ngày … tháng … năm 2026" in text
+    decision = text_of(folder / DOCUMENTS["quyet_dinh"])
+    assert "Ủy ban MTTQ Việt Nam các xã, phường, đặc khu" in decision
+    assert "Bằng khen của Ủy ban MTTQ Việt Nam thành phố Cần Thơ" in decision
+    names = {n for _, listed in list_tables(folder / DOCUMENTS["quyet_dinh"]) for n in listed}
+    assert "Ủy ban MTTQ Việt Nam phường Cái Khế" in names
+    tw = "\n".join(cells(doc(folder, "to_trinh_tw")))
+    assert re.search(r"Đơn vị dẫn đầu Cụm thi đua số \d+ trong thực hiện kế hoạch thi đua, khen thưởng năm 2026", tw)
+    assert "toàn thành phố" in tw and "toàn tỉnh" not in tw
+    ubnd = text_of(folder / DOCUMENTS["to_trinh_ubnd"])
+    assert "Chủ tịch Ủy ban nhân dân thành phố" in ubnd and "Ủy ban nhân dân tỉnh" not in ubnd
+
+
+def test_a_citys_units_table_partitions_each_communes_cases(city_run):
+    table = next(t for t in doc(city_run / DOCS_DIR, "bao_cao_tong_ket").tables if t.rows[0].cells[0].text == "STT")
+    rows = [[c.text for c in row.cells] for row in table.rows[1:]]
+    assert len(rows) == 103
+    for row in rows:
+        submitted, *parts = (int(x) for x in row[4:])
+        assert submitted == sum(parts), row

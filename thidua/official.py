@@ -44,7 +44,7 @@ def _key(name: str) -> str:
 def provinces() -> list[Division]:
     from vietnam_provinces import Province
 
-    return [Division(f"{int(p.code):02d}", p.name, p.division_type.value) for p in Province.iter_all()]
+    return [Division(f"{int(p.code):02d}", " ".join(p.name.split()), p.division_type.value) for p in Province.iter_all()]
 
 
 def find_province(name: str) -> Division:
@@ -63,7 +63,8 @@ def find_province(name: str) -> Division:
 def communes(province: Division) -> list[Division]:
     from vietnam_provinces import ProvinceCode, Ward
 
-    found = [Division(f"{int(w.code):05d}", w.name, w.division_type.value)
+    # The list has a few doubled spaces ("Xã  Phú Hữu"): names are written as a clerk would type them.
+    found = [Division(f"{int(w.code):05d}", " ".join(w.name.split()), w.division_type.value)
              for w in Ward.iter_by_province(ProvinceCode(int(province.code)))]
     return sorted(found, key=lambda d: d.code)
 
