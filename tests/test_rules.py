@@ -195,7 +195,7 @@ def test_appraised_score_overrides_the_self_score(config, registry):
     subs = [sub("943", self_score=99), sub("941", self_score=80), sub("94", appraisals=[appraisal])]
     result = evaluate(subs, config, registry)
     ranked = {r.unit_code: (r.rank, r.score, r.score_source) for r in result.rankings["huyen"]}
-    assert ranked == {"941": (1, 80.0, "self"), "943": (2, 70.0, "appraisal")}
+    assert ranked == {"941": (1, 80.0, "typed"), "943": (2, 70.0, "appraisal")}
 
 
 def test_district_ladder_with_a_tie_at_the_flag_cutoff(config, registry):

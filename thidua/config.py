@@ -9,6 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from .criteria import CriteriaTable, load_criteria
 from .errors import ConfigError
 from .terms import AWARDS, KINDS, LEVELS, NOMINATED_AWARDS, RANKINGS, ROUNDS
 
@@ -134,6 +135,7 @@ class Config:
     email: EmailSettings
     documents: DocumentSettings
     limits: Limits
+    criteria: CriteriaTable | None = None  # the criteria table, when [paths] criteria names one
 
     def quota_rule(self, kind: str, level: str, award: str) -> QuotaRule | None:
         return next((q for q in self.quotas if q.key == (kind, level, award)), None)
@@ -330,6 +332,7 @@ def parse_config(data: dict, path: Path) -> Config:
     if not 0 <= threshold < 1:
         raise ConfigError("Cấu hình: \"rules.rounding_threshold\" phải từ 0 đến dưới 1.")
     communes = paths.text("communes", "")
+    criteria = paths.text("criteria", "")
     config = Config(
         path=path,
         year=campaign.get("year", int),
@@ -354,6 +357,7 @@ def parse_config(data: dict, path: Path) -> Config:
         email=_email(_Table(data.get("email", {}), "email")),
         documents=_documents(_Table(data.get("documents", {}), "documents"), province.text("short_name")),
         limits=_limits(_Table(data.get("limits", {}), "limits")),
+        criteria=load_criteria(resolve(criteria)) if criteria else None,
     )
     keys = [q.key for q in config.quotas]
     duplicate = next((k for k in keys if keys.count(k) > 1), None)

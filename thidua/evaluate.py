@@ -10,13 +10,14 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from . import schema, terms
+from . import criteria, schema, terms
 from .config import Config, RankedAward
+from .criteria import Marks
 from .issues import ERROR, Issue, issue
 from .ranking import AWARD, REVIEW, positional, tie_groups
 from .records import ScoreRow, Submission
 from .registry import Registry, Unit
-from .result import InputFile, Nomination, RankedUnit, Result
+from .result import InputFile, Nomination, RankedUnit, Result, ScoreLine
 from .rules import allocate, judge, out_of_range, quota
 from .terms import FileStatus, Kind
 from .text import fmt_number, label_key, loose_key, strip_diacritics
@@ -117,7 +118,8 @@ def submission_checks(sub: Submission, unit: Unit, config: Config) -> list[Issue
                                    found=declared, expected=expected, **where))
     # A commune (since 2025) has no communes to score; the province has no score sheets at all.
     expected_sheets = [s for s in schema.DATA_SHEETS if not s.province_only
-                       and not (s.district_only and unit.cap == "tinh") and not (s.key == "communes" and unit.cap == "xa")]
+                       and not (s.district_only and unit.cap == "tinh") and not (s.key == "communes" and unit.cap == "xa")
+                       and not (s.key == "criteria" and (config.criteria is None or unit.cap == "tinh"))]
     for sheet in expected_sheets:
         if sheet.key not in sub.found_tables:
             found.append(issue("missing-sheet", sheet=sheet.name, found=", ".join(sub.sheet_names),
@@ -242,9 +244,10 @@ def _commune_name_check(row: ScoreRow, district: str, registry: Registry) -> lis
 
 
 def unit_entries(active: dict[str, Submission], config: Config, registry: Registry
-                 ) -> tuple[list[RankedUnit], list[Issue]]:
-    """The submitting committees (districts in 2023, communes since 2025), each ranked by the province's
-    appraisal when given, else by its self-score."""
+                 ) -> tuple[list[RankedUnit], list[ScoreLine], list[Issue]]:
+    """The submitting committees (districts in 2023, communes since 2025), each ranked by the first score it has:
+    the province's appraised total ("Thẩm định"); with a criteria table, the total with the province's
+    re-marked criteria, then the total of its own marks; else its typed self-score."""
     problems: list[Issue] = []
     appraised: dict[str, ScoreRow] = {}
     province = active.get(registry.province.code)
@@ -260,28 +263,71 @@ def unit_entries(active: dict[str, Submission], config: Config, registry: Regist
             problems += errors
         else:
             appraised[code] = row
+    re_marked: dict[str, list[Marks]] = {}
+    for code, marks in (province.criteria_appraisals if province else ()):
+        if code in codes:
+            re_marked.setdefault(code, []).append(marks)
+        else:
+            problems.append(issue("appraisal-unknown-unit", file=marks.file, sheet=marks.sheet, row=marks.row,
+                                  unit_code=registry.province.code, code=code))
     entries: list[RankedUnit] = []
+    lines: list[ScoreLine] = []
     for unit in registry.submitters:
         sub = active.get(unit.code)
+        base = RankedUnit(ranking, unit.code, unit.short_name, 0.0, 0, (), (), "", "", None, committee=unit.name)
+        computed = None
+        if config.criteria is not None and sub is not None and sub.criteria:
+            found, computed, scored_lines = _criteria_scores(unit, sub, re_marked.get(unit.code, []), config)
+            problems += found
+            lines += scored_lines
+        high = float(config.criteria.scale(unit.cap)) if config.criteria is not None else None
         if unit.code in appraised:
             row = appraised[unit.code]
             assert row.score is not None  # only appraisals without errors are kept
-            entries.append(RankedUnit(ranking, unit.code, unit.short_name, row.score, 0, (), (), row.file, row.sheet,
-                                      row.row, row.cells.get("score", ""), score_source="appraisal", committee=unit.name))
-        elif sub is not None and sub.info.self_score is not None:
-            score = sub.info.self_score
+            entries.append(replace(base, score=row.score, file=row.file, sheet=row.sheet, row=row.row,
+                                   cell=row.cells.get("score", ""), score_source="appraisal"))
+        elif computed is not None and sub is not None:
+            score_, source = computed
             cell = sub.info.cells.get("self_score", "")
-            problem = out_of_range(score, config, file=sub.file, sheet=sub.info.sheet, cell=cell, unit_code=unit.code)
+            entries.append(replace(base, score=score_, file=sub.file, sheet=schema.CRITERIA_SCORES.name,
+                                   score_source=source))
+        elif sub is not None and sub.info.self_score is not None:
+            score_ = sub.info.self_score
+            cell = sub.info.cells.get("self_score", "")
+            problem = out_of_range(score_, config, file=sub.file, sheet=sub.info.sheet, cell=cell, unit_code=unit.code,
+                                   high=high)
             if problem:
                 problems.append(problem)
                 continue
-            entries.append(RankedUnit(ranking, unit.code, unit.short_name, score, 0, (), (), sub.file,
-                                      sub.info.sheet, _row_of(cell), cell, score_source="self", committee=unit.name))
+            entries.append(replace(base, score=score_, file=sub.file, sheet=sub.info.sheet, row=_row_of(cell),
+                                   cell=cell, score_source="typed"))
         elif sub is not None:
             problems.append(issue("missing-score", file=sub.file, sheet=sub.info.sheet,
                                   cell=sub.info.cells.get("self_score", ""), unit_code=unit.code, unit=unit.short_name,
                                   what="xếp hạng", fix="đơn vị ghi \"Điểm tự chấm\" ở trang \"Thông tin\""))
-    return entries, problems
+    return entries, lines, problems
+
+
+def _criteria_scores(unit: Unit, sub: Submission, re_marked: list[Marks], config: Config
+                     ) -> tuple[list[Issue], tuple[float, str], list[ScoreLine]]:
+    """One unit's criteria counted: the issues, (the ranking score, its source) and one line per leaf criterion.
+    The computed total is used, whatever the typed "Điểm tự chấm" says (a warning shows both)."""
+    assert config.criteria is not None
+    where = {"file": sub.file, "sheet": schema.CRITERIA_SCORES.name}
+    scored, problems = criteria.score(config.criteria, unit.cap, list(sub.criteria), unit.code, where, re_marked)
+    own = sum((s.own for s in scored), criteria.ZERO)
+    final = sum((s.final for s in scored), criteria.ZERO)
+    typed = sub.info.self_score
+    if typed is not None and criteria.decimal_of(typed) != own:
+        problems.append(issue("total-mismatch", file=sub.file, sheet=sub.info.sheet,
+                              cell=sub.info.cells.get("self_score", ""), unit_code=unit.code,
+                              typed=fmt_number(typed), computed=fmt_number(float(own))))
+    lines = [ScoreLine(unit.code, s.code, float(s.self_mark), float(s.bonus), float(s.deduction),
+                       None if s.appraised is None else float(s.appraised),
+                       None if s.appraised_bonus is None else float(s.appraised_bonus),
+                       None if s.appraised_deduction is None else float(s.appraised_deduction)) for s in scored]
+    source = "criteria-appraisal" if re_marked else "criteria"
+    return problems, (float(final if re_marked else own), source), lines
 
 
 def _row_of(cell: str) -> int | None:
@@ -366,7 +412,7 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
 
     # The submitting committees are ranked by their own scores; below them, the communes scored by a district
     # (2023 only) and the Ban công tác Mặt trận scored by their district or commune.
-    entries, found = unit_entries(active, config, registry)
+    entries, score_lines, found = unit_entries(active, config, registry)
     problems += found
     by_ranking: dict[str, list[RankedUnit]] = {"huyen": [], "xa": [], "bctmt": []}
     by_ranking[registry.submitter_level] = entries
@@ -394,4 +440,5 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
         province_name=config.province_name, place=config.place, units=registry.units, inputs=tuple(inputs),
         quotas=tuple(quota_lines), caps=tuple(cap_lines), nominations=tuple(nominations), rankings=rankings,
         issues=tuple(sorted(problems, key=_issue_order)), stats=_stats(nominations, rankings, registry),
+        criteria=config.criteria.criteria if config.criteria is not None else None, scores=tuple(score_lines),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from .criteria import Marks
 from .issues import Issue
 from .schema import DOSSIER_FIELDS, DOSSIER_LABELS
 
@@ -106,6 +107,8 @@ class Submission:
     bctmt: tuple[ScoreRow, ...] = ()
     appraisals: tuple[ScoreRow, ...] = ()
     nominations: tuple[NominationRow, ...] = ()
+    criteria: tuple[Marks, ...] = ()  # "Chấm điểm chi tiết": the unit's marks by criterion
+    criteria_appraisals: tuple[tuple[str, Marks], ...] = ()  # province only: (unit code, re-marked criterion)
     issues: tuple[Issue, ...] = ()
     skipped: bool = False  # not a spreadsheet at all (lock file, document, ...)
     sheet_names: tuple[str, ...] = ()
@@ -113,4 +116,5 @@ class Submission:
 
     @property
     def rows(self) -> int:
-        return len(self.communes) + len(self.bctmt) + len(self.appraisals) + len(self.nominations)
+        return (len(self.communes) + len(self.bctmt) + len(self.appraisals) + len(self.nominations)
+                + len(self.criteria) + len(self.criteria_appraisals))

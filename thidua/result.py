@@ -171,6 +171,34 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class ScoreLine:
+    """One unit's marks for one leaf criterion (ket_qua.json "scores"); appraised is None where not re-marked."""
+
+    unit_code: str
+    criterion: str
+    self: float
+    bonus: float
+    deduction: float
+    appraised: float | None = None
+    appraised_bonus: float | None = None
+    appraised_deduction: float | None = None
+
+    @property
+    def own(self) -> float:
+        return self.self + self.bonus - self.deduction
+
+    @property
+    def final(self) -> float:
+        mark = self.appraised if self.appraised is not None else self.self
+        bonus = self.appraised_bonus if self.appraised_bonus is not None else self.bonus
+        deduction = self.appraised_deduction if self.appraised_deduction is not None else self.deduction
+        return mark + bonus - deduction
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class QuotaLine:
     unit_code: str | None  # None for a pooled line (a cluster or the province)
     kind: str
@@ -228,6 +256,8 @@ class Result:
     issues: tuple[Issue, ...]
     stats: dict = field(default_factory=dict)
     source_folder: str = ""  # the input folder, for links from issues to the cells they name
+    criteria: tuple | None = None  # the criteria table (criteria.Criterion), when one is configured
+    scores: tuple[ScoreLine, ...] = ()
 
     @property
     def submitter_level(self) -> str:
@@ -366,6 +396,8 @@ class Result:
             "rankings": {k: [r.as_json() for r in v] for k, v in self.rankings.items()},
             "issues": [i.as_json() for i in self.issues],
             "stats": self.stats,
+            **({"criteria": [c.as_json() for c in self.criteria], "scores": [s.as_json() for s in self.scores]}
+               if self.criteria is not None else {}),
         }
 
 

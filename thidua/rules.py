@@ -40,12 +40,14 @@ def unit_quota(rule: QuotaRule, unit: Unit, config: Config) -> int:
     return quota(unit.count(rule.count), rule.per_unit_divisor, config.rounding_threshold)
 
 
-def out_of_range(score: float | None, config: Config, **where) -> Issue | None:
-    """A score outside the scale (0–100 by default) as an issue at `where`; None when it is fine or blank."""
-    if score is None or config.score_min <= score <= config.score_max:
+def out_of_range(score: float | None, config: Config, high: float | None = None, **where) -> Issue | None:
+    """A score outside the scale (0–100 by default; with a criteria table, up to its standard marks and bonuses)
+    as an issue at `where`; None when it is fine or blank."""
+    top = config.score_max if high is None else high
+    if score is None or config.score_min <= score <= top:
         return None
     return issue("score-out-of-range", value=fmt_number(score), low=fmt_number(config.score_min),
-                 high=fmt_number(config.score_max), **where)
+                 high=fmt_number(top), **where)
 
 
 # ---------------------------------------------------------------- one nomination on its own

@@ -171,7 +171,43 @@ APPRAISAL = Sheet(
 APPRAISAL_2025 = replace(APPRAISAL, name="Thẩm định", aliases=("Tham dinh", "Thẩm định cấp huyện", "Tham dinh cap huyen"),
                          note="Chỉ trong tệp của cấp tỉnh: điểm thẩm định của Ủy ban MTTQ các xã, phường, đặc khu.")
 
-DATA_SHEETS: tuple[Sheet, ...] = (COMMUNE_SCORES, BCTMT_SCORES, COLLECTIVE, INDIVIDUAL, APPRAISAL)
+# With a criteria table (SPEC section 8): each ranked unit marks every criterion; the province may re-mark some.
+CRITERIA_SCORES = Sheet(
+    "Chấm điểm chi tiết",
+    "criteria",
+    (
+        Column("Mã", "code", 9, required=True, aliases=("Mã tiêu chí",)),
+        Column("Nội dung", "text", 60, aliases=("Tiêu chí", "Nội dung tiêu chí")),
+        Column("Điểm chuẩn", "standard", 9, kind="score"),
+        Column("Điểm thưởng tối đa", "bonus_max", 9, kind="score"),
+        Column("Điểm trừ tối đa", "deduction_max", 9, kind="score"),
+        Column("Tự chấm", "self_mark", 9, kind="score", aliases=("Điểm tự chấm",)),
+        Column("Điểm thưởng", "bonus", 9, kind="score"),
+        Column("Điểm trừ", "deduction", 9, kind="score"),
+        Column("Giải trình, minh chứng", "note", 40, aliases=("Giải trình", "Minh chứng", "Ghi chú")),
+    ),
+    aliases=("Cham diem chi tiet",),
+    note="Đơn vị ghi điểm tự chấm từng tiêu chí (không quá điểm chuẩn), điểm thưởng, điểm trừ và minh chứng.",
+)
+CRITERIA_APPRAISAL = Sheet(
+    "Thẩm định chi tiết",
+    "criteria_appraisal",
+    (
+        Column("Mã đơn vị", "unit_code", 12, required=True, aliases=("Mã",)),
+        Column("Mã tiêu chí", "code", 10, required=True),
+        Column("Điểm thẩm định", "self_mark", 12, kind="score"),
+        Column("Điểm thưởng", "bonus", 10, kind="score"),
+        Column("Điểm trừ", "deduction", 10, kind="score"),
+        Column("Ghi chú", "note", 30),
+    ),
+    aliases=("Tham dinh chi tiet",),
+    province_only=True,
+    note="Chỉ trong tệp của cấp tỉnh: điểm thẩm định lại từng tiêu chí của đơn vị (thay điểm tự chấm tiêu chí đó).",
+)
+
+DATA_SHEETS: tuple[Sheet, ...] = (COMMUNE_SCORES, BCTMT_SCORES, COLLECTIVE, INDIVIDUAL, APPRAISAL, CRITERIA_SCORES,
+                                  CRITERIA_APPRAISAL)
+CRITERIA_SHEETS = (CRITERIA_SCORES, CRITERIA_APPRAISAL)
 NOMINATION_SHEETS: tuple[Sheet, ...] = (COLLECTIVE, INDIVIDUAL)
 
 HEADER_SEARCH_ROWS = 10

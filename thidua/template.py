@@ -112,6 +112,49 @@ def _data_sheet(wb, styles: Styles, sheet: schema.Sheet, rows: list[dict]) -> No
                     "autofilter": True, "sort": True, "select_locked_cells": True, "select_unlocked_cells": True})
 
 
+def _criteria_sheet(wb, styles: Styles, table, level: str, marks: list[dict]) -> None:
+    """"Chấm điểm chi tiết": the criteria filled in and locked, the unit's columns open and limited to each maximum,
+    and a running total for the clerk (the batch never trusts it: it adds the marks itself)."""
+    sheet = schema.CRITERIA_SCORES
+    ws = wb.add_worksheet(sheet.name)
+    last_col = len(sheet.columns) - 1
+    ws.merge_range(0, 0, 0, last_col, sheet.name.upper(), styles.title)
+    ws.merge_range(1, 0, 1, last_col - 2, sheet.note, styles.note)
+    for c, column in enumerate(sheet.columns):
+        ws.set_column(c, c, column.width, styles.plain if c < 5 else styles.unlocked)
+        ws.write_string(HEADER_ROW, c, column.label, styles.header)
+    ws.set_row(HEADER_ROW, 36)
+    given = {m["code"]: m for m in marks}
+    rows = [c for c in table.criteria if c.applies(level)]
+    first = HEADER_ROW + 1
+    for r, criterion in enumerate(rows, start=first):
+        fmt = styles.plain if criterion.leaf else styles.label
+        ws.write_string(r, 0, criterion.code, fmt)
+        ws.write_string(r, 1, criterion.text, styles.wrap if criterion.leaf else styles.label)
+        for c, value in ((2, criterion.standard), (3, criterion.bonus), (4, criterion.deduction)):
+            if value is not None:
+                ws.write_number(r, c, float(value), fmt)
+        if not criterion.leaf:
+            for c in range(5, last_col + 1):
+                ws.write_blank(r, c, None, styles.plain)  # a group: nothing to mark, and locked
+            continue
+        m = given.get(criterion.code, {})
+        for c, name, most in ((5, "self_mark", criterion.standard), (6, "bonus", criterion.bonus),
+                              (7, "deduction", criterion.deduction)):
+            write_cell(ws, r, c, m.get(name), styles.unlocked, styles.unlocked_date)
+            ws.data_validation(r, c, r, c, {"validate": "decimal", "criteria": "between", "minimum": 0,
+                                            "maximum": float(most or 0), "error_title": sheet.columns[c].label,
+                                            "error_message": f"Từ 0 đến {fmt_number(float(most or 0))} điểm."})
+        write_cell(ws, r, 8, m.get("note"), styles.unlocked, styles.unlocked_date)
+    last = first + max(len(rows), 1) - 1
+    ws.write_string(1, last_col - 1, "Tổng điểm tạm tính", styles.label)
+    ws.write_formula(1, last_col, f"=SUM(F{first + 1}:F{last + 1})+SUM(G{first + 1}:G{last + 1})"
+                                  f"-SUM(H{first + 1}:H{last + 1})", styles.label)
+    ws.freeze_panes(HEADER_ROW + 1, 2)
+    ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
+                    "select_unlocked_cells": True})
+
+
 def _info_sheet(wb, styles: Styles, info: dict) -> None:
     ws = wb.add_worksheet(schema.INFO_SHEET)
     ws.set_column(0, 0, 28)
@@ -157,8 +200,14 @@ def write_workbook(path: Path, config: Config, info: dict | None = None, tables:
     for sheet in schema.DATA_SHEETS:
         if sheet.province_only and not appraisal or sheet.key == "communes" and two_tier:
             continue  # a commune scores no communes (since 2025)
+        if sheet in schema.CRITERIA_SHEETS and config.criteria is None:
+            continue  # no criteria table: units type their total in "Thông tin"
         if sheet.key == "appraisal" and two_tier:
             sheet = schema.APPRAISAL_2025
+        if sheet.key == "criteria":
+            if not appraisal:  # the province itself is not scored
+                _criteria_sheet(wb, styles, config.criteria, "xa" if two_tier else "huyen", tables.get("criteria", []))
+            continue
         _data_sheet(wb, styles, sheet, tables.get(sheet.key, []))
     wb.worksheets()[1].activate()
     wb.close()

@@ -10,6 +10,7 @@ import functools
 import gc
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from . import guard, legacy, schema, terms, xlsx_stream
+from .criteria import Marks, code_text
 from .issues import Issue, issue
 from .names import sha256_of
 from .records import Info, NominationRow, ScoreRow, Submission
@@ -252,6 +254,22 @@ def _scores(rows, sheet: schema.Sheet, sheet_name: str, file: str, issues: list[
         )
 
 
+def _marks(rows, sheet: schema.Sheet, sheet_name: str, file: str, issues: list[Issue]):
+    """Rows of "Chấm điểm chi tiết" (or the province's "Thẩm định chi tiết"): a code and its marks."""
+    for row, v, cells, problems in _table(rows, sheet, sheet_name, file, issues):
+        issues.extend(problems)
+        code = code_text(v.get("code"))
+        if not code:
+            continue
+        self_mark, bonus, deduction = (None if v.get(f) is None else Decimal(str(v.get(f)))
+                                       for f in ("self_mark", "bonus", "deduction"))
+        marks = Marks(code, self_mark, bonus, deduction, file=file, sheet=sheet_name, row=row,
+                      cells=tuple((name, f"{cells[f]}{row}") for name, f in
+                                  (("code", "code"), ("self", "self_mark"), ("bonus", "bonus"),
+                                   ("deduction", "deduction")) if f in cells))
+        yield (unit_code(v.get("unit_code")), marks) if sheet is schema.CRITERIA_APPRAISAL else marks
+
+
 def _info(rows: list[list], sheet_name: str, file: str, issues: list[Issue]) -> Info:
     """Label in one cell, its value in the cell right beside it (further cells are notes)."""
     labels = LabelIndex({label: i for i, f in enumerate(schema.INFO_FIELDS) for label in (f.label, *f.aliases)})
@@ -406,7 +424,8 @@ def _read_book(book: _Book, file: str, digest: str, mtime: float, issues: list[I
             tables[sheet.key] = None
             continue
         used.add(name)
-        reader = _nominations if sheet in schema.NOMINATION_SHEETS else _scores
+        reader = _nominations if sheet in schema.NOMINATION_SHEETS else \
+            _marks if sheet in schema.CRITERIA_SHEETS else _scores
         tables[sheet.key] = tuple(reader(book.rows(name), sheet, name, file, issues))
     for name in sorted(book.hidden - used):
         issues.append(issue("hidden-sheet", file=file, sheet=name, what="bị bỏ qua"))
@@ -415,6 +434,7 @@ def _read_book(book: _Book, file: str, digest: str, mtime: float, issues: list[I
         found_tables=frozenset(k for k, rows in tables.items() if rows is not None),
         communes=tables["communes"] or (), bctmt=tables["bctmt"] or (), appraisals=tables["appraisal"] or (),
         nominations=(tables["collective"] or ()) + (tables["individual"] or ()), issues=tuple(book.issues + issues),
+        criteria=tables["criteria"] or (), criteria_appraisals=tables["criteria_appraisal"] or (),
     )
 
 
