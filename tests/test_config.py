@@ -39,8 +39,12 @@ def test_a_bad_or_missing_key_is_named(edit, key):
 
 
 def test_relative_paths_resolve_against_the_config_folder(tmp_path):
-    config = parse_config(base(), tmp_path / "khac.toml")
+    data = base()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "tieu_chi_cham_diem.csv").write_text("Mã,Nội dung,Điểm chuẩn\n1,Một,100\n", encoding="utf-8")
+    config = parse_config(data, tmp_path / "khac.toml")
     assert config.input_dir == tmp_path / "input" and config.registry_path == tmp_path / "data" / "don_vi.csv"
+    assert config.criteria is not None and [c.code for c in config.criteria.criteria] == ["1"]
 
 
 ROW = {"ma_don_vi": "943", "ten_don_vi": "Kế Sách", "cap": "huyen", "ma_cap_tren": "94",
@@ -111,7 +115,8 @@ def test_sample_and_run_work_from_another_provinces_registry(tmp_path):
         "93,Ủy ban MTTQ Việt Nam tỉnh Hậu Giang,tinh,,,,vp@example.vn\n"
         "930,Ủy ban MTTQ Việt Nam thành phố Vị Thanh,huyen,93,9,48,vt@example.vn\n"
         "931,Ủy ban MTTQ Việt Nam huyện Châu Thành A,huyen,93,10,52,cta@example.vn\n", encoding="utf-8")
-    config = (DEFAULT_CONFIG.read_text(encoding="utf-8").replace('code = "94"', 'code = "93"'))
+    config = (DEFAULT_CONFIG.read_text(encoding="utf-8").replace('code = "94"', 'code = "93"')
+              .replace('criteria = "data/tieu_chi_cham_diem.csv"', 'criteria = ""'))
     (tmp_path / "config.toml").write_text(config, encoding="utf-8")
     import shutil
     shutil.copytree(DEFAULT_CONFIG.parent / "templates", tmp_path / "templates")

@@ -57,7 +57,7 @@ def test_all_final_round_documents_are_written(documents):
     folder, _ = documents
     assert sorted(p.name for p in folder.iterdir()) == sorted(DOCUMENTS[k] for k in
                                                               ("to_trinh_ubnd", "to_trinh_tw", "quyet_dinh",
-                                                               "bao_cao_tong_ket", "bien_ban"))
+                                                               "bao_cao_tong_ket", "bien_ban", "bao_cao_cham_diem"))
 
 
 def test_ubnd_list_equals_the_proposed_bang_khen_ubnd(documents):
@@ -152,7 +152,8 @@ def test_mid_year_round_writes_the_so_ket_report(tmp_path, sample_run):
     code, _ = run_cli("run", "--config", str(tmp_path / "config.toml"), "--input", str(sample_run[0] / "input"),
                       "--output", str(tmp_path / "out"))
     [folder] = list((tmp_path / "out").iterdir())
-    [report] = list((folder / DOCS_DIR).iterdir())
+    report, scoring = sorted((folder / DOCS_DIR).iterdir(), key=lambda p: p.name != DOCUMENTS["bao_cao_so_ket"])
+    assert scoring.name == DOCUMENTS["bao_cao_cham_diem"]  # with a criteria table, in either round
     assert report.name == DOCUMENTS["bao_cao_so_ket"]
     text = text_of(report)
     assert "Sơ kết công tác thi đua, khen thưởng 6 tháng đầu năm 2023" in text

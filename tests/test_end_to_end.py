@@ -107,7 +107,9 @@ def _data_rows(path: Path) -> set[tuple[str, str, int]]:
         values = [list(r) for r in wb[name].iter_rows(values_only=True)]
         header = find_header(values, sheet)
         for i, row in enumerate(values[header.row + 1:], start=header.row + 2):
-            if any(v not in (None, "") for v in row):
+            # The criteria sheet's rows are printed by the template: a row is input once the unit marks it.
+            cells = row[5:8] if sheet is schema.CRITERIA_SCORES else row
+            if any(v not in (None, "") for v in cells):
                 rows.add((path.name, name, i))
     return rows
 
@@ -118,6 +120,10 @@ def test_every_input_row_is_accounted_for_exactly_once(sample_run):
     seen = Counter((n["file"], n["sheet"], n["row"]) for n in data["nominations"])
     seen.update((r["file"], r["sheet"], r["row"]) for k in ("xa", "bctmt") for r in data["rankings"][k])
     seen.update((r["file"], r["sheet"], r["row"]) for r in data["rankings"]["huyen"] if r["score_source"] == "appraisal")
+    seen.update((s["file"], s["sheet"], s["row"]) for s in data["scores"])  # each criterion a unit marked
+    seen.update((s["appraisal_file"], "Thẩm định chi tiết", s["appraisal_row"]) for s in data["scores"]
+                if s["appraisal_row"])
+
     ranked_or_nominated = set(seen)
     seen.update({(i["file"], i["sheet"], i["row"]) for i in data["issues"] if i.get("row")} - ranked_or_nominated)
     assert all(count == 1 for count in seen.values())
@@ -130,7 +136,7 @@ def test_consolidated_workbook_reads_back(sample_run):
     wb = openpyxl.load_workbook(folder / "Tổng hợp thi đua khen thưởng 2023 - Tổng kết.xlsx")
     assert wb.sheetnames == ["Tổng quan", "Xếp hạng cấp huyện", "Xếp hạng cấp xã", "Xếp hạng BCTMT", "Chỉ tiêu",
                              "Cờ thi đua", "BK MTTQ tỉnh - Tập thể", "BK MTTQ tỉnh - Cá nhân", "BK UBND tỉnh",
-                             "BK TW MTTQ", "Tất cả đề nghị", "Hồ sơ", "Lỗi - Cảnh báo", "Nguồn"]
+                             "BK TW MTTQ", "Tất cả đề nghị", "Hồ sơ", "Lỗi - Cảnh báo", "Chấm điểm chi tiết", "Nguồn"]
     assert wb["Xếp hạng BCTMT"].max_row == 1 + 811
     assert wb["Lỗi - Cảnh báo"].max_row == 1 + len(data["issues"])
     assert wb["Tất cả đề nghị"].max_row == 1 + len(data["nominations"])
@@ -146,7 +152,7 @@ def test_consolidated_workbook_reads_back(sample_run):
 def test_feedback_workbook_holds_the_units_rows(sample_run):
     folder, data = sample_run[3], sample_run[4]
     wb = openpyxl.load_workbook(folder / "PhanHoi" / "Phản hồi - Huyện Kế Sách.xlsx")
-    assert wb.sheetnames == ["Tóm tắt", "Đề nghị", "Chỉ tiêu", "Xếp hạng", "Lỗi - Cảnh báo"]
+    assert wb.sheetnames == ["Tóm tắt", "Đề nghị", "Chỉ tiêu", "Xếp hạng", "Lỗi - Cảnh báo", "Chấm điểm chi tiết"]
     mine = [n for n in data["nominations"] if n["unit_code"] == "943"]
     assert wb["Đề nghị"].max_row == 1 + len(mine)
     assert wb["Xếp hạng"].max_row == 1 + 13 + 106
@@ -267,9 +273,20 @@ def test_an_issue_links_to_its_cell_and_the_code_comes_last(sample_run):
         assert unquote(link.target).endswith(row[header.index("Tệp")].value)
 
 
-def test_the_2023_sample_decides_what_it_decided_before_the_two_tier_map(sample_run):
-    """Recorded from the run before the 2025 map was added: every status, quota, rank and award stays put."""
+def test_the_2023_sample_decides_what_it_decided_before_the_two_tier_map_and_the_criteria(config, registry,
+                                                                                        tmp_path):
+    """Recorded from the run before the 2025 map and the criteria table were added: without a table, every status,
+    quota, rank and award of the 2023 sample stays put."""
+    from dataclasses import replace
+
     from golden import decisions
 
+    from thidua.batch import evaluate_folder
+    from thidua.sample import write_sample
+
+    plain = replace(config, criteria=None)
+    write_sample(tmp_path, plain, registry)
+    result = evaluate_folder(tmp_path, plain, registry)
     recorded = json.loads((Path(__file__).parent / "data" / "sample_2023_decisions.json").read_text(encoding="utf-8"))
-    assert decisions(sample_run[4]) == recorded
+    assert "criteria" not in result.as_json()
+    assert decisions(json.loads(json.dumps(result.as_json(), default=str))) == recorded

@@ -26,7 +26,7 @@ def test_committed_template_equals_the_generated_one(tmp_path):
 def test_template_has_every_sheet_column_dropdown_and_protection():
     wb = openpyxl.load_workbook(ROOT / "templates" / WORKBOOK_TEMPLATE)
     assert wb.sheetnames == ["Hướng dẫn", "Thông tin", "Chấm điểm cấp xã", "Chấm điểm BCTMT", "Đề nghị tập thể",
-                             "Đề nghị cá nhân"]
+                             "Đề nghị cá nhân", "Chấm điểm chi tiết"]
     for sheet in (schema.COMMUNE_SCORES, schema.BCTMT_SCORES, schema.COLLECTIVE, schema.INDIVIDUAL):
         ws = wb[sheet.name]
         headers = [c.value for c in ws[3]]

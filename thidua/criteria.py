@@ -242,6 +242,11 @@ class Marks:
     def cell(self, name: str) -> str:
         return dict(self.cells).get(name, "")
 
+    @property
+    def marked(self) -> bool:
+        """The unit wrote something: a row the template printed and the unit left blank is not input."""
+        return any(v is not None for v in (self.self_mark, self.bonus, self.deduction))
+
 
 @dataclass(frozen=True)
 class Scored:

@@ -437,8 +437,20 @@ def midyear(doc) -> None:
         "xét khen thưởng cuối năm./.")
 
 
+def scoring(doc) -> None:
+    report_document(
+        doc, "Kết quả chấm điểm thi đua năm {{ year }}",
+        "kết quả chấm điểm thi đua năm {{ year }} theo bảng tiêu chí", "Điểm của các đơn vị:",
+        [("STT", 10), ("Đơn vị", 44), ("Cụm thi đua", 28), ("Tổng điểm tự chấm", 20), ("Điểm thẩm định", 20),
+         ("Điểm xếp hạng", 20), ("Xếp thứ", 14)],
+        ["{{ row.stt }}", "{{ row.name }}", "{{ row.cluster }}", "{{ row.own }}", "{{ row.appraised }}",
+         "{{ row.score }}", "{{ row.rank }}"],
+        "Trên đây là báo cáo kết quả chấm điểm thi đua năm {{ year }} của Ban Thường trực {{ province_name }}./.")
+
+
 BUILDERS = {"to_trinh_ubnd": proposal_ubnd, "to_trinh_tw": proposal_tw, "quyet_dinh": decision,
-            "bao_cao_tong_ket": report, "bien_ban": minutes, "bao_cao_so_ket": midyear}
+            "bao_cao_tong_ket": report, "bien_ban": minutes, "bao_cao_so_ket": midyear,
+            "bao_cao_cham_diem": scoring}
 
 
 def build(key: str, path: Path) -> Path:

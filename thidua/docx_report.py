@@ -484,16 +484,52 @@ def midyear_context(result: Result, config: Config) -> dict:
                            *_recipients(result, config, "bao_cao_so_ket")[-1:]]}
 
 
+def scoring_context(result: Result, config: Config) -> dict:
+    """Báo cáo kết quả chấm điểm thi đua: each ranked unit's totals and rank, by cluster where there are clusters,
+    and every criterion the province's appraisal changed."""
+    lists = Lists.of(result)
+    table = {c.code: c for c in result.criteria or ()}
+    own: dict[str, float] = {}
+    final: dict[str, float] = {}
+    for s in result.scores:
+        own[s.unit_code] = own.get(s.unit_code, 0.0) + s.own
+        final[s.unit_code] = final.get(s.unit_code, 0.0) + s.final
+    ranked = sorted(result.rankings.get(result.submitter_level, ()), key=lambda r: (r.cluster or "", r.rank))
+    rows = []
+    for stt, r in enumerate(ranked, 1):
+        appraised = r.score if r.score_source in ("appraisal", "criteria-appraisal") else None
+        rows.append({"stt": stt, "name": lists.short(r.unit_code), "cluster": r.cluster or "—",
+                     "own": fmt_number(own[r.unit_code]) if r.unit_code in own else "—",
+                     "appraised": fmt_number(appraised) if appraised is not None else "—",
+                     "score": fmt_number(r.score), "rank": r.rank})
+    changed = [f"{lists.units[s.unit_code].name if s.unit_code in lists.units else s.unit_code} - tiêu chí "
+               f"{s.criterion} ({table[s.criterion].text if s.criterion in table else ''}): tự chấm "
+               f"{fmt_number(s.own)}, thẩm định {fmt_number(s.final)} điểm."
+               for s in result.scores if s.final != s.own]
+    leaves = [c for c in result.criteria or () if c.leaf]
+    sections = [
+        {"title": "I. BẢNG TIÊU CHÍ", "lines": [
+            f"Bảng tiêu chí gồm {in_words(len(leaves), 'tiêu chí')} được chấm điểm; điểm của mỗi đơn vị là tổng điểm "
+            "tự chấm các tiêu chí, cộng điểm thưởng, trừ điểm trừ; điểm vượt mức tối đa chỉ được tính bằng mức tối "
+            "đa."]},
+        {"title": "II. CÁC TIÊU CHÍ ĐƯỢC THẨM ĐỊNH ĐIỀU CHỈNH", "lines": changed or ["Không có."]},
+    ]
+    return {"sections": sections, "units": rows, "recipients": _recipients(result, config, "bao_cao_tong_ket")}
+
+
 # ---------------------------------------------------------------- rendering
 
 BUILDERS: dict[str, Callable[[Result, Config], dict]] = {
     "to_trinh_ubnd": ubnd_context, "to_trinh_tw": tw_context, "quyet_dinh": decision_context,
     "bao_cao_tong_ket": report_context, "bien_ban": minutes_context, "bao_cao_so_ket": midyear_context,
+    "bao_cao_cham_diem": scoring_context,
 }
 
 
 def contexts(result: Result, config: Config) -> dict[str, dict]:
     keys = FINAL if result.round == "tong-ket" else MIDYEAR
+    if result.criteria is not None:
+        keys = (*keys, "bao_cao_cham_diem")
     return {key: BUILDERS[key](result, config) for key in keys}
 
 

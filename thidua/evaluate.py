@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from . import criteria, schema, terms
@@ -322,10 +323,18 @@ def _criteria_scores(unit: Unit, sub: Submission, re_marked: list[Marks], config
         problems.append(issue("total-mismatch", file=sub.file, sheet=sub.info.sheet,
                               cell=sub.info.cells.get("self_score", ""), unit_code=unit.code,
                               typed=fmt_number(typed), computed=fmt_number(float(own))))
-    lines = [ScoreLine(unit.code, s.code, float(s.self_mark), float(s.bonus), float(s.deduction),
-                       None if s.appraised is None else float(s.appraised),
-                       None if s.appraised_bonus is None else float(s.appraised_bonus),
-                       None if s.appraised_deduction is None else float(s.appraised_deduction)) for s in scored]
+    marked = {m.code: m for m in sub.criteria}
+    appraised = {m.code: m for m in re_marked}
+
+    def opt(value: Decimal | None) -> float | None:
+        return None if value is None else float(value)
+    lines = []
+    for s in scored:
+        m, a = marked.get(s.code), appraised.get(s.code)
+        lines.append(ScoreLine(unit.code, s.code, float(s.self_mark), float(s.bonus), float(s.deduction),
+                               opt(s.appraised), opt(s.appraised_bonus), opt(s.appraised_deduction),
+                               m.file if m else sub.file, m.sheet if m else schema.CRITERIA_SCORES.name,
+                               m.row if m else None, a.file if a else "", a.row if a else None))
     source = "criteria-appraisal" if re_marked else "criteria"
     return problems, (float(final if re_marked else own), source), lines
 

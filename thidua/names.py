@@ -27,6 +27,7 @@ DOCUMENTS = {
     "bao_cao_tong_ket": "04 - Báo cáo tổng hợp thi đua khen thưởng.docx",
     "bien_ban": "05 - Biên bản họp Hội đồng Thi đua - Khen thưởng (dự thảo).docx",
     "bao_cao_so_ket": "Báo cáo sơ kết thi đua khen thưởng.docx",
+    "bao_cao_cham_diem": "06 - Báo cáo kết quả chấm điểm thi đua.docx",
 }
 
 # In templates/
@@ -38,6 +39,7 @@ DOCUMENT_TEMPLATES = {
     "bao_cao_tong_ket": "Báo cáo tổng hợp.docx",
     "bien_ban": "Biên bản họp Hội đồng.docx",
     "bao_cao_so_ket": "Báo cáo sơ kết.docx",
+    "bao_cao_cham_diem": "Báo cáo kết quả chấm điểm.docx",
 }
 UNIT_MAIL_TEMPLATE = "thu_phan_hoi.j2"
 LEADERSHIP_MAIL_TEMPLATE = "thu_lanh_dao.j2"

@@ -117,4 +117,4 @@ class Submission:
     @property
     def rows(self) -> int:
         return (len(self.communes) + len(self.bctmt) + len(self.appraisals) + len(self.nominations)
-                + len(self.criteria) + len(self.criteria_appraisals))
+                + sum(m.marked for m in self.criteria) + len(self.criteria_appraisals))

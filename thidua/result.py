@@ -182,6 +182,11 @@ class ScoreLine:
     appraised: float | None = None
     appraised_bonus: float | None = None
     appraised_deduction: float | None = None
+    file: str = ""  # where the unit marked it ...
+    sheet: str = ""
+    row: int | None = None
+    appraisal_file: str = ""  # ... and where the province re-marked it
+    appraisal_row: int | None = None
 
     @property
     def own(self) -> float:

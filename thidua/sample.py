@@ -14,6 +14,7 @@ from typing import Any
 
 from . import terms
 from .config import Config
+from .criteria import CriteriaTable
 from .registry import Registry, Unit
 from .rules import unit_quota
 from .template import write_workbook
@@ -70,6 +71,26 @@ def _score(rng: random.Random, low: float = 72, high: float = 96) -> float:
 
 def _dossier(complete: bool = True) -> dict:
     return {"has_proposal": "x", "has_minutes": "x", "has_report": "x" if complete else ""}
+
+
+def criteria_marks(table: CriteriaTable, level: str, total: float, index: int) -> list[dict]:
+    """Marks by criterion that add up to `total` exactly (in quarter points): each criterion loses a share of
+    what the unit misses. One unit in three earns a bonus and takes a deduction that cancel out."""
+    leaves = table.leaves(level)
+    quarters = {c.code: int((c.standard or 0) * 4) for c in leaves}
+    missing = sum(quarters.values()) - round(total * 4)
+    for code in sorted(quarters, key=lambda k: -quarters[k]):
+        take = min(missing, quarters[code] // 3)
+        quarters[code] -= take
+        missing -= take
+    marks = {c.code: {"code": c.code, "self_mark": quarters[c.code] / 4, "note": "Có báo cáo, số liệu kèm theo."}
+             for c in leaves}
+    bonus = next((c for c in leaves if c.bonus), None)
+    minus = next((c for c in leaves if c.deduction), None)
+    if index % 3 == 0 and bonus and minus:
+        marks[bonus.code]["bonus"] = 1.0
+        marks[minus.code]["deduction"] = 1.0
+    return list(marks.values())
 
 
 def _communes(unit: Unit, registry: Registry) -> list[tuple[str, str]]:
@@ -160,14 +181,21 @@ def _district_book(unit: Unit, index: int, registry: Registry, config: Config, r
                            **_dossier()})
     _number(collective, individual)
 
+    typed = district_score + (0 if _keeps_self_score(index) else 1.5)
+    tables_extra: dict[str, list[dict]] = {}
+    if config.criteria is not None:
+        tables_extra["criteria"] = criteria_marks(config.criteria, unit.cap, typed, index)
+        if index == 4:
+            typed += 0.5  # a typed total that disagrees with its criteria: reported, and not used
     info = {
         "unit_name": unit.name, "unit_code": unit.code, "year": config.year, "round": terms.ROUNDS[config.round],
         "declared_communes": unit.count("communes") + (1 if index == 6 else 0), "declared_bctmt": unit.bctmt,
-        "self_score": district_score + (0 if _keeps_self_score(index) else 1.5), "preparer": _person(rng, 0.2)["name"],
+        "self_score": typed, "preparer": _person(rng, 0.2)["name"],
         "phone": f"0299 38{rng.randint(10000, 99999)}", "email": unit.email,
         "date": dt.date(config.year, 11, 20 + index % 8),
     }
-    return info, {"communes": commune_rows, "bctmt": bctmt_rows, "collective": collective, "individual": individual}
+    return info, {"communes": commune_rows, "bctmt": bctmt_rows, "collective": collective, "individual": individual,
+                  **tables_extra}
 
 
 def _has_rule(config: Config, kind: str, level: str, award: str) -> bool:
@@ -212,10 +240,21 @@ def _province_book(registry: Registry, config: Config, rng: random.Random, unit_
     _number(collective, individual)
     appraisal = [{"unit_code": u.code, "name": u.name, "score": unit_scores[i]}
                  for i, u in enumerate(registry.submitters) if not _keeps_self_score(i)]
+    # With a criteria table the province re-marks one criterion of a unit it does not appraise as a whole.
+    re_marked = []
+    unappraised = [i for i in range(len(registry.submitters)) if _keeps_self_score(i)]
+    if config.criteria is not None and len(unappraised) > 1:
+        i = unappraised[1]
+        unit = registry.submitters[i]
+        leaf = config.criteria.leaves(unit.cap)[-3]
+        own = next(m for m in criteria_marks(config.criteria, unit.cap, unit_scores[i], i) if m["code"] == leaf.code)
+        re_marked.append({"unit_code": unit.code, "code": leaf.code, "self_mark": own["self_mark"] - 0.5,
+                          "note": "Chưa đủ minh chứng cho một cuộc giám sát."})
     info = {"unit_name": province.name, "unit_code": province.code, "year": config.year,
             "round": terms.ROUNDS[config.round], "preparer": "Nguyễn Thị Thu Hằng", "phone": "0299 3822 123",
             "email": province.email, "date": dt.date(config.year, 11, 30)}
-    return info, {"collective": collective, "individual": individual, "appraisal": appraisal}
+    return info, {"collective": collective, "individual": individual, "appraisal": appraisal,
+                  "criteria_appraisal": re_marked}
 
 
 def _keeps_self_score(index: int) -> bool:

@@ -10,7 +10,7 @@ import xlsxwriter
 from . import terms
 from .issues import CATALOG, Issue
 from .names import FEEDBACK_DIR, consolidated_name
-from .result import Nomination, Recipient, Result, UnitView
+from .result import Nomination, Recipient, Result, ScoreLine, UnitView
 from .terms import FileStatus, Kind, Severity, Status
 from .text import cap_first, fmt_number
 from .xlsx_style import Col, Styles, print_setup, write_cell, write_sheets, write_table
@@ -128,6 +128,8 @@ def _issue_link(result: Result):
     return link
 
 
+SCORE_SOURCES = {"appraisal": "Thẩm định", "criteria-appraisal": "Thẩm định theo tiêu chí",
+                 "criteria": "Tổng các tiêu chí", "typed": "Tự chấm"}
 RANKING_SHEETS = {"huyen": "Xếp hạng cấp huyện", "xa": "Xếp hạng cấp xã", "bctmt": "Xếp hạng BCTMT"}
 
 
@@ -136,7 +138,7 @@ def ranking_columns(result: Result, ranking: str) -> list[Col]:
     cols = [Col("Xếp thứ", 8, lambda r: r.rank), Col("Tên đơn vị", 40, lambda r: r.name)]
     if ranking == result.submitter_level:  # the submitting committees themselves
         cols += [Col("Mã đơn vị", 10, lambda r: r.unit_code),
-                 Col("Nguồn điểm", 14, lambda r: "Thẩm định" if r.score_source == "appraisal" else "Tự chấm")]
+                 Col("Nguồn điểm", 16, lambda r: SCORE_SOURCES.get(r.score_source, ""))]
     else:
         if ranking == "bctmt" and result.submitter_level == "huyen":
             cols.append(Col("Thuộc đơn vị cấp xã", 22, lambda r: r.parent))
@@ -151,6 +153,48 @@ def ranking_columns(result: Result, ranking: str) -> list[Col]:
         Col("Tệp", 30, lambda r: r.file), Col("Dòng", 7, lambda r: r.row),
     ]
     return cols
+
+
+def criteria_columns(result: Result, with_unit: bool = True) -> list[Col]:
+    """One row per unit and criterion: the unit's marks, the province's, and what changed."""
+    unit = _unit_name(result)
+    table = {c.code: c for c in result.criteria or ()}
+
+    def text(s: ScoreLine) -> str:
+        return table[s.criterion].text if s.criterion in table else ""
+
+    def standard(s: ScoreLine) -> float | None:
+        c = table.get(s.criterion)
+        return float(c.standard) if c is not None and c.standard is not None else None
+
+    cols = [Col("Đơn vị", 24, lambda s: unit(s.unit_code))] if with_unit else []
+    return cols + [
+        Col("Mã", 8, lambda s: s.criterion), Col("Nội dung", 50, text, "wrap"),
+        Col("Điểm chuẩn", 9, standard, "score"), Col("Tự chấm", 9, lambda s: s.self, "score"),
+        Col("Điểm thưởng", 9, lambda s: s.bonus or None, "score"),
+        Col("Điểm trừ", 9, lambda s: s.deduction or None, "score"),
+        Col("Điểm thẩm định", 10, lambda s: s.appraised, "score"),
+        Col("Điểm được tính", 10, lambda s: s.final, "score"),
+        Col("Chênh lệch do thẩm định", 11, lambda s: (s.final - s.own) or None, "score"),
+        Col("Tình trạng", 22, lambda s: _criterion_state(s, standard(s)), "status"),
+    ]
+
+
+def _criterion_state(s: ScoreLine, standard: float | None) -> str:
+    if s.final != s.own:
+        return "Thẩm định điều chỉnh"
+    return "Chưa đạt điểm chuẩn" if standard is not None and s.self < standard else "Đạt điểm chuẩn"
+
+
+def _criterion_colour(result: Result):
+    table = {c.code: c for c in result.criteria or ()}
+
+    def colour(s: ScoreLine) -> str | None:
+        c = table.get(s.criterion)
+        if s.final != s.own:
+            return Status.NEEDS_REVIEW  # where the province's appraisal differs
+        return Severity.WARNING if c is not None and c.standard is not None and s.self < c.standard else None
+    return colour
 
 
 def quota_columns(result: Result) -> list[Col]:
@@ -390,6 +434,9 @@ def write_consolidated(result: Result, folder: Path) -> list[Path]:
                  status=lambda n: Status.INCOMPLETE_DOSSIER if n.source.missing_documents else Status.PROPOSED)
     write_sheets(wb, "Lỗi - Cảnh báo", styles, issue_columns(result), result.issues,
                  status=lambda i: i.severity, link=_issue_link(result))
+    if result.criteria is not None:
+        write_sheets(wb, "Chấm điểm chi tiết", styles, criteria_columns(result), result.scores,
+                     status=_criterion_colour(result))
     write_table(wb.add_worksheet("Nguồn"), styles, source_columns(result), result.inputs,
                 status=lambda i: _FILE_COLOURS[i.status])
     wb.close()
@@ -445,6 +492,10 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
                 status=lambda r: Status.NEEDS_REVIEW if r.needs_review else (Status.PROPOSED if r.awards else None))
     write_table(wb.add_worksheet("Lỗi - Cảnh báo"), styles, issue_columns(result), view.issues,
                 status=lambda i: i.severity)
+    mine = [s for s in result.scores if s.unit_code == view.code]
+    if mine:
+        write_table(wb.add_worksheet("Chấm điểm chi tiết"), styles, criteria_columns(result, with_unit=False), mine,
+                    status=_criterion_colour(result))
     wb.close()
 
 
