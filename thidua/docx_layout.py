@@ -206,8 +206,23 @@ def signature(doc, recipients: bool = True) -> None:
 LANDSCAPE_MARGINS_MM = {"top": 30, "bottom": 20, "left": 20, "right": 20}
 
 
+def _tiny_break(doc) -> None:
+    """The empty paragraph that carries a section break is set at 1 pt: after a full page it would otherwise
+    push a blank page of its own."""
+    paragraph = doc.paragraphs[-1]
+    fmt = paragraph.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing = Pt(1)
+    mark = OxmlElement("w:rPr")
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "2")
+    mark.append(size)
+    paragraph._p.get_or_add_pPr().append(mark)
+
+
 def landscape_section(doc):
     section = doc.add_section(WD_SECTION.NEW_PAGE)
+    _tiny_break(doc)
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Mm(297), Mm(210)
     m = LANDSCAPE_MARGINS_MM
