@@ -152,9 +152,13 @@ def _write_in_parallel(result: Result, folder: Path, writers: list, workers: int
 
 
 def evaluate_folder(folder: Path, config: Config, registry: Registry, progress=lambda it, total: it,
-                    workers: int | None = None) -> Result:
+                    workers: int | None = None, timings: dict[str, float] | None = None) -> Result:
+    start = time.perf_counter()
     submissions = read_folder(folder, progress, config.limits, workers)
+    read = time.perf_counter()
     result = replace(evaluate(submissions, config, registry), source_folder=str(Path(folder).resolve()))
+    if timings is not None:
+        timings.update(read=read - start, evaluate=time.perf_counter() - read)
     if not submissions:
         result = replace(result, issues=(issue("empty-input", folder=str(folder)),) + result.issues)
     return result

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 
 # Each command imports what it needs when it runs: `send` and `template` never load the reader or the writers.
 
+STARTED = time.perf_counter()  # when the package was first imported: start-up is measured from here
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config.toml"
 
@@ -110,7 +113,8 @@ def cmd_run(args, out: TextIO) -> int:
 
     config, registry = _setup(args)
     config = with_overrides(config, input_dir=args.input, output_dir=args.output)
-    result = evaluate_folder(config.input_dir, config, registry, _progress(out), args.workers)
+    timings: dict[str, float] = {"start": time.perf_counter() - STARTED}
+    result = evaluate_folder(config.input_dir, config, registry, _progress(out), args.workers, timings)
     blank = blank_document_fields(config)
     lines = summary_lines(result, blank_fields=blank)
     log = [*lines, "", "CHI TIẾT LỖI VÀ CẢNH BÁO"] + [
@@ -118,8 +122,12 @@ def cmd_run(args, out: TextIO) -> int:
     workers = args.workers if args.workers is not None else writer_workers(len(result.inputs))
     parts = 2 if workers > 1 and len(result.inputs) >= 100 else 1
     writers = [*feedback_writers(parts), write_consolidated, docx_writer(config)]  # the longest first
+    written = time.perf_counter()
     run = write_run(result, config.output_dir, writers, log, workers=workers)
+    timings["write"] = time.perf_counter() - written
     print("\n".join(summary_lines(result, run.folder, blank)), file=out)
+    if os.environ.get("THIDUA_TIMINGS"):  # for benchmarks/bench_batch.py: where the seconds went
+        print("thidua-timings " + " ".join(f"{k}={v:.3f}" for k, v in timings.items()), file=sys.stderr)
     return 1 if result.errors else 0
 
 

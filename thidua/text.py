@@ -77,13 +77,17 @@ class LabelIndex:
         for key, value in self.exact.items():
             self.loose.setdefault(strip_diacritics(key), value)
 
+        # typed text (or ("legacy", text): read in an old font) -> what it matched: header rows repeat across files
+        self.seen: dict[object, object] = {}
+
     def find(self, typed: object):
+        if isinstance(typed, str) and typed in self.seen:
+            return self.seen[typed]
         key = label_key(typed)
-        if not key:
-            return None
-        if key in self.exact:
-            return self.exact[key]
-        return self.loose.get(strip_diacritics(key))
+        found = None if not key else self.exact[key] if key in self.exact else self.loose.get(strip_diacritics(key))
+        if isinstance(typed, str):
+            self.seen[typed] = found
+        return found
 
 
 def match_label(found: object, wanted: list[str]) -> int | None:

@@ -84,10 +84,14 @@ def find_label(index: LabelIndex, value: object):
         return None
     found = index.find(value)
     if found is None and not value.isascii():
+        key = ("legacy", value)
+        if key in index.seen:
+            return index.seen[key]
         for decode in legacy.DECODERS.values():
             found = index.find(decode(value))
             if found is not None:
                 break
+        index.seen[key] = found
     return found
 
 
