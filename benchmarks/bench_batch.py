@@ -1,15 +1,18 @@
 """Benchmark of the whole batch against the I/O floor. Not a test: it prints figures.
 
-    python benchmarks/bench_batch.py               # the province (11 districts + the province)
-    python benchmarks/bench_batch.py --districts 100
+    python benchmarks/bench_batch.py                      # 700 districts of the realistic shape (default)
+    python benchmarks/bench_batch.py --districts 11       # a province
+    python benchmarks/bench_batch.py --shape sample       # the lighter shape of the sample generator
 
-It generates N districts of realistic size (about 15 xã, 120 Ban công tác Mặt trận each) once and keeps
-them in benchmarks/.cache/. Then, in the same process, it measures
-  - the batch: reading, rules, ket_qua.json, the consolidated workbook, every feedback workbook and the
-    Word documents; then the documents again with a 5,000-person list, to show they stay linear;
+The realistic shape is what districts actually send: an info sheet, about 15 xã score rows, 100-130 Ban công
+tác Mặt trận score rows and 20-30 nominations with full text (about 1,150 cells a file). The inputs are made
+once and kept in benchmarks/.cache/. Each repeat measures, on the same inputs:
+  - the product as a user runs it: a separate `python process.py run --registry ...` process, timed from
+    before it starts to its end; the stages (start-up, read, evaluate, write) come from its THIDUA_TIMINGS line;
   - the floor: python-calamine reading every cell of every input once, plus xlsxwriter (constant_memory)
     writing those cells back into one workbook per input, with no logic in between;
-and prints wall time, CPU time, rows per second, peak memory, and the ratio batch / floor.
+and prints the best of the repeats, the ratio product / floor, and the peak memory of the largest process of
+the product's process tree (resource.getrusage of the children; not available on Windows).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 import xlsxwriter  # noqa: E402
 from python_calamine import CalamineWorkbook  # noqa: E402
 
-from thidua.batch import default_workers, read_folder, write_run, writer_workers  # noqa: E402
+from thidua.batch import read_folder  # noqa: E402
 from thidua.cli import DEFAULT_CONFIG  # noqa: E402
 from thidua.config import load_config, with_overrides  # noqa: E402
 from thidua.docx_report import docx_writer  # noqa: E402
@@ -39,7 +42,6 @@ from thidua.registry import COLUMNS, load_registry  # noqa: E402
 from thidua.result import Nomination  # noqa: E402
 from thidua.sample import write_sample  # noqa: E402
 from thidua.workbook import list_inputs  # noqa: E402
-from thidua.xlsx_report import feedback_writers, write_consolidated  # noqa: E402
 
 
 def peak_memory_mib() -> float | None:
@@ -53,8 +55,40 @@ def peak_memory_mib() -> float | None:
             return psutil.Process().memory_info().peak_wset / 2**20
         except (ImportError, AttributeError):
             return None
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the product's processes, not this one
     return peak / 1024 if sys.platform != "darwin" else peak / 2**20
+
+
+_TEXT = ("Ủy ban MTTQ Việt Nam đã chủ động phối hợp với chính quyền và các tổ chức thành viên vận động nhân dân "
+         "tham gia xây dựng nông thôn mới, đô thị văn minh; vận động Quỹ \"Vì người nghèo\" vượt chỉ tiêu, hỗ trợ "
+         "xây dựng {n} căn nhà Đại đoàn kết cho hộ nghèo, hộ cận nghèo; tổ chức tốt Ngày hội Đại đoàn kết toàn dân "
+         "tộc ở khu dân cư; thực hiện hiệu quả công tác giám sát và phản biện xã hội.")
+
+
+def realistic_book(path: Path, config, unit, index: int) -> Path:
+    """One district's workbook of the shape districts send (cells, text lengths), deterministic from index."""
+    from thidua.template import write_workbook
+
+    communes = [{"stt": i, "name": f"Xã Thạnh Phú Đông Số {i}", "unit_type": "Xã", "score": 70 + (i * 37 + index) % 26,
+                 "note": "Hoàn thành tốt các chỉ tiêu thi đua."} for i in range(1, 16)]
+    bctmt = [{"stt": i, "name": f"Ban công tác Mặt trận ấp Phước Thọ Hòa Số {i}", "parent": f"Xã Thạnh Phú Đông Số "
+              f"{1 + i % 15}", "score": 70 + (i * 53 + index) % 27, "note": "Vận động nhân dân tham gia tốt."}
+             for i in range(1, 101 + (index * 7) % 31)]
+    dossier = {"has_proposal": "x", "has_minutes": "x", "has_report": "x"}
+    nominees = 20 + (index * 3) % 11
+    collective = [{"stt": i, "name": f"Ủy ban MTTQ Việt Nam xã Thạnh Phú Đông Số {i}", "level": "Cấp xã",
+                   "award": "Bằng khen Ủy ban MTTQ Việt Nam tỉnh", "merit_type": "Công trạng", "score": 85 + i % 10,
+                   "summary": _TEXT.format(n=3 + i), "years_excellent": 2, **dossier} for i in range(1, nominees // 3)]
+    individual = [{"stt": i, "name": f"Nguyễn Thị Thanh Hương {index}-{i}", "gender": "Nữ", "birth_year": 1970 + i,
+                   "ethnicity": "Kinh", "position": "Phó Chủ tịch", "workplace": "Ủy ban MTTQ Việt Nam xã Thạnh Phú "
+                   f"Đông Số {i}", "level": "Cấp xã", "award": "Bằng khen Ủy ban MTTQ Việt Nam tỉnh",
+                   "merit_type": "Công trạng", "score": 80 + i % 15, "summary": _TEXT.format(n=i), "years_excellent": 3,
+                   "initiatives": 2, "note": "Đề nghị xét khen", **dossier} for i in range(1, nominees - nominees // 3 + 2)]
+    info = {"unit_name": unit.name, "unit_code": unit.code, "year": config.year, "round": "Tổng kết",
+            "declared_communes": unit.communes, "declared_bctmt": len(bctmt), "self_score": 80 + index % 15,
+            "preparer": "Trần Văn Bình", "phone": "0299 3822 123", "email": unit.email}
+    return write_workbook(path, config, info, {"communes": communes, "bctmt": bctmt, "collective": collective,
+                                               "individual": individual})
 
 
 def make_registry(folder: Path, districts: int) -> Path:
@@ -71,18 +105,44 @@ def make_registry(folder: Path, districts: int) -> Path:
     return path
 
 
-def prepare(districts: int, config):
-    cache = HERE / ".cache" / f"{districts}"
+def prepare(districts: int, config, shape: str = "realistic"):
+    cache = HERE / ".cache" / f"{shape}-{districts}"
     registry_path = cache / "don_vi.csv"
     inputs = cache / "input"
-    if not (registry_path.is_file() and inputs.is_dir() and len(list(inputs.iterdir())) == districts + 1):
+    expected = districts + (1 if shape == "sample" else 0)
+    if not (registry_path.is_file() and inputs.is_dir() and len(list(inputs.iterdir())) == expected):
         shutil.rmtree(cache, ignore_errors=True)
         cache.mkdir(parents=True)
         make_registry(cache, districts)
         registry = load_registry(registry_path)
-        print(f"Tạo {districts + 1} tệp đầu vào trong {cache} ...", flush=True)
-        write_sample(inputs, config, registry)
+        print(f"Tạo {expected} tệp đầu vào trong {cache} ...", flush=True)
+        if shape == "sample":
+            write_sample(inputs, config, registry)
+        else:
+            inputs.mkdir()
+            for i, unit in enumerate(registry.districts):
+                realistic_book(inputs / f"{unit.code}.xlsx", config, unit, i)
     return load_registry(registry_path), inputs
+
+
+def product(inputs: Path, out: Path, registry_path: Path, workers: int | None) -> tuple[float, dict[str, float]]:
+    """The command a user runs, in its own process: wall seconds from before it starts, and its own stages."""
+    import os
+    import subprocess
+
+    command = [sys.executable, "process.py", "run", "--input", str(inputs), "--output", str(out),
+               "--registry", str(registry_path), "--config", str(HERE / ".cache" / "config.toml")]
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=HERE.parent, capture_output=True, text=True, encoding="utf-8",
+                          env={**os.environ, "THIDUA_TIMINGS": "1"})
+    wall = time.perf_counter() - start
+    if done.returncode > 1:
+        raise SystemExit(f"Lệnh lỗi ({done.returncode}):\n{done.stderr}")
+    line = next(x for x in done.stderr.splitlines() if x.startswith("thidua-timings "))
+    stages = {k: float(v) for k, v in (item.split("=") for item in line.split()[1:])}
+    return wall, stages
 
 
 def floor(inputs: Path, out: Path) -> tuple[float, float, int]:
@@ -101,45 +161,6 @@ def floor(inputs: Path, out: Path) -> tuple[float, float, int]:
                         cells += 1
         wb.close()
     return time.perf_counter() - wall, time.process_time() - cpu, cells
-
-
-def batch(inputs: Path, out: Path, config, registry, workers: int | None):
-    """The whole batch; returns wall, CPU, rows, the Result and the wall time of each stage."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    submissions = read_folder(inputs, limits=config.limits, workers=workers)
-    t_read = time.perf_counter()
-    result = evaluate(submissions, config, registry)
-    t_eval = time.perf_counter()
-    workers = writer_workers(len(result.inputs)) if workers is None else workers
-    parts = 2 if workers > 1 and len(result.inputs) >= 100 else 1
-    write_run(result, out, [*feedback_writers(parts), write_consolidated, docx_writer(config)], ["benchmark"],
-              workers=workers)
-    end = time.perf_counter()
-    rows = sum(i.rows for i in result.inputs)
-    stages = {"đọc": t_read - wall, "xét": t_eval - t_read, "ghi": end - t_eval}
-    return end - wall, time.process_time() - cpu, rows, result, stages
-
-
-def startup_share(inputs: Path, registry_path: Path) -> tuple[float, float]:
-    """Seconds to start the command and load its config; to run it on an empty folder; to run it on `inputs`."""
-    import subprocess
-
-    root = HERE.parent
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import thidua.cli, thidua.xlsx_report, thidua.docx_report, thidua.workbook;"
-                    "from thidua.config import load_config; load_config('config.toml')"], cwd=root, check=True)
-    startup = time.perf_counter() - start
-    def command(folder: Path) -> float:
-        with tempfile.TemporaryDirectory() as tmp:
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "process.py", "run", "--input", str(folder), "--output", tmp,
-                            "--registry", str(registry_path)], cwd=root, check=False, capture_output=True)
-            return time.perf_counter() - start
-
-    total = command(inputs)
-    with tempfile.TemporaryDirectory() as empty:
-        fixed = command(Path(empty))  # the same command with no file: everything that does not grow with data
-    return startup, fixed, total
 
 
 def long_list(result, config, out: Path, size: int = 5000) -> float:
@@ -182,10 +203,12 @@ def big_file(target_mb: int = 50) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--districts", type=int, default=11)
+    parser.add_argument("--districts", type=int, default=700)
+    parser.add_argument("--shape", choices=("realistic", "sample"), default="realistic",
+                        help="tệp như các huyện gửi thật (mặc định) hoặc như bộ mẫu")
+    parser.add_argument("--long-list", action="store_true", help="đo thêm văn bản Word với danh sách 5.000 người")
     parser.add_argument("--workers", type=int, default=None, help="tiến trình song song (mặc định: tự chọn)")
     parser.add_argument("--repeat", type=int, default=2, help="số lần đo, lấy lần nhanh nhất")
-    parser.add_argument("--startup", action="store_true", help="đo cả phần khởi động của lệnh")
     parser.add_argument("--big-file", type=int, default=0, metavar="MB",
                         help="chỉ đo việc đọc một tệp dữ liệu thật nặng chừng ấy MB")
     args = parser.parse_args()
@@ -206,33 +229,39 @@ def main() -> None:
               f"({sub.rows / wall:,.0f} dòng/giây); calamine đọc {cells:,} ô: {floor_wall:.1f} s")
         print("Bộ nhớ đỉnh: " + (f"{peak_memory_mib():,.0f} MiB" if peak_memory_mib() else "không đo được"))
         return
-    registry, inputs = prepare(args.districts, config)
-    floors, batches = [], []
+    (HERE / ".cache").mkdir(exist_ok=True)
+    # The benchmark's config: the project's, without a criteria table (the realistic shape types its totals).
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8").replace('criteria = "data/tieu_chi_cham_diem.csv"', 'criteria = ""')
+    for folder in ("templates", "data"):
+        text = text.replace(f'"{folder}/', f'"{(HERE.parent / folder).as_posix()}/').replace(
+            f'templates = "{folder}"', f'templates = "{(HERE.parent / folder).as_posix()}"')
+    (HERE / ".cache" / "config.toml").write_text(text, encoding="utf-8")
+    config = with_overrides(load_config(HERE / ".cache" / "config.toml"), communes_path=None)
+    registry, inputs = prepare(args.districts, config, args.shape)
+    registry_path = HERE / ".cache" / f"{args.shape}-{args.districts}" / "don_vi.csv"
+    floors, runs = [], []
     for _ in range(args.repeat):  # the best of a few runs: the machine is shared
         with tempfile.TemporaryDirectory() as tmp:
             floor_out = Path(tmp) / "floor"
             floor_out.mkdir()
             floors.append(floor(inputs, floor_out))
-            batches.append(batch(inputs, Path(tmp) / "batch", config, registry, args.workers))
+            runs.append(product(inputs, Path(tmp) / "out", registry_path, args.workers))
     f_wall, f_cpu, cells = min(floors)
-    b_wall, b_cpu, rows, result, stages = min(batches, key=lambda b: b[0])
-    with tempfile.TemporaryDirectory() as tmp:
-        docs_5000 = long_list(result, config, Path(tmp) / "long")
+    p_wall, stages = min(runs, key=lambda r: r[0])
     peak = peak_memory_mib()
-    workers = default_workers(len(result.inputs)) if args.workers is None else args.workers
-    print(f"Đầu vào: {args.districts + 1} tệp, {rows:,} dòng dữ liệu, {cells:,} ô; {workers} tiến trình")
+    files = len(list(inputs.iterdir()))
+    print(f"Đầu vào: {files} tệp ({args.shape}), {cells:,} ô")
     print(f"Nền I/O (calamine đọc + xlsxwriter ghi):   {f_wall:7.2f} s thực, {f_cpu:7.2f} s CPU")
-    print(f"Tổng hợp (đọc, xét, ghi json, xlsx, docx): {b_wall:7.2f} s thực, {b_cpu:7.2f} s CPU (tiến trình chính), "
-          f"{rows / b_wall:,.0f} dòng/giây")
-    print("Từng bước: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in stages.items()))
-    print(f"Tỉ lệ tổng hợp / nền I/O: {b_wall / f_wall:.2f}×")
-    print(f"Văn bản Word khi danh sách Bằng khen UBND tỉnh có 5.000 người: {docs_5000:.2f} s")
-    print("Bộ nhớ đỉnh (kể cả tiến trình con): " + (f"{peak:,.0f} MiB" if peak is not None else "không đo được"))
-    if args.startup:
-        startup, fixed, total = startup_share(inputs, HERE / ".cache" / f"{args.districts}" / "don_vi.csv")
-        print(f"Lệnh đầy đủ {total:.2f} s; khởi động (nạp chương trình, cấu hình) {startup:.2f} s = "
-              f"{100 * startup / total:.0f}%; chạy với thư mục trống (phần không phụ thuộc số liệu) {fixed:.2f} s = "
-              f"{100 * fixed / total:.0f}%")
+    print(f"Lệnh process.py run (tiến trình riêng):   {p_wall:7.2f} s thực")
+    print("Từng bước: khởi động {start:.2f} s, đọc {read:.2f} s, xét {evaluate:.2f} s, ghi {write:.2f} s".format(**stages))
+    print(f"Tỉ lệ lệnh / nền I/O: {p_wall / f_wall:.2f}×")
+    print("Bộ nhớ đỉnh (tiến trình lớn nhất của lệnh): " + (f"{peak:,.0f} MiB" if peak is not None else "không đo được"))
+    if args.long_list:
+        result = evaluate(read_folder(inputs, limits=config.limits), config, registry)
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"Văn bản Word khi danh sách Bằng khen UBND tỉnh có 5.000 người: "
+                  f"{long_list(result, config, Path(tmp) / 'long'):.2f} s")
+
 
 if __name__ == "__main__":
     main()

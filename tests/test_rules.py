@@ -31,6 +31,12 @@ def sub(code="943", nominations=(), communes=(), bctmt=(), appraisals=(), file=N
                       found_tables=frozenset({"communes", "bctmt", "collective", "individual"}))
 
 
+def with_cap(config, cap):
+    """The config with a provincial cap of `cap` on collectives cấp xã (Bằng khen Ủy ban MTTQ tỉnh)."""
+    return replace(config, quotas=tuple(replace(q, cap=cap) if q.key == ("collective", "xa", "BK_MTTQ_TINH") else q
+                                        for q in config.quotas))
+
+
 def statuses(result):
     return [(n.name, n.status) for n in result.nominations]
 
@@ -140,8 +146,7 @@ def test_rows_with_problems_do_not_use_quota_places(config, registry):
 
 
 def test_provincial_cap_sends_the_lowest_scores_to_the_council(config, registry):
-    cfg = replace(config, quotas=tuple(replace(q, cap=2) if q.key == ("collective", "xa", "BK_MTTQ_TINH") else q
-                                       for q in config.quotas))
+    cfg = with_cap(config, 2)
     subs = [sub("941", [nom(name="P1", score=91)]), sub("942", [nom(name="P2", score=80)]),
             sub("943", [nom(name="P3", score=95)])]
     result = evaluate(subs, cfg, registry)
@@ -255,8 +260,7 @@ def test_a_score_exactly_at_the_minimum_gets_the_award(config, registry):
 
 
 def test_a_tie_straddling_a_provincial_cap_goes_to_the_council_whole(config, registry):
-    cfg = replace(config, quotas=tuple(replace(q, cap=2) if q.key == ("collective", "xa", "BK_MTTQ_TINH") else q
-                                       for q in config.quotas))
+    cfg = with_cap(config, 2)
     subs = [sub("941", [nom(name="P1", score=95)]), sub("942", [nom(name="P2", score=90)]),
             sub("943", [nom(name="P3", score=90)])]
     result = evaluate(subs, cfg, registry)

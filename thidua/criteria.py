@@ -271,9 +271,6 @@ class Scored:
         deduction = self.appraised_deduction if self.appraised_deduction is not None else self.deduction
         return mark + bonus - deduction
 
-    @property
-    def changed(self) -> bool:
-        return self.final != self.own
 
 
 def _capped(value: Decimal | None, most: Decimal | None, m: Marks, name: str, label: str, unit_code: str,

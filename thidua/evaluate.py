@@ -135,10 +135,10 @@ def _score_problems(row: ScoreRow, unit_code: str, config: Config, label: str) -
     errors = [replace(i, unit_code=unit_code) for i in row.problems if i.severity == ERROR]
     where: dict[str, Any] = {"file": row.file, "sheet": row.sheet, "row": row.row, "unit_code": unit_code}
     if not row.name and not errors:
-        errors.append(issue("missing-value", column=label, cell=row.cells.get("name") or row.cells.get("_row", ""), **where))
+        errors.append(issue("missing-value", column=label, cell=row.cell("name") or row.cell("_row"), **where))
     if row.score is None and not errors:
-        errors.append(issue("missing-value", column="Điểm", cell=row.cells.get("score") or row.cells.get("_row", ""), **where))
-    problem = out_of_range(row.score, config, cell=row.cells.get("score", ""), **where)
+        errors.append(issue("missing-value", column="Điểm", cell=row.cell("score") or row.cell("_row"), **where))
+    problem = out_of_range(row.score, config, cell=row.cell("score"), **where)
     return errors + [problem] if problem else errors
 
 
@@ -202,12 +202,21 @@ def rank_units(ranking: str, entries: list[RankedUnit], registry: Registry, conf
                     award=terms.award_name(award.award) + (f" (cụm thi đua \"{cluster}\")" if cluster else ""),
                     names=", ".join(m.name for m in members_), score=fmt_number(group.score), rank=group.rank,
                     first=first, last=last, places=max(0, last - max(group.rank, first) + 1)))
+    documents = tuple(schema.DOSSIER_LABELS.values())
     ranked = tuple(
-        replace(e, rank=ranks[i], awards=tuple(awards[i]), needs_review=tuple(review[i]),
-                dossier_to_collect=tuple(schema.DOSSIER_LABELS.values()) if i in dossier else (),
-                cluster=clusters[i] or None, cluster_rank=cluster_ranks.get(i))
+        _placed(e, rank=ranks[i], awards=tuple(awards[i]), needs_review=tuple(review[i]),
+                dossier_to_collect=documents if i in dossier else (), cluster=clusters[i] or None,
+                cluster_rank=cluster_ranks.get(i))
         for i, e in enumerate(entries))
     return ranked, problems
+
+
+def _placed(entry: RankedUnit, **placing: object) -> RankedUnit:
+    """The entry with its place in the ranking. A copy of the record's fields, not dataclasses.replace: this runs
+    for every Ban công tác Mặt trận of the country, and replace() costs ten times as much."""
+    placed = object.__new__(RankedUnit)
+    placed.__dict__.update(entry.__dict__, **placing)
+    return placed
 
 
 def _score_entries(ranking: str, rows: Iterable[tuple[str, ScoreRow]], config: Config, registry: Registry
@@ -224,7 +233,7 @@ def _score_entries(ranking: str, rows: Iterable[tuple[str, ScoreRow]], config: C
         assert row.score is not None  # a missing score is one of the errors above
         committee = terms.committee_name(row.name, row.unit_type) if ranking == "xa" else terms.bctmt_name(row.name)
         entries.append(RankedUnit(ranking, district, row.name, row.score, 0, (), (), row.file, row.sheet, row.row,
-                                  row.cells.get("score", ""), parent=row.parent, committee=committee))
+                                  row.cell("score"), parent=row.parent, committee=committee))
         if ranking == "xa":
             problems += _commune_name_check(row, district, registry)
     return entries, problems
@@ -239,7 +248,7 @@ def _commune_name_check(row: ScoreRow, district: str, registry: Registry) -> lis
     if typed in keys or any(typed == strip_diacritics(label_key(f"{c.unit_type} {c.name}")) for c in known):
         return []
     unit = registry.get(district)
-    return [issue("unknown-commune", file=row.file, sheet=row.sheet, cell=row.cells.get("name", ""), row=row.row,
+    return [issue("unknown-commune", file=row.file, sheet=row.sheet, cell=row.cell("name"), row=row.row,
                   unit_code=district, value=row.name, unit=unit.short_name if unit else district,
                   examples=", ".join(c.name for c in known[:3]))]
 
@@ -259,7 +268,7 @@ def unit_entries(active: dict[str, Submission], config: Config, registry: Regist
         errors = _score_problems(row, registry.province.code, config, "Mã đơn vị")
         if code not in codes:
             problems.append(issue("appraisal-unknown-unit", file=row.file, sheet=row.sheet, row=row.row,
-                                  cell=row.cells.get("unit_code", ""), unit_code=registry.province.code, code=code))
+                                  cell=row.cell("unit_code"), unit_code=registry.province.code, code=code))
         elif errors:
             problems += errors
         else:
@@ -286,7 +295,7 @@ def unit_entries(active: dict[str, Submission], config: Config, registry: Regist
             row = appraised[unit.code]
             assert row.score is not None  # only appraisals without errors are kept
             entries.append(replace(base, score=row.score, file=row.file, sheet=row.sheet, row=row.row,
-                                   cell=row.cells.get("score", ""), score_source="appraisal"))
+                                   cell=row.cell("score"), score_source="appraisal"))
         elif computed is not None and sub is not None:
             score_, source = computed
             cell = sub.info.cells.get("self_score", "")
@@ -333,8 +342,9 @@ def _criteria_scores(unit: Unit, sub: Submission, re_marked: list[Marks], config
         m, a = marked.get(s.code), appraised.get(s.code)
         lines.append(ScoreLine(unit.code, s.code, float(s.self_mark), float(s.bonus), float(s.deduction),
                                opt(s.appraised), opt(s.appraised_bonus), opt(s.appraised_deduction),
-                               m.file if m else sub.file, m.sheet if m else schema.CRITERIA_SCORES.name,
-                               m.row if m else None, a.file if a else "", a.row if a else None))
+                               float(s.own), float(s.final), m.file if m else sub.file,
+                               m.sheet if m else schema.CRITERIA_SCORES.name, m.row if m else None,
+                               a.file if a else "", a.row if a else None))
     source = "criteria-appraisal" if re_marked else "criteria"
     return problems, (float(final if re_marked else own), source), lines
 
@@ -429,7 +439,7 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
         rows = [(code, row) for code, sub in sorted(active.items()) for row in getattr(sub, attr)]
         if ranking == "xa" and registry.two_tier:
             problems += [issue("row-not-used", file=row.file, sheet=row.sheet, row=row.row,
-                               cell=row.cells.get("_row", ""), unit_code=code) for code, row in rows]
+                               cell=row.cell("_row"), unit_code=code) for code, row in rows]
             continue
         entries, found = _score_entries(ranking, rows, config, registry)
         problems += found

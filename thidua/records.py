@@ -40,6 +40,11 @@ class NominationRow:
     letters: dict[str, str] = field(default_factory=dict)  # field -> column letter, shared by the sheet's rows
     problems: tuple[Issue, ...] = ()  # values that could not be read
 
+    def cell(self, field_name: str) -> str:
+        """The cell the user sees for one field ("D12"), or "" when the sheet has no such column."""
+        letter = self.letters.get(field_name)
+        return f"{letter}{self.row}" if letter else ""
+
     @property
     def cells(self) -> dict[str, str]:
         """field -> the cell the user sees ("D12"); "_row" is the row's first cell."""
@@ -67,6 +72,11 @@ class ScoreRow:
     note: str = ""
     letters: dict[str, str] = field(default_factory=dict)
     problems: tuple[Issue, ...] = ()
+
+    def cell(self, field_name: str) -> str:
+        """The cell the user sees for one field ("D12"), or "" when the sheet has no such column."""
+        letter = self.letters.get(field_name)
+        return f"{letter}{self.row}" if letter else ""
 
     @property
     def cells(self) -> dict[str, str]:

@@ -182,22 +182,13 @@ class ScoreLine:
     appraised: float | None = None
     appraised_bonus: float | None = None
     appraised_deduction: float | None = None
+    own: float = 0.0  # the unit's marks counted (self + bonus - deduction), as criteria.Scored adds them
+    final: float = 0.0  # the same with the province's re-marks
     file: str = ""  # where the unit marked it ...
     sheet: str = ""
     row: int | None = None
     appraisal_file: str = ""  # ... and where the province re-marked it
     appraisal_row: int | None = None
-
-    @property
-    def own(self) -> float:
-        return self.self + self.bonus - self.deduction
-
-    @property
-    def final(self) -> float:
-        mark = self.appraised if self.appraised is not None else self.self
-        bonus = self.appraised_bonus if self.appraised_bonus is not None else self.bonus
-        deduction = self.appraised_deduction if self.appraised_deduction is not None else self.deduction
-        return mark + bonus - deduction
 
     def as_json(self) -> dict:
         return asdict(self)

@@ -60,7 +60,7 @@ class Verdict:
 
 
 def _where(row: NominationRow, field_name: str, unit_code: str) -> dict[str, Any]:
-    cell = row.cells.get(field_name) or row.cells.get("_row", "")
+    cell = row.cell(field_name) or row.cell("_row")
     return {"file": row.file, "sheet": row.sheet, "cell": cell, "row": row.row, "unit_code": unit_code}
 
 
@@ -100,7 +100,7 @@ def validity_issues(row: NominationRow, unit: Unit, config: Config) -> list[Issu
     elif rule is not None and rule.scope != "unit" and row.score is None and "score" not in unreadable:
         # Pooled over a cluster or the province, rows of several units are compared by score: one is needed.
         found.append(issue("missing-score", unit=row.name or name_label, what="xét chọn",
-                           fix=f"ghi điểm vào ô {row.cells.get('score') or row.cells.get('_row', '')}: số lượng "
+                           fix=f"ghi điểm vào ô {row.cell('score') or row.cell('_row')}: số lượng "
                                "được xét chung theo điểm", **_where(row, "score", code)))
     if row.award == "BK_UBND_TINH" and row.merit_type is None:
         missing("merit_type", "Loại khen")
@@ -293,11 +293,13 @@ def allocate(nominations: list[Nomination], registry: Registry, config: Config
     problems: list[Issue] = []
     placed: dict[int, Nomination] = {}
     lines: list[tuple[Scope, QuotaRule, int, int]] = []  # scope, rule, quota, rows submitted
+    at: dict[tuple | None, list[int]] = {}  # (kind, level, award) -> positions of its rows, in input order
+    for i, n in enumerate(nominations):
+        at.setdefault(n.key, []).append(i)
     for rule in config.quotas:
         listed_by_unit: dict[str, list[Nomination]] = {}
-        for n in nominations:
-            if n.key == rule.key:
-                listed_by_unit.setdefault(n.unit_code, []).append(n)
+        for i in at.get(rule.key, ()):
+            listed_by_unit.setdefault(nominations[i].unit_code, []).append(nominations[i])
         submitting = tuple(u for u in registry.units if u.cap == rule.submitter)
         for scope in scopes(rule.scope, submitting, registry):
             listed = [n for u in scope.units for n in listed_by_unit.get(u.code, [])]
@@ -318,12 +320,14 @@ def allocate(nominations: list[Nomination], registry: Registry, config: Config
     for rule in config.quotas:
         if rule.cap is None:
             continue
-        proposed = [n for n in result if n.key == rule.key and n.status == Status.PROPOSED]
+        mine = at.get(rule.key, [])
+        proposed = [result[i] for i in mine if result[i].status == Status.PROPOSED]
         changed, issues_ = apply_cap(proposed, rule.cap)
         problems += issues_
-        result = [changed.get(id(n), n) for n in result]
-        kept = sum(n.key == rule.key and n.status == Status.PROPOSED for n in result)
-        reserve = sorted((n for n in result if n.key == rule.key and n.status == Status.OVER_QUOTA),
+        for i in mine:
+            result[i] = changed.get(id(result[i]), result[i])
+        kept = sum(result[i].status == Status.PROPOSED for i in mine)
+        reserve = sorted((result[i] for i in mine if result[i].status == Status.OVER_QUOTA),
                          key=lambda n: (-_score_or_floor(n), n.unit_code, order_key(n)))[:max(rule.cap - kept, 0)]
         quota_total = sum(limit for _, r, limit, _ in lines if r is rule)
         cap_lines.append(CapLine(*rule.key, cap=rule.cap, proposed=kept, quota_total=quota_total,
