@@ -231,6 +231,16 @@ def test_communes_ranked_province_wide(config, registry):
     assert [(i.sheet, i.row) for i in missing] == [("Chấm điểm cấp xã", 6)]
 
 
+def test_a_tie_among_many_names_ten_and_counts_the_rest(config, registry):
+    """A tie of 25 communes at the cut must stay a message a person can read; every commune is still on its row."""
+    rows = [ScoreRow("x", "Chấm điểm cấp xã", 4 + i, None, f"Xã Số {i:02d}", 96.0, letters={"score": "D"})
+            for i in range(25)]
+    result = evaluate([sub("941", communes=rows)], config, registry)
+    [tie] = [i for i in result.issues if i.code == "tie-at-cutoff"]
+    assert tie.params["names"] == ", ".join(f"Xã Số {i:02d}" for i in range(10)) + " và 15 đơn vị khác"
+    assert sum(bool(r.needs_review) for r in result.rankings["xa"]) == 25
+
+
 def test_same_person_twice_in_the_batch_is_a_warning(config, registry):
     a = nom(kind="individual", name="Thạch Thị Sà Rây", level="xa", birth_year=1980)
     b = nom(kind="individual", name="Thạch Thị Sà  Rây", level="xa", birth_year=1980)

@@ -21,7 +21,7 @@ from .registry import Registry, Unit
 from .result import InputFile, Nomination, RankedUnit, Result, ScoreLine
 from .rules import allocate, judge, out_of_range, quota
 from .terms import FileStatus, Kind
-from .text import fmt_number, label_key, loose_key, strip_diacritics
+from .text import fmt_number, label_key, loose_key, name_list, strip_diacritics
 
 # ---------------------------------------------------------------- which files count
 
@@ -200,7 +200,7 @@ def rank_units(ranking: str, entries: list[RankedUnit], registry: Registry, conf
                     "tie-at-cutoff", file=lead.file, sheet=lead.sheet, cell=lead.cell, row=lead.row,
                     unit_code=lead.unit_code, related=tuple(sorted({m.unit_code for m in members_})),
                     award=terms.award_name(award.award) + (f" (cụm thi đua \"{cluster}\")" if cluster else ""),
-                    names=", ".join(m.name for m in members_), score=fmt_number(group.score), rank=group.rank,
+                    names=name_list([m.name for m in members_]), score=fmt_number(group.score), rank=group.rank,
                     first=first, last=last, places=max(0, last - max(group.rank, first) + 1)))
     documents = tuple(schema.DOSSIER_LABELS.values())
     ranked = tuple(

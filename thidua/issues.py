@@ -114,7 +114,7 @@ CATALOG: dict[str, Kind] = {
     "provincial-cap-exceeded": Kind(WARNING, "Vượt tổng số của tỉnh",
         "{name}: toàn tỉnh có {proposed} {what} được đề nghị, vượt tổng số {cap} của Kế hoạch. Trường hợp này có điểm thấp nhất nên chờ Hội đồng Thi đua - Khen thưởng quyết định."),
     "tie-at-cutoff": Kind(WARNING, "Bằng điểm tại ngưỡng xét",
-        "{award}: các đơn vị {names} cùng đạt {score} điểm, đồng xếp thứ {rank}, trong khi chỉ còn {places:02d} suất (từ thứ {first} đến thứ {last}). Đề nghị Hội đồng Thi đua - Khen thưởng xem xét, quyết định."),
+        "{award}: {names} cùng đạt {score} điểm, đồng xếp thứ {rank}, trong khi chỉ còn {places:02d} suất (từ thứ {first} đến thứ {last}). Đề nghị Hội đồng Thi đua - Khen thưởng xem xét, quyết định."),
     "duplicate-person": Kind(WARNING, "Trùng người được đề nghị",
         "{name} (sinh năm {birth_year}) cũng được đề nghị ở {other}. Đề nghị kiểm tra để mỗi người chỉ được đề nghị một lần."),
     "declared-count-mismatch": Kind(WARNING, "Số đơn vị khác danh sách của tỉnh",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 
@@ -13,6 +13,18 @@ from .names import feedback_file_names
 from .records import NominationRow
 from .registry import Unit
 from .terms import FileStatus, Kind, Severity, Status
+
+
+def record_json(record) -> dict:
+    """A flat record's fields as a JSON object. What dataclasses.asdict gives for these records (their fields are
+    plain values and tuples of them), without its deep copy: at national scale asdict alone took seconds."""
+    names = _FIELD_NAMES.get(type(record))
+    if names is None:
+        names = _FIELD_NAMES[type(record)] = tuple(f.name for f in fields(record))
+    return {name: getattr(record, name) for name in names}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 SUMMARY_STATUSES = (Status.PROPOSED, Status.OVER_QUOTA, Status.INCOMPLETE_DOSSIER, Status.INVALID,
                     Status.INELIGIBLE, Status.NEEDS_REVIEW)
@@ -30,7 +42,7 @@ class InputFile:
     reason: str = ""
 
     def as_json(self) -> dict:
-        return asdict(self)
+        return record_json(self)
 
 
 @dataclass(frozen=True)
@@ -148,7 +160,7 @@ class RankedUnit:
     cluster_rank: int | None = None  # competition rank within the cluster
 
     def as_json(self) -> dict:
-        return asdict(self)
+        return record_json(self)
 
 
 @dataclass(frozen=True)
@@ -191,7 +203,7 @@ class ScoreLine:
     appraisal_row: int | None = None
 
     def as_json(self) -> dict:
-        return asdict(self)
+        return record_json(self)
 
 
 @dataclass(frozen=True)
@@ -208,7 +220,7 @@ class QuotaLine:
     cluster: str | None = None  # the cluster of a cluster-scope line
 
     def as_json(self) -> dict:
-        return asdict(self)
+        return record_json(self)
 
 
 @dataclass(frozen=True)
@@ -255,12 +267,12 @@ class Result:
     criteria: tuple | None = None  # the criteria table (criteria.Criterion), when one is configured
     scores: tuple[ScoreLine, ...] = ()
 
-    @property
+    @cached_property
     def submitter_level(self) -> str:
         """The level of the units that submit, and the ranking of their committees: "huyen" (2023) or "xa"."""
         return "xa" if any(u.cap == "xa" for u in self.units) else "huyen"
 
-    @property
+    @cached_property
     def submitters(self) -> tuple[Unit, ...]:
         return tuple(u for u in self.units if u.cap != "tinh")
 
@@ -270,12 +282,21 @@ class Result:
         return "thành phố" if self.province_name.casefold().split("việt nam")[-1].strip().startswith("thành phố") \
             else "tỉnh"
 
-    @property
+    @cached_property
     def has_clusters(self) -> bool:
         return any(u.cluster for u in self.units)
 
     def unit(self, code: str) -> Unit | None:
-        return next((u for u in self.units if u.code == code), None)
+        return self._units_by_code.get(code)
+
+    @cached_property
+    def _units_by_code(self) -> dict[str, Unit]:
+        return {u.code: u for u in self.units}
+
+    @cached_property
+    def short_names(self) -> dict[str, str]:
+        """Each unit's short name by code, worked out once for all the tables that show it."""
+        return {u.code: u.short_name for u in self.units}
 
     @property
     def errors(self) -> tuple[Issue, ...]:
@@ -320,8 +341,8 @@ class Result:
 
     def dossiers_to_collect(self, code: str | None = None) -> list[RankedUnit]:
         """Ranked winners whose dossier the office must still collect (all, or those of one submitting unit)."""
-        return [r for units in self.rankings.values() for r in units
-                if r.dossier_to_collect and (code is None or r.unit_code == code)]
+        found = self.rankings.items() if code is None else ((k, self.unit_items(code, k)) for k in self.rankings)
+        return [r for _, units in found for r in units if r.dossier_to_collect]
 
     def with_status(self, status: str) -> tuple[Nomination, ...]:
         return tuple(n for n in self.nominations if n.status == status)
@@ -338,7 +359,7 @@ class Result:
     def _by_unit(self) -> dict[str, dict[str, list]]:
         """Everything grouped by submitting unit once, so per-unit views stay linear in size."""
         groups: dict[str, dict[str, list]] = defaultdict(_unit_group)
-        for kind, items in (("nominations", self.nominations), ("inputs", self.inputs)):
+        for kind, items in (("nominations", self.nominations), ("inputs", self.inputs), ("scores", self.scores)):
             for item in items:
                 groups[item.unit_code][kind].append(item)
         for q in self.quotas:  # a pooled line belongs to every unit of its cluster (or of the province)
@@ -423,6 +444,11 @@ class UnitView:
     @property
     def rankings(self) -> dict[str, tuple[RankedUnit, ...]]:
         return {k: self.result.unit_items(self.code, k) for k in self.result.rankings}
+
+    @property
+    def scores(self) -> tuple[ScoreLine, ...]:
+        """The unit's marks per criterion (its own file's, with the appraisal where re-marked)."""
+        return self.result.unit_items(self.code, "scores")
 
     def summary(self) -> dict:
         """The figures a unit's feedback and its e-mail show."""

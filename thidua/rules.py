@@ -18,7 +18,7 @@ from .records import NominationRow
 from .registry import Registry, Unit
 from .result import CapLine, Nomination, QuotaLine
 from .terms import Kind, Status
-from .text import cap_first, fmt_number, money
+from .text import cap_first, fmt_number, money, name_list
 
 HALF = Fraction(1, 2)
 
@@ -219,7 +219,7 @@ def place_pooled(candidates: list[Nomination], limit: int, submitted: int, scope
         taken = sum(v == AWARD for v in verdicts.values())
         problems.append(issue(
             "tie-at-cutoff", related=tuple(sorted({n.unit_code for n in held})),
-            award=terms.award_name(lead.award or ""), names=", ".join(n.name for n in held),
+            award=terms.award_name(lead.award or ""), names=name_list([n.name for n in held], "trường hợp"),
             score=fmt_number(lead.source.score or 0.0), rank=taken + 1, first=1, last=limit,
             places=max(0, limit - taken), **_where(lead.source, "score", lead.unit_code)))
     return placed, problems

@@ -22,7 +22,7 @@ _WB_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_
 # ---------------------------------------------------------------- shared column sets
 
 def _unit_name(result: Result):
-    names = {u.code: u.short_name for u in result.units}
+    names = result.short_names
     return lambda code: names.get(code, code)
 
 
@@ -492,7 +492,7 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
                 status=lambda r: Status.NEEDS_REVIEW if r.needs_review else (Status.PROPOSED if r.awards else None))
     write_table(wb.add_worksheet("Lỗi - Cảnh báo"), styles, issue_columns(result), view.issues,
                 status=lambda i: i.severity)
-    mine = [s for s in result.scores if s.unit_code == view.code]
+    mine = view.scores
     if mine:
         write_table(wb.add_worksheet("Chấm điểm chi tiết"), styles, criteria_columns(result, with_unit=False), mine,
                     status=_criterion_colour(result))
