@@ -11,8 +11,9 @@ once and kept in benchmarks/.cache/. Each repeat measures, on the same inputs:
     before it starts to its end; the stages (start-up, read, evaluate, write) come from its THIDUA_TIMINGS line;
   - the floor: python-calamine reading every cell of every input once, plus xlsxwriter (constant_memory)
     writing those cells back into one workbook per input, with no logic in between;
-and prints the best of the repeats, the ratio product / floor, and the peak memory of the largest process of
-the product's process tree (resource.getrusage of the children; not available on Windows).
+and prints the best of the repeats, the ratio product / floor (and each repeat's), the seconds of each writer,
+and the peak memory of the product's whole process tree, sampled from /proc on Linux (PSS, and the RSS sum),
+besides that of its largest single process (resource.getrusage; neither is measured on Windows).
 """
 
 from __future__ import annotations
@@ -45,18 +46,67 @@ from thidua.workbook import list_inputs  # noqa: E402
 
 
 def peak_memory_mib() -> float | None:
-    """Peak resident memory of this process or of any worker process it started, where the platform tells it."""
+    """Peak resident memory of the largest single process this one started (where the platform tells it)."""
     try:
         import resource
     except ImportError:  # Windows
-        try:
-            import psutil
-
-            return psutil.Process().memory_info().peak_wset / 2**20
-        except (ImportError, AttributeError):
-            return None
+        return None
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the product's processes, not this one
     return peak / 1024 if sys.platform != "darwin" else peak / 2**20
+
+
+class TreeMemory:
+    """Samples, every 50 ms, the memory of a process and of all its descendants together (Linux /proc), and keeps
+    the highest sums: RSS (pages shared by forked workers counted once per process, an upper bound) and PSS
+    (shared pages divided among the processes sharing them: what the tree really holds)."""
+
+    def __init__(self, pid: int):
+        import threading
+
+        self.pid, self.rss, self.pss = pid, 0.0, 0.0
+        self.available = Path("/proc/self/smaps_rollup").is_file()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        if self.available:
+            self._thread.start()
+
+    def _tree(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(ppid, []).append(int(entry.name))
+        found, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            todo += children.get(pid, [])
+        return found
+
+    def _sample(self) -> None:
+        rss = pss = 0
+        for pid in self._tree():
+            try:
+                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+            except OSError:
+                continue  # the process ended meanwhile
+        self.rss, self.pss = max(self.rss, rss / 1024), max(self.pss, pss / 1024)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self._sample()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.available:
+            self._thread.join()
 
 
 _TEXT = ("Ủy ban MTTQ Việt Nam đã chủ động phối hợp với chính quyền và các tổ chức thành viên vận động nhân dân "
@@ -125,8 +175,10 @@ def prepare(districts: int, config, shape: str = "realistic"):
     return load_registry(registry_path), inputs
 
 
-def product(inputs: Path, out: Path, registry_path: Path, workers: int | None) -> tuple[float, dict[str, float]]:
-    """The command a user runs, in its own process: wall seconds from before it starts, and its own stages."""
+def product(inputs: Path, out: Path, registry_path: Path, workers: int | None
+            ) -> tuple[float, dict[str, float], TreeMemory]:
+    """The command a user runs, in its own process: wall seconds from before it starts, its own stages, and the
+    memory of its process tree."""
     import os
     import subprocess
 
@@ -135,14 +187,17 @@ def product(inputs: Path, out: Path, registry_path: Path, workers: int | None) -
     if workers is not None:
         command += ["--workers", str(workers)]
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=HERE.parent, capture_output=True, text=True, encoding="utf-8",
-                          env={**os.environ, "THIDUA_TIMINGS": "1"})
+    process = subprocess.Popen(command, cwd=HERE.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               encoding="utf-8", env={**os.environ, "THIDUA_TIMINGS": "1"})
+    memory = TreeMemory(process.pid)
+    _, stderr = process.communicate()
     wall = time.perf_counter() - start
-    if done.returncode > 1:
-        raise SystemExit(f"Lệnh lỗi ({done.returncode}):\n{done.stderr}")
-    line = next(x for x in done.stderr.splitlines() if x.startswith("thidua-timings "))
+    memory.stop()
+    if process.returncode > 1:
+        raise SystemExit(f"Lệnh lỗi ({process.returncode}):\n{stderr}")
+    line = next(x for x in stderr.splitlines() if x.startswith("thidua-timings "))
     stages = {k: float(v) for k, v in (item.split("=") for item in line.split()[1:])}
-    return wall, stages
+    return wall, stages, memory
 
 
 def floor(inputs: Path, out: Path) -> tuple[float, float, int]:
@@ -201,6 +256,9 @@ def big_file(target_mb: int = 50) -> Path:
     return path
 
 
+WRITERS = {"feedback": "phản hồi", "consolidated": "tổng hợp", "documents": "văn bản Word", "json": "ket_qua.json"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--districts", type=int, default=700)
@@ -247,15 +305,21 @@ def main() -> None:
             floors.append(floor(inputs, floor_out))
             runs.append(product(inputs, Path(tmp) / "out", registry_path, args.workers))
     f_wall, f_cpu, cells = min(floors)
-    p_wall, stages = min(runs, key=lambda r: r[0])
+    p_wall, stages, memory = min(runs, key=lambda r: r[0])
     peak = peak_memory_mib()
     files = len(list(inputs.iterdir()))
     print(f"Đầu vào: {files} tệp ({args.shape}), {cells:,} ô")
     print(f"Nền I/O (calamine đọc + xlsxwriter ghi):   {f_wall:7.2f} s thực, {f_cpu:7.2f} s CPU")
     print(f"Lệnh process.py run (tiến trình riêng):   {p_wall:7.2f} s thực")
     print("Từng bước: khởi động {start:.2f} s, đọc {read:.2f} s, xét {evaluate:.2f} s, ghi {write:.2f} s".format(**stages))
-    print(f"Tỉ lệ lệnh / nền I/O: {p_wall / f_wall:.2f}×")
-    print("Bộ nhớ đỉnh (tiến trình lớn nhất của lệnh): " + (f"{peak:,.0f} MiB" if peak is not None else "không đo được"))
+    print("  từng bộ ghi (giây thực trong tiến trình của nó; chạy song song): " + ", ".join(
+        f"{WRITERS.get(k[6:], k[6:])} {v:.2f} s" for k, v in stages.items() if k.startswith("write_")))
+    print(f"Tỉ lệ lệnh / nền I/O: {p_wall / f_wall:.2f}× (lần nhanh nhất trong {args.repeat} lần đo; từng lần: "
+          + ", ".join(f"{r[0] / f[0]:.2f}×" for r, f in zip(runs, floors)) + ")")
+    if memory.available:
+        print(f"Bộ nhớ đỉnh của cả cây tiến trình: {memory.pss:,.0f} MiB (PSS), {memory.rss:,.0f} MiB (tổng RSS, "
+              "trang dùng chung được đếm ở mỗi tiến trình)")
+    print("Bộ nhớ đỉnh của tiến trình lớn nhất: " + (f"{peak:,.0f} MiB" if peak is not None else "không đo được"))
     if args.long_list:
         result = evaluate(read_folder(inputs, limits=config.limits), config, registry)
         with tempfile.TemporaryDirectory() as tmp:

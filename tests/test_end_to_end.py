@@ -1,6 +1,7 @@
 """The real command on the sample batch, outputs read back as a clerk would open them."""
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote
@@ -164,6 +165,20 @@ def test_a_second_run_keeps_the_first(sample_run):
     code, _ = run_cli("run", "--input", str(base / "input"), "--output", str(base / "output"))
     runs = [p for p in (base / "output").iterdir()]
     assert len(runs) == 2 and sorted(p.name for p in first.rglob("*")) == before
+
+
+def test_timings_name_each_writer_on_request(sample_run, tmp_path, monkeypatch, capsys):
+    """THIDUA_TIMINGS=1 (what benchmarks/bench_batch.py sets) prints where the seconds went; the run is unchanged."""
+    monkeypatch.setenv("THIDUA_TIMINGS", "1")
+    for workers in ("1", "2"):
+        code, _ = run_cli("run", "--input", str(sample_run[0] / "input"), "--output", str(tmp_path / workers),
+                          "--workers", workers)
+        [line] = [x for x in capsys.readouterr().err.splitlines() if x.startswith("thidua-timings ")]
+        stages = dict(item.split("=") for item in line.split()[1:])
+        assert code == 0 and set(stages) == {"start", "read", "evaluate", "write", "write_feedback",
+                                             "write_consolidated", "write_documents", "write_json"}
+        [folder] = list((tmp_path / workers).iterdir())
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d_\d{4}", folder.name) and (folder / "ket_qua.json").is_file()
 
 
 def test_text_from_inputs_is_never_a_formula(tmp_path):

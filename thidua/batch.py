@@ -81,8 +81,10 @@ def run_folder_name(now: dt.datetime, output: Path) -> str:
 
 
 def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, Path], list[Path]]],
-              log_lines: list[str], now: dt.datetime | None = None, workers: int = 1) -> Run:
-    """Write every output into a hidden temporary folder, then rename it: no half-written run looks complete."""
+              log_lines: list[str], now: dt.datetime | None = None, workers: int = 1,
+              timings: dict[str, float] | None = None) -> Run:
+    """Write every output into a hidden temporary folder, then rename it: no half-written run looks complete.
+    `timings` receives the seconds each writer took in its own process ("write_<writer>")."""
     output = Path(output)
     now = now or dt.datetime.now()
     try:
@@ -99,13 +101,15 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
     except OSError as exc:
         raise OutputError(f"Không ghi được vào thư mục kết quả {output}: {exc.strerror or exc}.") from exc
     try:
-        files: list[Path] = []
         writers = [*writers, json_writer]
         if workers > 1 and len(writers) > 1:
-            files += _write_in_parallel(result, temp, writers, workers)
+            done = _write_in_parallel(result, temp, writers, workers)
         else:
-            for writer in writers:
-                files += writer(result, temp)
+            done = [_timed(writer, result, temp) for writer in writers]
+        files = [path for written, _, _ in done for path in written]
+        for _, writer, seconds in done:
+            if timings is not None:
+                timings[f"write_{writer}"] = timings.get(f"write_{writer}", 0.0) + seconds
         (temp / LOG_FILE).write_text("\n".join(log_lines) + "\n", encoding="utf-8")
         final = output / name
         os.replace(temp, final)
@@ -123,17 +127,32 @@ def json_writer(result: Result, folder: Path) -> list[Path]:
     return [folder / RESULT_JSON]
 
 
+Written = tuple[list[Path], str, float]  # a writer's files, its name, its seconds
+
+
+def writer_name(writer: Callable) -> str:
+    """'feedback' for write_feedback or a FeedbackPart, 'json' for json_writer: how timings name a writer."""
+    name = getattr(writer, "name", None) or getattr(writer, "__name__", type(writer).__name__)
+    return name.removeprefix("write_").removesuffix("_writer")
+
+
+def _timed(writer: Callable[[Result, Path], list[Path]], result: Result, folder: Path) -> Written:
+    start = time.perf_counter()
+    files = writer(result, folder)
+    return files, writer_name(writer), time.perf_counter() - start
+
+
 _SHARED: dict = {}  # what forked writer processes inherit instead of receiving it pickled
 
 
-def _run_shared_writer(index: int, folder: Path) -> list[Path]:
-    return _SHARED["writers"][index](_SHARED["result"], folder)
+def _run_shared_writer(index: int, folder: Path) -> Written:
+    return _timed(_SHARED["writers"][index], _SHARED["result"], folder)
 
 
-def _write_in_parallel(result: Result, folder: Path, writers: list, workers: int) -> list[Path]:
+def _write_in_parallel(result: Result, folder: Path, writers: list, workers: int) -> list[Written]:
     """Each writer in its own process: they only read the Result and write different files. Where processes
     can be forked (Linux) they inherit the Result; elsewhere (Windows) it is sent to them."""
-    files: list[Path] = []
+    done: list[Written] = []
     if "fork" in multiprocessing.get_all_start_methods():
         _SHARED.update(result=result, writers=writers)
         # What exists now is never garbage: the children need not scan it (nor copy it by touching it).
@@ -141,15 +160,15 @@ def _write_in_parallel(result: Result, folder: Path, writers: list, workers: int
         try:
             with ProcessPoolExecutor(min(workers, len(writers)), mp_context=multiprocessing.get_context("fork")) as pool:
                 for future in [pool.submit(_run_shared_writer, i, folder) for i in range(len(writers))]:
-                    files += future.result()
+                    done.append(future.result())
         finally:
             _SHARED.clear()
             gc.unfreeze()
-        return files
+        return done
     with ProcessPoolExecutor(min(workers, len(writers))) as pool:
-        for future in [pool.submit(writer, result, folder) for writer in writers]:
-            files += future.result()
-    return files
+        for future in [pool.submit(_timed, writer, result, folder) for writer in writers]:
+            done.append(future.result())
+    return done
 
 
 @contextmanager

@@ -123,7 +123,7 @@ def cmd_run(args, out: TextIO) -> int:
     parts = 2 if workers > 1 and len(result.inputs) >= 100 else 1
     writers = [*feedback_writers(parts), write_consolidated, docx_writer(config)]  # the longest first
     written = time.perf_counter()
-    run = write_run(result, config.output_dir, writers, log, workers=workers)
+    run = write_run(result, config.output_dir, writers, log, workers=workers, timings=timings)
     timings["write"] = time.perf_counter() - written
     print("\n".join(summary_lines(result, run.folder, blank)), file=out)
     if os.environ.get("THIDUA_TIMINGS"):  # for benchmarks/bench_batch.py: where the seconds went

@@ -537,6 +537,8 @@ class DocxWriter:
     """A writer for write_run: renders every document of the round into VanBan/. A class, not a closure, so
     that it can run in a worker process."""
 
+    name = "documents"
+
     def __init__(self, config: Config):
         self.config = config
 

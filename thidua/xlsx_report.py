@@ -515,6 +515,8 @@ def write_feedback(result: Result, folder: Path, part: int = 0, parts: int = 1) 
 class FeedbackPart:
     """One share of the feedback workbooks, as a writer that a worker process can run."""
 
+    name = "feedback"
+
     def __init__(self, part: int, parts: int):
         self.part, self.parts = part, parts
 
