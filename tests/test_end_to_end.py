@@ -305,3 +305,21 @@ def test_the_2023_sample_decides_what_it_decided_before_the_two_tier_map_and_the
     recorded = json.loads((Path(__file__).parent / "data" / "sample_2023_decisions.json").read_text(encoding="utf-8"))
     assert "criteria" not in result.as_json()
     assert decisions(json.loads(json.dumps(result.as_json(), default=str))) == recorded
+
+
+def test_ket_qua_json_is_written_as_one_json_dumps_would_write_it(config, registry, tmp_path):
+    """write_json streams the long lists row by row (a national batch's JSON never sits whole in memory); the file
+    must still be exactly what json.dumps of the whole object gives, criteria marks included."""
+    from thidua.batch import evaluate_folder
+    from thidua.result import write_json
+    from thidua.sample import write_sample
+
+    write_sample(tmp_path / "in", config, registry)
+    result = evaluate_folder(tmp_path / "in", config, registry)
+    write_json(result, tmp_path / "ket_qua.json")
+    expected = json.dumps(result.as_json(), ensure_ascii=False, default=str)
+    assert result.scores and result.rankings["bctmt"]
+    written = (tmp_path / "ket_qua.json").read_text(encoding="utf-8")
+    # Compared by hand: a failing == on two 400,000-character strings makes pytest's diff run for minutes.
+    at = next((i for i, (a, b) in enumerate(zip(written, expected)) if a != b), min(len(written), len(expected)))
+    assert len(written) == len(expected) == at, f"{at}: {written[at - 40:at + 40]!r} / {expected[at - 40:at + 40]!r}"

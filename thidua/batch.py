@@ -132,7 +132,7 @@ Written = tuple[list[Path], str, float]  # a writer's files, its name, its secon
 
 def writer_name(writer: Callable) -> str:
     """'feedback' for write_feedback or a FeedbackPart, 'json' for json_writer: how timings name a writer."""
-    name = getattr(writer, "name", None) or getattr(writer, "__name__", type(writer).__name__)
+    name = str(getattr(writer, "name", None) or getattr(writer, "__name__", type(writer).__name__))
     return name.removeprefix("write_").removesuffix("_writer")
 
 

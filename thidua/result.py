@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
+from typing import TextIO
 
 from .issues import Issue
 from .names import feedback_file_names
@@ -397,7 +399,10 @@ class Result:
             "errors": len(self.errors), "warnings": len(self.warnings),
         }
 
-    def as_json(self) -> dict:
+    def as_json(self, stream: bool = False) -> dict:
+        """The ket_qua.json object. With `stream`, the long lists are iterators, built row by row as write_json
+        writes them, so that a national batch's JSON never sits whole in memory."""
+        many: Callable[[Iterable], Iterable] = iter if stream else list
         return {
             "year": self.year,
             "round": self.round,
@@ -409,11 +414,11 @@ class Result:
             "inputs": [i.as_json() for i in self.inputs],
             "quotas": [q.as_json() for q in self.quotas],
             "caps": [c.as_json() for c in self.caps],
-            "nominations": [n.as_json() for n in self.nominations],
-            "rankings": {k: [r.as_json() for r in v] for k, v in self.rankings.items()},
-            "issues": [i.as_json() for i in self.issues],
+            "nominations": many(n.as_json() for n in self.nominations),
+            "rankings": {k: many(r.as_json() for r in v) for k, v in self.rankings.items()},
+            "issues": many(i.as_json() for i in self.issues),
             "stats": self.stats,
-            **({"criteria": [c.as_json() for c in self.criteria], "scores": [s.as_json() for s in self.scores]}
+            **({"criteria": [c.as_json() for c in self.criteria], "scores": many(s.as_json() for s in self.scores)}
                if self.criteria is not None else {}),
         }
 
@@ -465,4 +470,27 @@ class UnitView:
 
 
 def write_json(result: Result, path: Path) -> None:
-    Path(path).write_text(json.dumps(result.as_json(), ensure_ascii=False, default=str), encoding="utf-8")
+    with open(path, "w", encoding="utf-8") as fh:
+        _dump(result.as_json(stream=True), fh)
+
+
+def _dump(value: object, fh: TextIO) -> None:
+    """Write what json.dumps(value, ensure_ascii=False, default=str) returns, byte for byte, streaming the
+    iterators one item at a time."""
+    if isinstance(value, dict) and _streams(value):  # the top level, "rankings": their keys are text
+        fh.write("{")
+        for n, (key, item) in enumerate(value.items()):
+            fh.write(f"{', ' if n else ''}{json.dumps(key, ensure_ascii=False)}: ")
+            _dump(item, fh)
+        fh.write("}")
+    elif isinstance(value, Iterator):
+        fh.write("[")
+        for n, item in enumerate(value):
+            fh.write(f"{', ' if n else ''}{json.dumps(item, ensure_ascii=False, default=str)}")
+        fh.write("]")
+    else:
+        fh.write(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _streams(value: object) -> bool:
+    return isinstance(value, Iterator) or isinstance(value, dict) and any(_streams(v) for v in value.values())
