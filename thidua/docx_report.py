@@ -19,11 +19,11 @@ from num2words import num2words
 from . import terms
 from .collation import person_key, sort_key
 from .config import Config
-from .names import DOCS_DIR, DOCUMENT_TEMPLATES, DOCUMENTS
+from .names import DOCS_DIR, DOCUMENT_TEMPLATES, DOCUMENTS, consolidated_name
 from .registry import Unit
 from .result import Nomination, RankedUnit, Recipient, Result
 from .terms import FileStatus, Kind, Status
-from .text import cap_first, fmt_number, money
+from .text import NAMES_IN_MESSAGE, cap_first, fmt_number, money, name_list
 
 FINAL = ("to_trinh_ubnd", "to_trinh_tw", "quyet_dinh", "bao_cao_tong_ket", "bien_ban")
 MIDYEAR = ("bao_cao_so_ket",)
@@ -340,7 +340,16 @@ def _intake_lines(result: Result) -> list[str]:
 def _cases(result: Result, status: str, what: Callable[[Nomination], str]) -> str:
     """'A (Huyện Kế Sách, thiếu báo cáo thành tích); B (...)': the cases a report line counts, named."""
     lists = Lists.of(result)
-    return "; ".join(f"{n.name} ({lists.short(n.unit_code)}, {what(n)})" for n in result.with_status(status))
+    return _named(result, [f"{n.name} ({lists.short(n.unit_code)}, {what(n)})" for n in result.with_status(status)],
+                  "trường hợp", "; ")
+
+
+def _named(result: Result, names: list[str], noun: str, sep: str = ", ") -> str:
+    """The names a document line gives: all of them, or the first ten and where to find the rest."""
+    text = name_list(names, noun, sep=sep)
+    if len(names) > NAMES_IN_MESSAGE:
+        text += f" (danh sách đầy đủ tại tệp \"{consolidated_name(result.year, result.round)}\")"
+    return text
 
 
 def _review_lines(result: Result) -> list[str]:
@@ -348,8 +357,8 @@ def _review_lines(result: Result) -> list[str]:
     for ranking, units in result.rankings.items():
         held = [r for r in units if r.needs_review]
         for award in sorted({a for r in held for a in r.needs_review}):
-            names = ", ".join(f"{r.committee or r.name} ({fmt_number(r.score)} điểm)"
-                              for r in held if award in r.needs_review)
+            names = _named(result, [f"{r.committee or r.name} ({fmt_number(r.score)} điểm)"
+                                    for r in held if award in r.needs_review], "đơn vị")
             lines.append(f"{award_title(result, award)} ({terms.RANKINGS[ranking]}): các đơn vị bằng điểm tại ngưỡng "
                          f"xét: {names}. Đề nghị Hội đồng xem xét, quyết định.")
     capped = result.with_status(Status.NEEDS_REVIEW)

@@ -248,12 +248,12 @@ def fmt_number(number: float) -> str:
 NAMES_IN_MESSAGE = 10
 
 
-def name_list(names: list[str], noun: str = "đơn vị", limit: int = NAMES_IN_MESSAGE) -> str:
+def name_list(names: list[str], noun: str = "đơn vị", limit: int = NAMES_IN_MESSAGE, sep: str = ", ") -> str:
     """'A, B, C' for a few names; past `limit`, the first ones and how many more, so that a tie among thousands
     of units stays a message a person can read (every unit is still named on its own ranking row)."""
     if len(names) <= limit:
-        return ", ".join(names)
-    return f"{', '.join(names[:limit])} và {money(len(names) - limit)} {noun} khác"
+        return sep.join(names)
+    return f"{sep.join(names[:limit])} và {money(len(names) - limit)} {noun} khác"
 
 
 def money(value: int) -> str:
