@@ -323,3 +323,20 @@ def test_ket_qua_json_is_written_as_one_json_dumps_would_write_it(config, regist
     # Compared by hand: a failing == on two 400,000-character strings makes pytest's diff run for minutes.
     at = next((i for i, (a, b) in enumerate(zip(written, expected)) if a != b), min(len(written), len(expected)))
     assert len(written) == len(expected) == at, f"{at}: {written[at - 40:at + 40]!r} / {expected[at - 40:at + 40]!r}"
+
+
+def test_a_run_loads_word_icu_and_mail_only_where_it_uses_them(sample_run, tmp_path):
+    """Start-up counts on a province's run: the main process reads and judges; the Word libraries and ICU load in
+    the process that writes the documents, and nothing of e-mail loads at all."""
+    import subprocess
+    import sys
+
+    script = ("import io, sys\nfrom thidua.cli import main\n"
+              f"code = main(['run', '--input', {str(sample_run[0] / 'input')!r}, '--output', {str(tmp_path)!r}, "
+              "'--workers', '2'], out=io.StringIO())\n"
+              "print(code)\nprint('\\n'.join(sorted(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, encoding="utf-8")
+    code, *modules = done.stdout.split()
+    assert code == "0", done.stderr
+    assert {"thidua.docx_report", "thidua.batch"} <= set(modules)
+    assert not set(modules) & {"docxtpl", "docx", "num2words", "icu", "thidua.mail", "smtplib"}

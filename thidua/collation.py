@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
+from functools import cache
 
 # The Vietnamese alphabet, with the Latin letters it lacks (f, j, w, z) where ICU puts them.
 ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
@@ -48,20 +49,19 @@ def _primary(letter: str) -> int:
     return 100 + ord(letter)  # a letter of another script, after the Latin ones
 
 
-def _icu_key() -> Callable[[str], object] | None:
+@cache
+def _key() -> Callable[[str], object]:
+    """ICU's key where PyICU is installed, else the fallback; loaded on first use, so that a run loads ICU only in
+    the process that sorts the documents' lists."""
     try:
         import icu  # PyICU
     except ImportError:
-        return None
-    collator = icu.Collator.createInstance(icu.Locale("vi"))
-    return collator.getSortKey
-
-
-_KEY = _icu_key() or _fallback_key
+        return _fallback_key
+    return icu.Collator.createInstance(icu.Locale("vi")).getSortKey
 
 
 def sort_key(text: str):
-    return _KEY(unicodedata.normalize("NFC", text))
+    return _key()(unicodedata.normalize("NFC", text))
 
 
 def given_name(full_name: str) -> str:

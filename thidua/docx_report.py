@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docxtpl import DocxTemplate
-from num2words import num2words
-
 from . import terms
 from .collation import person_key, sort_key
 from .config import Config
@@ -40,6 +37,8 @@ _SCALES = ("", "nghìn", "triệu", "tỷ")
 def number_words(n: int) -> str:
     """Vietnamese words for n as an official document writes them: past a thousand every group of three is said
     in full ("1024" -> "một nghìn không trăm hai mươi bốn"), where num2words says "một nghìn lẻ hai mươi bốn"."""
+    from num2words import num2words  # here, not at the top: only the process that writes documents loads it
+
     if n < 1000 or n >= 1000 ** len(_SCALES):
         return num2words(n, lang="vi")
     groups: list[int] = []
@@ -552,13 +551,15 @@ class DocxWriter:
         self.config = config
 
     def __call__(self, result: Result, folder: Path) -> list[Path]:
+        import docxtpl  # here, not at the top: a run loads it only in the process that writes the documents
+
         config = self.config
         out = Path(folder) / DOCS_DIR
         out.mkdir(exist_ok=True)
         common = _common(result, config)
         written = []
         for key, context in contexts(result, config).items():
-            template = DocxTemplate(str(config.templates_dir / DOCUMENT_TEMPLATES[key]))
+            template = docxtpl.DocxTemplate(str(config.templates_dir / DOCUMENT_TEMPLATES[key]))
             template.render({**common, **context}, autoescape=True)
             path = out / DOCUMENTS[key]
             template.save(str(path))
