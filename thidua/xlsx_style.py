@@ -81,16 +81,26 @@ def write_table(ws, styles: Styles, columns: list[Col], rows, first_row: int = 0
         ws.set_column(c, c, col.width)
         ws.write_string(first_row, c, col.label, styles.header)
     formats = {"score": styles.score, "int": styles.integer, "date": styles.date, "wrap": styles.wrap}
+    # Worked out once per table, not per cell: the national consolidated workbook has over a million cells.
+    cells = [(c, col.get, formats.get(col.fmt, styles.plain), col.fmt == "status") for c, col in enumerate(columns)]
+    write_string, write_number = ws.write_string, ws.write_number
     r = first_row
     for item in rows:
         r += 1
         colour = styles.status.get(status(item)) if status else None
-        for c, col in enumerate(columns):
-            value = col.get(item)
+        for c, get, fmt, coloured in cells:
+            value = get(item)
             if value is None or value == "":
                 continue  # an empty cell is not written at all: large tables stay small and fast
-            fmt = colour if (colour is not None and col.fmt == "status") else formats.get(col.fmt, styles.plain)
-            write_cell(ws, r, c, value, fmt, styles.date)
+            if coloured and colour is not None:
+                fmt = colour
+            kind = type(value)  # the common types written directly; the rest (dates, flags, enums) by write_cell
+            if kind is str:
+                write_string(r, c, value, fmt)
+            elif (kind is int or kind is float) and math.isfinite(value):
+                write_number(r, c, value, fmt)
+            else:
+                write_cell(ws, r, c, value, fmt, styles.date)
         if link is not None:
             target = link(item)
             if target:
