@@ -145,26 +145,51 @@ def _timed(writer: Callable[[Result, Path], list[Path]], result: Result, folder:
 _SHARED: dict = {}  # what forked writer processes inherit instead of receiving it pickled
 
 
-def _run_shared_writer(index: int, folder: Path) -> Written:
-    return _timed(_SHARED["writers"][index], _SHARED["result"], folder)
+def _claim(first: int | None = None) -> int | None:
+    """The next writer nobody has taken yet (the counter is shared by the forked processes), or `first`."""
+    if first is not None:
+        return first
+    counter = _SHARED["next"]
+    with counter.get_lock():
+        if counter.value >= len(_SHARED["writers"]):
+            return None
+        counter.value += 1
+        return counter.value - 1
+
+
+def _drain(folder: Path, first: int | None = None) -> list[tuple[int, Written]]:
+    """Run writers until none is left: `first`, then each next one not yet taken by another process."""
+    done = []
+    while (index := _claim(first)) is not None:
+        first = None
+        done.append((index, _timed(_SHARED["writers"][index], _SHARED["result"], folder)))
+    return done
 
 
 def _write_in_parallel(result: Result, folder: Path, writers: list, workers: int) -> list[Written]:
-    """Each writer in its own process: they only read the Result and write different files. Where processes
-    can be forked (Linux) they inherit the Result; elsewhere (Windows) it is sent to them."""
+    """The writers side by side: they only read the Result and write different files. Where processes can be
+    forked (Linux), `workers - 1` children inherit the Result and this process is the last worker: one copy of
+    the Result fewer in memory. Elsewhere (Windows) `workers` processes each receive the Result."""
     done: list[Written] = []
     if "fork" in multiprocessing.get_all_start_methods():
         _SHARED.update(result=result, writers=writers)
         # What exists now is never garbage: the children need not scan it (nor copy it by touching it).
         gc.freeze()
         try:
-            with ProcessPoolExecutor(min(workers, len(writers)), mp_context=multiprocessing.get_context("fork")) as pool:
-                for future in [pool.submit(_run_shared_writer, i, folder) for i in range(len(writers))]:
-                    done.append(future.result())
+            # Each process takes the next writer as soon as it is free; the children take the first ones (so this
+            # process never loads what only those need, such as the Word libraries).
+            children = max(1, min(workers, len(writers)) - 1)
+            context = multiprocessing.get_context("fork")
+            _SHARED["next"] = context.Value("i", children)
+            with ProcessPoolExecutor(children, mp_context=context) as pool:
+                futures = [pool.submit(_drain, folder, i) for i in range(children)]
+                finished = dict(_drain(folder))
+                for share in futures:
+                    finished.update(share.result())
+            return [finished[i] for i in range(len(writers))]
         finally:
             _SHARED.clear()
             gc.unfreeze()
-        return done
     with ProcessPoolExecutor(min(workers, len(writers))) as pool:
         for future in [pool.submit(_timed, writer, result, folder) for writer in writers]:
             done.append(future.result())
