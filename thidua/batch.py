@@ -107,8 +107,8 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
         else:
             done = [_timed(writer, result, temp) for writer in writers]
         files = [path for written, _, _ in done for path in written]
-        for _, writer, seconds in done:
-            if timings is not None:
+        if timings is not None:
+            for _, writer, seconds in done:
                 timings[f"write_{writer}"] = timings.get(f"write_{writer}", 0.0) + seconds
         (temp / LOG_FILE).write_text("\n".join(log_lines) + "\n", encoding="utf-8")
         final = output / name
