@@ -340,3 +340,27 @@ def test_a_run_loads_word_icu_and_mail_only_where_it_uses_them(sample_run, tmp_p
     assert code == "0", done.stderr
     assert {"thidua.docx_report", "thidua.batch"} <= set(modules)
     assert not set(modules) & {"docxtpl", "docx", "num2words", "icu", "thidua.mail", "smtplib"}
+
+
+def _broken_writer(result, folder):
+    raise RuntimeError("hỏng giữa chừng")
+
+
+def test_a_writer_that_fails_leaves_no_run_folder_with_one_or_two_processes(config, registry, tmp_path):
+    """Every writer writes into a hidden folder that becomes the run folder only when all have finished: a writer
+    failing (here the last one, in whichever process takes it) leaves nothing that looks like a finished run."""
+    import pytest
+
+    from thidua.batch import evaluate_folder, write_run
+    from thidua.docx_report import docx_writer
+    from thidua.sample import write_sample
+    from thidua.xlsx_report import write_consolidated, write_feedback
+
+    write_sample(tmp_path / "in", config, registry)
+    result = evaluate_folder(tmp_path / "in", config, registry)
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        with pytest.raises(RuntimeError, match="hỏng giữa chừng"):
+            write_run(result, out, [docx_writer(config), write_consolidated, write_feedback, _broken_writer], [],
+                      workers=workers)
+        assert list(out.iterdir()) == []
