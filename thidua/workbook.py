@@ -136,14 +136,18 @@ def _column_index(sheet: schema.Sheet) -> LabelIndex:
 _EXAMPLES = {"score": "87,5", "int": "2", "money": "100.000.000"}
 
 
+def _at(at: tuple[str, str, str, int]) -> dict[str, Any]:
+    return {"file": at[0], "sheet": at[1], "cell": f"{at[2]}{at[3]}", "row": at[3]}
+
+
 def _parse(column: schema.Column, raw: object, at: tuple[str, str, str, int]) -> tuple[object, Issue | None]:
-    """(value, problem) for one cell; blank gives (None or "", None). `at` is (file, sheet, cell, row)."""
+    """(value, problem) for one cell; blank gives (None or "", None). `at` is (file, sheet, column letter, row):
+    the cell's address is spelled out only for a problem."""
     if column.kind in ("score", "int") and isinstance(raw, (int, float)) and not isinstance(raw, bool) \
             and math.isfinite(raw):
         if column.kind == "score" or float(raw).is_integer():
             return float(raw) if column.kind == "score" else int(raw), None
     text = clean(raw)
-    where: dict[str, Any] = {"file": at[0], "sheet": at[1], "cell": at[2], "row": at[3]}
     try:
         if column.kind == "score":
             return parse_number(raw), None
@@ -152,23 +156,23 @@ def _parse(column: schema.Column, raw: object, at: tuple[str, str, str, int]) ->
         if column.kind == "money":
             return parse_money(raw), None
     except ParseError:
-        return None, issue("bad-number", column=column.label, value=text, example=_EXAMPLES[column.kind], **where)
+        return None, issue("bad-number", column=column.label, value=text, example=_EXAMPLES[column.kind], **_at(at))
     if column.kind == "mark":
         return parse_mark(raw), None
     if not text:
         return (None if column.kind in ("level", "award", "merit") else ""), None
     if column.kind == "level":
         code = lookup(text, terms.LEVEL_SPELLINGS)
-        problem = None if code else issue("unknown-level", value=text, allowed=", ".join(terms.LEVELS.values()), **where)
+        problem = None if code else issue("unknown-level", value=text, allowed=", ".join(terms.LEVELS.values()), **_at(at))
         return code, problem
     if column.kind == "award":
         code = lookup(text, terms.AWARD_SPELLINGS)
         allowed = ", ".join(terms.AWARDS[a] for a in terms.NOMINATED_AWARDS)
-        return code, None if code else issue("unknown-award", value=text, allowed=allowed, **where)
+        return code, None if code else issue("unknown-award", value=text, allowed=allowed, **_at(at))
     if column.kind == "merit":
         code = lookup(text, terms.MERIT_SPELLINGS)
         allowed = ", ".join(terms.MERIT_TYPES.values())
-        return code, None if code else issue("unknown-merit-type", value=text, allowed=allowed, **where)
+        return code, None if code else issue("unknown-merit-type", value=text, allowed=allowed, **_at(at))
     if column.kind == "gender":
         return lookup(text, terms.GENDER_SPELLINGS) or text, None
     if column.kind == "unit_type":
@@ -202,7 +206,7 @@ def _table(rows: list[list], sheet: schema.Sheet, sheet_name: str, file: str, is
         problems: list[Issue] = []
         for field_name, c in header.columns.items():
             raw = cells[c] if c < len(cells) else ""
-            value, problem = _parse(by_field[field_name], raw, (file, sheet_name, f"{letters[c]}{r + 1}", r + 1))
+            value, problem = _parse(by_field[field_name], raw, (file, sheet_name, letters[c], r + 1))
             values[field_name] = value
             if problem:
                 problems.append(problem)
