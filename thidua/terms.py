@@ -181,12 +181,14 @@ FRONT = "Ủy ban MTTQ Việt Nam"
 BCTMT_PREFIX = "Ban công tác Mặt trận"
 # Unit types that open a place name ("Huyện Mỹ Tú", "Thị trấn Kế Sách"); longest first.
 PLACE_TYPES = ("Thành phố", "Thị trấn", "Thị xã", "Đặc khu", "Phường", "Huyện", "Quận", "Tỉnh", "Xã")
+_PLACE_OPENINGS = tuple(kind.casefold() + " " for kind in PLACE_TYPES)
 
 
 def in_sentence(place: str) -> str:
     """'Thị trấn Kế Sách' -> 'thị trấn Kế Sách' inside a sentence; a numbered unit keeps its capital ('Phường 5')."""
-    for kind in PLACE_TYPES:
-        if place.casefold().startswith(kind.casefold() + " "):
+    folded = place.casefold()
+    for kind, opening in zip(PLACE_TYPES, _PLACE_OPENINGS):
+        if folded.startswith(opening):
             rest = place[len(kind) + 1:]
             return place if rest[:1].isdigit() else f"{kind.lower()} {rest}"
     return place
@@ -196,10 +198,10 @@ def committee_name(place: str, unit_type: str = "") -> str:
     """The committee the plan awards, not the place: 'Phường 5' -> 'Ủy ban MTTQ Việt Nam Phường 5',
     'An Hiệp' (Loại đơn vị: Xã) -> 'Ủy ban MTTQ Việt Nam xã An Hiệp'. A name that already names a committee stays."""
     place = " ".join(place.split())
-    if place.casefold().startswith(("ủy ban", "uỷ ban", "ubmttq")):
+    folded = place.casefold()
+    if folded.startswith(("ủy ban", "uỷ ban", "ubmttq")):
         return place
-    typed = any(place.casefold().startswith(k.casefold() + " ") for k in PLACE_TYPES)
-    if not typed and unit_type:
+    if not folded.startswith(_PLACE_OPENINGS) and unit_type:
         place = f"{unit_type} {place}"
     return f"{FRONT} {in_sentence(place)}"
 
