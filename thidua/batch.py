@@ -145,10 +145,8 @@ def _timed(writer: Callable[[Result, Path], list[Path]], result: Result, folder:
 _SHARED: dict = {}  # what forked writer processes inherit instead of receiving it pickled
 
 
-def _claim(first: int | None = None) -> int | None:
-    """The next writer nobody has taken yet (the counter is shared by the forked processes), or `first`."""
-    if first is not None:
-        return first
+def _claim() -> int | None:
+    """The next writer nobody has taken yet (the counter is shared by the forked processes)."""
     counter = _SHARED["next"]
     with counter.get_lock():
         if counter.value >= len(_SHARED["writers"]):
@@ -160,9 +158,10 @@ def _claim(first: int | None = None) -> int | None:
 def _drain(folder: Path, first: int | None = None) -> list[tuple[int, Written]]:
     """Run writers until none is left: `first`, then each next one not yet taken by another process."""
     done = []
-    while (index := _claim(first)) is not None:
-        first = None
+    index = _claim() if first is None else first
+    while index is not None:
         done.append((index, _timed(_SHARED["writers"][index], _SHARED["result"], folder)))
+        index = _claim()
     return done
 
 
@@ -170,7 +169,6 @@ def _write_in_parallel(result: Result, folder: Path, writers: list, workers: int
     """The writers side by side: they only read the Result and write different files. Where processes can be
     forked (Linux), `workers - 1` children inherit the Result and this process is the last worker: one copy of
     the Result fewer in memory. Elsewhere (Windows) `workers` processes each receive the Result."""
-    done: list[Written] = []
     if "fork" in multiprocessing.get_all_start_methods():
         _SHARED.update(result=result, writers=writers)
         # What exists now is never garbage: the children need not scan it (nor copy it by touching it).
@@ -191,9 +189,7 @@ def _write_in_parallel(result: Result, folder: Path, writers: list, workers: int
             _SHARED.clear()
             gc.unfreeze()
     with ProcessPoolExecutor(min(workers, len(writers))) as pool:
-        for future in [pool.submit(_timed, writer, result, folder) for writer in writers]:
-            done.append(future.result())
-    return done
+        return [future.result() for future in [pool.submit(_timed, writer, result, folder) for writer in writers]]
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from .names import DOCS_DIR, DOCUMENT_TEMPLATES, DOCUMENTS, consolidated_name
 from .registry import Unit
 from .result import Nomination, RankedUnit, Recipient, Result
 from .terms import FileStatus, Kind, Status
-from .text import NAMES_IN_MESSAGE, cap_first, fmt_number, money, name_list
+from .text import cap_first, fmt_number, money, name_list
 
 FINAL = ("to_trinh_ubnd", "to_trinh_tw", "quyet_dinh", "bao_cao_tong_ket", "bien_ban")
 MIDYEAR = ("bao_cao_so_ket",)
@@ -345,10 +345,7 @@ def _cases(result: Result, status: str, what: Callable[[Nomination], str]) -> st
 
 def _named(result: Result, names: list[str], noun: str, sep: str = ", ") -> str:
     """The names a document line gives: all of them, or the first ten and where to find the rest."""
-    text = name_list(names, noun, sep=sep)
-    if len(names) > NAMES_IN_MESSAGE:
-        text += f" (danh sách đầy đủ tại tệp \"{consolidated_name(result.year, result.round)}\")"
-    return text
+    return name_list(names, noun, sep, more=f" (danh sách đầy đủ tại tệp \"{consolidated_name(result.year, result.round)}\")")
 
 
 def _review_lines(result: Result) -> list[str]:

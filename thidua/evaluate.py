@@ -132,7 +132,7 @@ def submission_checks(sub: Submission, unit: Unit, config: Config) -> list[Issue
 
 def _score_problems(row: ScoreRow, unit_code: str, config: Config, label: str) -> list[Issue]:
     """Errors that keep a scored unit out of the ranking (each pointing at its cell)."""
-    if not row.problems and row.name and row.score is not None and config.score_min <= row.score <= config.score_max:
+    if not row.problems and row.name and row.score is not None and out_of_range(row.score, config) is None:
         return []  # the usual row, decided without building anything
     errors = [replace(i, unit_code=unit_code) for i in row.problems if i.severity == ERROR]
     where: dict[str, Any] = {"file": row.file, "sheet": row.sheet, "row": row.row, "unit_code": unit_code}

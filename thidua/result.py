@@ -26,7 +26,7 @@ def record_json(record) -> dict:
     return {name: getattr(record, name) for name in names}
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # per record class (functools.cache on a class trips mypy)
 
 SUMMARY_STATUSES = (Status.PROPOSED, Status.OVER_QUOTA, Status.INCOMPLETE_DOSSIER, Status.INVALID,
                     Status.INELIGIBLE, Status.NEEDS_REVIEW)

@@ -248,12 +248,12 @@ def fmt_number(number: float) -> str:
 NAMES_IN_MESSAGE = 10
 
 
-def name_list(names: list[str], noun: str = "đơn vị", limit: int = NAMES_IN_MESSAGE, sep: str = ", ") -> str:
-    """'A, B, C' for a few names; past `limit`, the first ones and how many more, so that a tie among thousands
-    of units stays a message a person can read (every unit is still named on its own ranking row)."""
-    if len(names) <= limit:
+def name_list(names: list[str], noun: str = "đơn vị", sep: str = ", ", more: str = "") -> str:
+    """'A, B, C' for a few names; past ten, the first ten and how many more (then `more`, e.g. where to find them
+    all), so that a tie among thousands of units stays a message a person can read."""
+    if len(names) <= NAMES_IN_MESSAGE:
         return sep.join(names)
-    return f"{sep.join(names[:limit])} và {money(len(names) - limit)} {noun} khác"
+    return f"{sep.join(names[:NAMES_IN_MESSAGE])} và {money(len(names) - NAMES_IN_MESSAGE)} {noun} khác{more}"
 
 
 def money(value: int) -> str:
