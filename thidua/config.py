@@ -136,6 +136,7 @@ class Config:
     documents: DocumentSettings
     limits: Limits
     criteria: CriteriaTable | None = None  # the criteria table, when [paths] criteria names one
+    ledger_path: Path | None = None  # [paths] ledger; None: thidua.sqlite in the output folder
 
     def quota_rule(self, kind: str, level: str, award: str) -> QuotaRule | None:
         return next((q for q in self.quotas if q.key == (kind, level, award)), None)
@@ -333,6 +334,7 @@ def parse_config(data: dict, path: Path) -> Config:
         raise ConfigError("Cấu hình: \"rules.rounding_threshold\" phải từ 0 đến dưới 1.")
     communes = paths.text("communes", "")
     criteria = paths.text("criteria", "")
+    ledger = paths.text("ledger", "")
     config = Config(
         path=path,
         year=campaign.get("year", int),
@@ -358,6 +360,7 @@ def parse_config(data: dict, path: Path) -> Config:
         documents=_documents(_Table(data.get("documents", {}), "documents"), province.text("short_name")),
         limits=_limits(_Table(data.get("limits", {}), "limits")),
         criteria=load_criteria(resolve(criteria)) if criteria else None,
+        ledger_path=resolve(ledger) if ledger else None,
     )
     keys = [q.key for q in config.quotas]
     duplicate = next((k for k in keys if keys.count(k) > 1), None)
