@@ -8,6 +8,7 @@ tool can read it; the schema version is `PRAGMA user_version` and migrations onl
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -15,10 +16,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .changes import Snapshot
+from .changes import Snapshot, name_key, snapshot_of_json
 from .config import Config
 from .errors import ThiduaError
 from .names import LEDGER_FILE
+from .result import Result
 
 APPLICATION_ID = 0x54444C47  # "TDLG": marks the file as ours, so another program's database is never touched
 WAIT_SECONDS = 30.0  # SPEC 10: a second run waits this long for the first, then stops
@@ -278,3 +280,47 @@ class RunRecord:
     feedback: dict[str, str] = field(default_factory=dict)  # unit code -> feedback fingerprint
     fingerprint: str | None = None  # the leadership mail's content
     imported: bool = False
+
+
+def content_fingerprint(*parts: object) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(json.dumps(part, ensure_ascii=False, default=str, sort_keys=True).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def record_of(result: Result, folder: str, started: dt.datetime, config_hash: str | None,
+              feedback: dict[str, str]) -> RunRecord:
+    """The ledger's record of a finished run. The leadership's fingerprint covers everything the consolidated
+    files present: what each unit's feedback shows, and what changes between runs."""
+    snapshot = result.snapshot()
+    issues = [(i.code, i.severity, i.file, i.sheet, i.cell, i.message) for i in result.issues]
+    summary = {**result.summary(), **({"changes": result.changes.counts()} if result.changes is not None else {})}
+    return RunRecord(
+        folder=folder, year=result.year, round=result.round, started=started.isoformat(timespec="seconds"),
+        summary=summary, inputs=[i.as_json() for i in result.inputs],
+        nominations=[{"unit_code": n.unit_code, "kind": n.kind, "level": n.level, "award": n.award, "name": n.name,
+                      "name_key": name_key(n.name), "status": n.status, "score": n.score, "file": n.file,
+                      "sheet": n.sheet, "row": n.row} for n in result.nominations],
+        rankings=[{**r.as_json(), "level": r.ranking} for units in result.rankings.values() for r in units],
+        quotas=[q.as_json() for q in result.quotas], config_hash=config_hash, feedback=feedback,
+        fingerprint=content_fingerprint(snapshot.files, snapshot.nominations, snapshot.rankings, snapshot.quotas,
+                                        issues, sorted(feedback.items())))
+
+
+def record_of_json(data: dict, folder: str, started: str) -> RunRecord:
+    """The ledger's record of an earlier run folder, from its ket_qua.json (`ledger import`). No fingerprints:
+    what was sent before the ledger existed is not known, so `send` treats those runs' feedback as new."""
+    snapshot = snapshot_of_json(data)
+    return RunRecord(
+        folder=folder, year=int(data["year"]), round=str(data["round"]), started=started,
+        summary=data.get("summary") or {}, inputs=[{**i, "rows": i.get("rows", 0)} for i in data.get("inputs", ())],
+        nominations=[{**n, "name_key": name_key(n["name"]), "score": n.get("score"), "file": n.get("file"),
+                      "sheet": n.get("sheet"), "row": n.get("row")} for n in (
+            {**s, **{k: v for k, v in full.items() if k in ("score", "file", "sheet", "row")}}
+            for s, full in zip(snapshot.nominations, data.get("nominations", ()), strict=True))],
+        rankings=[{**r, **{k: full.get(k) for k in ("score", "cluster", "cluster_rank")}}
+                  for r, full in zip(snapshot.rankings, (u for units in data.get("rankings", {}).values()
+                                                         for u in units), strict=True)],
+        quotas=list(data.get("quotas", ())), imported=True)
