@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pytest
+from conftest import run_cli, run_dirs
 
 from thidua.errors import ThiduaError
 from thidua.ledger import LATEST, MIGRATIONS, Ledger
+from thidua.names import LEDGER_FILE, OUTBOX, RESULT_JSON
 
 LEDGERS = Path(__file__).parent / "data" / "ledger"
 
@@ -107,3 +112,146 @@ def test_a_second_writer_waits_then_stops(tmp_path):
                     pass
         with second.transaction():  # free again once the first is done
             pass
+
+
+# ---------------------------------------------------------------- a month of the campaign, end to end
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _edit(path: Path, sheet: str, row_text: str, column: str, value) -> None:
+    """Change one cell of an input workbook, found by a text in its row and its column's header."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    rows = list(ws.iter_rows())
+    header = next(r for r in rows if any(c.value == column for c in r))
+    col = next(c.column for c in header if c.value == column)
+    [row] = [r for r in rows if any(c.value == row_text for c in r)]
+    ws.cell(row=row[0].row, column=col, value=value)
+    wb.save(path)
+
+
+def _drop_row(path: Path, sheet: str, row_text: str) -> None:
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    [row] = [r for r in ws.iter_rows() if any(c.value == row_text for c in r)]
+    ws.delete_rows(row[0].row)
+    wb.save(path)
+
+
+@dataclass(frozen=True)
+class Month:
+    """A dataset's scripted month: the unit that sent nothing, the unit that sends a corrected file and its
+    corrections, and what the second run must list because of them (and nothing else)."""
+
+    config: tuple[str, ...]  # --config arguments
+    absent: str
+    unit: str
+    corrections: tuple  # (function, sheet, row text, *arguments)
+    nominations: list[dict]
+    rankings: list[dict]
+    mailed: set[str]  # the units whose own feedback changed ...
+    cluster: str | None = None  # ... and every commune of this cluster (its pooled quota line changed)
+
+
+def _nomination(code, kind, level, award, name, was, now):
+    return {"unit_code": code, "kind": kind, "level": level, "award": award, "name": name, "from": was, "to": now}
+
+
+def _ranking(level, code, name, was, now, had, has):
+    return {"level": level, "unit_code": code, "name": name, "from_rank": was, "to_rank": now, "from_awards": had,
+            "to_awards": has}
+
+
+MONTHS = {
+    # 2023, Sóc Trăng: Châu Thành withdraws the commune it proposed over its quota, and re-marks Thị trấn Châu
+    # Thành from 96.5 to 96.75: the tie with Phường 5 (Thành phố Sóc Trăng) at the Bằng khen Trung ương's cut is
+    # broken, the town takes the award the tie held back and Phường 5 falls to fourth.
+    "soc-trang-2023": Month(
+        config=(), absent="948", unit="942",
+        corrections=((_drop_row, "Đề nghị tập thể", "Ủy ban MTTQ Việt Nam xã Phú Tân"),
+                     (_edit, "Chấm điểm cấp xã", "Thị trấn Châu Thành", "Điểm", 96.75)),
+        nominations=[_nomination("942", "collective", "xa", "BK_MTTQ_TINH", "Ủy ban MTTQ Việt Nam xã Phú Tân",
+                                 "over_quota", None)],
+        rankings=[_ranking("xa", "942", "Thị trấn Châu Thành", 3, 3, [], ["BK_TW_MTTQ"]),
+                  _ranking("xa", "941", "Phường 5", 3, 4, [], [])],
+        mailed={"942", "941"}),
+    # 2026, Cần Thơ (two tiers, clusters): Xã Xà Phiên withdraws the person it proposed over its cluster's quota,
+    # and corrects its own score from 90.3 to 90.8: it passes Xã Thới An Hội in Cụm thi đua số 7 and takes the
+    # cluster's Cờ thi đua xuất sắc, Thới An Hội gets the Bằng khen instead, and Xã Hòa An (90.4, another cluster)
+    # falls one place. The cluster's pooled quota line shows one name fewer to every commune of Cụm 7.
+    "can-tho-2026": Month(
+        config=("--config", str(EXAMPLES / "can-tho-2026" / "config.toml")), absent="31789", unit="31495",
+        corrections=((_drop_row, "Đề nghị cá nhân", "Nguyễn Công Quang"),
+                     (_edit, "Thông tin", "Điểm tự chấm", "Nội dung", 90.8)),
+        nominations=[_nomination("31495", "individual", "xa", "BK_MTTQ_TINH", "Nguyễn Công Quang", "over_quota", None)],
+        rankings=[_ranking("xa", "31495", "Xã Xà Phiên", 28, 26, ["BK_MTTQ_TINH"], ["CO_XS"]),
+                  _ranking("xa", "31540", "Xã Thới An Hội", 26, 27, ["CO_XS"], ["BK_MTTQ_TINH"]),
+                  _ranking("xa", "31393", "Xã Hòa An", 27, 28, [], []),
+                  _ranking("xa", "31471", "Phường Long Mỹ", 28, 29, [], [])],  # no longer tied with Xà Phiên
+        mailed={"31495", "31540", "31393", "31471"}, cluster="Cụm thi đua số 7"),
+}
+
+
+@pytest.mark.parametrize("month", list(MONTHS))
+def test_a_scripted_month(tmp_path, month):
+    m = MONTHS[month]
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    assert run_cli(*m.config, "sample", "--output", str(inputs))[0] == 0
+    files = {}
+    for path in inputs.glob("*.xlsx"):
+        files[openpyxl.load_workbook(path, read_only=True)["Thông tin"]["B3"].value] = path
+    files[m.absent].unlink()
+
+    summaries = []
+
+    def run() -> tuple[Path, dict]:
+        code, text = run_cli(*m.config, "run", "--input", str(inputs), "--output", str(out))
+        assert code in (0, 1), text
+        summaries.append(text)
+        folder = run_dirs(out)[-1]
+        return folder, json.loads((folder / RESULT_JSON).read_text(encoding="utf-8"))
+
+    def send(folder: Path, *options: str) -> set[str]:
+        code, text = run_cli(*m.config, "send", str(folder), *options)
+        assert code == 0, text
+        return {p.stem for p in (folder / OUTBOX).glob("*.eml")} if (folder / OUTBOX).is_dir() else set()
+
+    first, data = run()
+    assert data["changes"] == {"previous_run": None, "files": [], "nominations": [], "rankings": [], "quotas": []}
+    feedback = {u["code"]: Path(u["feedback_file"]).stem for u in data["units"]}
+    everyone = {feedback[c] for c in feedback if c != m.absent} | {"Lãnh đạo - Tổng hợp"}
+    assert send(first) == everyone
+
+    second, data = run()  # nothing changed: nothing listed, nothing mailed
+    assert data["changes"] == {"previous_run": first.name, "files": [], "nominations": [], "rankings": [],
+                               "quotas": []}
+    assert send(second) == set()
+
+    for correct, sheet, row, *args in m.corrections:
+        correct(files[m.unit], sheet, row, *args)
+    third, data = run()
+    changes = data["changes"]
+    assert changes["previous_run"] == second.name
+    assert changes["files"] == [{"unit_code": m.unit, "file": files[m.unit].name, "change": "replaced"}]
+    assert changes["nominations"] == m.nominations
+    assert changes["rankings"] == m.rankings
+    assert changes["quotas"] == []
+    assert "Lần chạy đầu tiên" in summaries[0] and f"{second.name}: tệp 1, đề nghị khen thưởng 1, xếp hạng " \
+        f"{len(m.rankings)}, chỉ tiêu 0" in summaries[2]
+    consolidated = openpyxl.load_workbook(next(third.glob("Tổng hợp*.xlsx")), read_only=True)["Thay đổi"]
+    listed = [r for r in consolidated.iter_rows(min_row=4, values_only=True) if r[0]]
+    assert len(listed) == 2 + len(m.rankings)
+    own = openpyxl.load_workbook(third / "PhanHoi" / f"{feedback[m.unit]}.xlsx", read_only=True)["Thay đổi"]
+    assert [r[0] for r in own.iter_rows(min_row=4, values_only=True) if r[0]] == [
+        "Tệp", "Đề nghị khen thưởng", "Xếp hạng Ủy ban MTTQ cấp xã"]
+    mailed = m.mailed | {r["unit_code"] for r in data["rankings"]["xa"] if m.cluster and r["cluster"] == m.cluster}
+    assert m.cluster is None or len(mailed) > len(m.mailed)
+    assert send(third) == {feedback[c] for c in mailed} | {"Lãnh đạo - Tổng hợp"}
+    reminders = send(third, "--remind") - {feedback[c] for c in mailed} - {"Lãnh đạo - Tổng hợp"}
+    assert reminders == {f"Nhắc gửi báo cáo - {u['short_name']}" for u in data["units"] if u["code"] == m.absent}
+    with Ledger(out / LEDGER_FILE) as ledger:
+        before, after = ledger.fingerprints(second.name), ledger.fingerprints(third.name)
+    assert before is not None and after is not None
+    # Every other unit's feedback holds exactly the same content as last time.
+    assert {c for c in after[0] if after[0][c] != before[0][c]} == mailed

@@ -59,6 +59,16 @@ def _parser() -> argparse.ArgumentParser:
     send = sub.add_parser("send", parents=[common], help="gửi kết quả qua email (hoặc ghi tệp .eml)")
     send.add_argument("run_dir", type=Path, nargs="?", default=None, help="thư mục lần chạy (mặc định: mới nhất)")
     send.add_argument("--dry-run", action="store_true", help="chỉ liệt kê thư sẽ gửi")
+    which = send.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true",
+                       help="gửi mọi thư của lần chạy (mặc định: chỉ gửi đơn vị có phản hồi thay đổi từ lần gửi trước)")
+    which.add_argument("--remind", action="store_true",
+                       help="chỉ gửi thư nhắc các đơn vị chưa có tệp báo cáo được xử lý")
+    ledger = sub.add_parser("ledger", parents=[common], help="sổ lưu các lần chạy (thidua.sqlite)")
+    ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True)
+    ledger_import = ledger_sub.add_parser("import", parents=[common],
+                                          help="nạp các lần chạy trước đây từ tệp ket_qua.json của chúng")
+    ledger_import.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR", help="thư mục lần chạy")
     return parser
 
 
@@ -239,22 +249,33 @@ def cmd_registry(args, out: TextIO) -> int:
 
 
 def cmd_send(args, out: TextIO) -> int:
-    from .mail import send_run
+    from .mail import SendMode, send_run
 
     config, _ = _setup(args)
     run = args.run_dir or latest_run(config.output_dir)
     if run is None or not (Path(run) / RESULT_JSON).is_file():
         raise ThiduaError(f"Không tìm thấy kết quả tổng hợp nào trong {config.output_dir}. Đề nghị chạy "
                           "\"python process.py\" trước.")
-    report = send_run(Path(run), config, out, dry_run=args.dry_run)
-    print(f"Gửi kết quả lần chạy {Path(run).name}:", file=out)
+    mode = SendMode.REMIND if args.remind else SendMode.ALL if args.all else SendMode.CHANGED
+    report = send_run(Path(run), config, out, dry_run=args.dry_run, mode=mode)
+    print(f"{'Nhắc gửi báo cáo' if args.remind else 'Gửi kết quả'} lần chạy {Path(run).name}:", file=out)
     print("\n".join(report.lines), file=out)
-    print(f"Gửi/ghi mới: {report.done}, đã gửi trước: {report.skipped}, lỗi: {report.failed}", file=out)
+    print(f"Gửi/ghi mới: {report.done}, đã gửi trước: {report.skipped}, không thay đổi nên không gửi lại: "
+          f"{report.unchanged}, lỗi: {report.failed}", file=out)
     return 1 if report.failed else 0
 
 
+def cmd_ledger(args, out: TextIO) -> int:
+    from .ledger import import_runs
+
+    config, _ = _setup(args)
+    for line in import_runs([Path(p) for p in args.run_dirs], config):
+        print(line, file=out)
+    return 0
+
+
 COMMANDS = {"run": cmd_run, "template": cmd_template, "check": cmd_check, "sample": cmd_sample, "send": cmd_send,
-            "registry": cmd_registry}
+            "registry": cmd_registry, "ledger": cmd_ledger}
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:

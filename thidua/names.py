@@ -49,6 +49,7 @@ DOCUMENT_TEMPLATES = {
 }
 UNIT_MAIL_TEMPLATE = "thu_phan_hoi.j2"
 LEADERSHIP_MAIL_TEMPLATE = "thu_lanh_dao.j2"
+REMINDER_MAIL_TEMPLATE = "thu_nhac_nho.j2"
 
 
 def consolidated_name(year: int, round_: str) -> str:
