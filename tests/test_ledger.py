@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,9 +16,10 @@ import openpyxl
 import pytest
 from conftest import run_cli, run_dirs
 
+from thidua.cli import ROOT
 from thidua.errors import ThiduaError
 from thidua.ledger import LATEST, MIGRATIONS, Ledger
-from thidua.names import LEDGER_FILE, OUTBOX, RESULT_JSON
+from thidua.names import LEDGER_FILE, OUTBOX, RESULT_JSON, TEMP_PREFIX
 
 LEDGERS = Path(__file__).parent / "data" / "ledger"
 
@@ -255,3 +261,130 @@ def test_a_scripted_month(tmp_path, month):
     assert before is not None and after is not None
     # Every other unit's feedback holds exactly the same content as last time.
     assert {c for c in after[0] if after[0][c] != before[0][c]} == mailed
+
+
+# ---------------------------------------------------------------- a run stopped at any point
+
+def _dump(path: Path) -> list[str]:
+    db = sqlite3.connect(path)
+    try:
+        return list(db.iterdump())
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def recorded(sample_run, tmp_path):
+    """An output folder whose ledger holds one run of the sample batch."""
+    inputs, out = sample_run[0] / "input", tmp_path / "out"
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 0
+    return inputs, out, _dump(out / LEDGER_FILE)
+
+
+def _interrupted(*args, **kw):
+    raise KeyboardInterrupt
+
+
+def test_a_run_stopped_while_reading_leaves_the_ledger_as_it_was(recorded, monkeypatch):
+    from thidua import batch
+
+    inputs, out, before = recorded
+    monkeypatch.setattr(batch, "evaluate_folder", _interrupted)
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 2
+    assert _dump(out / LEDGER_FILE) == before and len(run_dirs(out)) == 1
+
+
+def test_a_run_stopped_while_writing_leaves_the_ledger_as_it_was(recorded, monkeypatch):
+    from thidua import xlsx_report
+
+    inputs, out, before = recorded
+    monkeypatch.setattr(xlsx_report, "write_feedback", _interrupted)
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 2
+    assert _dump(out / LEDGER_FILE) == before and len(run_dirs(out)) == 1
+
+
+def test_a_run_stopped_while_recording_leaves_the_ledger_as_it_was(recorded, monkeypatch):
+    """The run folder is complete and half the rows are written when the run stops: none of them stays."""
+    inputs, out, before = recorded
+    insert = Ledger.record_run
+
+    def half(self, record):
+        insert(self, record)
+        assert self.db.execute("SELECT count(*) FROM runs").fetchone()[0] == 2  # written, not yet committed
+        raise KeyboardInterrupt
+    monkeypatch.setattr(Ledger, "record_run", half)
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 2
+    assert _dump(out / LEDGER_FILE) == before
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="a process killed outright: POSIX")
+def test_a_run_process_killed_while_writing_leaves_the_ledger_as_it_was(recorded):
+    inputs, out, before = recorded
+    process = subprocess.Popen([sys.executable, "process.py", "run", "--input", str(inputs), "--output", str(out)],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while process.poll() is None and not any(out.glob(f"{TEMP_PREFIX}*")):
+            time.sleep(0.01)  # polling for the moment to kill, not measuring anything
+        assert process.poll() is None, "the run ended before it could be killed"
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait()
+    assert _dump(out / LEDGER_FILE) == before and len(run_dirs(out)) == 1
+    code, text = run_cli("run", "--input", str(inputs), "--output", str(out))  # the ledger still works
+    assert code == 0 and "không có" in text
+
+
+def test_a_second_run_waits_for_the_first_then_stops_with_exit_2(recorded, monkeypatch, capsys):
+    from thidua import ledger as ledger_module
+
+    inputs, out, before = recorded
+    monkeypatch.setattr(ledger_module, "WAIT_SECONDS", 0.2)
+    with Ledger(out / LEDGER_FILE) as first, first.transaction():
+        assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 2
+    assert "đang được một lần chạy khác sử dụng" in capsys.readouterr().err
+    assert len(run_dirs(out)) == 1 and _dump(out / LEDGER_FILE) == before
+
+
+def test_a_corrupted_ledger_stops_the_run_and_is_kept(sample_run, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / LEDGER_FILE).write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 20)
+    before = (out / LEDGER_FILE).read_bytes()
+    assert run_cli("run", "--input", str(sample_run[0] / "input"), "--output", str(out))[0] == 2
+    assert str(out / LEDGER_FILE) in capsys.readouterr().err
+    assert (out / LEDGER_FILE).read_bytes() == before and run_dirs(out) == []
+
+
+# ---------------------------------------------------------------- history from before the ledger
+
+def test_earlier_run_folders_are_imported_from_their_results(recorded, tmp_path):
+    inputs, out, _ = recorded
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 0
+    old = tmp_path / "old"
+    for folder in run_dirs(out):  # run folders as a version without the ledger left them
+        shutil.copytree(folder, old / folder.name)
+    first, second = run_dirs(old)
+    code, text = run_cli("ledger", "import", str(first), str(second))
+    assert code == 0 and text.count("đã nạp") == 2
+    with Ledger(old / LEDGER_FILE) as ledger:
+        assert [r[0] for r in ledger.db.execute("SELECT folder FROM runs ORDER BY started, id")] == [
+            first.name, second.name]
+        imported = ledger.previous(2023, "tong-ket")
+        original = Ledger(out / LEDGER_FILE).previous(2023, "tong-ket")
+        assert imported is not None and original is not None and imported == original
+    assert run_cli("ledger", "import", str(first))[1].count("bỏ qua") == 1
+    code, text = run_cli("run", "--input", str(inputs), "--output", str(old))
+    data = json.loads((run_dirs(old)[-1] / RESULT_JSON).read_text(encoding="utf-8"))
+    assert data["changes"]["previous_run"] == second.name and "không có" in text
+
+
+def test_send_all_sends_again_what_did_not_change(recorded):
+    inputs, out, _ = recorded
+    [first] = run_dirs(out)
+    assert run_cli("send", str(first))[0] == 0
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 0
+    second = run_dirs(out)[-1]
+    code, text = run_cli("send", str(second))
+    assert code == 0 and not (second / OUTBOX).exists() and "không thay đổi nên không gửi lại: 13" in text
+    code, text = run_cli("send", str(second), "--all")
+    assert code == 0 and len(list((second / OUTBOX).glob("*.eml"))) == 13

@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -145,12 +146,17 @@ def cmd_run(args, out: TextIO) -> int:
     # The ledger is opened (and checked) first, and its write lock held for the whole run: a second run waits
     # for this one instead of comparing itself with a run that is not finished. Its rows are written after the
     # run folder is complete, and committed last, so a run stopped at any point leaves the ledger as it was.
-    with Ledger(ledger_path(config)) as ledger, ledger.transaction():
-        previous = ledger.previous(config.year, config.round)
+    with ExitStack() as stack:
+        ledger = None
+        if not os.environ.get("THIDUA_NO_LEDGER"):  # for benchmarks/bench_batch.py: what the ledger costs
+            ledger = stack.enter_context(Ledger(ledger_path(config)))
+            stack.enter_context(ledger.transaction())
+        previous = ledger.previous(config.year, config.round) if ledger else None
         result = evaluate_folder(config.input_dir, config, registry, _progress(out), args.workers, timings)
         compared = time.perf_counter()
-        before, snapshot = previous if previous is not None else (None, None)
-        result = replace(result, changes=compare(before, snapshot, result.snapshot()))
+        if ledger:
+            before, snapshot = previous if previous is not None else (None, None)
+            result = replace(result, changes=compare(before, snapshot, result.snapshot()))
         blank = blank_document_fields(config)
         lines = summary_lines(result, blank_fields=blank)
         log = [*lines, "", "CHI TIẾT LỖI VÀ CẢNH BÁO"] + [
@@ -168,8 +174,9 @@ def cmd_run(args, out: TextIO) -> int:
         run = write_run(result, config.output_dir, writers, log, workers=workers, timings=timings)
         timings["write"] = time.perf_counter() - written
         recorded = time.perf_counter()
-        feedback = {code: feedback_fingerprint(result, code) for code in _feedback_units(result)}
-        ledger.record_run(record_of(result, run.folder.name, started, sha256_of(config.path), feedback))
+        if ledger:
+            feedback = {code: feedback_fingerprint(result, code) for code in _feedback_units(result)}
+            ledger.record_run(record_of(result, run.folder.name, started, sha256_of(config.path), feedback))
     timings["ledger"] = time.perf_counter() - recorded
     print("\n".join(summary_lines(result, run.folder, blank)), file=out)
     if os.environ.get("THIDUA_TIMINGS"):  # for benchmarks/bench_batch.py: where the seconds went

@@ -100,13 +100,13 @@ def ledger_path(config: Config, run_dir: Path | None = None) -> Path:
 class Ledger:
     """An open ledger file, checked and brought to the latest schema."""
 
-    def __init__(self, path: Path, wait: float = WAIT_SECONDS):
+    def __init__(self, path: Path, wait: float | None = None):
         self.path = Path(path)
-        self.wait = wait
+        self.wait = WAIT_SECONDS if wait is None else wait
         existed = self.path.is_file() and self.path.stat().st_size > 0
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=wait, isolation_level=None)
+            self.db = sqlite3.connect(self.path, timeout=self.wait, isolation_level=None)
         except (sqlite3.Error, OSError) as exc:
             raise ThiduaError(f"Không mở được sổ lưu các lần chạy {self.path}: {exc}.") from exc
         try:
