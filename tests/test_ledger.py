@@ -388,3 +388,41 @@ def test_send_all_sends_again_what_did_not_change(recorded):
     assert code == 0 and not (second / OUTBOX).exists() and "không thay đổi nên không gửi lại: 13" in text
     code, text = run_cli("send", str(second), "--all")
     assert code == 0 and len(list((second / OUTBOX).glob("*.eml"))) == 13
+
+
+# ---------------------------------------------------------------- comparing two run folders by hand
+
+BLOCK_OPENPYXL = """
+import runpy, sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "openpyxl":
+            raise ImportError("openpyxl is a development dependency")
+sys.meta_path.insert(0, Block())
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def _compare(before: Path, after: Path) -> subprocess.CompletedProcess:
+    """scripts/compare_runs.py as a runtime install has it: without openpyxl."""
+    return subprocess.run([sys.executable, "-c", BLOCK_OPENPYXL, str(ROOT / "scripts" / "compare_runs.py"),
+                           str(before), str(after)], capture_output=True, text=True, encoding="utf-8")
+
+
+def test_compare_runs_needs_no_openpyxl_and_summarises_per_sheet(sample_run, tmp_path):
+    folder = sample_run[3]
+    before, after = tmp_path / "a", tmp_path / "b"
+    for copy in (before, after):
+        shutil.copytree(folder, copy)
+    done = _compare(before, after)
+    assert (done.returncode, done.stdout.strip()) == (0, "identical"), done.stderr
+    book_path = after / "PhanHoi" / "Phản hồi - Huyện Kế Sách.xlsx"
+    book = openpyxl.load_workbook(book_path)
+    for row in range(2, 12):  # ten cells of one sheet
+        book["Đề nghị"].cell(row=row, column=2, value=f"Tên đã sửa {row}")
+    book.save(book_path)
+    done = _compare(before, after)
+    assert done.returncode == 1, done.stderr
+    assert "PhanHoi/Phản hồi - Huyện Kế Sách.xlsx [Đề nghị]: 10 differences" in done.stdout
+    assert done.stdout.count("Tên đã sửa") == 3 and "... and 7 more" in done.stdout
