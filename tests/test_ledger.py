@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import openpyxl
@@ -256,6 +257,9 @@ def test_a_scripted_month(tmp_path, month):
     assert send(third) == {feedback[c] for c in mailed} | {"Lãnh đạo - Tổng hợp"}
     reminders = send(third, "--remind") - {feedback[c] for c in mailed} - {"Lãnh đạo - Tổng hợp"}
     assert reminders == {f"Nhắc gửi báo cáo - {u['short_name']}" for u in data["units"] if u["code"] == m.absent}
+    [reminder] = [p for p in (third / OUTBOX).glob("Nhắc gửi báo cáo - *.eml")]
+    text = message_from_bytes(reminder.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    assert "....../....../......" in text  # no deadline in config: a dotted line to fill in
     with Ledger(out / LEDGER_FILE) as ledger:
         before, after = ledger.fingerprints(second.name), ledger.fingerprints(third.name)
     assert before is not None and after is not None
