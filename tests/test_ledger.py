@@ -359,6 +359,19 @@ def test_a_corrupted_ledger_stops_the_run_and_is_kept(sample_run, tmp_path, caps
     assert (out / LEDGER_FILE).read_bytes() == before and run_dirs(out) == []
 
 
+def test_a_ledger_damaged_inside_stops_the_run_and_is_kept(recorded, capsys):
+    """The header and the schema read well, the pages of the rows do not."""
+    inputs, out, _ = recorded
+    path = out / LEDGER_FILE
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    data[2 * page:] = b"\xab" * (len(data) - 2 * page)
+    path.write_bytes(bytes(data))
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 2
+    assert str(path) in capsys.readouterr().err
+    assert path.read_bytes() == bytes(data) and len(run_dirs(out)) == 1
+
+
 # ---------------------------------------------------------------- history from before the ledger
 
 def test_earlier_run_folders_are_imported_from_their_results(recorded, tmp_path):
