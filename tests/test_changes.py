@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from thidua.changes import Snapshot, compare
+from thidua.changes import Snapshot, awards_text, compare, name_key
 
 
+# Rows in the ledger's column order (changes.Snapshot).
 def file(code, name, sha="a", status="processed"):
-    return {"unit_code": code, "file": name, "sha256": sha, "status": status}
+    return (name, sha, code, status, 10)
 
 
 def nom(name, status="proposed", code="943", kind="individual", award="BK_MTTQ_TINH", level="xa"):
-    return {"unit_code": code, "kind": kind, "level": level, "award": award, "name": name, "status": status}
+    return (code, kind, level, award, name, name_key(name), status, 90.0, "a.xlsx", "Đề nghị cá nhân", 9)
 
 
 def ranked(name, rank, awards=(), code="943", level="xa"):
-    return {"level": level, "unit_code": code, "name": name, "rank": rank, "awards": list(awards)}
+    return (level, code, name, 90.0, rank, None, None, awards_text(tuple(awards)))
 
 
 def quota(n, code="943", scope="unit", cluster=None, award="BK_MTTQ_TINH"):
-    return {"scope": scope, "cluster": cluster, "unit_code": code, "kind": "collective", "level": "xa",
-            "award": award, "quota": n}
+    return (scope, cluster, code, "collective", "xa", award, n, 0, 0)
 
 
 BASE = Snapshot(files=(file("943", "Kế Sách.xlsx"), file("944", "Long Phú.xlsx")),

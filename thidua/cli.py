@@ -154,9 +154,10 @@ def cmd_run(args, out: TextIO) -> int:
         previous = ledger.previous(config.year, config.round) if ledger else None
         result = evaluate_folder(config.input_dir, config, registry, _progress(out), args.workers, timings)
         compared = time.perf_counter()
-        if ledger:
-            before, snapshot = previous if previous is not None else (None, None)
-            result = replace(result, changes=compare(before, snapshot, result.snapshot()))
+        snapshot = result.snapshot() if ledger else None
+        if ledger and snapshot:
+            before, rows = previous if previous is not None else (None, None)
+            result = replace(result, changes=compare(before, rows, snapshot))
         blank = blank_document_fields(config)
         lines = summary_lines(result, blank_fields=blank)
         log = [*lines, "", "CHI TIẾT LỖI VÀ CẢNH BÁO"] + [
@@ -174,9 +175,9 @@ def cmd_run(args, out: TextIO) -> int:
         run = write_run(result, config.output_dir, writers, log, workers=workers, timings=timings)
         timings["write"] = time.perf_counter() - written
         recorded = time.perf_counter()
-        if ledger:
+        if ledger and snapshot:
             feedback = {code: feedback_fingerprint(result, code) for code in _feedback_units(result)}
-            ledger.record_run(record_of(result, run.folder.name, started, sha256_of(config.path), feedback))
+            ledger.record_run(record_of(result, snapshot, run.folder.name, started, sha256_of(config.path), feedback))
     timings["ledger"] = time.perf_counter() - recorded
     print("\n".join(summary_lines(result, run.folder, blank)), file=out)
     if os.environ.get("THIDUA_TIMINGS"):  # for benchmarks/bench_batch.py: where the seconds went
