@@ -443,3 +443,27 @@ def test_compare_runs_needs_no_openpyxl_and_summarises_per_sheet(sample_run, tmp
     assert done.returncode == 1, done.stderr
     assert "PhanHoi/Phản hồi - Huyện Kế Sách.xlsx [Đề nghị]: 10 differences" in done.stdout
     assert done.stdout.count("Tên đã sửa") == 3 and "... and 7 more" in done.stdout
+
+
+def test_the_ledger_lives_beside_the_runs_unless_the_config_names_it(sample_run, tmp_path, config):
+    from thidua.config import with_overrides
+    from thidua.ledger import ledger_path
+
+    assert ledger_path(config) == config.output_dir / LEDGER_FILE
+    assert ledger_path(config, tmp_path / "out" / "2026-11-30_0915") == tmp_path / "out" / LEDGER_FILE
+    named = with_overrides(config, ledger_path=tmp_path / "so" / "ledger.sqlite")
+    assert ledger_path(named, tmp_path / "out" / "2026-11-30_0915") == tmp_path / "so" / "ledger.sqlite"
+    # The same through config.toml: a relative path is read from the config file's folder.
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    for folder in ("data", "templates"):
+        text = text.replace(f'"{folder}/', f'"{(ROOT / folder).as_posix()}/').replace(
+            f'templates = "{folder}"', f'templates = "{(ROOT / folder).as_posix()}"')
+    text = text.replace('[paths]\n', '[paths]\nledger = "so/thidua.sqlite"\n', 1)
+    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
+    code, _ = run_cli("--config", str(tmp_path / "config.toml"), "run", "--input", str(sample_run[0] / "input"),
+                      "--output", str(tmp_path / "out"))
+    assert code == 0 and (tmp_path / "so" / "thidua.sqlite").is_file() and not (tmp_path / "out" / LEDGER_FILE).exists()
+    code, text = run_cli("--config", str(tmp_path / "config.toml"), "send", str(run_dirs(tmp_path / "out")[0]))
+    assert code == 0 and not (tmp_path / "out" / LEDGER_FILE).exists()
+    with Ledger(tmp_path / "so" / "thidua.sqlite") as ledger:
+        assert ledger.last_sent(2023, "tong-ket", "leadership") is not None
