@@ -363,3 +363,130 @@ def test_a_line_cut_short_in_the_log_does_not_swallow_the_next_entry(run_folder,
 def test_resend_of_a_unit_that_has_no_message_stops_with_exit_2(run_folder, tmp_path):
     code, _ = run_cli("send", str(run_folder), "--config", str(_app(tmp_path)), "--resend", "Huyện Không Có")
     assert code == 2
+
+
+# ---------------------------------------------------------------- 3, 4. addresses from the current registry
+
+UNIKEY = "mttq.kếsách@example.vn"  # typed with the Vietnamese keyboard still on
+
+
+def test_send_takes_addresses_from_the_current_registry_and_retries_only_the_unit_that_failed(
+        run_folder, server, tmp_path):
+    inbox, port = server
+    config = str(_app(tmp_path, port, emails={"943": UNIKEY}))
+    code, text = run_cli("send", str(run_folder), "--config", config)
+    assert code == 1 and "Gửi/ghi mới: 11" in text and "lỗi: 1" in text
+    assert KE_SACH not in inbox.recipients() and len(inbox.messages) == 11
+    fixed = "mttq.kesach.moi@example.vn"
+    config = str(_app(tmp_path, port, emails={"943": fixed}))  # the registry mended; no new run
+    code, text = run_cli("send", str(run_folder), "--config", config)
+    assert code == 0 and "Gửi/ghi mới: 1," in text and "đã gửi trước: 11" in text
+    assert inbox.recipients()[11:] == [fixed] and len(inbox.messages) == 12
+
+
+def test_an_address_with_a_diacritic_fails_its_own_message_and_the_others_go(run_folder, config, server):
+    inbox, port = server
+    data = json.loads((run_folder / RESULT_JSON).read_text(encoding="utf-8"))
+    for unit in data["units"]:
+        if unit["code"] == "943":
+            unit["email"] = UNIKEY
+    (run_folder / RESULT_JSON).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    report = _send(run_folder, _smtp(config, port))
+    assert report.failed == 1 and report.done == 11 and len(inbox.messages) == 11
+    assert any(UNIKEY in line and line.startswith("[Không gửi]") for line in report.lines)
+
+
+def test_run_warns_about_an_address_with_a_diacritic(sample_run, tmp_path):
+    config = str(_app(tmp_path, emails={"943": UNIKEY, "944": "mttq.mytu@example"}))
+    code, _ = run_cli("run", "--config", config, "--input", str(sample_run[0] / "input"),
+                      "--output", str(tmp_path / "out"))
+    [folder] = list((tmp_path / "out").iterdir())
+    issues = json.loads((folder / RESULT_JSON).read_text(encoding="utf-8"))["issues"]
+    found = {(i["unit_code"], i["params"]["address"]) for i in issues if i["code"] == "invalid-email"}
+    assert found == {("943", UNIKEY), ("944", "mttq.mytu@example")}
+    assert all(i["severity"] == "warning" for i in issues if i["code"] == "invalid-email")
+
+
+# ---------------------------------------------------------------- issue 20: who gets a message, how it reads
+
+def test_the_provinces_own_office_gets_no_feedback_message(run_folder, config):
+    report = _send(run_folder, config)
+    province = json.loads((run_folder / RESULT_JSON).read_text(encoding="utf-8"))["units"][0]
+    assert province["cap"] == "tinh" and province["summary"]["files"]  # it did send its own workbook
+    recipients = [_parse(p.read_bytes())["To"].addresses[0].addr_spec for p in (run_folder / OUTBOX).glob("*.eml")]
+    assert report.done == 12 and province["email"] not in recipients
+
+
+def _expected(run_folder: Path) -> dict[str, tuple[str, str]]:
+    """Recipient -> (subject, display name) as the message must read once decoded."""
+    data = json.loads((run_folder / RESULT_JSON).read_text(encoding="utf-8"))
+    expected = {u["email"]: (f"Phản hồi kết quả tổng hợp thi đua, khen thưởng năm 2023 (Tổng kết) - {u['short_name']}",
+                             u["name"]) for u in data["units"] if u["cap"] != "tinh"}
+    expected["lanhdao@example.vn"] = (
+        "Tổng hợp thi đua, khen thưởng năm 2023 (Tổng kết) - bảng tổng hợp và dự thảo văn bản", "")
+    return expected
+
+
+def _long_names(run_folder: Path) -> None:
+    """Names long enough that every header needs several encoded words."""
+    data = json.loads((run_folder / RESULT_JSON).read_text(encoding="utf-8"))
+    for unit in data["units"][1:4]:
+        unit["name"] += " (Ủy ban Mặt trận Tổ quốc Việt Nam, khóa XII, nhiệm kỳ 2024 - 2029) \"đặc biệt\", ngày 5"
+        unit["short_name"] += " - đơn vị thí điểm chuyển đổi số, dự thảo văn bản điện tử"
+    (run_folder / RESULT_JSON).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def _check_headers(raws: list[bytes], expected: dict[str, tuple[str, str]], from_name: str) -> None:
+    seen = set()
+    for raw in raws:
+        msg = _parse(raw)
+        [to] = msg["To"].addresses
+        subject, name = expected[to.addr_spec]
+        assert (msg["Subject"], to.display_name) == (subject, name)
+        assert msg["From"].addresses[0].display_name == from_name
+        assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+        seen.add(to.addr_spec)
+    assert seen == set(expected)
+
+
+def test_every_eml_decodes_to_exactly_the_intended_subject_and_names(run_folder, config):
+    _long_names(run_folder)
+    _send(run_folder, config)
+    raws = [p.read_bytes() for p in (run_folder / OUTBOX).glob("*.eml")]
+    _check_headers(raws, _expected(run_folder), config.email.from_name)
+
+
+def test_every_sent_message_decodes_to_exactly_the_intended_subject_and_names(run_folder, config, server):
+    inbox, port = server
+    _long_names(run_folder)
+    assert _send(run_folder, _smtp(config, port)).done == 12
+    _check_headers([c for _, c in inbox.messages], _expected(run_folder), config.email.from_name)
+
+
+# ---------------------------------------------------------------- 5. each unit its own file
+
+def test_units_whose_names_collide_each_get_and_are_mailed_their_own_file(sample_run, tmp_path, server):
+    inbox, port = server
+    same = "Ủy ban MTTQ Việt Nam thành phố Sóc Trăng"
+    config = str(_app(tmp_path, port, names={"941": same + " (943)", "942": same, "943": same}))
+    run_cli("run", "--config", config, "--input", str(sample_run[0] / "input"), "--output", str(tmp_path / "out"))
+    [folder] = list((tmp_path / "out").iterdir())
+    units = [u for u in json.loads((folder / RESULT_JSON).read_text(encoding="utf-8"))["units"] if u["cap"] != "tinh"]
+    assert len({u["feedback_file"] for u in units}) == len(units) == len(list((folder / "PhanHoi").iterdir())) - 1
+    code, _ = run_cli("send", str(folder), "--config", config)
+    assert code == 0
+    got = {rcpts[0]: next(_parse(c).iter_attachments()) for rcpts, c in inbox.messages}
+    for unit in units:
+        attachment = got[unit["email"]]
+        assert attachment.get_filename() == unit["feedback_file"]
+        assert attachment.get_content() == (folder / "PhanHoi" / unit["feedback_file"]).read_bytes()
+
+
+def test_a_run_whose_units_share_a_feedback_file_mails_neither_of_them(run_folder, config, server):
+    inbox, port = server
+    data = json.loads((run_folder / RESULT_JSON).read_text(encoding="utf-8"))
+    data["units"][3]["feedback_file"] = data["units"][2]["feedback_file"]  # as runs before the fix could be
+    (run_folder / RESULT_JSON).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    report = _send(run_folder, _smtp(config, port))
+    assert report.failed == 2 and report.done == 10
+    assert not {data["units"][2]["email"], data["units"][3]["email"]} & set(inbox.recipients())
