@@ -175,25 +175,31 @@ def plan(run: Path, config: Config, registry: Registry | None = None) -> list[Ou
 
 
 def resolve_resend(names: list[str], messages: list[Outgoing]) -> frozenset[str]:
-    """The keys of the messages the clerk names (a unit's code, its name or part of it, or "lãnh đạo")."""
+    """The keys of the messages the clerk names: a unit's code, its name or part of it, or "lãnh đạo"."""
     keys: set[str] = set()
     for name in names:
         wanted = _fold(name)
-        exact = [o.key for o in messages
-                 if wanted in {_fold(o.key.partition(":")[2]), _fold(o.label), _fold(o.to_name)}
-                 or (o.key == LEADERSHIP and wanted in map(_fold, LEADERSHIP_NAMES))]
-        partial = [o.key for o in messages if wanted and (wanted in _fold(o.label) or wanted in _fold(o.to_name))]
-        found = exact or partial
-        if len(found) != 1:
-            labels = [o.label for o in messages]
-            close = difflib.get_close_matches(name, labels, n=3, cutoff=0.5) or [messages[0].label] if messages else []
-            if found:
-                close = [o.label for o in messages if o.key in found]
-            raise ThiduaError(f"\"--resend {name}\": " + ("có nhiều đơn vị khớp" if found else "không có thư nào của đơn vị này")
-                              + (f" (gần đúng: {', '.join(close)})" if close else "")
-                              + ". Ghi mã đơn vị hoặc tên đầy đủ như trong danh sách đơn vị.")
-        keys.update(found)
+        exact = [o.key for o in messages if wanted in _called(o)]
+        found = exact or [o.key for o in messages if wanted and any(wanted in c for c in _called(o))]
+        if len(found) == 1:
+            keys.update(found)
+            continue
+        if found:
+            hint = "nhiều thư khớp (" + ", ".join(o.label for o in messages if o.key in found) + ")"
+        else:
+            close = difflib.get_close_matches(name, [o.label for o in messages], n=3, cutoff=0.5)
+            hint = "không có thư nào của đơn vị này" + (f" (có phải: {', '.join(close)}?)" if close else "")
+        raise ThiduaError(f"\"--resend {name}\": {hint}. Ghi mã đơn vị hoặc tên như trong danh sách đơn vị, hoặc "
+                          "\"lãnh đạo\" cho thư gửi lãnh đạo.")
     return frozenset(keys)
+
+
+def _called(o: Outgoing) -> set[str]:
+    """The names a clerk may give a message by."""
+    names = {_fold(o.label), _fold(o.to_name), _fold(o.key.partition(":")[2])}
+    if o.key == LEADERSHIP:
+        names |= {_fold(n) for n in LEADERSHIP_NAMES}
+    return names - {""}
 
 
 def _fold(text: str) -> str:
@@ -639,6 +645,10 @@ def _send_chosen(chosen: list[tuple[Outgoing, Action]], run: Path, settings: Ema
                 report.unknown += 1
                 report.lines.append(_unknown_line(o, log))
             report.not_tried = sum(a == Action.SEND for _, a in chosen[n + 1:]) + (not in_doubt)
+            return
+        except ThiduaError as exc:  # the server refused the login: what went before is still listed
+            report.stopped = str(exc)
+            report.not_tried = sum(a == Action.SEND for _, a in chosen[n:])
             return
         except _LogFailed as exc:
             if exc.went:
