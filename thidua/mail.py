@@ -498,7 +498,7 @@ def _deliver(conn: _Connection, raw: bytes, recipients: tuple[str, ...], log: Se
             error = f"mất kết nối với máy chủ thư: {exc.__class__.__name__} {exc}"
             conn.drop()
             continue
-        tried = {**entry, "attempt": uuid.uuid4().hex, "time": dt.datetime.now().isoformat(timespec="seconds")}
+        tried = {**entry, "attempt": uuid.uuid4().hex}
         _record(log, {**tried, "result": "intent"}, went=False)
         try:
             code, reply = smtp.docmd("DATA")
