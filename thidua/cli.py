@@ -60,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     send = sub.add_parser("send", parents=[common], help="gửi kết quả qua email (hoặc ghi tệp .eml)")
     send.add_argument("run_dir", type=Path, nargs="?", default=None, help="thư mục lần chạy (mặc định: mới nhất)")
     send.add_argument("--dry-run", action="store_true", help="chỉ liệt kê thư sẽ gửi")
+    send.add_argument("--resend", action="append", default=[], metavar="ĐƠN_VỊ",
+                      help="gửi lại thư của đơn vị này (mã hoặc tên; \"lãnh đạo\" cho thư gửi lãnh đạo), kể cả thư "
+                           "chưa rõ đã gửi hay chưa; dùng được nhiều lần")
+    send.add_argument("--wait", type=float, default=None, metavar="GIÂY",
+                      help="nếu một lần gửi khác đang chạy trên cùng lần chạy: chờ tối đa bấy nhiêu giây (mặc định 120)")
     which = send.add_mutually_exclusive_group()
     which.add_argument("--all", action="store_true",
                        help="gửi mọi thư của lần chạy (mặc định: chỉ gửi đơn vị có phản hồi thay đổi từ lần gửi trước)")
@@ -257,20 +262,32 @@ def cmd_registry(args, out: TextIO) -> int:
 
 
 def cmd_send(args, out: TextIO) -> int:
-    from .mail import SendMode, send_run
+    from .mail import LOCK_WAIT_SECONDS, UNKNOWN_LABEL, SendMode, send_run
 
-    config, _ = _setup(args)
+    config, registry = _setup(args)
     run = args.run_dir or latest_run(config.output_dir)
     if run is None or not (Path(run) / RESULT_JSON).is_file():
         raise ThiduaError(f"Không tìm thấy kết quả tổng hợp nào trong {config.output_dir}. Đề nghị chạy "
                           "\"python process.py\" trước.")
+    wait = LOCK_WAIT_SECONDS if args.wait is None else args.wait
     mode = SendMode.REMIND if args.remind else SendMode.ALL if args.all else SendMode.CHANGED
-    report = send_run(Path(run), config, out, dry_run=args.dry_run, mode=mode)
+    report = send_run(Path(run), config, out, dry_run=args.dry_run, registry=registry, resend=tuple(args.resend),
+                      wait=wait, mode=mode)
     print(f"{'Nhắc gửi báo cáo' if args.remind else 'Gửi kết quả'} lần chạy {Path(run).name}:", file=out)
     print("\n".join(report.lines), file=out)
-    print(f"Gửi/ghi mới: {report.done}, đã gửi trước: {report.skipped}, không thay đổi nên không gửi lại: "
-          f"{report.unchanged}, lỗi: {report.failed}", file=out)
-    return 1 if report.failed else 0
+    counts = f"Gửi/ghi mới: {report.done}, đã gửi trước: {report.skipped}, lỗi: {report.failed}"
+    if report.unchanged:
+        counts += f", không thay đổi nên không gửi lại: {report.unchanged}"
+    if report.unknown:
+        counts += f", {UNKNOWN_LABEL}: {report.unknown}"
+    if report.not_tried:
+        counts += f", chưa gửi: {report.not_tried}"
+    print(counts, file=out)
+    if report.stopped:
+        print(f"{report.stopped} Các thư đã gửi được liệt kê ở trên; chạy lại \"python process.py send\" để gửi "
+              "tiếp các thư còn lại.", file=out)
+        return 2
+    return 1 if report.failed or report.unknown else 0
 
 
 def cmd_ledger(args, out: TextIO) -> int:
