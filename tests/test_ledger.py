@@ -469,3 +469,17 @@ def test_the_ledger_lives_beside_the_runs_unless_the_config_names_it(sample_run,
     assert code == 0 and not (tmp_path / "out" / LEDGER_FILE).exists()
     with Ledger(tmp_path / "so" / "thidua.sqlite") as ledger:
         assert ledger.last_sent(2023, "tong-ket", "leadership") is not None
+
+
+def test_a_send_while_a_run_holds_the_ledger_still_sends_and_says_what_it_could_not_record(recorded, monkeypatch):
+    from thidua import ledger as ledger_module
+
+    _, out, _ = recorded
+    [run] = run_dirs(out)
+    monkeypatch.setattr(ledger_module, "WAIT_SECONDS", 0.2)
+    with Ledger(out / LEDGER_FILE) as running, running.transaction():
+        code, text = run_cli("send", str(run))
+    assert code == 0 and len(list((run / OUTBOX).glob("*.eml"))) == 12
+    assert text.count("[Chưa ghi vào sổ]") == 12
+    code, text = run_cli("send", str(run))  # the send log still knows what went
+    assert code == 0 and "đã gửi trước: 12" in text

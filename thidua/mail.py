@@ -626,9 +626,19 @@ def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, f
         unchanged = frozenset(k for k, fp in fingerprints.items() if mode == SendMode.CHANGED and state
                               and ledger.last_sent(state[0], state[1], k) == fp)
 
+        busy: list[str] = []  # why the ledger could not be written; then it is not waited for again
+
         def delivered(o: Outgoing) -> None:
-            if state and o.key in fingerprints:
-                ledger.record_sent(state[0], state[1], o.key, run.name, fingerprints[o.key], now())
+            if not (state and o.key in fingerprints):
+                return
+            if not busy:
+                try:
+                    ledger.record_sent(state[0], state[1], o.key, run.name, fingerprints[o.key], now())
+                    return
+                except ThiduaError as exc:  # a run holds the ledger: the message went all the same
+                    busy.append(str(exc))
+            report.lines.append(f"[Chưa ghi vào sổ] {', '.join(o.to)}: {busy[0]} Lần gửi sau có thể gửi lại thư "
+                                "này dù nội dung không đổi.")
 
         log = SendLog(run / SEND_LOG)  # read under the lock: what another `send` wrote is seen
         chosen = choose(messages, log, "sent" if smtp_mode else "written", wanted, unchanged)
