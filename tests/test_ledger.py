@@ -257,6 +257,10 @@ def test_a_scripted_month(tmp_path, month):
     mailed = m.mailed | {r["unit_code"] for r in data["rankings"]["xa"] if m.cluster and r["cluster"] == m.cluster}
     assert m.cluster is None or len(mailed) > len(m.mailed)
     assert send(third) == {feedback[c] for c in mailed} | {"Lãnh đạo - Tổng hợp"}
+    leadership = (third / OUTBOX / "Lãnh đạo - Tổng hợp.eml").read_bytes()
+    told = message_from_bytes(leadership, policy=policy.default).get_body(("plain",)).get_content()
+    assert f"Thay đổi so với lần chạy {second.name}: tệp 1, đề nghị khen thưởng 1, xếp hạng {len(m.rankings)}, " \
+        "chỉ tiêu 0" in told
     reminders = send(third, "--remind") - {feedback[c] for c in mailed} - {"Lãnh đạo - Tổng hợp"}
     assert reminders == {f"Nhắc gửi báo cáo - {u['short_name']}" for u in data["units"] if u["code"] == m.absent}
     [reminder] = [p for p in (third / OUTBOX).glob("Nhắc gửi báo cáo - *.eml")]

@@ -93,6 +93,12 @@ class Changes:
 FIRST_RUN = Changes(None)
 
 
+def counts_text(counts: dict[str, int]) -> str:
+    """"tệp 1, đề nghị khen thưởng 1, xếp hạng 2, chỉ tiêu 0": the summary, the log and the leadership's mail."""
+    return (f"tệp {counts['files']}, đề nghị khen thưởng {counts['nominations']}, xếp hạng {counts['rankings']}, "
+            f"chỉ tiêu {counts['quotas']}")
+
+
 def name_key(name: str) -> str:
     """A nominee's name as identity compares it: tidy text, case folded; diacritics kept (Ân is not An)."""
     return clean(name).casefold()

@@ -127,14 +127,14 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
 
 
 def changes_line(changes) -> str:
+    from .changes import counts_text
+
     if changes.first_run:
         return "Thay đổi: Lần chạy đầu tiên, chưa có lần chạy trước để so sánh."
     counts = changes.counts()
     if not changes.any:
         return f"Thay đổi so với lần chạy {changes.previous_run}: không có."
-    return (f"Thay đổi so với lần chạy {changes.previous_run}: tệp {counts['files']}, đề nghị khen thưởng "
-            f"{counts['nominations']}, xếp hạng {counts['rankings']}, chỉ tiêu {counts['quotas']} (xem trang "
-            "\"Thay đổi\").")
+    return f"Thay đổi so với lần chạy {changes.previous_run}: {counts_text(counts)} (xem trang \"Thay đổi\")."
 
 
 def cmd_run(args, out: TextIO) -> int:

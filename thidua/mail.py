@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, TextIO
 import jinja2
 
 from . import terms
+from .changes import counts_text
 from .config import Config, EmailSettings
 from .errors import ThiduaError
 from .ledger import Ledger, ledger_path
@@ -167,7 +168,8 @@ def plan(run: Path, config: Config, registry: Registry | None = None) -> list[Ou
     context = {**base, "processed": summary["files"]["processed"], "units_received": summary["units_received"],
                "units_total": summary["units_total"], "missing": ", ".join(summary["units_missing"]),
                "nominations": summary["nominations"], "proposed": summary["status"]["proposed"],
-               "needs_review": summary["needs_review"], "errors": summary["errors"], "documents": len(documents)}
+               "needs_review": summary["needs_review"], "errors": summary["errors"], "documents": len(documents),
+               **_changes_context(data.get("changes"))}
     subject, text, html = _render(config.templates_dir, LEADERSHIP_MAIL_TEMPLATE, context)
     leaders = tuple(settings.leadership)
     problem = ""
@@ -181,6 +183,15 @@ def plan(run: Path, config: Config, registry: Registry | None = None) -> list[Ou
     messages.append(Outgoing(LEADERSHIP, leaders, "", subject, text, html, (consolidated, *documents),
                              "Lãnh đạo - Tổng hợp", problem, LEADERSHIP_NAMES[0]))
     return messages
+
+
+def _changes_context(changes: dict | None) -> dict:
+    """What changed since the previous run, for the leadership's mail (nothing on a first run)."""
+    if not changes or not changes.get("previous_run"):
+        return {"previous_run": "", "changes": ""}
+    counts = {k: len(changes.get(k, ())) for k in ("files", "nominations", "rankings", "quotas")}
+    return {"previous_run": changes["previous_run"], "changes": counts_text(counts) if any(counts.values()) else
+            "không có"}
 
 
 def plan_reminders(run: Path, config: Config, registry: Registry | None = None) -> list[Outgoing]:
