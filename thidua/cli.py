@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import terms
-from .config import Config, load_config, with_overrides
-from .errors import ThiduaError
+from .config import Config, load_config, require_path, with_overrides
+from .errors import ConfigError, ThiduaError
 from .issues import CATALOG
-from .names import RESULT_JSON, WORKBOOK_TEMPLATE, latest_run
+from .names import (
+    CRASH_LOG,
+    LEADERSHIP_MAIL_TEMPLATE,
+    LOG_FILE,
+    RESULT_JSON,
+    UNIT_MAIL_TEMPLATE,
+    WORKBOOK_TEMPLATE,
+    latest_run,
+)
 from .registry import Registry, load_registry
 from .terms import Severity
 from .text import cap_first
@@ -64,6 +74,9 @@ def _setup(args) -> tuple[Config, Registry]:
     config = load_config(args.config or DEFAULT_CONFIG)
     if args.registry is not None:
         config = with_overrides(config, registry_path=args.registry.resolve())
+    # Where an unexpected failure is logged, from now on: beside the runs of this config.
+    args.crash_log = config.output_dir / CRASH_LOG
+    require_path(config.registry_path, "paths.registry", "danh sách đơn vị")
     return config, load_registry(config.registry_path, config.communes_path)
 
 
@@ -75,7 +88,8 @@ def _progress(out: TextIO):
     return lambda items, total: tqdm(items, total=total, desc="Đọc tệp", unit=" tệp", leave=False)
 
 
-def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequence[str] = ()) -> list[str]:
+def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequence[str] = (),
+                  notes: Sequence[str] = ()) -> list[str]:
     """The one-screen Vietnamese summary shown at the end and kept in the run's log."""
     by_status = result.input_counts
     lines = [
@@ -101,6 +115,7 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
     if blank_fields:
         lines.append("Cảnh báo: văn bản Word còn để trống, Văn phòng điền trước khi trình ký (hoặc ghi vào "
                      "config.toml): " + "; ".join(blank_fields) + ".")
+    lines += [f"Cảnh báo: {note}" for note in notes]
     if folder is not None:
         lines.append(f"Kết quả: {folder}")
     return lines
@@ -108,11 +123,16 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
 
 def cmd_run(args, out: TextIO) -> int:
     from .batch import evaluate_folder, write_run, writer_workers
-    from .docx_report import blank_document_fields, docx_writer
+    from .docx_report import blank_document_fields, check_templates, docx_writer
     from .xlsx_report import feedback_writers, write_consolidated
 
     config, registry = _setup(args)
     config = with_overrides(config, input_dir=args.input, output_dir=args.output)
+    require_path(config.output_dir, "paths.output", "thư mục kết quả", folder=True, must_exist=False)
+    args.crash_log = config.output_dir / CRASH_LOG
+    require_path(config.input_dir, "paths.input", "thư mục đầu vào", folder=True)
+    require_path(config.templates_dir, "paths.templates", "thư mục mẫu văn bản", folder=True)
+    check_templates(config)
     timings: dict[str, float] = {"start": time.perf_counter() - STARTED}
     result = evaluate_folder(config.input_dir, config, registry, _progress(out), args.workers, timings)
     blank = blank_document_fields(config)
@@ -128,8 +148,9 @@ def cmd_run(args, out: TextIO) -> int:
     writers = [docx_writer(config), write_consolidated, *feedback_writers(parts)]
     written = time.perf_counter()
     run = write_run(result, config.output_dir, writers, log, workers=workers, timings=timings)
+    args.crash_log = run.folder / LOG_FILE
     timings["write"] = time.perf_counter() - written
-    print("\n".join(summary_lines(result, run.folder, blank)), file=out)
+    print("\n".join(summary_lines(result, run.folder, blank, run.notes)), file=out)
     if os.environ.get("THIDUA_TIMINGS"):  # for benchmarks/bench_batch.py: where the seconds went
         print("thidua-timings " + " ".join(f"{k}={v:.3f}" for k, v in timings.items()), file=sys.stderr)
     return 1 if result.errors else 0
@@ -205,6 +226,11 @@ def cmd_send(args, out: TextIO) -> int:
     from .mail import send_run
 
     config, _ = _setup(args)
+    if not config.email.from_address:
+        raise ConfigError("Cấu hình chưa ghi địa chỉ gửi thư \"email.from_address\" (ví dụ vanphong@example.vn); "
+                          "đề nghị ghi vào tệp cấu hình rồi gửi lại.")
+    for name in (UNIT_MAIL_TEMPLATE, LEADERSHIP_MAIL_TEMPLATE):
+        require_path(config.templates_dir / name, "paths.templates", "mẫu thư")
     run = args.run_dir or latest_run(config.output_dir)
     if run is None or not (Path(run) / RESULT_JSON).is_file():
         raise ThiduaError(f"Không tìm thấy kết quả tổng hợp nào trong {config.output_dir}. Đề nghị chạy "
@@ -240,3 +266,20 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu; kết quả của lần chạy này không được ghi.", file=sys.stderr)
         return 2
+    except Exception:  # the program's own bug: the clerk gets a sentence, the traceback goes to the log
+        return _internal_error(getattr(args, "crash_log", None) or (args.config or DEFAULT_CONFIG).parent / CRASH_LOG)
+
+
+def _internal_error(log: Path) -> int:
+    failure = type(sys.exc_info()[1]).__name__
+    when = dt.datetime.now().isoformat(timespec="seconds")
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(f"\n[{when}] LỖI CHƯƠNG TRÌNH: {' '.join(sys.argv)}\n{traceback.format_exc()}")
+        where = f"Chi tiết đã ghi vào {log}; đề nghị gửi tệp này cho người phụ trách kỹ thuật."
+    except (OSError, ValueError):
+        where = "Không ghi được nhật ký lỗi; đề nghị chạy lại và báo cho người phụ trách kỹ thuật."
+    print(f"Lỗi chương trình (không do số liệu hay cấu hình): {failure}. {where} "
+          "Kết quả của lần chạy này không được ghi.", file=sys.stderr)
+    return 3

@@ -8,14 +8,18 @@ committees ("Ủy ban MTTQ Việt Nam huyện Mỹ Tú"), not to places.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import terms
+from .batch import WriterOutput
 from .collation import person_key, sort_key
-from .config import Config
+from .config import Config, require_path
+from .errors import ConfigError
 from .names import DOCS_DIR, DOCUMENT_TEMPLATES, DOCUMENTS, consolidated_name
 from .registry import Unit
 from .result import Nomination, RankedUnit, Recipient, Result
@@ -547,21 +551,89 @@ class DocxWriter:
     def __init__(self, config: Config):
         self.config = config
 
-    def __call__(self, result: Result, folder: Path) -> list[Path]:
+    def __call__(self, result: Result, folder: Path) -> WriterOutput:
         import docxtpl  # here, not at the top: a run loads it only in the process that writes the documents
+        import jinja2
 
         config = self.config
         out = Path(folder) / DOCS_DIR
         out.mkdir(exist_ok=True)
         common = _common(result, config)
-        written = []
+        written, notes = [], []
         for key, context in contexts(result, config).items():
-            template = docxtpl.DocxTemplate(str(config.templates_dir / DOCUMENT_TEMPLATES[key]))
-            template.render({**common, **context}, autoescape=True)
+            source = config.templates_dir / DOCUMENT_TEMPLATES[key]
+            unknown: set[str] = set()
+            try:
+                template = docxtpl.DocxTemplate(str(source))
+                template.render({**common, **context}, jinja_env=jinja2.Environment(
+                    undefined=_recording_undefined(unknown)), autoescape=True)
+            except Exception as exc:  # what check_templates could not foresee: still the template's fault
+                raise ConfigError(f"Không dựng được văn bản từ mẫu {source} (thư mục \"paths.templates\"): {exc}. Đề "
+                                  "nghị kiểm tra mẫu hoặc chép lại mẫu gốc.") from exc
             path = out / DOCUMENTS[key]
             template.save(str(path))
             written.append(path)
-        return written
+            notes += [f"Mẫu văn bản \"{source.name}\" dùng biến \"{name}\" mà chương trình không có; chỗ đó trong "
+                      f"\"{DOCUMENTS[key]}\" để trống. Đề nghị sửa mẫu hoặc điền tay trước khi trình ký."
+                      for name in sorted(unknown)]
+        return WriterOutput(written, tuple(notes))
+
+
+def needed_templates(config: Config) -> dict[str, Path]:
+    """The Word templates a run of this config renders, by document key."""
+    keys = FINAL if config.round == "tong-ket" else MIDYEAR
+    if config.criteria is not None:
+        keys = (*keys, "bao_cao_cham_diem")
+    return {key: config.templates_dir / DOCUMENT_TEMPLATES[key] for key in keys}
+
+
+def _template_text(path: Path) -> str:
+    """The jinja text of a .docx template, read as docxtpl reads it closely enough to check its syntax: without
+    XML tags (Word splits a tag over several runs), entities and docxtpl's {%p / {%tr / {%tc / {%r markers."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        parts = [n for n in book.namelist() if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", n)]
+        if "word/document.xml" not in parts:
+            raise ValueError("thiếu phần nội dung word/document.xml")
+        xml = "\n".join(book.read(n).decode("utf-8") for n in parts)
+    text = html.unescape(re.sub(r"<[^>]*>", "", xml))
+    text = re.sub(r"([{][{%#])(?:tr|tc|p|r) ", r"\1 ", text)
+    return text.translate(str.maketrans("“”‘’", "\"\"''"))
+
+
+def check_templates(config: Config) -> None:
+    """Before anything is read or written: each Word template the run needs exists, opens and parses. A missing or
+    broken one stops the run (ConfigError) naming the file and the key; the clerk never sees a traceback."""
+    import jinja2
+
+    for path in needed_templates(config).values():
+        require_path(path, "paths.templates", "mẫu văn bản Word")
+        try:
+            jinja2.Environment().parse(_template_text(path))
+        except jinja2.TemplateSyntaxError as exc:
+            raise ConfigError(f"Mẫu văn bản {path} (thư mục \"paths.templates\") có thẻ viết sai: {exc.message}. Đề nghị "
+                              "mở mẫu bằng Word, sửa thẻ {{ ... }} hoặc {% ... %} cho đủ dấu đóng.") from exc
+        except Exception as exc:  # a damaged zip or XML fails in many ways
+            raise ConfigError(f"Không đọc được mẫu văn bản {path} (thư mục \"paths.templates\"): tệp bị hỏng hoặc không "
+                              f"phải tệp Word .docx ({exc}). Đề nghị lưu lại bằng Word dưới dạng .docx hoặc chép lại mẫu "
+                              "gốc từ thư mục templates của chương trình.") from exc
+
+
+def _recording_undefined(seen: set[str]):
+    """An Undefined that still prints blank, but remembers each top-level name the template used and the program
+    does not provide: in an official document a blank must not go unnoticed."""
+    import jinja2
+
+    class Recording(jinja2.Undefined):
+        __slots__ = ()
+
+        def __init__(self, hint=None, obj=jinja2.utils.missing, name=None, exc=jinja2.exceptions.UndefinedError):
+            super().__init__(hint, obj, name, exc)
+            if obj is jinja2.utils.missing and name is not None:
+                seen.add(name)
+
+    return Recording
 
 
 def docx_writer(config: Config) -> DocxWriter:

@@ -20,6 +20,10 @@ OUTBOX = "ThuDi"  # .eml files written when no SMTP server is configured
 SEND_LOG = "nhat_ky_gui_thu.jsonl"
 TEMP_PREFIX = ".dang-ghi-"  # a run folder still being written
 
+# In the output folder, beside the runs: the traceback of a failure of the program itself (exit 3) that
+# happened before a run folder existed.
+CRASH_LOG = "nhat_ky_loi_chuong_trinh.txt"
+
 DOCUMENTS = {
     "to_trinh_ubnd": "01 - Tờ trình đề nghị Bằng khen UBND tỉnh.docx",
     "to_trinh_tw": "02 - Tờ trình đề nghị Bằng khen Trung ương MTTQ.docx",

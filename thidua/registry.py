@@ -125,7 +125,8 @@ def _count(row: dict, key: str, line: int, required: bool) -> int | None:
         if required:
             raise RegistryError(f"Danh sách đơn vị, dòng {line}: đơn vị cấp huyện phải ghi \"{key}\".")
         return None
-    if not text.isdigit():
+    # "1³" and "١٢" pass isdigit() but are no count a clerk meant; nine digits are more than any province has.
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise RegistryError(f"Danh sách đơn vị, dòng {line}: \"{key}\" = \"{text}\" không phải số nguyên.")
     return int(text)
 
@@ -204,7 +205,7 @@ def load_registry(path: Path, communes_path: Path | None = None) -> Registry:
     path = Path(path)
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
-            header, rows = _rows_from_xlsx(path)
+            header, rows = _xlsx_or_error(path)
         else:
             with path.open(encoding="utf-8-sig", newline="") as fh:
                 reader = csv.DictReader(fh)
@@ -221,9 +222,31 @@ def load_registry(path: Path, communes_path: Path | None = None) -> Registry:
     units = parse_registry(rows, f"Danh sách đơn vị {path.name}")
     communes: tuple[Commune, ...] = ()
     if communes_path is not None and Path(communes_path).is_file():
-        with Path(communes_path).open(encoding="utf-8-sig", newline="") as fh:
-            communes = tuple(
+        communes = _communes(Path(communes_path))
+    return Registry(units, communes)
+
+
+def _xlsx_or_error(path: Path) -> tuple[list[str], list[dict]]:
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    try:
+        return _rows_from_xlsx(path)
+    except OSError:
+        raise
+    except Exception as exc:  # the reader's own errors (a damaged zip, a sheet it cannot parse) have no common base
+        raise RegistryError(f"Không đọc được danh sách đơn vị {path}: tệp bị hỏng hoặc không phải bảng tính Excel "
+                            f"({exc}). Đề nghị mở tệp bằng Excel, lưu lại dưới dạng .xlsx hoặc CSV UTF-8.") from exc
+
+
+def _communes(path: Path) -> tuple[Commune, ...]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return tuple(
                 Commune(clean(r.get("ma_huyen")), clean(r.get("ten_don_vi")), clean(r.get("loai")) or "Xã")
                 for r in csv.DictReader(fh) if clean(r.get("ten_don_vi"))
             )
-    return Registry(units, communes)
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"Danh sách xã, phường {path} (paths.communes) phải được lưu dạng UTF-8 (CSV UTF-8).") from exc
+    except (OSError, csv.Error) as exc:
+        raise RegistryError(f"Không đọc được danh sách xã, phường {path} (paths.communes): "
+                            f"{getattr(exc, 'strerror', None) or exc}.") from exc
