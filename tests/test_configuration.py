@@ -169,6 +169,14 @@ def test_a_nul_in_the_output_path_exits_2(tmp_path, capsys):
     assert code == 2 and "Traceback" not in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("args", [["template", "--output", "mau\0.xlsx"], ["sample", "--output", "vao\0"],
+                                  ["check", "tep\0.xlsx"], ["send", "lan\0chay"], ["--config", "cau\0hinh.toml"]])
+def test_a_nul_in_any_path_argument_exits_2_naming_the_option(args, capsys):
+    code, _ = run_cli(*args)
+    err = capsys.readouterr().err
+    assert code == 2 and "NUL" in err
+
+
 # ---------------------------------------------------------------- paths checked before anything is read or written
 
 def test_the_example_config_copied_into_a_province_folder_works_unchanged(tmp_path):

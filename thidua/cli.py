@@ -259,6 +259,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     if args.command is None:  # "process.py" or "process.py --config X": the batch
         args = _parser().parse_args([*argv, "run"])
     try:
+        _no_nul(args)
         return COMMANDS[args.command](args, out)
     except ThiduaError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
@@ -268,6 +269,15 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         return 2
     except Exception:  # the program's own bug: the clerk gets a sentence, the traceback goes to the log
         return _internal_error(getattr(args, "crash_log", None) or (args.config or DEFAULT_CONFIG).parent / CRASH_LOG)
+
+
+def _no_nul(args: argparse.Namespace) -> None:
+    """A path typed or pasted with a NUL character cannot name any file: say so, naming the option."""
+    for name, value in vars(args).items():
+        if isinstance(value, Path) and "\0" in str(value):
+            option = "--" + name.replace("_", "-") if name not in ("file", "run_dir") else "đường dẫn"
+            shown = str(value).replace("\0", "\\0")
+            raise ConfigError(f"{option} \"{shown}\" chứa ký tự NUL, không phải đường dẫn hợp lệ; đề nghị gõ lại.")
 
 
 def _internal_error(log: Path) -> int:
