@@ -587,19 +587,23 @@ def needed_templates(config: Config) -> dict[str, Path]:
     return {key: config.templates_dir / DOCUMENT_TEMPLATES[key] for key in keys}
 
 
-def _template_text(path: Path) -> str:
-    """The jinja text of a .docx template, read as docxtpl reads it closely enough to check its syntax: without
-    XML tags (Word splits a tag over several runs), entities and docxtpl's {%p / {%tr / {%tc / {%r markers."""
+def _template_texts(path: Path) -> list[str]:
+    """The jinja text of each part of a .docx template (body, headers, footers), read as docxtpl reads it closely
+    enough to check its syntax: without XML tags (Word splits a tag over several runs) and entities, without the
+    {%p / {%tr / {%tc / {%r markers, and without docxtpl's own tags (vm, hm, colspan, cellbg)."""
     import zipfile
 
     with zipfile.ZipFile(path) as book:
         parts = [n for n in book.namelist() if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", n)]
         if "word/document.xml" not in parts:
             raise ValueError("thiếu phần nội dung word/document.xml")
-        xml = "\n".join(book.read(n).decode("utf-8") for n in parts)
-    text = html.unescape(re.sub(r"<[^>]*>", "", xml))
-    text = re.sub(r"([{][{%#])(?:tr|tc|p|r) ", r"\1 ", text)
-    return text.translate(str.maketrans("“”‘’", "\"\"''"))
+        xmls = [book.read(n).decode("utf-8") for n in parts]
+    texts = []
+    for xml in xmls:
+        text = html.unescape(re.sub(r"<[^>]*>", "", xml)).translate(str.maketrans("“”‘’", "\"\"''"))
+        text = re.sub(r"([{][{%#])(?:tr|tc|p|r) ", r"\1 ", text)
+        texts.append(re.sub(r"{%-?\s*(?:vm|hm|(?:colspan|cellbg)\s[^%]*?)\s*-?%}", "", text))
+    return texts
 
 
 def check_templates(config: Config) -> None:
@@ -610,7 +614,8 @@ def check_templates(config: Config) -> None:
     for path in needed_templates(config).values():
         require_path(path, "paths.templates", "mẫu văn bản Word")
         try:
-            jinja2.Environment().parse(_template_text(path))
+            for text in _template_texts(path):
+                jinja2.Environment().parse(text)
         except jinja2.TemplateSyntaxError as exc:
             raise ConfigError(f"Mẫu văn bản {path} (thư mục \"paths.templates\") có thẻ viết sai: {exc.message}. Đề nghị "
                               "mở mẫu bằng Word, sửa thẻ {{ ... }} hoặc {% ... %} cho đủ dấu đóng.") from exc
