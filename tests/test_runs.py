@@ -82,6 +82,19 @@ def test_a_run_never_touches_a_folder_another_run_is_writing(config, registry, t
     assert (run.folder / RESULT_JSON).is_file()
 
 
+def test_a_temporary_folder_that_vanishes_while_another_run_looks_is_no_failure(config, registry, tmp_path):
+    from thidua.batch import write_run
+    from thidua.evaluate import evaluate
+
+    output = tmp_path / "out"
+    output.mkdir()
+    # Another run renamed its temporary folder into place between this run's listing and its look at the folder:
+    # a dangling link stands for that moment.
+    (output / f"{TEMP_PREFIX}2026-12-07_0914").symlink_to(output / "da-doi-ten")
+    run = write_run(evaluate([], config, registry), output, [], ["nhật ký"], now=dt.datetime(2026, 12, 7, 9, 15))
+    assert (run.folder / RESULT_JSON).is_file()
+
+
 # ---------------------------------------------------------------- workers die with their parent (point 8)
 
 WORKER_SCRIPT = """

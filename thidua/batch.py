@@ -175,7 +175,11 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
         output.mkdir(parents=True, exist_ok=True)
         for stale in output.glob(f"{TEMP_PREFIX}*"):
             # Left by a run that was killed (never complete); a fresh one may belong to a run still going.
-            if time.time() - stale.stat().st_mtime > STALE_AFTER_SECONDS:
+            try:
+                age = time.time() - stale.stat().st_mtime
+            except FileNotFoundError:
+                continue  # another run has just renamed it into place
+            if age > STALE_AFTER_SECONDS:
                 shutil.rmtree(stale, ignore_errors=True)
         name, temp = reserve_run(now, output)
     except OSError as exc:
