@@ -267,3 +267,16 @@ def test_a_template_variable_that_does_not_exist_is_a_warning_naming_it(tmp_path
 def test_the_shipped_templates_use_no_variable_the_program_lacks(sample_run):
     _, _, text, folder, _ = sample_run
     assert "dùng biến" not in text and "dùng biến" not in (folder / "nhat_ky.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage", ["broken", "missing"])
+def test_a_broken_or_missing_mail_template_stops_send_naming_it(tmp_path, capsys, own_templates, sample_run, damage):
+    folder = sample_run[3]
+    template = own_templates / "thu_phan_hoi.j2"
+    if damage == "missing":
+        template.unlink()
+    else:
+        template.write_text(template.read_text(encoding="utf-8").replace("{{ year }}", "{{ year", 1), encoding="utf-8")
+    code, _ = run_cli("send", "--config", str(config_with_templates(tmp_path, own_templates)), "--dry-run", str(folder))
+    err = capsys.readouterr().err
+    assert code == 2 and "thu_phan_hoi.j2" in err and "paths.templates" in err

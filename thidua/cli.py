@@ -227,6 +227,20 @@ def cmd_registry(args, out: TextIO) -> int:
     return 0
 
 
+def _check_mail_template(path: Path) -> None:
+    """A mail template that cannot be read or parsed stops `send` before any message is prepared."""
+    import jinja2
+
+    try:
+        jinja2.Environment().parse(path.read_text(encoding="utf-8"))
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(f"Mẫu thư {path} (thư mục \"paths.templates\") có thẻ viết sai ở dòng {exc.lineno}: "
+                          f"{exc.message}. Đề nghị sửa mẫu hoặc chép lại mẫu gốc.") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Không đọc được mẫu thư {path} (thư mục \"paths.templates\"); mẫu phải được lưu dạng "
+                          "UTF-8.") from exc
+
+
 def cmd_send(args, out: TextIO) -> int:
     from .mail import LOCK_WAIT_SECONDS, UNKNOWN_LABEL, send_run
 
@@ -235,7 +249,7 @@ def cmd_send(args, out: TextIO) -> int:
         raise ConfigError("Cấu hình chưa ghi địa chỉ gửi thư \"email.from_address\" (ví dụ vanphong@example.vn); "
                           "đề nghị ghi vào tệp cấu hình rồi gửi lại.")
     for name in (UNIT_MAIL_TEMPLATE, LEADERSHIP_MAIL_TEMPLATE):
-        require_path(config.templates_dir / name, "paths.templates", "mẫu thư")
+        _check_mail_template(require_path(config.templates_dir / name, "paths.templates", "mẫu thư"))
     run = args.run_dir or latest_run(config.output_dir)
     if run is None or not (Path(run) / RESULT_JSON).is_file():
         raise ThiduaError(f"Không tìm thấy kết quả tổng hợp nào trong {config.output_dir}. Đề nghị chạy "
