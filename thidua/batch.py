@@ -153,7 +153,7 @@ def _os_error(exc: BaseException) -> OSError | None:
         if isinstance(item, OSError):
             return item
         seen.append(item)
-        todo += [*item.args, item.__cause__, item.__context__]
+        todo += [*item.args, item.__cause__]
     return None
 
 
