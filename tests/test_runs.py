@@ -239,7 +239,7 @@ def test_an_internal_error_after_the_run_is_written_goes_to_its_own_log(sample_r
 
 
 def test_a_crash_in_a_real_process_exits_3_without_a_traceback_on_screen(tmp_path):
-    # A registry row the reader cannot have foreseen is not the point here: a command that fails inside the program.
+    # A bug of the program (here: loading the registry raises) in a real process: the exit code and the screen.
     script = ("import sys\nfrom thidua import cli, registry\n"
               "def broken(*a, **k):\n    raise RuntimeError('hỏng')\n"
               "cli.load_registry = broken\n"
