@@ -336,11 +336,10 @@ def _intake_lines(result: Result) -> list[str]:
     return lines
 
 
-def _cases(result: Result, status: str, what: Callable[[Nomination], str]) -> str:
+def _cases(result: Result, cases: Iterable[Nomination], what: Callable[[Nomination], str]) -> str:
     """'A (Huyện Kế Sách, thiếu báo cáo thành tích); B (...)': the cases a report line counts, named."""
     lists = Lists.of(result)
-    return _named(result, [f"{n.name} ({lists.short(n.unit_code)}, {what(n)})" for n in result.with_status(status)],
-                  "trường hợp", "; ")
+    return _named(result, [f"{n.name} ({lists.short(n.unit_code)}, {what(n)})" for n in cases], "trường hợp", "; ")
 
 
 def _named(result: Result, names: list[str], noun: str, sep: str = ", ") -> str:
@@ -357,14 +356,19 @@ def _review_lines(result: Result) -> list[str]:
                                     for r in held if award in r.needs_review], "đơn vị")
             lines.append(f"{award_title(result, award)} ({terms.RANKINGS[ranking]}): các đơn vị bằng điểm tại ngưỡng "
                          f"xét: {names}. Đề nghị Hội đồng xem xét, quyết định.")
-    capped = result.with_status(Status.NEEDS_REVIEW)
+    held = result.with_status(Status.NEEDS_REVIEW)
+    capped = [n for n in held if result.held_by_cap(n)]
     if capped:
-        lines.append(f"{in_words(len(capped), 'trường hợp')} vượt tổng số của tỉnh, chờ Hội đồng xem xét: "
-                     f"{_cases(result, Status.NEEDS_REVIEW, lambda n: terms.describe(n.kind, n.level))}.")
+        lines.append(f"{in_words(len(capped), 'trường hợp')} vượt tổng số của {result.province_word}, chờ Hội đồng "
+                     f"xem xét: {_cases(result, capped, lambda n: terms.describe(n.kind, n.level))}.")
+    tied = [n for n in held if not result.held_by_cap(n)]
+    if tied:  # a tie at a pooled cut: its reason names the cluster (or the province) and the place
+        lines.append(f"{in_words(len(tied), 'trường hợp')} bằng điểm tại ngưỡng xét, chờ Hội đồng xem xét: "
+                     f"{_cases(result, tied, lambda n: n.reasons[-1])}.")
     incomplete = result.with_status(Status.INCOMPLETE_DOSSIER)
     if incomplete:
         lines.append(f"{in_words(len(incomplete), 'trường hợp')} còn thiếu hồ sơ, chưa tính vào chỉ tiêu: "
-                     f"{_cases(result, Status.INCOMPLETE_DOSSIER, _missing)}.")
+                     f"{_cases(result, incomplete, _missing)}.")
     for cap in result.caps:
         if cap.unused:
             reserve = ", ".join(n.name for n in cap.reserve)

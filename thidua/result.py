@@ -346,6 +346,14 @@ class Result:
         found = self.rankings.items() if code is None else ((k, self.unit_items(code, k)) for k in self.rankings)
         return [r for _, units in found for r in units if r.dossier_to_collect]
 
+    @cached_property
+    def _capped_rows(self) -> frozenset[tuple[str, str, int | None]]:
+        return frozenset((i.file, i.sheet, i.row) for i in self.issues if i.code == "provincial-cap-exceeded")
+
+    def held_by_cap(self, n: Nomination) -> bool:
+        """Whether a nomination under review was held back by a provincial cap (not by a tie at a cut)."""
+        return (n.file, n.sheet, n.row) in self._capped_rows
+
     def with_status(self, status: str) -> tuple[Nomination, ...]:
         return tuple(n for n in self.nominations if n.status == status)
 
