@@ -6,18 +6,16 @@ example's rules.
 """
 
 import json
-import shutil
 
 import docx
 import openpyxl
 import pytest
-from conftest import info_rows, make_book, run_cli
 from test_rules import nom, statuses, sub, with_cap
 from test_two_tier import EXAMPLE, city_rows, codes_in, commune, person
 
-from thidua.cli import ROOT
 from thidua.config import load_config
 from thidua.evaluate import evaluate
+from thidua.names import DOCUMENTS
 from thidua.registry import Registry, parse_registry
 
 
@@ -68,3 +66,68 @@ def test_only_a_provincial_cap_is_said_to_exceed_the_provinces_total(config, reg
     assert dict(statuses(result))["B"] == "needs_review"
     text = "\n".join(line for s in report_context(result, capped)["sections"] for line in s["lines"])
     assert "vượt tổng số" in text
+
+
+# ---------------------------------------------------------------- provisional while units are missing
+
+def small_city() -> Registry:
+    """Three communes in one cluster: a run where every unit reports."""
+    return Registry(parse_registry(city_rows()[:4]))
+
+
+def document_texts(result, config, folder) -> dict[str, str]:
+    """Every document of the run, paragraphs and table cells, by file name."""
+    from thidua.docx_report import DocxWriter
+
+    texts = {}
+    for path in DocxWriter(config)(result, folder):
+        document = docx.Document(path)
+        cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+        texts[path.name] = "\n".join([p.text for p in document.paragraphs] + cells)
+    return texts
+
+
+def overview_text(result, folder) -> str:
+    from thidua.xlsx_report import write_consolidated
+
+    [path] = write_consolidated(result, folder)
+    ws = openpyxl.load_workbook(path, read_only=True)["Tổng quan"]
+    return "\n".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+
+
+def test_while_units_are_missing_every_text_says_the_result_is_provisional(tmp_path, city_config, city):
+    from thidua.cli import summary_lines
+
+    a1, a2 = codes_in(city, "Cụm A")[:2]
+    b1 = codes_in(city, "Cụm B")[0]
+    result = evaluate([commune(a1, score=95), commune(a2, score=90), commune(b1, score=93),
+                       commune("92")], city_config, city)
+    summary = json.loads(json.dumps(result.as_json(), default=str))["summary"]
+    assert summary["reported"] == {"units": 3, "of": 33}  # the province's own file is not counted
+    assert summary["clusters"] == {"Cụm A": {"reported": 2, "of": 8}, "Cụm B": {"reported": 1, "of": 12},
+                                   "Cụm C": {"reported": 0, "of": 13}}
+    banner = "KẾT QUẢ TẠM THỜI (3/33 đơn vị đã gửi báo cáo)"
+    texts = document_texts(result, city_config, tmp_path)
+    assert texts and all(banner in text for text in texts.values())
+    for name, text in texts.items():
+        for line in text.splitlines():
+            if "dẫn đầu" in line or "toàn thành phố" in line:
+                assert "(tạm thời, " in line, (name, line)
+    decision = texts[DOCUMENTS["quyet_dinh"]]
+    assert "dẫn đầu Cụm A (tạm thời, 2/8 đơn vị của cụm đã báo cáo)" in decision
+    assert banner in "\n".join(summary_lines(result))
+    overview = overview_text(result, tmp_path)
+    assert banner in overview and "Cụm C" in overview and "Xã Số 33" in overview  # progress, and who has not sent
+
+
+def test_when_every_unit_has_reported_nothing_says_provisional(tmp_path, city_config):
+    from thidua.cli import summary_lines
+
+    city = small_city()
+    result = evaluate([commune(u.code, score=90 - i) for i, u in enumerate(city.submitters)], city_config, city)
+    assert result.summary()["reported"] == {"units": 3, "of": 3}
+    assert result.summary()["clusters"] == {"Cụm A": {"reported": 3, "of": 3}}
+    texts = document_texts(result, city_config, tmp_path)
+    assert any("dẫn đầu" in text for text in texts.values())
+    everything = "\n".join([*texts.values(), *summary_lines(result), overview_text(result, tmp_path)])
+    assert "TẠM THỜI" not in everything and "tạm thời" not in everything

@@ -17,7 +17,7 @@ from .issues import CATALOG
 from .names import RESULT_JSON, WORKBOOK_TEMPLATE, latest_run
 from .registry import Registry, load_registry
 from .terms import Severity
-from .text import cap_first
+from .text import cap_first, name_list
 
 if TYPE_CHECKING:
     from .result import Result
@@ -80,6 +80,9 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
     by_status = result.input_counts
     lines = [
         f"TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year} - {terms.ROUNDS[result.round].upper()}",
+        *([result.provisional_title(), "Chưa gửi báo cáo: " + name_list(
+            [u.short_name for u in result.submitters if u.code not in result.reported_codes])]
+          if result.provisional else []),
         "Tệp: " + ", ".join(f"{terms.FILE_STATUSES[s].lower()} {n}" for s, n in by_status.items()),
         f"Trường hợp đề nghị: {len(result.nominations)}",
     ]

@@ -98,24 +98,27 @@ class Lists:
     units: dict[str, Unit]
     year: int
     province_word: str = "tỉnh"
+    place_note: Callable[[str | None], str] = lambda cluster: ""  # Result.place_note: a claimed place's caveat
 
     @classmethod
     def of(cls, result: Result) -> Lists:
-        return cls({u.code: u for u in result.units}, result.year, result.province_word)
+        return cls({u.code: u for u in result.units}, result.year, result.province_word, result.place_note)
 
     def short(self, code: str) -> str:
         return self.units[code].short_name if code in self.units else code
 
     def achievement(self, r: RankedUnit) -> str:
         plan = f"trong thực hiện kế hoạch thi đua, khen thưởng năm {self.year}"
+        # A place is claimed over a scope only as far as its units have reported.
+        in_cluster, overall = self.place_note(r.cluster), self.place_note(None)
         if r.cluster and r.cluster_rank == 1:
-            return (f"Đơn vị dẫn đầu {r.cluster} {plan}, xếp thứ {rank_words(r.rank)} toàn {self.province_word} "
-                    f"(khối {terms.RANKINGS[r.ranking]}), đạt {fmt_number(r.score)} điểm.")
+            return (f"Đơn vị dẫn đầu {r.cluster}{in_cluster} {plan}, xếp thứ {rank_words(r.rank)} toàn "
+                    f"{self.province_word}{overall} (khối {terms.RANKINGS[r.ranking]}), đạt {fmt_number(r.score)} điểm.")
         if r.cluster and r.cluster_rank:
-            return (f"Xếp thứ {rank_words(r.cluster_rank)} {r.cluster}, thứ {rank_words(r.rank)} "
-                    f"toàn {self.province_word} {plan} "
+            return (f"Xếp thứ {rank_words(r.cluster_rank)} {r.cluster}{in_cluster}, thứ {rank_words(r.rank)} "
+                    f"toàn {self.province_word}{overall} {plan} "
                     f"(khối {terms.RANKINGS[r.ranking]}), đạt {fmt_number(r.score)} điểm.")
-        return (f"Xếp thứ {rank_words(r.rank)} {plan} (khối {terms.RANKINGS[r.ranking]}), "
+        return (f"Xếp thứ {rank_words(r.rank)}{overall} {plan} (khối {terms.RANKINGS[r.ranking]}), "
                 f"đạt {fmt_number(r.score)} điểm.")
 
     def row(self, item: Recipient) -> dict:
@@ -225,7 +228,7 @@ def _common(result: Result, config: Config) -> dict:
         "province_name": result.province_name, "province_name_upper": result.province_name.upper(),
         "province_short": config.province_short_name, "year": result.year,
         "plan_reference": plan_reference(config, result.year, result.province_name),
-        "ubnd_plan": d.ubnd_plan, "tinh": result.province_word,
+        "ubnd_plan": d.ubnd_plan, "tinh": result.province_word, "provisional": result.provisional_title(),
     }
 
 
@@ -356,12 +359,12 @@ def _review_lines(result: Result) -> list[str]:
                                     for r in held if award in r.needs_review], "đơn vị")
             lines.append(f"{award_title(result, award)} ({terms.RANKINGS[ranking]}): các đơn vị bằng điểm tại ngưỡng "
                          f"xét: {names}. Đề nghị Hội đồng xem xét, quyết định.")
-    held = result.with_status(Status.NEEDS_REVIEW)
-    capped = [n for n in held if result.held_by_cap(n)]
+    pending = result.with_status(Status.NEEDS_REVIEW)
+    capped = [n for n in pending if result.held_by_cap(n)]
     if capped:
         lines.append(f"{in_words(len(capped), 'trường hợp')} vượt tổng số của {result.province_word}, chờ Hội đồng "
                      f"xem xét: {_cases(result, capped, lambda n: terms.describe(n.kind, n.level))}.")
-    tied = [n for n in held if not result.held_by_cap(n)]
+    tied = [n for n in pending if not result.held_by_cap(n)]
     if tied:  # a tie at a pooled cut: its reason names the cluster (or the province) and the place
         lines.append(f"{in_words(len(tied), 'trường hợp')} bằng điểm tại ngưỡng xét, chờ Hội đồng xem xét: "
                      f"{_cases(result, tied, lambda n: n.reasons[-1])}.")
@@ -448,7 +451,8 @@ def _vote_note(result: Result) -> Callable[[Recipient], str]:
     def note(item: Recipient) -> str:
         if item.ranked is not None:
             held = item.ranked.needs_review
-            return f"Xếp thứ {item.ranked.rank}" + (f"; chờ xét: {_names(result, held)}" if held else "")
+            return (f"Xếp thứ {item.ranked.rank}{result.place_note(None)}"
+                    + (f"; chờ xét: {_names(result, held)}" if held else ""))
         n = _nomination(item)
         return "; ".join(n.reasons) if n.status != Status.PROPOSED else ""
     return note

@@ -187,8 +187,9 @@ def place_within_quota(candidates: list[Nomination], limit: int, submitted: int,
         if verdicts.get(i) == AWARD:
             placed[id(n)] = _restatus(n, Status.PROPOSED)
             continue
-        whose = f" của {scope_name}" if scope_name else ""
-        placed[id(n)] = _restatus(n, Status.OVER_QUOTA, f"vượt chỉ tiêu{whose}: đề nghị {submitted}, chỉ tiêu {limit}")
+        placed[id(n)] = _restatus(n, Status.OVER_QUOTA, f"vượt chỉ tiêu của đơn vị ({scope_name}: chỉ tiêu {limit}, "
+                                                        f"đề nghị {submitted})" if scope_name else
+                                  f"vượt chỉ tiêu: đề nghị {submitted}, chỉ tiêu {limit}")
         problems.append(issue("over-quota", name=n.name, submitted=submitted, quota=limit,
                               what=terms.describe(n.kind, n.level), **_where(n.source, "score", n.unit_code)))
     return placed, problems
@@ -215,7 +216,7 @@ def place_pooled(candidates: list[Nomination], limit: int, submitted: int, scope
                                                               f"thứ {taken + 1} ({line})")
         else:
             placed[id(n)] = _restatus(n, Status.OVER_QUOTA, f"vượt chỉ tiêu chung của {scope_name} ({line}, "
-                                                            f"{submitted} trường hợp được đề nghị)")
+                                                            f"đề nghị {submitted})")
             problems.append(issue("pooled-over-quota", name=n.name, scope=scope_name, submitted=submitted,
                                   quota=limit, what=terms.describe(n.kind, n.level),
                                   **_where(n.source, "score", n.unit_code)))

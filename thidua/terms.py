@@ -228,3 +228,14 @@ def position_phrase(position: str, workplace: str) -> str:
     if last.casefold() == workplace.split()[0].casefold():  # "Trưởng ban" + "Ban công tác ..."
         return f"{head} {workplace}".strip()
     return f"{position} {workplace}"
+
+
+# ---------------------------------------------------------------- a result while units are missing
+
+def provisional_title(reported: int, total: int) -> str:
+    return f"KẾT QUẢ TẠM THỜI ({reported}/{total} đơn vị đã gửi báo cáo)"
+
+
+def provisional_scope(reported: int, total: int, whose: str) -> str:
+    """'(tạm thời, 2/8 đơn vị của cụm đã báo cáo)': what a claimed place adds while its scope is incomplete."""
+    return f"(tạm thời, {reported}/{total} đơn vị của {whose} đã báo cáo)"

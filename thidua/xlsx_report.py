@@ -266,6 +266,8 @@ def _overview(wb, styles: Styles, result: Result) -> None:
     ws.merge_range(0, 0, 0, 7, f"TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year} - {terms.ROUNDS[result.round].upper()}",
                    styles.title)
     ws.write_string(1, 0, result.province_name, styles.label)
+    if result.provisional:
+        ws.write_string(2, 0, result.provisional_title(), styles.label)
     r = 3
     files = result.input_counts
     counts = [("Tệp đã xử lý", files["processed"]), ("Tệp bị thay thế", files["superseded"]),
@@ -277,6 +279,9 @@ def _overview(wb, styles: Styles, result: Result) -> None:
         ws.write_string(r, 0, label, styles.plain)
         ws.write_number(r, 1, value, styles.integer)
         r += 1
+
+    if result.provisional or result.cluster_names:
+        r = _progress(ws, styles, result, r + 1)
 
     r += 1
     ws.write_string(r, 0, "Tổng số theo Kế hoạch và số được đề nghị", styles.label)
@@ -339,6 +344,23 @@ def _overview(wb, styles: Styles, result: Result) -> None:
         ws.insert_chart(r + 2, 0, chart)
     print_setup(ws)
     ws.activate()
+
+
+def _progress(ws, styles: Styles, result: Result, r: int) -> int:
+    """Who has reported, per cluster and in all, then the units that have not sent (name, cluster)."""
+    ws.write_string(r, 0, "Tiến độ gửi báo cáo", styles.label)
+    cols = [Col("Cụm thi đua", 42, lambda c: c or f"Toàn {result.province_word}"),
+            Col("Đã gửi báo cáo", 14, lambda c: result.progress(c)[0]),
+            Col("Tổng số đơn vị", 14, lambda c: result.progress(c)[1]),
+            Col("Chưa gửi", 14, lambda c: result.progress(c)[1] - result.progress(c)[0])]
+    r = _plain_table(ws, styles, cols, [*result.cluster_names, None], r + 1)
+    missing = [u for u in result.submitters if u.code not in result.reported_codes]
+    if missing:
+        r += 1
+        ws.write_string(r, 0, "Đơn vị chưa gửi báo cáo", styles.label)
+        r = _plain_table(ws, styles, [Col("Đơn vị", 42, lambda u: u.short_name),
+                                      Col("Cụm thi đua", 14, lambda u: u.cluster)], missing, r + 1)
+    return r
 
 
 def _plain_table(ws, styles: Styles, columns: list[Col], rows, first_row: int) -> int:
