@@ -16,6 +16,7 @@ from test_two_tier import EXAMPLE, city_rows, codes_in, commune, person
 from thidua.config import load_config
 from thidua.evaluate import evaluate
 from thidua.names import DOCUMENTS
+from thidua.records import ScoreRow
 from thidua.registry import Registry, parse_registry
 
 
@@ -131,3 +132,80 @@ def test_when_every_unit_has_reported_nothing_says_provisional(tmp_path, city_co
     assert any("dẫn đầu" in text for text in texts.values())
     everything = "\n".join([*texts.values(), *summary_lines(result), overview_text(result, tmp_path)])
     assert "TẠM THỜI" not in everything and "tạm thời" not in everything
+
+
+# ---------------------------------------------------------------- names, positions and units as an official writes them
+
+def decision_rows(result, config) -> list[dict]:
+    from thidua.docx_report import decision_context
+
+    return [row for part in decision_context(result, config)["parts"] for g in part["groups"] for row in g["rows"]]
+
+
+def test_a_name_typed_in_capitals_is_written_in_title_case_with_a_warning(city_config, city):
+    code = codes_in(city, "Cụm A")[0]
+    result = evaluate([commune(code, [person("LÊ THỊ  HOA ", 90), person("Trần Văn Bình", 80, row=6)])],
+                      city_config, city)
+    assert {n.name for n in result.nominations} == {"Lê Thị Hoa", "Trần Văn Bình"}
+    [said] = [i for i in result.issues if i.code == "name-case"]
+    assert (said.severity, said.row, said.params["written"]) == ("warning", 5, "Lê Thị Hoa")
+    assert "Lê Thị Hoa" in {row["name"] for row in decision_rows(result, city_config)}
+
+
+def test_a_position_that_already_names_the_workplace_is_written_once(city_config, city):
+    code = codes_in(city, "Cụm A")[0]  # Ủy ban MTTQ Việt Nam xã Số 1
+    rows = [nom(row=5, kind="individual", name="Lê An", level="xa", score=95,
+                position="Chủ tịch Ủy ban MTTQ Việt Nam xã Vĩnh Hoàng",
+                workplace="Ủy ban MTTQ Việt Nam xã Vĩnh Hoàng"),
+            nom(row=6, kind="individual", name="Lê Bình", level="xa", award="BK_TW_MTTQ", score=94,
+                position="Phó Chủ tịch Ủy ban MTTQ Việt Nam xã Số 1", workplace="Xã Số 1"),
+            nom(row=7, kind="individual", name="Lê Cường", level="xa", award="BK_UBND_TINH", score=93,
+                merit_type="dot-xuat", contribution=200_000_000, position="Chủ tịch",
+                workplace="Ủy ban MTTQ Việt Nam xã Số 1")]
+    result = evaluate([commune(code, rows)], city_config, city)
+    assert [i.row for i in result.issues if i.code == "position-repeats-workplace"] == [5, 6]
+    from thidua.docx_report import Lists
+
+    lists = Lists.of(result)
+    written = {r.name: lists.row(r)["position"] for a in ("BK_MTTQ_TINH", "BK_TW_MTTQ", "BK_UBND_TINH")
+               for r in result.recipients(a, "individual")}
+    assert written == {"Lê An": "Chủ tịch Ủy ban MTTQ Việt Nam xã Vĩnh Hoàng",
+                       "Lê Bình": "Phó Chủ tịch Ủy ban MTTQ Việt Nam xã Số 1",
+                       "Lê Cường": "Chủ tịch Ủy ban MTTQ Việt Nam xã Số 1"}
+
+
+def test_a_ban_cong_tac_mat_tran_in_a_formal_list_says_its_commune(city_config, city):
+    a1, a2 = codes_in(city, "Cụm A")[:2]
+    same = "Ban công tác Mặt trận thôn Lai Bình"
+    rows = [nom(row=5, name=same, level="bctmt", score=90)]
+    result = evaluate([commune(a1, rows), commune(a2, [nom(row=5, name=f"{same}, xã Số 2", level="bctmt", score=89)])],
+                      city_config, city)
+    names = {row["name"] for row in decision_rows(result, city_config)}
+    assert {f"{same}, xã Số 1", f"{same}, xã Số 2"} <= names
+
+
+# ---------------------------------------------------------------- one achievement, one Bằng khen
+
+def test_two_bang_khen_for_one_holder_are_flagged_for_the_council_and_listed_in_the_minutes(tmp_path, city_config,
+                                                                                            city):
+    from thidua.docx_report import minutes_context
+
+    a1, a2 = codes_in(city, "Cụm A")[:2]
+    an_lac = ScoreRow(f"{a1}.xlsx", "Chấm điểm BCTMT", 5, 1, "Ấp An Lạc", 99.0, letters={"score": "C", "name": "B"})
+    rows = [nom(row=5, name="Ban công tác Mặt trận ấp An Lạc", level="bctmt", award="BK_MTTQ_TINH", score=95),
+            nom(row=6, kind="individual", name="Lê An", level="xa", award="BK_MTTQ_TINH", score=95),
+            nom(row=7, kind="individual", name="LÊ AN", level="xa", award="BK_TW_MTTQ", score=95),
+            nom(row=8, kind="individual", name="Trần Bình", level="xa", award="BK_MTTQ_TINH", score=90)]
+    result = evaluate([commune(a1, rows, bctmt=[an_lac], score=99), commune(a2, score=80)], city_config, city)
+    # The commune ranked first holds Cờ thi đua and BK TW: a flag is a title, not a Bằng khen.
+    assert [r.awards for r in result.rankings["xa"] if r.unit_code == a1] == [("CO_XSTD", "BK_TW_MTTQ")]
+    doubles = [i for i in result.issues if i.code == "double-award"]
+    assert {(i.severity, i.unit_code, i.params["name"]) for i in doubles} == {
+        ("warning", a1, "Ban công tác Mặt trận ấp An Lạc"), ("warning", a1, "Lê An")}
+    assert all(n.status in ("proposed", "needs_review", "over_quota") for n in result.nominations)
+    context = minutes_context(result, city_config)
+    assert context["double_award_lines"] and any("Lê An" in line for line in context["double_award_lines"])
+    assert not any("Trần Bình" in line for line in context["double_award_lines"])
+    minutes = document_texts(result, city_config, tmp_path)[DOCUMENTS["bien_ban"]]
+    heading = "Trường hợp được đề nghị hai Bằng khen cho cùng một thành tích"
+    assert heading in minutes and "Lê An (Xã Số 1)" in minutes.split(heading, 1)[1]

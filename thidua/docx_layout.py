@@ -427,6 +427,15 @@ def minutes(doc) -> None:
     tag(doc, "{%p for line in review_lines %}")
     body(doc, "- {{ line }}")
     tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if double_award_lines %}")
+    para(doc, "Trường hợp được đề nghị hai Bằng khen cho cùng một thành tích", bold=True, size=14, align=LEFT,
+         before=6, after=3)
+    body(doc, "Luật Thi đua, khen thưởng không tặng nhiều hình thức khen thưởng cho một thành tích. Đề nghị Hội "
+              "đồng xem xét, chọn một hình thức cho mỗi trường hợp sau:")
+    tag(doc, "{%p for line in double_award_lines %}")
+    body(doc, "- {{ line }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
     body(doc, "Kết quả biểu quyết: ghi số phiếu đồng ý của từng trường hợp trong danh sách kèm theo; tổng số thành "
               "viên dự họp ...... /...... .")
     body(doc, "Kết luận: ...............................................................................................")

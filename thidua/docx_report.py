@@ -121,13 +121,27 @@ class Lists:
         return (f"Xếp thứ {rank_words(r.rank)}{overall} {plan} (khối {terms.RANKINGS[r.ranking]}), "
                 f"đạt {fmt_number(r.score)} điểm.")
 
+    def commune(self, code: str) -> str:
+        """The commune of a Ban công tác Mặt trận submitted by unit `code`: the unit itself on the two-tier map."""
+        unit = self.units.get(code)
+        return unit.short_name if unit is not None and unit.cap == "xa" else ""
+
+    def ranked_name(self, r: RankedUnit) -> str:
+        """The body a ranked unit is awarded as; a Ban công tác Mặt trận with its commune (two of one name in one
+        list are then told apart)."""
+        name = r.committee or r.name
+        return terms.with_commune(name, r.parent or self.commune(r.unit_code)) if r.ranking == "bctmt" else name
+
     def row(self, item: Recipient) -> dict:
         if item.ranked is not None:
             r = item.ranked
-            return {"name": r.committee or r.name, "position": "", "unit": self.short(r.unit_code),
+            return {"name": self.ranked_name(r), "position": "", "unit": self.short(r.unit_code),
                     "score": fmt_number(r.score), "summary": self.achievement(r)}
         n = _nomination(item)
-        return {"name": n.name, "position": terms.position_phrase(n.position, n.workplace),
+        name = terms.with_commune(n.name, self.commune(n.unit_code)) \
+            if n.kind == Kind.COLLECTIVE and n.level == "bctmt" else n.name
+        own = self.units[n.unit_code].name if n.unit_code in self.units else ""
+        return {"name": name, "position": terms.position_phrase(n.position, n.workplace, own),
                 "unit": self.short(n.unit_code), "score": fmt_number(n.score) if n.score is not None else "",
                 "summary": n.summary + (f" Giá trị đóng góp: {money(n.contribution)} đồng." if n.contribution else "")}
 
@@ -355,7 +369,7 @@ def _review_lines(result: Result) -> list[str]:
     for ranking, units in result.rankings.items():
         held = [r for r in units if r.needs_review]
         for award in sorted({a for r in held for a in r.needs_review}):
-            names = _named(result, [f"{r.committee or r.name} ({fmt_number(r.score)} điểm)"
+            names = _named(result, [f"{Lists.of(result).ranked_name(r)} ({fmt_number(r.score)} điểm)"
                                     for r in held if award in r.needs_review], "đơn vị")
             lines.append(f"{award_title(result, award)} ({terms.RANKINGS[ranking]}): các đơn vị bằng điểm tại ngưỡng "
                          f"xét: {names}. Đề nghị Hội đồng xem xét, quyết định.")
@@ -474,7 +488,13 @@ def minutes_context(result: Result, config: Config) -> dict:
     groups = [g for g in (lists.group(title, items, _vote_note(result)) for title, items in votes) if g]
     files = result.input_counts["processed"]
     return {"votes": groups, "review_lines": _review_lines(result), "files_text": in_words(files, "báo cáo"),
-            "issuer_body": config.documents.council}
+            "issuer_body": config.documents.council, "double_award_lines": _double_award_lines(result)}
+
+
+def _double_award_lines(result: Result) -> list[str]:
+    """Who holds two Bằng khen from this run (the evaluation's `double-award` warnings), for the council to choose."""
+    return [f"{i.params['name']} ({i.params['unit']}): {i.params['awards']}."
+            for i in result.issues if i.code == "double-award"]
 
 
 def midyear_context(result: Result, config: Config) -> dict:
