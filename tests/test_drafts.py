@@ -209,3 +209,36 @@ def test_two_bang_khen_for_one_holder_are_flagged_for_the_council_and_listed_in_
     minutes = document_texts(result, city_config, tmp_path)[DOCUMENTS["bien_ban"]]
     heading = "Trường hợp được đề nghị hai Bằng khen cho cùng một thành tích"
     assert heading in minutes and "Lê An (Xã Số 1)" in minutes.split(heading, 1)[1]
+
+
+# ---------------------------------------------------------------- no empty or false documents
+
+def report_lines(result, config) -> list[str]:
+    from thidua.docx_report import report_context
+
+    return [line for s in report_context(result, config)["sections"] for line in s["lines"]]
+
+
+def test_a_to_trinh_with_no_case_is_not_written_and_the_summary_says_why(tmp_path, city_config, city):
+    from thidua.cli import summary_lines
+
+    code = codes_in(city, "Cụm A")[0]
+    result = evaluate([commune(code, [person("Lê An", 90)])], city_config, city)
+    assert not result.recipients("BK_UBND_TINH")
+    texts = document_texts(result, city_config, tmp_path)
+    assert DOCUMENTS["to_trinh_ubnd"] not in texts and DOCUMENTS["quyet_dinh"] in texts
+    assert any(DOCUMENTS["to_trinh_ubnd"] in line for line in summary_lines(result))
+
+
+def test_the_report_counts_units_against_all_and_claims_no_notification_unless_one_was_sent(city_config, city):
+    from dataclasses import replace
+
+    a1, a2 = codes_in(city, "Cụm A")[:2]
+    late = sub(code=a2, year=2025, self_score=80.0)  # the wrong year: rejected
+    result = evaluate([commune(a1), late, commune("92")], city_config, city)
+    lines = report_lines(result, city_config)
+    assert any("1/33 đơn vị" in line for line in lines)
+    assert not any("đã được thông báo" in line or "đã thông báo" in line for line in lines)
+    assert result.notified == ()
+    told = report_lines(replace(result, notified=(a2,)), city_config)
+    assert any("đã thông báo" in line and "Xã Số 2" in line for line in told)

@@ -14,7 +14,7 @@ from . import terms
 from .config import Config, load_config, with_overrides
 from .errors import ThiduaError
 from .issues import CATALOG
-from .names import RESULT_JSON, WORKBOOK_TEMPLATE, latest_run
+from .names import DOCUMENTS, RESULT_JSON, WORKBOOK_TEMPLATE, latest_run
 from .registry import Registry, load_registry
 from .terms import Severity
 from .text import cap_first, name_list
@@ -101,6 +101,10 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
         lines.append(f"  ! {where}: {CATALOG[i.code].title}")
     if len(result.errors) > 10:
         lines.append(f"  ... và {len(result.errors) - 10} lỗi khác (xem trang \"Lỗi - Cảnh báo\").")
+    from .docx_report import unwritten_documents  # here: the summary needs no Word library
+
+    for key, why in unwritten_documents(result).items():
+        lines.append(f"Không lập \"{DOCUMENTS[key]}\": {why}.")
     if blank_fields:
         lines.append("Cảnh báo: văn bản Word còn để trống, Văn phòng điền trước khi trình ký (hoặc ghi vào "
                      "config.toml): " + "; ".join(blank_fields) + ".")

@@ -339,15 +339,20 @@ def _unit_table(result: Result, todo: Callable[[str], str] | None = None) -> lis
 
 def _intake_lines(result: Result) -> list[str]:
     count = result.input_counts
-    received = {i.unit_code for i in result.inputs if i.status == FileStatus.PROCESSED}
+    received = result.reported_codes
     missing = [u.short_name for u in result.units if u.code not in received]
-    lines = [f"Văn phòng đã nhận và tổng hợp {in_words(count['processed'], 'báo cáo')} của "
-             f"{in_words(len(received), 'đơn vị')}."]
+    reported, total = result.progress()
+    own = f"; báo cáo của cơ quan {result.province_name}" if result.province_code in received else ""
+    lines = [f"Văn phòng đã nhận và tổng hợp {in_words(count['processed'], 'báo cáo')}: {reported}/{total} đơn vị "
+             f"{terms.level_phrase(result.submitter_level)} đã gửi báo cáo{own}."]
     if count["superseded"]:
         lines.append(f"{in_words(count['superseded'], 'tệp')} được thay bằng bản gửi sau của cùng đơn vị.")
     if count["rejected"]:
+        # Only a notice that `send` recorded is claimed: a draft says nothing of mail that has not left.
+        rejected = {i.unit_code for i in result.inputs if i.status == FileStatus.REJECTED}
+        told = [u.short_name for u in result.units if u.code in rejected and u.code in result.notified]
         lines.append(f"{in_words(count['rejected'], 'tệp')} không tổng hợp được (sai năm, sai mã đơn vị hoặc "
-                     f"không đọc được); các đơn vị đã được thông báo để gửi lại.")
+                     "không đọc được)" + (f"; Văn phòng đã thông báo để gửi lại: {', '.join(told)}." if told else "."))
     if missing:
         lines.append("Chưa nhận được báo cáo của: " + ", ".join(missing) + ".")
     return lines
@@ -559,11 +564,23 @@ BUILDERS: dict[str, Callable[[Result, Config], dict]] = {
 }
 
 
+PROPOSALS = {"to_trinh_ubnd": "BK_UBND_TINH", "to_trinh_tw": "BK_TW_MTTQ"}
+
+
+def unwritten_documents(result: Result) -> dict[str, str]:
+    """The documents of the round left out, and why: a tờ trình with no case to propose is not written."""
+    if result.round != "tong-ket":
+        return {}
+    return {key: f"không có trường hợp nào được đề nghị {award_title(result, award)}"
+            for key, award in PROPOSALS.items() if not result.recipients(award)}
+
+
 def contexts(result: Result, config: Config) -> dict[str, dict]:
     keys = FINAL if result.round == "tong-ket" else MIDYEAR
     if result.criteria is not None:
         keys = (*keys, "bao_cao_cham_diem")
-    return {key: BUILDERS[key](result, config) for key in keys}
+    left_out = unwritten_documents(result)
+    return {key: BUILDERS[key](result, config) for key in keys if key not in left_out}
 
 
 class DocxWriter:

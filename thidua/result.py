@@ -269,6 +269,7 @@ class Result:
     source_folder: str = ""  # the input folder, for links from issues to the cells they name
     criteria: tuple | None = None  # the criteria table (criteria.Criterion), when one is configured
     scores: tuple[ScoreLine, ...] = ()
+    notified: tuple[str, ...] = ()  # codes of the units whose feedback was sent (recorded by `send`; none yet)
 
     @cached_property
     def submitter_level(self) -> str:
