@@ -242,3 +242,34 @@ def test_the_report_counts_units_against_all_and_claims_no_notification_unless_o
     assert result.notified == ()
     told = report_lines(replace(result, notified=(a2,)), city_config)
     assert any("đã thông báo" in line and "Xã Số 2" in line for line in told)
+
+
+# ---------------------------------------------------------------- feedback workbooks
+
+def feedback_summary(result, folder, code) -> dict[str, str]:
+    from thidua.xlsx_report import write_feedback
+
+    folder.mkdir(parents=True, exist_ok=True)
+    write_feedback(result, folder)
+    path = folder / "PhanHoi" / result.feedback_files[code]
+    ws = openpyxl.load_workbook(path, read_only=True)["Tóm tắt"]
+    return {str(row[0]): str(row[1]) for row in ws.iter_rows(values_only=True) if row[0] is not None}
+
+
+def test_feedback_asks_to_fix_rows_only_when_the_unit_has_errors(tmp_path, city_config, city):
+    a1, a2, a3 = codes_in(city, "Cụm A")[:3]
+    result = evaluate([commune(a1, [person("LÊ AN", 90), person("Trần Bình", 80, row=6)], score=95),
+                       commune(a2, [person("Võ Cường", None)], score=90), commune(a3, score=85)], city_config, city)
+    warned = feedback_summary(result, tmp_path / "1", a1)  # a name in capitals; a row over the cluster's quota
+    assert warned["Lỗi cần sửa"] == "0" and not warned["Việc cần làm"].startswith("Sửa các dòng")
+    failed = feedback_summary(result, tmp_path / "2", a2)  # a pooled row without a score
+    assert failed["Việc cần làm"].startswith("Sửa các dòng")
+    assert feedback_summary(result, tmp_path / "3", a3)["Việc cần làm"].startswith("Không có lỗi")
+
+
+def test_a_unit_left_unranked_by_a_score_over_the_maximum_is_told_why(tmp_path, city_config, city):
+    a1, a2 = codes_in(city, "Cụm A")[:2]
+    result = evaluate([commune(a1, score=105), commune(a2, score=90)], city_config, city)
+    assert a1 not in {r.unit_code for r in result.rankings["xa"]}
+    told = feedback_summary(result, tmp_path, a1)["Xếp hạng của đơn vị"]
+    assert "105" in told and "Chưa được xếp hạng" in told

@@ -493,13 +493,14 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
     ]
     own = next((r for r in result.rankings.get(result.submitter_level, ()) if r.unit_code == view.code), None)
     if own:
-        lines.append(("Xếp hạng của đơn vị", f"Hạng {own.rank}, {fmt_number(own.score)} điểm"
+        lines.append(("Xếp hạng của đơn vị", f"Hạng {own.rank}{result.place_note(None)}, {fmt_number(own.score)} điểm"
                       + (f"; {_awards_text(own.awards)}" if own.awards else "")))
+    elif unit.cap != "tinh" and any(i.status == FileStatus.PROCESSED for i in view.inputs):
+        lines.append(("Xếp hạng của đơn vị", _unranked(errors)))
     for owed in result.dossiers_to_collect(view.code):
         lines.append((f"Hồ sơ cần gửi: {owed.name}", f"{_awards_text(owed.awards)}: "
                       f"{', '.join(owed.dossier_to_collect)} (03 bộ gốc)"))
-    lines.append(("Việc cần làm", "Sửa các dòng ở trang \"Lỗi - Cảnh báo\" rồi gửi lại tệp đã sửa về Văn phòng."
-                  if errors or any(n.status != Status.PROPOSED for n in noms) else "Không có lỗi; không cần gửi lại."))
+    lines.append(("Việc cần làm", _to_do(errors, noms, len(view.issues) - len(errors))))
     for r, (label, value) in enumerate(lines, start=2):
         ws.write_string(r, 0, label, styles.label)
         write_cell(ws, r, 1, value, styles.wrap_left)
@@ -519,6 +520,30 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
         write_table(wb.add_worksheet("Chấm điểm chi tiết"), styles, criteria_columns(result, with_unit=False), mine,
                     status=_criterion_colour(result))
     wb.close()
+
+
+def _to_do(errors: list[Issue], noms: tuple[Nomination, ...], warnings: int) -> str:
+    """What the unit must do, truly: fix rows only when it has errors; otherwise what its warnings mean."""
+    if errors:
+        return "Sửa các dòng ở trang \"Lỗi - Cảnh báo\" rồi gửi lại tệp đã sửa về Văn phòng."
+    count = Counter(n.status for n in noms)
+    said = [text for n, text in (
+        (count[Status.INCOMPLETE_DOSSIER], "trường hợp còn thiếu hồ sơ: bổ sung hồ sơ rồi gửi lại tệp về Văn phòng"),
+        (count[Status.INELIGIBLE], "trường hợp chưa đủ tiêu chuẩn, chưa được đưa vào danh sách trình khen"),
+        (count[Status.OVER_QUOTA], "trường hợp vượt chỉ tiêu, chưa được đưa vào danh sách trình khen"),
+        (count[Status.NEEDS_REVIEW], "trường hợp chờ Hội đồng Thi đua - Khen thưởng xem xét")) if n
+        for text in [f"{n} {text}"]]
+    if not said and not warnings:
+        return "Không có lỗi; không cần gửi lại."
+    if warnings:
+        said.append(f"xem {warnings} cảnh báo ở trang \"Lỗi - Cảnh báo\"")
+    return "Không có lỗi cần sửa. " + cap_first("; ".join(said)) + "."
+
+
+def _unranked(errors: list[Issue]) -> str:
+    """Why a unit that sent its file is not in the ranking: the error on its own score (not on a row of a list)."""
+    why = next((i for i in errors if i.code in ("score-out-of-range", "missing-score") and i.row is None), None)
+    return "Chưa được xếp hạng" + (f": {why.message}" if why else ".")
 
 
 def write_feedback(result: Result, folder: Path, part: int = 0, parts: int = 1) -> list[Path]:
