@@ -10,9 +10,11 @@ import json
 import docx
 import openpyxl
 import pytest
+from conftest import info_rows, make_book, run_cli
 from test_rules import nom, statuses, sub, with_cap
 from test_two_tier import EXAMPLE, city_rows, codes_in, commune, person
 
+from thidua.cli import ROOT
 from thidua.config import load_config
 from thidua.evaluate import evaluate
 from thidua.names import DOCUMENTS
@@ -273,3 +275,56 @@ def test_a_unit_left_unranked_by_a_score_over_the_maximum_is_told_why(tmp_path, 
     assert a1 not in {r.unit_code for r in result.rankings["xa"]}
     told = feedback_summary(result, tmp_path, a1)["Xếp hạng của đơn vị"]
     assert "105" in told and "Chưa được xếp hạng" in told
+
+
+# ---------------------------------------------------------------- the real command on a provisional two-tier batch
+
+def write_city_batch(base) -> tuple:
+    """A registry of 33 communes, files from three of them (one name in capitals, a position that names its
+    workplace, a Ban công tác Mặt trận ranked and nominated), a config that points at the product's templates."""
+    rows = city_rows()
+    registry = base / "don_vi.csv"
+    registry.write_text("ma_don_vi,ten_don_vi,cap,ma_cap_tren,so_don_vi_cap_xa,so_ban_cong_tac_mat_tran,email,cum_thi_dua\n"
+                        + "\n".join(f"{r['ma_don_vi']},{r['ten_don_vi']},{r['cap']},{r.get('ma_cap_tren', '')},,"
+                                    f"{r.get('so_ban_cong_tac_mat_tran', '')},,{r.get('cum_thi_dua', '')}" for r in rows)
+                        + "\n", encoding="utf-8")
+    people = ["STT", "Họ và tên", "Năm sinh", "Chức vụ", "Đơn vị công tác", "Cấp", "Hình thức khen thưởng", "Điểm",
+              "Tờ trình", "Biên bản", "Báo cáo thành tích"]
+    groups = ["STT", "Tên tập thể", "Cấp", "Hình thức khen thưởng", "Điểm", "Tờ trình", "Biên bản",
+              "Báo cáo thành tích"]
+    bctmt = ["STT", "Tên Ban công tác Mặt trận", "Điểm"]
+    for n, score in enumerate((95, 91, 70), start=1):
+        commune_name = f"Ủy ban MTTQ Việt Nam xã Số {n}"
+        sheets = {"Thông tin": info_rows(code=f"31{n:03d}", name=commune_name, year=2026, communes=None, bctmt=10,
+                                         score=score),
+                  "Chấm điểm BCTMT": [bctmt, [1, "Thôn Lai Bình", 100 - n]]}
+        if n == 1:
+            sheets["Đề nghị cá nhân"] = [people, [1, "LÊ THỊ  HOA ", 1980, f"Chủ tịch {commune_name}", commune_name,
+                                                  "Cấp xã", "Bằng khen UBMTTQ tỉnh", 90, "x", "x", "x"]]
+            sheets["Đề nghị tập thể"] = [groups, [1, "Ban công tác Mặt trận thôn Lai Bình", "Ban công tác Mặt trận",
+                                                  "Bằng khen UBMTTQ tỉnh", 93, "x", "x", "x"]]
+        make_book(base / "in" / f"xa {n}.xlsx", sheets)
+    config = (EXAMPLE / "config.toml").read_text(encoding="utf-8").replace(
+        'templates = "../../templates"', f'templates = "{(ROOT / "templates").as_posix()}"')
+    (base / "config.toml").write_text(config, encoding="utf-8")
+    return base / "config.toml", registry
+
+
+def test_a_provisional_two_tier_run_writes_drafts_a_leadership_can_sign(tmp_path):
+    config, registry = write_city_batch(tmp_path)
+    code, text = run_cli("run", "--config", str(config), "--registry", str(registry), "--input", str(tmp_path / "in"),
+                         "--output", str(tmp_path / "out"))
+    assert code == 0, text
+    assert "KẾT QUẢ TẠM THỜI (3/33 đơn vị đã gửi báo cáo)" in text
+    [folder] = list((tmp_path / "out").iterdir())
+    data = json.loads((folder / "ket_qua.json").read_text(encoding="utf-8"))
+    assert data["summary"]["reported"] == {"units": 3, "of": 33}
+    assert data["summary"]["clusters"]["Cụm A"] == {"reported": 3, "of": 8}
+    codes = {i["code"] for i in data["issues"]}
+    assert {"name-case", "position-repeats-workplace", "double-award"} <= codes
+    decision = docx.Document(folder / "VanBan" / DOCUMENTS["quyet_dinh"])
+    cells = [c.text for t in decision.tables for row in t.rows for c in row.cells]
+    assert "Lê Thị Hoa" in cells and "Chủ tịch Ủy ban MTTQ Việt Nam xã Số 1" in cells
+    assert "Ban công tác Mặt trận thôn Lai Bình, xã Số 1" in cells
+    assert not (folder / "VanBan" / DOCUMENTS["to_trinh_ubnd"]).exists()
+    assert f"Không lập \"{DOCUMENTS['to_trinh_ubnd']}\"" in text
