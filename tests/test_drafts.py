@@ -328,3 +328,13 @@ def test_a_provisional_two_tier_run_writes_drafts_a_leadership_can_sign(tmp_path
     assert "Ban công tác Mặt trận thôn Lai Bình, xã Số 1" in cells
     assert not (folder / "VanBan" / DOCUMENTS["to_trinh_ubnd"]).exists()
     assert f"Không lập \"{DOCUMENTS['to_trinh_ubnd']}\"" in text
+
+
+def test_a_ban_cong_tac_mat_tran_typed_by_its_place_is_named_as_the_plan_writes_it():
+    from thidua.terms import bctmt_name
+
+    assert bctmt_name("Thôn Lai Bình") == "Ban công tác Mặt trận thôn Lai Bình"
+    assert bctmt_name("Ấp An Lạc") == "Ban công tác Mặt trận ấp An Lạc"
+    assert bctmt_name("Khu phố Đông Hòa") == "Ban công tác Mặt trận khu phố Đông Hòa"
+    assert bctmt_name("Ấp 5") == "Ban công tác Mặt trận Ấp 5"  # numbered, as "Phường 5"
+    assert bctmt_name("Ban công tác Mặt trận Ấp 5") == "Ban công tác Mặt trận Ấp 5"  # a full name stays as typed

@@ -208,10 +208,23 @@ def committee_name(place: str, unit_type: str = "") -> str:
     return f"{FRONT} {in_sentence(place)}"
 
 
+# Kinds of residential area a Ban công tác Mặt trận is named after; longest first.
+HAMLET_TYPES = ("Tổ dân phố", "Khu dân cư", "Khu phố", "Khu vực", "Thôn", "Khóm", "Xóm", "Bản", "Buôn", "Làng",
+                "Sóc", "Plei", "Phum", "Ấp", "Tổ")
+
+
 def bctmt_name(name: str) -> str:
-    """'ấp Sóc Xoài' -> 'Ban công tác Mặt trận ấp Sóc Xoài'; a full name stays."""
+    """'ấp Sóc Xoài' -> 'Ban công tác Mặt trận ấp Sóc Xoài'; 'Thôn Lai Bình' -> 'Ban công tác Mặt trận thôn Lai
+    Bình' (the kind of place in lower case inside the name, a numbered one kept: 'Ấp 5'); a full name stays."""
     name = " ".join(name.split())
-    return name if name.casefold().startswith(BCTMT_PREFIX.casefold()) else f"{BCTMT_PREFIX} {name}"
+    if name.casefold().startswith(BCTMT_PREFIX.casefold()):
+        return name
+    for kind in HAMLET_TYPES:
+        rest = name[len(kind) + 1:]
+        if name.casefold().startswith(kind.casefold() + " ") and not rest[:1].isdigit():
+            name = f"{kind.lower()} {rest}"
+            break
+    return f"{BCTMT_PREFIX} {name}"
 
 
 def _words(text: str) -> str:
