@@ -101,15 +101,15 @@ def overview_text(result, folder) -> str:
 def test_while_units_are_missing_every_text_says_the_result_is_provisional(tmp_path, city_config, city):
     from thidua.cli import summary_lines
 
-    a1, a2 = codes_in(city, "Cụm A")[:2]
+    a1, a2, a3 = codes_in(city, "Cụm A")[:3]
     b1 = codes_in(city, "Cụm B")[0]
-    result = evaluate([commune(a1, score=95), commune(a2, score=90), commune(b1, score=93),
+    result = evaluate([commune(a1, score=95), commune(a2, score=90), commune(a3, score=88), commune(b1, score=93),
                        commune("92")], city_config, city)
     summary = json.loads(json.dumps(result.as_json(), default=str))["summary"]
-    assert summary["reported"] == {"units": 3, "of": 33}  # the province's own file is not counted
-    assert summary["clusters"] == {"Cụm A": {"reported": 2, "of": 8}, "Cụm B": {"reported": 1, "of": 12},
+    assert summary["reported"] == {"units": 4, "of": 33}  # the province's own file is not counted
+    assert summary["clusters"] == {"Cụm A": {"reported": 3, "of": 8}, "Cụm B": {"reported": 1, "of": 12},
                                    "Cụm C": {"reported": 0, "of": 13}}
-    banner = "KẾT QUẢ TẠM THỜI (3/33 đơn vị đã gửi báo cáo)"
+    banner = "KẾT QUẢ TẠM THỜI (4/33 đơn vị đã gửi báo cáo)"
     texts = document_texts(result, city_config, tmp_path)
     assert texts and all(banner in text for text in texts.values())
     for name, text in texts.items():
@@ -117,10 +117,14 @@ def test_while_units_are_missing_every_text_says_the_result_is_provisional(tmp_p
             if "dẫn đầu" in line or "toàn thành phố" in line:
                 assert "(tạm thời, " in line, (name, line)
     decision = texts[DOCUMENTS["quyet_dinh"]]
-    assert "dẫn đầu Cụm A (tạm thời, 2/8 đơn vị của cụm đã báo cáo)" in decision
+    assert "dẫn đầu Cụm A (tạm thời, 3/8 đơn vị của cụm đã báo cáo)" in decision
     assert banner in "\n".join(summary_lines(result))
     overview = overview_text(result, tmp_path)
     assert banner in overview and "Cụm C" in overview and "Xã Số 33" in overview  # progress, and who has not sent
+    book = openpyxl.load_workbook(next(tmp_path.glob("*.xlsx")), read_only=True)
+    claims = [str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row
+              if isinstance(v, str) and v.startswith("Xếp hạng ") and "toàn" in v]
+    assert claims and all("(tạm thời, 4/33 đơn vị của thành phố đã báo cáo)" in v for v in claims)
 
 
 def test_when_every_unit_has_reported_nothing_says_provisional(tmp_path, city_config):

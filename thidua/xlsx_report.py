@@ -93,8 +93,9 @@ def _group_columns(result: Result) -> list[Col]:
         Col("Đơn vị đề nghị", 22, lambda x: unit(x[1].unit_code)),
         Col("Điểm", 8, lambda x: x[1].score, "score"),
         Col("Căn cứ", 16, lambda x: _basis(x[1])),
-        Col("Tóm tắt thành tích", 60, lambda x: f"Xếp hạng {x[1].rank} toàn tỉnh, {fmt_number(x[1].score)} điểm"
-            if x[1].is_ranked else _nominated(x).summary, "wrap"),
+        Col("Tóm tắt thành tích", 60, lambda x: f"Xếp hạng {x[1].rank} toàn {result.province_word}"
+            f"{result.place_note(None)}, {fmt_number(x[1].score)} điểm" if x[1].is_ranked else _nominated(x).summary,
+            "wrap"),
     ]
 
 
