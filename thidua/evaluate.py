@@ -514,11 +514,12 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
         rankings[ranking], found = rank_units(ranking, entries, registry, config)
         problems += found
 
+    problems += double_awards(nominations, rankings, registry)
+
     for unit in registry.units:
         if unit.code not in active:
             problems.append(issue("missing-submission", unit_code=unit.code, unit=unit.short_name))
     problems += registration_checks(active, rankings, nominations, registry)
-    problems += double_awards(nominations, rankings, registry)
 
     return Result(
         year=config.year, round=config.round, province_code=config.province_code,
