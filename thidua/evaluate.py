@@ -11,12 +11,12 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from . import criteria, schema, terms
+from . import criteria, records, schema, terms
 from .config import Config, RankedAward
 from .criteria import Marks
 from .issues import ERROR, Issue, issue
 from .ranking import AWARD, REVIEW, positional, tie_groups
-from .records import NominationRow, ScoreRow, Submission
+from .records import ScoreRow, Submission
 from .registry import Registry, Unit
 from .result import InputFile, Nomination, RankedUnit, Result, ScoreLine
 from .rules import allocate, judge, out_of_range, quota
@@ -128,7 +128,7 @@ def submission_checks(sub: Submission, unit: Unit, config: Config) -> list[Issue
     return found
 
 
-def official_names(row: NominationRow, unit: Unit) -> tuple[NominationRow, list[Issue]]:
+def official_names(row: records.NominationRow, unit: Unit) -> tuple[records.NominationRow, list[Issue]]:
     """The row with a person's name as an official writes it (not all in capitals), and warnings for what the
     documents write otherwise than typed: the name, and a Chức vụ that already names the Đơn vị công tác."""
     found: list[Issue] = []
