@@ -1,5 +1,6 @@
 """The pure-Python Vietnamese order (used where pyicu-wheels has no wheel) agrees with ICU's `vi` collation."""
 
+import sys
 import unicodedata
 
 import pytest
@@ -49,3 +50,10 @@ def test_known_names_in_the_order_an_office_expects():
 
 def test_where_icu_is_installed_the_documents_are_ordered_by_it():
     assert collation.sort_key("Nguyễn Thị Ánh") == COLLATOR.getSortKey("Nguyễn Thị Ánh")
+
+
+def test_without_a_loadable_icu_the_documents_use_the_fallback(monkeypatch):
+    # On Windows the wheel's ICU DLLs need MSVCP140.dll (Visual C++ runtime); where it is missing, `import icu`
+    # raises ImportError ("DLL load failed"), as it does where the package is not installed at all.
+    monkeypatch.setitem(sys.modules, "icu", None)
+    assert collation._key.__wrapped__() is collation._fallback_key
