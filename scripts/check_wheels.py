@@ -2,7 +2,7 @@
 
     python scripts/check_wheels.py          (needs PyPI; .ci/run runs it)
 
-For each target (Windows x64 with every Python from 3.11 to the newest, Linux x86_64 and aarch64, macOS arm64),
+For each target (Windows x64 with Python 3.11 to 3.15, Windows ARM64, Linux x86_64 and aarch64, macOS arm64),
 the lock's pins whose environment marker holds there are downloaded with `pip download --only-binary=:all:
 --no-deps --platform ... --python-version ...`. The pins are chosen here, not by pip: pip evaluates a marker on
 the machine it runs on, so on Linux it would skip colorama and take the Python 3.11 pin of vietnam-provinces

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import check_wheels  # noqa: E402
 
 
 def _normalise(name: str) -> str:
@@ -118,9 +120,6 @@ def test_the_locks_pin_every_declared_package():
 # What pyicu-wheels 2.15.2 publishes (PyPI, checked with pip download): CPython 3.10-3.14 wheels for Windows
 # (x64, x86, ARM64), Linux (x86_64 and aarch64 among others, glibc 2.27+ or musl) and macOS 15+; no source.
 # A machine the marker lets through must find a wheel, or pip stops the whole install.
-sys.path.insert(0, str(ROOT / "scripts"))
-import check_wheels  # noqa: E402
-
 WINDOWS_313 = check_wheels.Target("win32", "AMD64", "3.13")
 
 
