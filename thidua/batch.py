@@ -39,13 +39,13 @@ class Run:
     notes: tuple[str, ...] = ()  # what the writers had to tell the clerk (also in the run's log)
 
 
-@dataclass(frozen=True)
-class WriterOutput:
-    """What a writer may return instead of its list of files: the files, and warnings for the clerk (such as a
-    template variable that printed blank), which the summary and the run's log show."""
+class WriterOutput(list[Path]):
+    """What a writer may return: its list of files (it is one, so callers that iterate it see nothing new), with
+    warnings for the clerk (such as a template variable that printed blank) that the summary and the log show."""
 
-    files: list[Path]
-    notes: tuple[str, ...] = ()
+    def __init__(self, files: Iterable[Path] = (), notes: tuple[str, ...] = ()):
+        super().__init__(files)
+        self.notes = notes
 
 
 def _watch_parent(parent: int) -> None:
@@ -164,7 +164,7 @@ def output_error(output: Path, exc: OSError) -> OutputError:
                        "ghi; các lần chạy trước vẫn giữ nguyên.")
 
 
-def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, Path], list[Path] | WriterOutput]],
+def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, Path], list[Path]]],
               log_lines: list[str], now: dt.datetime | None = None, workers: int = 1,
               timings: dict[str, float] | None = None) -> Run:
     """Write every output into a hidden temporary folder, then rename it: no half-written run looks complete.
@@ -227,11 +227,11 @@ def writer_name(writer: Callable) -> str:
     return name.removeprefix("write_").removesuffix("_writer")
 
 
-def _timed(writer: Callable[[Result, Path], list[Path] | WriterOutput], result: Result, folder: Path) -> Written:
+def _timed(writer: Callable[[Result, Path], list[Path]], result: Result, folder: Path) -> Written:
     start = time.perf_counter()
-    made = writer(result, folder)
-    files, notes = (made.files, made.notes) if isinstance(made, WriterOutput) else (made, ())
-    return files, writer_name(writer), time.perf_counter() - start, notes
+    files = writer(result, folder)
+    notes = files.notes if isinstance(files, WriterOutput) else ()
+    return list(files), writer_name(writer), time.perf_counter() - start, notes
 
 
 _SHARED: dict = {}  # what forked writer processes inherit instead of receiving it pickled
