@@ -90,7 +90,10 @@ def test_a_temporary_folder_that_vanishes_while_another_run_looks_is_no_failure(
     output.mkdir()
     # Another run renamed its temporary folder into place between this run's listing and its look at the folder:
     # a dangling link stands for that moment.
-    (output / f"{TEMP_PREFIX}2026-12-07_0914").symlink_to(output / "da-doi-ten")
+    try:
+        (output / f"{TEMP_PREFIX}2026-12-07_0914").symlink_to(output / "da-doi-ten")
+    except OSError:
+        pytest.skip("this system does not let a user make a link")
     run = write_run(evaluate([], config, registry), output, [], ["nhật ký"], now=dt.datetime(2026, 12, 7, 9, 15))
     assert (run.folder / RESULT_JSON).is_file()
 
