@@ -5,6 +5,7 @@ A small city is built inline: clusters of 8, 12 and 13 communes, judged with the
 """
 
 import json
+import re
 import shutil
 from collections import Counter
 
@@ -252,6 +253,8 @@ def test_a_hand_made_two_tier_batch_is_judged_by_the_examples_rules(tmp_path, ci
         shutil.copytree(ROOT / folder, tmp_path / folder)
     config = (EXAMPLE / "config.toml").read_text(encoding="utf-8").replace('templates = "../../templates"',
                                                                            'templates = "templates"')
+    # This city's clusters are declared in place of the example's (SPEC section 9: a cluster must be declared).
+    config = re.sub(r"(?ms)^clusters = \[.*?\]$", f"clusters = {json.dumps(list(SIZES), ensure_ascii=False)}", config)
     (tmp_path / "config.toml").write_text(config, encoding="utf-8")
     code, text = run_cli("run", "--config", str(tmp_path / "config.toml"), "--registry", str(registry),
                          "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))

@@ -15,7 +15,7 @@ from .config import Config, load_config, with_overrides
 from .errors import ThiduaError
 from .issues import CATALOG
 from .names import RESULT_JSON, WORKBOOK_TEMPLATE, latest_run
-from .registry import Registry, load_registry
+from .registry import Registry, check_clusters, load_registry
 from .terms import Severity
 from .text import cap_first
 
@@ -60,11 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup(args) -> tuple[Config, Registry]:
+def _setup(args, check_map: bool = True) -> tuple[Config, Registry]:
     config = load_config(args.config or DEFAULT_CONFIG)
     if args.registry is not None:
         config = with_overrides(config, registry_path=args.registry.resolve())
-    return config, load_registry(config.registry_path, config.communes_path)
+    registry = load_registry(config.registry_path, config.communes_path)
+    if check_map and config.uses_clusters:
+        check_clusters(registry, config.map.clusters, f"Danh sách đơn vị {config.registry_path.name}")
+    return config, registry
 
 
 def _progress(out: TextIO):
@@ -204,7 +207,7 @@ def cmd_registry(args, out: TextIO) -> int:
 def cmd_send(args, out: TextIO) -> int:
     from .mail import send_run
 
-    config, _ = _setup(args)
+    config, _ = _setup(args, check_map=False)  # sending only delivers a run already made: it counts nothing
     run = args.run_dir or latest_run(config.output_dir)
     if run is None or not (Path(run) / RESULT_JSON).is_file():
         raise ThiduaError(f"Không tìm thấy kết quả tổng hợp nào trong {config.output_dir}. Đề nghị chạy "

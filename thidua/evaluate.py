@@ -411,6 +411,15 @@ def registration_checks(active: dict[str, Submission], rankings: dict[str, tuple
     return problems
 
 
+def cluster_checks(config: Config, registry: Registry) -> list[Issue]:
+    """A declared cluster of one or two units pools almost nothing: most likely a misfiled unit."""
+    if not config.uses_clusters:
+        return []
+    least = config.map.min_cluster_communes
+    return [issue("small-cluster", cluster=name, communes=n, minimum=least) for name in config.map.clusters
+            if (n := len(registry.clusters.get(name, ()))) < least]
+
+
 def _issue_order(i: Issue) -> tuple:
     return (i.file.casefold(), i.sheet, i.row or 0, i.cell, i.code)
 
@@ -455,6 +464,7 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
         if unit.code not in active:
             problems.append(issue("missing-submission", unit_code=unit.code, unit=unit.short_name))
     problems += registration_checks(active, rankings, nominations, registry)
+    problems += cluster_checks(config, registry)
 
     return Result(
         year=config.year, round=config.round, province_code=config.province_code,

@@ -1,0 +1,100 @@
+"""The two-tier map set up right (SPEC section 9, issue 20): declared clusters, templates that speak the map,
+per-unit templates, a sample that never mixes with real files, the 2025 mergers, a second worked example."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+from test_two_tier import city_rows
+
+from thidua.cli import ROOT
+from thidua.config import load_config
+from thidua.evaluate import evaluate
+from thidua.registry import Registry, parse_registry
+
+CAN_THO = ROOT / "examples" / "can-tho-2026"
+HEADER = "ma_don_vi,ten_don_vi,cap,ma_cap_tren,so_don_vi_cap_xa,so_ban_cong_tac_mat_tran,email,cum_thi_dua"
+
+
+def write_registry(path: Path, rows: list[dict]) -> Path:
+    path.write_text(HEADER + "\n" + "\n".join(
+        f"{r['ma_don_vi']},{r['ten_don_vi']},{r['cap']},{r.get('ma_cap_tren', '')},,"
+        f"{r.get('so_ban_cong_tac_mat_tran', '')},{r.get('email', '')},{r.get('cum_thi_dua', '')}" for r in rows)
+        + "\n", encoding="utf-8")
+    return path
+
+
+def city_config(tmp_path: Path, clusters: list[str], rows: list[dict] | None = None) -> Path:
+    """The Cần Thơ example's rules over a small city (clusters of 8, 12 and 13 communes), declaring `clusters`."""
+    registry = write_registry(tmp_path / "don_vi.csv", city_rows() if rows is None else rows)
+    text = (CAN_THO / "config.toml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^clusters = \[.*?\]$", "clusters = [" + ", ".join(f'"{c}"' for c in clusters) + "]", text,
+                  flags=re.S)
+    text = text.replace('registry = "don_vi.csv"', f"registry = '{registry}'").replace(
+        'templates = "../../templates"', f"templates = '{ROOT / 'templates'}'")
+    (tmp_path / "input").mkdir(exist_ok=True)
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def renamed(rows: list[dict], code: str, cluster: str) -> list[dict]:
+    return [{**r, "cum_thi_dua": cluster} if r["ma_don_vi"] == code else r for r in rows]
+
+
+# ---------------------------------------------------------------- declared clusters
+
+def test_the_example_declares_its_ten_clusters():
+    config = load_config(CAN_THO / "config.toml")
+    assert config.map.clusters == tuple(f"Cụm thi đua số {n}" for n in range(1, 11))
+
+
+def test_a_cluster_typo_stops_the_run_naming_the_row_and_the_closest_declared_cluster(tmp_path, capsys):
+    rows = [{**r, "cum_thi_dua": {"Cụm A": "Cụm 1", "Cụm B": "Cụm 5", "Cụm C": "Cụm 7"}.get(r.get("cum_thi_dua", ""), "")}
+            for r in city_rows()]
+    # Row 1 is the header, row 2 the province: the commune 31010 stands on row 12.
+    config = city_config(tmp_path, ["Cụm 1", "Cụm 5", "Cụm 7"], renamed(rows, "31010", "Cụm thi đua số 05"))
+    assert run_cli("--config", str(config), "run")[0] == 2
+    message = capsys.readouterr().err
+    assert "dòng 12" in message and "\"Cụm thi đua số 05\"" in message and "\"Cụm 5\"" in message
+    assert not (tmp_path / "output").exists()
+
+
+def test_a_blank_cluster_stops_the_run_the_same_way(tmp_path, capsys):
+    config = city_config(tmp_path, ["Cụm A", "Cụm B", "Cụm C"], renamed(city_rows(), "31003", ""))
+    assert run_cli("--config", str(config), "check", str(tmp_path / "none.xlsx"))[0] == 2
+    assert "dòng 5" in capsys.readouterr().err
+
+
+def test_a_map_without_cluster_scopes_needs_no_declared_clusters(tmp_path):
+    config = city_config(tmp_path, [], [{**r, "cum_thi_dua": ""} for r in city_rows()])
+    text = config.read_text(encoding="utf-8").replace('scope = "cluster"', 'scope = "province"')
+    config.write_text(text, encoding="utf-8")
+    code, out = run_cli("--config", str(config), "run")
+    assert code in (0, 1), out
+
+
+def test_cluster_scopes_without_declared_clusters_are_a_config_error(tmp_path, capsys):
+    config = city_config(tmp_path, [])
+    assert run_cli("--config", str(config), "run")[0] == 2
+    assert "map.clusters" in capsys.readouterr().err
+
+
+def test_a_declared_cluster_with_fewer_than_three_communes_is_a_warning(tmp_path):
+    rows = renamed(renamed(city_rows(), "31001", "Cụm D"), "31002", "Cụm D")
+    config = load_config(city_config(tmp_path, ["Cụm A", "Cụm B", "Cụm C", "Cụm D", "Cụm E"], rows))
+    result = evaluate([], config, Registry(parse_registry(rows)))
+    small = {i.params["cluster"]: i.params["communes"] for i in result.issues if i.code == "small-cluster"}
+    assert small == {"Cụm D": 2, "Cụm E": 0}
+    assert all(i.severity == "warning" for i in result.issues if i.code == "small-cluster")
+
+
+@pytest.mark.parametrize("typed, expected", [("Cụm thi đua số 05", "Cụm 5"), ("cum 7", "Cụm 7"), ("Cụm số 1", "Cụm 1"),
+                                             ("Cum thi dua so 1", "Cụm 1")])
+def test_the_closest_declared_cluster_reads_numbers_and_the_words_of_a_cluster_name(typed, expected):
+    from thidua.registry import closest_cluster
+
+    assert closest_cluster(typed, ("Cụm 1", "Cụm 5", "Cụm 7", "Cụm 10")) == expected
