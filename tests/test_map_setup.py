@@ -98,3 +98,22 @@ def test_the_closest_declared_cluster_reads_numbers_and_the_words_of_a_cluster_n
     from thidua.registry import closest_cluster
 
     assert closest_cluster(typed, ("Cụm 1", "Cụm 5", "Cụm 7", "Cụm 10")) == expected
+
+
+# ---------------------------------------------------------------- the 2025 mergers
+
+@pytest.mark.parametrize("typed, into", [("Quảng Bình", "Quảng Trị"), ("Đắk Nông", "Lâm Đồng"), ("sóc trăng", "Cần Thơ"),
+                                         ("Tỉnh Bà Rịa - Vũng Tàu", "Hồ Chí Minh")])
+def test_a_province_merged_in_2025_points_to_the_province_it_merged_into(tmp_path, capsys, typed, into):
+    assert run_cli("registry", typed, "--output", str(tmp_path / "x.csv"))[0] == 2
+    message = capsys.readouterr().err
+    assert into in message and "202/2025/QH15" in message
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_the_merger_table_takes_the_63_old_provinces_onto_the_34_new_ones():
+    from thidua.official import MERGED_INTO, find_province, provinces
+
+    current = {p.name for p in provinces()}
+    assert len(current) == 34 and len(MERGED_INTO) == 29 and len(current | set(MERGED_INTO)) == 63
+    assert {find_province(into).name for into in MERGED_INTO.values()} <= current
