@@ -117,3 +117,29 @@ def test_the_merger_table_takes_the_63_old_provinces_onto_the_34_new_ones():
     current = {p.name for p in provinces()}
     assert len(current) == 34 and len(MERGED_INTO) == 29 and len(current | set(MERGED_INTO)) == 63
     assert {find_province(into).name for into in MERGED_INTO.values()} <= current
+
+
+# ---------------------------------------------------------------- the sample never mixes with real files
+
+def test_sample_refuses_an_input_folder_holding_files_it_did_not_write(tmp_path, capsys):
+    config = city_config(tmp_path, ["Cụm A", "Cụm B", "Cụm C"])
+    real = tmp_path / "input" / "Xã Số 1 - báo cáo thật.xlsx"
+    real.write_bytes(b"real")
+    assert run_cli("--config", str(config), "sample")[0] == 2
+    assert "--output" in capsys.readouterr().err
+    assert [p.name for p in (tmp_path / "input").iterdir()] == [real.name] and real.read_bytes() == b"real"
+
+
+def test_sample_writes_into_the_configs_input_folder_again_and_again_but_not_once_a_real_file_is_there(tmp_path):
+    config = city_config(tmp_path, ["Cụm A", "Cụm B", "Cụm C"])
+    assert run_cli("--config", str(config), "sample")[0] == 0
+    written = sorted(p.name for p in (tmp_path / "input").glob("*.xlsx"))
+    assert len(written) == 34
+    assert run_cli("--config", str(config), "sample")[0] == 0  # its own files: written again
+    assert sorted(p.name for p in (tmp_path / "input").glob("*.xlsx")) == written
+    (tmp_path / "input" / "sub").mkdir()
+    (tmp_path / "input" / "sub" / "thật.xlsx").write_bytes(b"real")
+    assert run_cli("--config", str(config), "sample")[0] == 2
+    (tmp_path / "input" / "sub" / "thật.xlsx").unlink()
+    (tmp_path / "input" / written[0]).write_bytes(b"a real file under a sample's name")
+    assert run_cli("--config", str(config), "sample")[0] == 2
