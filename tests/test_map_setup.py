@@ -10,6 +10,7 @@ import pytest
 from conftest import run_cli
 from test_two_tier import city_rows
 
+from thidua import schema
 from thidua.cli import ROOT
 from thidua.config import load_config
 from thidua.evaluate import evaluate
@@ -143,3 +144,85 @@ def test_sample_writes_into_the_configs_input_folder_again_and_again_but_not_onc
     (tmp_path / "input" / "sub" / "thật.xlsx").unlink()
     (tmp_path / "input" / written[0]).write_bytes(b"a real file under a sample's name")
     assert run_cli("--config", str(config), "sample")[0] == 2
+
+
+# ---------------------------------------------------------------- templates that speak the map
+
+def workbook_texts(path: Path) -> dict[str, list[str]]:
+    """Every text a clerk reads in a workbook, by sheet: cell values and the dropdowns' choices."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    texts = {}
+    for ws in wb.worksheets:
+        cells = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+        lists = [str(v.formula1) for v in ws.data_validations.dataValidation if v.type == "list"]
+        texts[ws.title] = cells + lists
+    return texts
+
+
+def level_choices(path: Path, sheet: str) -> set[str]:
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path)[sheet]
+    column = next(c.column_letter for c in ws[3] if c.value == "Cấp")
+    [rule] = [v for v in ws.data_validations.dataValidation if str(v.sqref).startswith(f"{column}4")]
+    return set(rule.formula1.strip('"').split(","))
+
+
+def test_a_two_tier_template_speaks_of_communes_and_the_campaigns_year(tmp_path):
+    path = tmp_path / "mau.xlsx"
+    assert run_cli("--config", str(CAN_THO / "config.toml"), "template", "--output", str(path))[0] == 0
+    texts = workbook_texts(path)
+    # The template's version ("2023.1") names the layout, not a year.
+    everything = "\n".join(t for sheet in texts.values() for t in sheet).replace(schema.TEMPLATE_VERSION, "")
+    assert "Ủy ban MTTQ Việt Nam xã, phường, đặc khu" in "\n".join(texts["Thông tin"])
+    for stale in ("cấp huyện", "thị trấn", "943", "2023", "Tổng số xã, phường"):
+        assert stale.casefold() not in everything.casefold(), stale
+    assert "2026" in "\n".join(texts["Thông tin"]) and "2026" in "\n".join(texts["Hướng dẫn"])
+    named = set(re.findall(r"Trang \"([^\"]+)\"|\"(Đề nghị cá nhân)\"", "\n".join(texts["Hướng dẫn"])))
+    assert {n for pair in named for n in pair if n} <= set(texts), "the instructions name a sheet it does not hold"
+    for sheet in ("Đề nghị tập thể", "Đề nghị cá nhân"):
+        assert level_choices(path, sheet) == {"Cấp tỉnh", "Cấp xã", "Ban công tác Mặt trận"}
+
+
+def test_the_three_tier_template_still_offers_the_district_level(tmp_path):
+    from thidua.names import WORKBOOK_TEMPLATE
+
+    path = ROOT / "templates" / WORKBOOK_TEMPLATE
+    assert level_choices(path, "Đề nghị tập thể") == {"Cấp tỉnh", "Cấp huyện", "Cấp xã", "Ban công tác Mặt trận"}
+
+
+def test_per_unit_templates_carry_each_units_name_code_cluster_year_and_round_locked(tmp_path):
+    import openpyxl
+
+    rows = [{**r, "ten_don_vi": "Ủy ban MTTQ Việt Nam xã Hòa An: Đông/Tây"} if r["ma_don_vi"] == "31002" else r
+            for r in city_rows()]
+    config = city_config(tmp_path, ["Cụm A", "Cụm B", "Cụm C"], rows)
+    code, text = run_cli("--config", str(config), "template", "--per-unit", "--output", str(tmp_path / "mau"))
+    assert code == 0, text
+    names = sorted(p.name for p in (tmp_path / "mau").iterdir())
+    assert len(names) == 34 and "Xã Hòa An_ Đông_Tây.xlsx" in names and "Thành phố Cần Thơ.xlsx" in names
+    ws = openpyxl.load_workbook(tmp_path / "mau" / "Xã Số 10.xlsx")["Thông tin"]
+    values = {ws.cell(r, 1).value: ws.cell(r, 2) for r in range(2, ws.max_row + 1)}
+    assert {k: values[k].value for k in ("Đơn vị", "Mã đơn vị", "Cụm thi đua", "Năm", "Đợt")} == {
+        "Đơn vị": "Ủy ban MTTQ Việt Nam xã Số 10", "Mã đơn vị": "31010", "Cụm thi đua": "Cụm B", "Năm": 2026,
+        "Đợt": "Tổng kết"}
+    assert ws.protection.sheet and all(values[k].protection.locked for k in ("Đơn vị", "Mã đơn vị", "Năm", "Đợt"))
+    assert not values["Điểm tự chấm"].protection.locked and "Số đơn vị cấp xã" not in values
+
+
+def test_the_batch_reads_the_per_unit_templates_back_with_no_issue_about_thong_tin(tmp_path):
+    from thidua.batch import evaluate_folder
+    from thidua.registry import load_registry
+
+    path = city_config(tmp_path, ["Cụm A", "Cụm B", "Cụm C"])
+    assert run_cli("--config", str(path), "template", "--per-unit", "--output", str(tmp_path / "mau"))[0] == 0
+    config = load_config(path)
+    result = evaluate_folder(tmp_path / "mau", config, load_registry(config.registry_path))
+    assert {i["status"] for i in result.as_json()["inputs"]} == {"processed"}
+    # Nothing about who the unit is: only the self-score the commune has still to type is asked for.
+    about_info = {(i.code, i.cell) for i in result.issues if i.sheet == schema.INFO_SHEET}
+    assert about_info == {("missing-score", "B8")}
+    code, text = run_cli("--config", str(path), "check", str(tmp_path / "mau" / "Xã Số 1.xlsx"))
+    assert "Đơn vị: Ủy ban MTTQ Việt Nam xã Số 1 (mã 31001)" in text and text.count("[") == 1, text

@@ -14,7 +14,7 @@ from . import terms
 from .config import Config, load_config, with_overrides
 from .errors import ThiduaError
 from .issues import CATALOG
-from .names import RESULT_JSON, WORKBOOK_TEMPLATE, latest_run
+from .names import RESULT_JSON, UNIT_TEMPLATES_DIR, WORKBOOK_TEMPLATE, latest_run
 from .registry import Registry, check_clusters, load_registry
 from .terms import Severity
 from .text import cap_first
@@ -46,7 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=None,
                      help="số tiến trình song song (mặc định: tự chọn theo số tệp và số nhân máy)")
     template = sub.add_parser("template", parents=[common], help="ghi mẫu báo cáo trống")
-    template.add_argument("--output", type=Path, default=None)
+    template.add_argument("--output", type=Path, default=None,
+                          help="tệp mẫu sẽ ghi; với --per-unit: thư mục ghi các mẫu")
+    template.add_argument("--per-unit", action="store_true",
+                          help="ghi cho mỗi đơn vị một mẫu đã điền sẵn tên, mã, cụm thi đua, năm và đợt")
     check = sub.add_parser("check", parents=[common], help="kiểm tra một tệp trước khi gửi")
     check.add_argument("file", type=Path)
     sample = sub.add_parser("sample", parents=[common], help="ghi bộ tệp mẫu của các đơn vị")
@@ -139,12 +142,19 @@ def cmd_run(args, out: TextIO) -> int:
 
 
 def cmd_template(args, out: TextIO) -> int:
-    from .template import write_template
+    from .template import write_template, write_unit_templates
 
     config, registry = _setup(args)
+    if args.per_unit:
+        folder = args.output or config.output_dir / UNIT_TEMPLATES_DIR.format(year=config.year)
+        paths = write_unit_templates(folder, config, registry)
+        print(f"Đã ghi {len(paths)} mẫu báo cáo, mỗi đơn vị một mẫu đã điền sẵn tên, mã đơn vị, cụm thi đua, năm và "
+              f"đợt, vào {folder}. Gửi mỗi đơn vị tệp mang tên đơn vị mình.", file=out)
+        return 0
     # The project's template lives in templates/; another config's goes beside that config.
     default = ROOT / "templates" if args.config is None else config.path.parent
-    path = write_template(args.output or default / WORKBOOK_TEMPLATE, config, registry.two_tier)
+    example = registry.submitters[0].code if registry.two_tier and registry.submitters else ""
+    path = write_template(args.output or default / WORKBOOK_TEMPLATE, config, registry.two_tier, example)
     print(f"Đã ghi mẫu báo cáo: {path}", file=out)
     return 0
 

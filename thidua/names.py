@@ -41,6 +41,7 @@ DOCUMENT_TEMPLATES = {
     "bao_cao_so_ket": "Báo cáo sơ kết.docx",
     "bao_cao_cham_diem": "Báo cáo kết quả chấm điểm.docx",
 }
+UNIT_TEMPLATES_DIR = "Mẫu báo cáo {year} theo đơn vị"  # template --per-unit writes here, under output/
 UNIT_MAIL_TEMPLATE = "thu_phan_hoi.j2"
 LEADERSHIP_MAIL_TEMPLATE = "thu_lanh_dao.j2"
 
@@ -57,6 +58,19 @@ def feedback_file_names(units) -> dict[str, str]:
         name = f"Phản hồi - {safe_filename(unit.short_name)}.xlsx"
         if name.casefold() in taken:  # Windows compares file names without case
             name = f"Phản hồi - {safe_filename(f'{unit.short_name} ({unit.code})')}.xlsx"
+        taken.add(name.casefold())
+        names[unit.code] = name
+    return names
+
+
+def unit_template_names(units) -> dict[str, str]:
+    """Unit code -> name of its own template: the unit's name, safe on Windows, unique without case."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for unit in units:
+        name = f"{safe_filename(unit.short_name)}.xlsx"
+        if name.casefold() in taken:
+            name = f"{safe_filename(f'{unit.short_name} ({unit.code})')}.xlsx"
         taken.add(name.casefold())
         names[unit.code] = name
     return names
