@@ -226,3 +226,38 @@ def test_the_batch_reads_the_per_unit_templates_back_with_no_issue_about_thong_t
     assert about_info == {("missing-score", "B8")}
     code, text = run_cli("--config", str(path), "check", str(tmp_path / "mau" / "Xã Số 1.xlsx"))
     assert "Đơn vị: Ủy ban MTTQ Việt Nam xã Số 1 (mã 31001)" in text and text.count("[") == 1, text
+
+
+# ---------------------------------------------------------------- a second worked example
+
+QUANG_TRI = ROOT / "examples" / "quang-tri-2026"
+
+
+def test_the_quang_tri_registry_is_the_official_list_in_seven_declared_clusters():
+    from thidua.official import find_province, registry_rows
+    from thidua.registry import load_registry
+
+    config = load_config(QUANG_TRI / "config.toml")
+    registry = load_registry(config.registry_path)
+    official = {r["ma_don_vi"]: r["ten_don_vi"] for r in registry_rows(find_province("Quảng Trị"))}
+    assert {u.code: u.name for u in registry.units} == official and len(registry.submitters) == len(official) - 1
+    assert config.map.clusters == tuple(f"Cụm {n}" for n in range(1, 8)) == tuple(registry.clusters)
+    assert config.province_code == registry.province.code == "44" and config.year == 2026
+
+
+def test_sample_then_the_batch_with_the_quang_tri_config_gives_a_full_run(tmp_path):
+    import json
+
+    from thidua.names import DOCS_DIR, FEEDBACK_DIR, RESULT_JSON
+
+    config = str(QUANG_TRI / "config.toml")
+    assert run_cli("--config", config, "sample", "--output", str(tmp_path / "in"))[0] == 0
+    code, text = run_cli("--config", config, "run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
+    assert code in (0, 1), text
+    [folder] = list((tmp_path / "out").iterdir())
+    data = json.loads((folder / RESULT_JSON).read_text(encoding="utf-8"))
+    assert {i["status"] for i in data["inputs"]} == {"processed"} and len(data["inputs"]) == 79
+    assert len(data["rankings"]["xa"]) == 78 and data["rankings"]["huyen"] == []
+    assert {q["cluster"] for q in data["quotas"] if q.get("scope") == "cluster"} == {f"Cụm {n}" for n in range(1, 8)}
+    assert len(list(folder.glob("*.xlsx"))) == 1 and len(list((folder / FEEDBACK_DIR).glob("*.xlsx"))) >= 78
+    assert len(list((folder / DOCS_DIR).glob("*.docx"))) >= 4
