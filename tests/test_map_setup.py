@@ -215,10 +215,14 @@ def test_per_unit_templates_carry_each_units_name_code_cluster_year_and_round_lo
 def test_the_batch_reads_the_per_unit_templates_back_with_no_issue_about_thong_tin(tmp_path):
     from thidua.batch import evaluate_folder
     from thidua.registry import load_registry
+    from thidua.workbook import read_submission
 
     path = city_config(tmp_path, ["Cụm A", "Cụm B", "Cụm C"])
     assert run_cli("--config", str(path), "template", "--per-unit", "--output", str(tmp_path / "mau"))[0] == 0
     config = load_config(path)
+    for book in (tmp_path / "mau").iterdir():
+        sub = read_submission(book)
+        assert sub.issues == () and sub.info.year == 2026 and sub.info.round == "tong-ket", book.name
     result = evaluate_folder(tmp_path / "mau", config, load_registry(config.registry_path))
     assert {i["status"] for i in result.as_json()["inputs"]} == {"processed"}
     # Nothing about who the unit is: only the self-score the commune has still to type is asked for.
