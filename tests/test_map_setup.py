@@ -265,3 +265,11 @@ def test_sample_then_the_batch_with_the_quang_tri_config_gives_a_full_run(tmp_pa
     assert {q["cluster"] for q in data["quotas"] if q.get("scope") == "cluster"} == {f"Cụm {n}" for n in range(1, 8)}
     assert len(list(folder.glob("*.xlsx"))) == 1 and len(list((folder / FEEDBACK_DIR).glob("*.xlsx"))) >= 78
     assert len(list((folder / DOCS_DIR).glob("*.docx"))) >= 4
+
+
+def test_check_on_one_file_does_not_hand_the_province_a_small_cluster_to_fix(tmp_path):
+    rows = renamed(renamed(city_rows(), "31001", "Cụm D"), "31002", "Cụm D")
+    config = city_config(tmp_path, ["Cụm A", "Cụm B", "Cụm C", "Cụm D"], rows)
+    assert run_cli("--config", str(config), "template", "--per-unit", "--output", str(tmp_path / "mau"))[0] == 0
+    code, text = run_cli("--config", str(config), "check", str(tmp_path / "mau" / "Xã Số 1.xlsx"))
+    assert "Cụm D" not in text.split("\n", 2)[2], text

@@ -159,7 +159,7 @@ def cmd_template(args, out: TextIO) -> int:
     return 0
 
 
-PROVINCE_WIDE = {"missing-submission", "tie-at-cutoff", "provincial-cap-exceeded"}
+PROVINCE_WIDE = {"missing-submission", "tie-at-cutoff", "provincial-cap-exceeded", "small-cluster"}
 
 
 def cmd_check(args, out: TextIO) -> int:
