@@ -273,3 +273,8 @@ def test_check_on_one_file_does_not_hand_the_province_a_small_cluster_to_fix(tmp
     assert run_cli("--config", str(config), "template", "--per-unit", "--output", str(tmp_path / "mau"))[0] == 0
     code, text = run_cli("--config", str(config), "check", str(tmp_path / "mau" / "Xã Số 1.xlsx"))
     assert "Cụm D" not in text.split("\n", 2)[2], text
+
+
+def test_the_registry_command_says_clusters_must_be_declared_in_the_config(tmp_path):
+    code, text = run_cli("registry", "Quảng Trị", "--output", str(tmp_path / "qt.csv"))
+    assert code == 0 and "map.clusters" in text

@@ -209,8 +209,9 @@ def cmd_registry(args, out: TextIO) -> int:
     print(f"Đã ghi danh sách đơn vị của {rows[0]['ten_don_vi']} (mã {province.code}) và {len(rows) - 1} xã, phường, "
           f"đặc khu vào {path}.", file=out)
     print("Trước khi dùng, Văn phòng điền: số Ban công tác Mặt trận của từng xã (so_ban_cong_tac_mat_tran), email, "
-          "cụm thi đua (cum_thi_dua); có thể thêm cột da_dang_ky, vung_uu_tien. Sau đó ghi đường dẫn tệp vào "
-          "paths.registry trong config.toml (xem README, mục \"Tỉnh, thành phố sau sắp xếp 2025\").", file=out)
+          "cụm thi đua (cum_thi_dua, ghi đúng một tên đã khai báo ở map.clusters trong config.toml); có thể thêm cột "
+          "da_dang_ky, vung_uu_tien. Sau đó ghi đường dẫn tệp vào paths.registry trong config.toml (xem README, mục "
+          "\"Dùng hằng tháng\").", file=out)
     return 0
 
 
