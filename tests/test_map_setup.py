@@ -278,3 +278,16 @@ def test_check_on_one_file_does_not_hand_the_province_a_small_cluster_to_fix(tmp
 def test_the_registry_command_says_clusters_must_be_declared_in_the_config(tmp_path):
     code, text = run_cli("registry", "Quảng Trị", "--output", str(tmp_path / "qt.csv"))
     assert code == 0 and "map.clusters" in text
+
+
+def test_per_unit_instructions_say_what_is_prefilled_and_name_only_sheets_the_book_holds(tmp_path):
+    config = city_config(tmp_path, ["Cụm A", "Cụm B", "Cụm C"])
+    assert run_cli("--config", str(config), "template", "--per-unit", "--output", str(tmp_path / "mau"))[0] == 0
+    for name, prefilled, asked in (("Xã Số 1.xlsx", "cụm thi đua", "điểm tự chấm"),
+                                   ("Thành phố Cần Thơ.xlsx", "năm và đợt", "Thẩm định")):
+        texts = workbook_texts(tmp_path / "mau" / name)
+        guide = "\n".join(texts["Hướng dẫn"])
+        assert prefilled in guide.split("ghi sẵn")[0] and asked in guide, name
+        named = {n for pair in re.findall(r"Trang \"([^\"]+)\"|\"(Đề nghị cá nhân)\"", guide) for n in pair if n}
+        assert named <= set(texts), name
+    assert "Thẩm định" not in "\n".join(workbook_texts(tmp_path / "mau" / "Xã Số 1.xlsx")["Hướng dẫn"])

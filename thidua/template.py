@@ -44,12 +44,26 @@ def quota_lines(config: Config) -> list[str]:
     return lines
 
 
-def instructions(config: Config, two_tier: bool = False, prefilled: bool = False) -> list[str]:
+# How the instructions name each row of "Thông tin".
+INFO_WORDS = {"unit_name": "tên đơn vị", "unit_code": "mã đơn vị", "cluster": "cụm thi đua", "year": "năm", "round": "đợt",
+              "declared_communes": "số đơn vị cấp xã", "declared_bctmt": "số Ban công tác Mặt trận",
+              "self_score": "điểm tự chấm", "preparer": "người lập", "phone": "điện thoại", "email": "email",
+              "date": "ngày lập"}
+
+
+def _words(fields: list[str]) -> str:
+    words = [INFO_WORDS[f] for f in fields if f in INFO_WORDS]
+    return ", ".join(words[:-1]) + " và " + words[-1] if len(words) > 1 else "".join(words)
+
+
+def instructions(config: Config, two_tier: bool = False, prefilled: tuple[schema.InfoField, ...] = (),
+                 locked: frozenset[str] = frozenset(), appraisal: str = "") -> list[str]:
     """The Hướng dẫn sheet. On the two-tier map a commune has no communes to score and no district above it,
-    so nothing is said of either; a per-unit template says what the Văn phòng already wrote."""
+    so nothing is said of either; a per-unit template (`prefilled`: its rows of "Thông tin") says what the Văn
+    phòng already wrote; `appraisal`: the appraisal sheet the province's own template holds."""
     if prefilled:
-        info = ("Trang \"Thông tin\": tên, mã đơn vị, cụm thi đua, năm và đợt đã được Văn phòng ghi sẵn, không sửa; "
-                "ghi số Ban công tác Mặt trận, điểm tự chấm, người lập, điện thoại, email và ngày lập.")
+        info = (f"Trang \"Thông tin\": {_words([f.field for f in prefilled if f.field in locked])} đã được Văn phòng "
+                f"ghi sẵn, không sửa; ghi {_words([f.field for f in prefilled if f.field not in locked])}.")
     elif two_tier:
         info = ("Trang \"Thông tin\": ghi đủ tên, mã đơn vị, năm, đợt (Sơ kết hoặc Tổng kết), số Ban công tác Mặt "
                 "trận, điểm tự chấm, người lập, điện thoại, email và ngày lập.")
@@ -61,6 +75,9 @@ def instructions(config: Config, two_tier: bool = False, prefilled: bool = False
     sheets.append("Trang \"Chấm điểm BCTMT\": mỗi Ban công tác Mặt trận ở khu dân cư của đơn vị một dòng, ghi điểm chấm."
                   if two_tier else
                   "Trang \"Chấm điểm BCTMT\": mỗi Ban công tác Mặt trận ở khu dân cư một dòng, ghi thuộc xã nào và điểm chấm.")
+    if appraisal:
+        sheets.append(f"Trang \"{appraisal}\" (chỉ trong tệp của tỉnh): mỗi đơn vị được thẩm định một dòng, ghi mã đơn "
+                      "vị, tên đơn vị và điểm thẩm định; đơn vị không có dòng ở đây được xếp hạng theo điểm tự chấm.")
     counted = ("số xã, phường và số Ban công tác Mặt trận của cụm lấy theo danh sách đơn vị của tỉnh" if two_tier
                else "số xã, số Ban công tác Mặt trận lấy theo danh sách của tỉnh")
     items = [
@@ -247,8 +264,9 @@ def write_workbook(path: Path, config: Config, info: dict | None = None, tables:
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     wb.set_properties({"title": TITLE, "author": "thidua", "created": FIXED_DATE})
     styles = Styles(wb)
-    _instructions(wb, styles, instructions(config, two_tier, prefilled=bool(locked)))
     fields = info_fields(config, two_tier, example_code, cluster="cluster" in locked, province=appraisal and bool(locked))
+    appraised = (schema.APPRAISAL_2025 if two_tier else schema.APPRAISAL).name if appraisal and locked else ""
+    _instructions(wb, styles, instructions(config, two_tier, fields if locked else (), locked, appraised))
     _info_sheet(wb, styles, info, fields, locked)
     for sheet in schema.DATA_SHEETS:
         if sheet.province_only and not appraisal or sheet.key == "communes" and two_tier:
