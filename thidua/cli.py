@@ -14,10 +14,10 @@ from . import terms
 from .config import Config, load_config, with_overrides
 from .errors import ThiduaError
 from .issues import CATALOG
-from .names import RESULT_JSON, UNIT_TEMPLATES_DIR, WORKBOOK_TEMPLATE, latest_run
+from .names import DOCUMENTS, RESULT_JSON, UNIT_TEMPLATES_DIR, WORKBOOK_TEMPLATE, latest_run
 from .registry import Registry, check_clusters, load_registry
 from .terms import Severity
-from .text import cap_first
+from .text import cap_first, name_list
 
 if TYPE_CHECKING:
     from .result import Result
@@ -91,6 +91,9 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
     by_status = result.input_counts
     lines = [
         f"TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year} - {terms.ROUNDS[result.round].upper()}",
+        *([result.provisional_title(), "Chưa gửi báo cáo: " + name_list(
+            [u.short_name for u in result.submitters if u.code not in result.reported_codes])]
+          if result.provisional else []),
         "Tệp: " + ", ".join(f"{terms.FILE_STATUSES[s].lower()} {n}" for s, n in by_status.items()),
         f"Trường hợp đề nghị: {len(result.nominations)}",
     ]
@@ -109,6 +112,10 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
         lines.append(f"  ! {where}: {CATALOG[i.code].title}")
     if len(result.errors) > 10:
         lines.append(f"  ... và {len(result.errors) - 10} lỗi khác (xem trang \"Lỗi - Cảnh báo\").")
+    from .docx_report import unwritten_documents  # here: the summary needs no Word library
+
+    for key, why in unwritten_documents(result).items():
+        lines.append(f"Không lập \"{DOCUMENTS[key]}\": {why}.")
     if blank_fields:
         lines.append("Cảnh báo: văn bản Word còn để trống, Văn phòng điền trước khi trình ký (hoặc ghi vào "
                      "config.toml): " + "; ".join(blank_fields) + ".")
