@@ -151,7 +151,7 @@ PROVINCE_WIDE = {"missing-submission", "tie-at-cutoff", "provincial-cap-exceeded
 
 def cmd_check(args, out: TextIO) -> int:
     from .evaluate import evaluate
-    from .workbook import read_submission
+    from .workbook import display_name, read_submission
 
     config, registry = _setup(args)
     if not args.file.is_file():
@@ -161,7 +161,7 @@ def cmd_check(args, out: TextIO) -> int:
     code = sub.info.unit_code
     # Province-wide matters (other units missing, ranking ties, provincial totals) are not this file's to fix.
     issues = [i for i in result.issues if i.code not in PROVINCE_WIDE]
-    print(f"Kiểm tra tệp {args.file.name}", file=out)
+    print(f"Kiểm tra tệp {display_name(args.file.name)}", file=out)
     unit = registry.get(code)
     if unit:
         print(f"Đơn vị: {unit.name} (mã {code})", file=out)

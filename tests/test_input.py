@@ -1,0 +1,149 @@
+"""Input where every good row ends somewhere (issue 21, points 10-18; issue 20, input points).
+
+Each test reproduces a defect seen on real or hostile input: a file that cannot be opened, a name that is not
+UTF-8, good Unicode mistaken for a legacy font, a name mistaken for a totals row, a copied sheet, duplicate rows,
+odd dates, a file claiming another unit's code, a huge workbook."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import info_rows, make_book, run_cli
+
+from thidua import legacy
+from thidua.batch import read_folder
+from thidua.workbook import read_submission
+
+COLLECTIVE_HEADER = ["STT", "Tên tập thể", "Cấp", "Hình thức khen thưởng", "Điểm", "Tóm tắt thành tích",
+                     "Tờ trình", "Biên bản", "Báo cáo thành tích"]
+
+
+def collective(name="Ủy ban MTTQ Việt Nam xã Phong Nẫm", stt=1, score=91.5):
+    return [stt, name, "Cấp xã", "BK_MTTQ_TINH", score, "Thành tích xuất sắc", "x", "x", "x"]
+
+
+def district_book(path: Path, rows=None, **info) -> Path:
+    return make_book(path, {"Thông tin": info_rows(**info),
+                            "Đề nghị tập thể": [COLLECTIVE_HEADER, *(rows if rows is not None else [collective()])]})
+
+
+def codes(issues):
+    return [i.code for i in issues]
+
+
+def run_folder(tmp_path: Path, inputs: Path) -> tuple[int, str, dict, Path]:
+    code, text = run_cli("run", "--input", str(inputs), "--output", str(tmp_path / "out"))
+    [folder] = [p for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")]
+    return code, text, json.loads((folder / "ket_qua.json").read_text(encoding="utf-8")), folder
+
+
+# ---------------------------------------------------------------- 10. files that cannot be opened
+
+def test_a_file_removed_during_the_run_gets_an_issue_and_the_rest_is_read(tmp_path):
+    district_book(tmp_path / "in" / "a.xlsx")
+    district_book(tmp_path / "in" / "b.xlsx", code="944", name="Ủy ban MTTQ Việt Nam huyện Mỹ Tú")
+
+    def progress(jobs, total):
+        for job in jobs:
+            if job[1] == "a.xlsx":
+                job[0].unlink()  # gone between the listing and the reading, as a clerk moving files would do
+            yield job
+
+    subs = read_folder(tmp_path / "in", progress=progress, workers=1)
+    assert [(s.file, s.readable) for s in subs] == [("a.xlsx", False), ("b.xlsx", True)]
+    assert codes(subs[0].issues) == ["file-unreadable"] and subs[0].issues[0].file == "a.xlsx"
+    assert subs[1].nominations
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="chmod 000 binds only a POSIX non-root user")
+def test_an_unreadable_workbook_is_an_issue_in_run_and_in_check(tmp_path):
+    district_book(tmp_path / "in" / "a.xlsx")
+    locked = district_book(tmp_path / "in" / "b.xlsx", code="944", name="Ủy ban MTTQ Việt Nam huyện Mỹ Tú")
+    locked.chmod(0)
+    try:
+        code, _, result, _ = run_folder(tmp_path, tmp_path / "in")
+        assert code == 1
+        assert {i["file"]: i["status"] for i in result["inputs"]} == {"a.xlsx": "processed", "b.xlsx": "rejected"}
+        assert [i["code"] for i in result["issues"] if i["file"] == "b.xlsx"] == ["file-unreadable"]
+        code, text = run_cli("check", str(locked))
+        assert code == 1 and "Traceback" not in text
+    finally:
+        locked.chmod(0o644)
+
+
+def test_check_on_a_file_that_cannot_be_opened_says_so_without_a_traceback(tmp_path, capsys):
+    code, text = run_cli("check", str(tmp_path / "khong-co.xlsx"))
+    assert code == 2 and "Traceback" not in text + capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- 11. file names that are not UTF-8
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows file names are always Unicode")
+def test_a_file_name_that_is_not_utf8_is_shown_readably_and_the_file_is_processed(tmp_path):
+    good = district_book(tmp_path / "good.xlsx")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    # "Báo cáo Sóc Trăng.xlsx" as unzipping a CP1258 zip leaves it on Linux: bytes that are not UTF-8.
+    raw = os.path.join(os.fsencode(folder), "Báo cáo Sóc Trăng.xlsx".encode("cp1258"))
+    with open(raw, "wb") as fh:
+        fh.write(good.read_bytes())
+    code, _, result, run = run_folder(tmp_path, folder)
+    [entry] = result["inputs"]
+    assert entry["status"] == "processed" and entry["file"] == "Báo cáo Sóc Trăng.xlsx"
+    assert [n["file"] for n in result["nominations"]] == ["Báo cáo Sóc Trăng.xlsx"]
+    [book] = run.glob("*.xlsx")
+    openpyxl.load_workbook(book)  # well-formed
+
+
+def test_a_name_in_no_known_encoding_keeps_replacement_characters(tmp_path):
+    from thidua.workbook import display_name
+
+    assert display_name("B\udce1o c\udce1o.xlsx") == "Báo cáo.xlsx"
+    assert display_name("a\udc81b.xlsx") == "a\ufffdb.xlsx"  # 0x81 is no CP1258 character
+    assert display_name("Báo cáo.xlsx") == "Báo cáo.xlsx"
+
+
+# ---------------------------------------------------------------- 12. good Unicode is no legacy font
+
+GOOD_UNICODE = ["Công ty Cổ phần Mía đường Sóc Trăng®", "Bühler", "3×3", "«Dân vận khéo»", "«…»", "·",
+                "Tổ 3 · ấp An Lạc", "Công ty Mía Sóc", "Café Ñam", "A · B", "Ông Ba ® Bà Tư"]
+
+
+@pytest.mark.parametrize("text", GOOD_UNICODE)
+def test_good_unicode_is_never_read_as_a_legacy_font(text):
+    assert legacy.best(text) is None
+    assert legacy.decodings(text) == {}
+    rows, _, converted = legacy.convert_sheet([[text, "Cấp xã"], [legacy.encode_tcvn3("Nguyễn Văn An"), text],
+                                               [legacy.encode_tcvn3("Trần Thị Bình"), text]])
+    assert rows[0][0] == text and rows[1][1] == text and (0, 0) not in converted
+
+
+def test_a_company_with_a_registered_mark_keeps_its_name_in_the_result(tmp_path, config, registry):
+    sub = read_submission(district_book(tmp_path / "a.xlsx", rows=[
+        collective("Công ty Cổ phần Mía đường Sóc Trăng®"), collective("Bühler Việt Nam 3×3 «A·B»", 2)]))
+    assert [n.name for n in sub.nominations] == ["Công ty Cổ phần Mía đường Sóc Trăng®", "Bühler Việt Nam 3×3 «A·B»"]
+    assert "legacy-encoding" not in codes(sub.issues)
+
+
+# ---------------------------------------------------------------- 13. totals rows
+
+def test_a_name_that_starts_like_tong_cong_is_a_nomination_not_a_totals_row(tmp_path):
+    sub = read_submission(district_book(tmp_path / "a.xlsx", rows=[
+        collective("Tổng công ty Điện lực miền Nam"), collective("Tong cong ty Dien luc mien Nam", 2),
+        collective("Cộng đồng dân cư ấp An Lạc", 3)]))
+    assert [n.name for n in sub.nominations] == ["Tổng công ty Điện lực miền Nam", "Tong cong ty Dien luc mien Nam",
+                                                 "Cộng đồng dân cư ấp An Lạc"]
+    assert "totals-row" not in codes(sub.issues)
+
+
+def test_totals_rows_with_or_without_diacritics_are_still_recognised(tmp_path):
+    sub = read_submission(district_book(tmp_path / "a.xlsx", rows=[
+        collective(), ["", "Tổng cộng", "", "", 91.5], ["Cộng:", "", "", "", ""], ["", "TONG CONG", "", "", 91.5],
+        ["", "Tong cong", "Cấp xã", "BK_MTTQ_TINH", 91.5, "", "x", "x", "x"]]))
+    assert [(i.code, i.cell) for i in sub.issues] == [("totals-row", "A3"), ("totals-row", "A4"), ("totals-row", "A5")]
+    assert [n.name for n in sub.nominations] == ["Ủy ban MTTQ Việt Nam xã Phong Nẫm", "Tong cong"]
