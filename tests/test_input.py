@@ -17,6 +17,7 @@ from conftest import info_rows, make_book, run_cli
 
 from thidua import legacy
 from thidua.batch import read_folder
+from thidua.evaluate import evaluate
 from thidua.workbook import read_submission
 
 COLLECTIVE_HEADER = ["STT", "Tên tập thể", "Cấp", "Hình thức khen thưởng", "Điểm", "Tóm tắt thành tích",
@@ -147,3 +148,86 @@ def test_totals_rows_with_or_without_diacritics_are_still_recognised(tmp_path):
         ["", "Tong cong", "Cấp xã", "BK_MTTQ_TINH", 91.5, "", "x", "x", "x"]]))
     assert [(i.code, i.cell) for i in sub.issues] == [("totals-row", "A3"), ("totals-row", "A4"), ("totals-row", "A5")]
     assert [n.name for n in sub.nominations] == ["Ủy ban MTTQ Việt Nam xã Phong Nẫm", "Tong cong"]
+
+
+# ---------------------------------------------------------------- 14. sheets the reader does not know
+
+INDIVIDUAL_HEADER = ["STT", "Họ và tên", "Giới tính", "Năm sinh", "Cấp", "Hình thức khen thưởng", "Điểm",
+                     "Tờ trình", "Biên bản", "Báo cáo thành tích"]
+
+
+def person(name, stt=1):
+    return [stt, name, "Nữ", 1980, "Cấp xã", "BK_MTTQ_TINH", 90, "x", "x", "x"]
+
+
+def test_rows_on_a_copied_sheet_are_read_with_a_warning(tmp_path, config, registry):
+    path = make_book(tmp_path / "a.xlsx", {
+        "Thông tin": info_rows(), "Đề nghị cá nhân": [INDIVIDUAL_HEADER, person("Lê Thị Hoa")],
+        "Đề nghị cá nhân (2)": [INDIVIDUAL_HEADER, person("Trần Văn Bình"), person("Ngô Thị Cúc", 2)]})
+    sub = read_submission(path)
+    assert [(n.name, n.sheet, n.row) for n in sub.nominations] == [
+        ("Lê Thị Hoa", "Đề nghị cá nhân", 2), ("Trần Văn Bình", "Đề nghị cá nhân (2)", 2),
+        ("Ngô Thị Cúc", "Đề nghị cá nhân (2)", 3)]
+    [copy] = [i for i in sub.issues if i.code == "sheet-copy-read"]
+    assert (copy.sheet, copy.params["original"], copy.params["rows"]) == ("Đề nghị cá nhân (2)", "Đề nghị cá nhân", 2)
+    result = evaluate([sub], config, registry)
+    assert sorted(n.name for n in result.nominations) == ["Lê Thị Hoa", "Ngô Thị Cúc", "Trần Văn Bình"]
+
+
+def test_a_sheet_with_data_rows_under_an_unknown_name_is_named_in_an_error(tmp_path):
+    path = make_book(tmp_path / "a.xlsx", {
+        "Hướng dẫn": [["Hướng dẫn điền mẫu"], ["Ghi mỗi trường hợp một dòng."]],
+        "Thông tin": info_rows(), "Đề nghị tập thể": [COLLECTIVE_HEADER, collective()],
+        "Sheet1": [COLLECTIVE_HEADER, collective("Ban công tác Mặt trận ấp An Lạc"), [], collective("Xã B", 2)]})
+    sub = read_submission(path)
+    [lost] = [i for i in sub.issues if i.code == "sheet-not-read"]
+    assert (lost.severity, lost.file, lost.sheet, lost.cell) == ("error", "a.xlsx", "Sheet1", "A2")
+    assert lost.params["rows"] == 2 and lost.params["like"] == "Đề nghị tập thể"
+    assert [n.name for n in sub.nominations] == ["Ủy ban MTTQ Việt Nam xã Phong Nẫm"]
+
+
+def test_check_no_longer_says_all_is_well_when_a_sheet_is_not_read(tmp_path):
+    path = make_book(tmp_path / "a.xlsx", {"Thông tin": info_rows(), "Đề nghị tập thể": [COLLECTIVE_HEADER, collective()],
+                                            "Bảng phụ": [COLLECTIVE_HEADER, collective("Xã B", 2)]})
+    code, text = run_cli("check", str(path))
+    assert code == 1 and "Bảng phụ" in text
+
+
+# ---------------------------------------------------------------- 15. two rows for one thing
+
+APPRAISAL_HEADER = ["Mã đơn vị", "Tên đơn vị", "Điểm thẩm định"]
+
+
+def province_book(path: Path, appraisal_sheet="Thẩm định cấp huyện", rows=(), extra=None) -> Path:
+    sheets = {"Thông tin": info_rows(code="94", name="Ủy ban MTTQ Việt Nam tỉnh Sóc Trăng"),
+              appraisal_sheet: [APPRAISAL_HEADER, *rows]}
+    return make_book(path, {**sheets, **(extra or {})})
+
+
+def test_two_appraisal_rows_for_one_unit_are_both_errors_and_neither_wins(tmp_path, config, registry):
+    province = read_submission(province_book(tmp_path / "tinh.xlsx", rows=[
+        ["943", "Huyện Kế Sách", 90], ["944", "Huyện Mỹ Tú", 80], ["943", "Huyện Kế Sách", 60]]))
+    district = read_submission(district_book(tmp_path / "ks.xlsx", score=88))
+    result = evaluate([province, district], config, registry)
+    found = [i for i in result.issues if i.code == "duplicate-row"]
+    assert sorted((i.severity, i.sheet, i.row) for i in found) == [
+        ("error", "Thẩm định cấp huyện", 2), ("error", "Thẩm định cấp huyện", 4)]
+    assert {i.params["other"] for i in found} == {2, 4}
+    huyen = {r.unit_code: r for r in result.rankings["huyen"]}
+    assert "943" not in huyen and huyen["944"].score == 80
+
+
+def test_two_appraised_marks_for_one_criterion_and_a_criterion_twice_are_errors(tmp_path, config, registry):
+    from thidua import schema
+
+    criteria_header = ["Mã", "Tự chấm"]
+    district = read_submission(make_book(tmp_path / "ks.xlsx", {
+        "Thông tin": info_rows(), "Đề nghị tập thể": [COLLECTIVE_HEADER, collective()],
+        schema.CRITERIA_SCORES.name: [criteria_header, ["I.1.1", 5], ["I.1.2", 4], ["I.1.1", 2]]}))
+    province = read_submission(province_book(tmp_path / "tinh.xlsx", rows=[], extra={
+        schema.CRITERIA_APPRAISAL.name: [["Mã đơn vị", "Mã tiêu chí", "Điểm thẩm định"], ["943", "I.1.2", 3],
+                                         ["943", "I.1.2", 1], ["943", "I.1.1", 1]]}))
+    result = evaluate([province, district], config, registry)
+    found = sorted((i.severity, i.file, i.row, i.params["other"]) for i in result.issues if i.code == "duplicate-row")
+    assert found == [("error", "ks.xlsx", 2, 4), ("error", "ks.xlsx", 4, 2),
+                     ("error", "tinh.xlsx", 2, 3), ("error", "tinh.xlsx", 3, 2)]

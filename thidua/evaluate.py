@@ -6,7 +6,7 @@ Pure: takes Submissions, Config and Registry, returns a Result. No file is opene
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -265,8 +265,15 @@ def unit_entries(active: dict[str, Submission], config: Config, registry: Regist
     province = active.get(registry.province.code)
     ranking = registry.submitter_level
     codes = {u.code for u in registry.submitters}
-    for row in (province.appraisals if province else ()):
+    appraisals = province.appraisals if province else ()
+    twice, found = duplicate_rows(((r.unit_code, r) for r in appraisals if r.unit_code), "unit_code",
+                                  registry.province.code, lambda code: f"điểm thẩm định của đơn vị mã {code}")
+    problems += found
+    contested = {r.unit_code for r in appraisals if id(r) in twice}  # neither row wins: the unit waits for a fix
+    for row in appraisals:
         code = row.unit_code
+        if id(row) in twice:
+            continue
         errors = _score_problems(row, registry.province.code, config, "Mã đơn vị")
         if code not in codes:
             problems.append(issue("appraisal-unknown-unit", file=row.file, sheet=row.sheet, row=row.row,
@@ -276,7 +283,14 @@ def unit_entries(active: dict[str, Submission], config: Config, registry: Regist
         else:
             appraised[code] = row
     re_marked: dict[str, list[Marks]] = {}
-    for code, marks in (province.criteria_appraisals if province else ()):
+    pairs = province.criteria_appraisals if province else ()
+    twice, found = duplicate_rows((((code, m.code), m) for code, m in pairs if m.marked), "code",
+                                  registry.province.code,
+                                  lambda key: f"điểm thẩm định tiêu chí {key[1]} của đơn vị mã {key[0]}")
+    problems += found
+    for code, marks in pairs:
+        if id(marks) in twice:
+            continue
         if code in codes:
             re_marked.setdefault(code, []).append(marks)
         else:
@@ -293,6 +307,8 @@ def unit_entries(active: dict[str, Submission], config: Config, registry: Regist
             problems += found
             lines += scored_lines
         high = float(config.criteria.scale(unit.cap)) if config.criteria is not None else None
+        if unit.code in contested:
+            continue
         if unit.code in appraised:
             row = appraised[unit.code]
             assert row.score is not None  # only appraisals without errors are kept
@@ -326,7 +342,11 @@ def _criteria_scores(unit: Unit, sub: Submission, re_marked: list[Marks], config
     The computed total is used, whatever the typed "Điểm tự chấm" says (a warning shows both)."""
     assert config.criteria is not None
     where = {"file": sub.file, "sheet": schema.CRITERIA_SCORES.name}
-    scored, problems = criteria.score(config.criteria, unit.cap, list(sub.criteria), unit.code, where, re_marked)
+    twice, doubled = duplicate_rows(((m.code, m) for m in sub.criteria if m.marked), "code", unit.code,
+                                    lambda code: f"tiêu chí {code}")
+    marks = [m for m in sub.criteria if id(m) not in twice]
+    scored, problems = criteria.score(config.criteria, unit.cap, marks, unit.code, where, re_marked)
+    problems = doubled + problems
     own = sum((s.own for s in scored), criteria.ZERO)
     final = sum((s.final for s in scored), criteria.ZERO)
     typed = sub.info.self_score
@@ -354,6 +374,30 @@ def _criteria_scores(unit: Unit, sub: Submission, re_marked: list[Marks], config
 def _row_of(cell: str) -> int | None:
     digits = "".join(ch for ch in cell if ch.isdigit())
     return int(digits) if digits else None
+
+
+# ---------------------------------------------------------------- one thing written twice
+
+def duplicate_rows(keyed: Iterable[tuple[Any, Any]], cell_field: str, unit_code: str, what: Callable[[Any], str]
+                   ) -> tuple[set[int], list[Issue]]:
+    """Rows that say the same thing twice (two appraisals of one unit, one criterion marked twice): none may win
+    silently, so each gets an error naming the others, and the caller uses none of them. `keyed` holds (what must
+    not repeat, the row: a ScoreRow or Marks); returns the id() of every repeated row, and the errors."""
+    groups: dict[Any, list] = {}
+    for key, record in keyed:
+        groups.setdefault(key, []).append(record)
+    twice: set[int] = set()
+    problems: list[Issue] = []
+    for key, same in groups.items():
+        if len(same) < 2:
+            continue
+        for record in same:
+            twice.add(id(record))
+            rows = [o.row for o in same if o is not record]
+            problems.append(issue("duplicate-row", file=record.file, sheet=record.sheet, row=record.row,
+                                  cell=record.cell(cell_field), unit_code=unit_code, what=what(key), other=rows[0],
+                                  others=", ".join(str(r) for r in rows)))
+    return twice, problems
 
 
 # ---------------------------------------------------------------- people nominated twice

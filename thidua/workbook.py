@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import gc
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
@@ -466,6 +467,21 @@ def _read_book(book: _Book, file: str, digest: str, mtime: float, issues: list[I
         reader = _nominations if sheet in schema.NOMINATION_SHEETS else \
             _marks if sheet in schema.CRITERIA_SHEETS else _scores
         tables[sheet.key] = tuple(reader(book.rows(name), sheet, name, file, issues))
+    for name in names:
+        if name in used:
+            continue
+        copied = _copied_sheet(name)
+        if copied is not None:
+            # Excel names a copied sheet "Đề nghị cá nhân (2)": a clerk who ran out of room, or kept a spare. Its
+            # rows are read as rows of the sheet it copies, so none is lost; the warning asks to remove a spare.
+            used.add(name)
+            reader = _nominations if copied in schema.NOMINATION_SHEETS else \
+                _marks if copied in schema.CRITERIA_SHEETS else _scores
+            rows = tuple(reader(book.rows(name), copied, name, file, issues))
+            tables[copied.key] = (tables[copied.key] or ()) + rows
+            issues.append(issue("sheet-copy-read", file=file, sheet=name, original=copied.name, rows=len(rows)))
+        else:
+            issues += _unread_rows(book, name)
     for name in sorted(book.hidden - used):
         issues.append(issue("hidden-sheet", file=file, sheet=name, what="bị bỏ qua"))
     return Submission(
@@ -497,6 +513,38 @@ def display_name(name: str) -> str:
         return unicodedata.normalize("NFC", raw.decode("cp1258"))
     except UnicodeDecodeError:
         return raw.decode("utf-8", "replace")
+
+
+_COPY_SUFFIX = re.compile(r"(.+?)\s*(?:\(\d{1,3}\)|\d{1,3})")
+
+
+def _copied_sheet(name: str) -> schema.Sheet | None:
+    """The data sheet a sheet name copies: "Đề nghị cá nhân (2)" (Excel's name for a copy), "Đề nghị cá nhân 2"."""
+    match = _COPY_SUFFIX.fullmatch(name.strip())
+    if match is None:
+        return None
+    return next((s for s in schema.DATA_SHEETS if match_label(match.group(1), s.names) is not None), None)
+
+
+def _unread_rows(book: _Book, name: str) -> list[Issue]:
+    """A sheet of another name that holds rows under one of our tables' headers ("Sheet1" with the nominations
+    of "Đề nghị tập thể"): the reader does not guess, but names the sheet, so no row vanishes unsaid."""
+    original = book.sheets[name]
+    if original in book.scan.oversized:
+        return []
+    rows = book.book.get_sheet_by_name(original).to_python(skip_empty_area=False)
+    headers = [(header, sheet) for sheet in schema.DATA_SHEETS if (header := find_header(rows, sheet)) is not None]
+    if not headers:
+        return []
+    header, sheet = max(headers, key=lambda found: len(found[0].columns))  # the table it resembles most
+    if len(header.columns) < 2:
+        return []
+    known = list(header.columns.values())
+    data = [r for r in range(header.row + 1, len(rows)) if any(c < len(rows[r]) and _filled(rows[r][c]) for c in known)]
+    if not data:
+        return []
+    return [issue("sheet-not-read", file=book.file, sheet=name, cell=xl_rowcol_to_cell(data[0], 0), rows=len(data),
+                  like=sheet.name)]
 
 
 def _describe(exc: Exception) -> tuple[str, str]:
