@@ -231,3 +231,134 @@ def test_two_appraised_marks_for_one_criterion_and_a_criterion_twice_are_errors(
     found = sorted((i.severity, i.file, i.row, i.params["other"]) for i in result.issues if i.code == "duplicate-row")
     assert found == [("error", "ks.xlsx", 2, 4), ("error", "ks.xlsx", 4, 2),
                      ("error", "tinh.xlsx", 2, 3), ("error", "tinh.xlsx", 3, 2)]
+
+
+# ---------------------------------------------------------------- 16. dates, and choosing between two files
+
+@pytest.mark.parametrize("typed", ["25/11/2023", "25/11/23", "Ngày 25 tháng 11 năm 2023", "ngày 25/11/2023",
+                                   "Sóc Trăng, ngày 25 tháng 11 năm 2023", "25-11-2023", "25.11.2023", "25 / 11 / 2023",
+                                   "2023-11-25", "2023-11-25 00:00:00", "25/11/2023 10:30", "11/25/2023",
+                                   "25/11/2023.", "ngay 25 thang 11 nam 2023", "25 tháng 11/2023"])
+def test_dates_are_read_in_the_forms_people_type(typed):
+    import datetime as dt
+
+    from thidua.text import parse_date
+
+    assert parse_date(typed) == dt.date(2023, 11, 25)
+
+
+def _file(tmp_path, name, date, mtime, **info):
+    path = district_book(tmp_path / name, rows=[collective(name)], date=date, **info)
+    os.utime(path, (mtime, mtime))
+    return read_submission(path)
+
+
+def test_a_blank_or_implausible_date_is_a_warning(tmp_path, config, registry):
+    for date, code in (("", "missing-date"), ("25/11/2032", "implausible-date"), ("25/11/2019", "implausible-date")):
+        result = evaluate([_file(tmp_path, "a.xlsx", date, 1000)], config, registry)
+        [found] = [i for i in result.issues if i.code in ("missing-date", "implausible-date")]
+        assert (found.code, found.severity, found.file) == (code, "warning", "a.xlsx")
+    result = evaluate([_file(tmp_path, "a.xlsx", "25/11/23", 1000)], config, registry)
+    assert not [i for i in result.issues if i.code in ("missing-date", "implausible-date")]
+
+
+@pytest.mark.parametrize("old_date, new_date, decided_by", [
+    ("20/11/2023", "25/11/23", "date"), ("20/11/2023", "Ngày 25 tháng 11 năm 2023", "date"),
+    ("20/11/2023", "", "mtime"), ("25/11/2032", "25/11/2023", "mtime")])
+def test_the_corrected_file_wins_and_the_reason_given_is_the_true_one(tmp_path, config, registry, old_date, new_date,
+                                                                        decided_by):
+    old = _file(tmp_path, "cu.xlsx", old_date, 1000)
+    new = _file(tmp_path, "moi.xlsx", new_date, 2000)
+    result = evaluate([new, old], config, registry)
+    assert {i.file: i.status for i in result.inputs} == {"cu.xlsx": "superseded", "moi.xlsx": "processed"}
+    [said] = [i for i in result.issues if i.code == "superseded"]
+    assert (said.file, said.params["newer"], said.params["decided_by"]) == ("cu.xlsx", "moi.xlsx", decided_by)
+
+
+def test_two_files_alike_in_date_and_time_say_the_name_decided(tmp_path, config, registry):
+    a, b = _file(tmp_path, "a.xlsx", "25/11/2023", 1000), _file(tmp_path, "b.xlsx", "25/11/2023", 1000)
+    [said] = [i for i in evaluate([a, b], config, registry).issues if i.code == "superseded"]
+    assert said.params["decided_by"] == "name"
+
+
+# ---------------------------------------------------------------- issue 20: superseded means done
+
+def test_a_rejected_file_followed_by_a_processed_one_is_superseded_and_counts_nothing(tmp_path, config, registry):
+    wrong = _file(tmp_path, "sai.xlsx", "20/11/2023", 1000, year=2022)
+    fixed = _file(tmp_path, "sua.xlsx", "25/11/2023", 2000)
+    result = evaluate([wrong, fixed], config, registry)
+    assert {i.file: i.status for i in result.inputs} == {"sai.xlsx": "superseded", "sua.xlsx": "processed"}
+    mine = [i for i in result.issues if i.file == "sai.xlsx"]
+    assert {i.code: i.severity for i in mine} == {"wrong-year": "info", "superseded": "info"}
+    assert not result.errors
+
+
+def test_a_run_whose_only_errors_are_in_superseded_files_exits_0(tmp_path):
+    from thidua.names import FEEDBACK_DIR
+
+    district_book(tmp_path / "in" / "sai.xlsx", year=2022)
+    os.utime(tmp_path / "in" / "sai.xlsx", (1000, 1000))
+    district_book(tmp_path / "in" / "sua.xlsx", date="26/11/2023")
+    code, _, result, run = run_folder(tmp_path, tmp_path / "in")
+    assert code == 0 and not [i for i in result["issues"] if i["severity"] == "error"]
+    [feedback] = (run / FEEDBACK_DIR).glob("*Kế Sách*.xlsx")
+    cells = {row[0]: row[1] for row in openpyxl.load_workbook(feedback)["Tóm tắt"].iter_rows(values_only=True)}
+    assert cells["Lỗi cần sửa"] == 0
+
+
+# ---------------------------------------------------------------- 17. a file that says it is another unit
+
+PROVINCE_NAME = "Ủy ban MTTQ Việt Nam tỉnh Sóc Trăng"
+
+
+def test_a_second_file_with_the_province_code_is_an_error_naming_both(tmp_path, config, registry):
+    real = read_submission(province_book(tmp_path / "tinh.xlsx", rows=[["943", "Huyện Kế Sách", 80]]))
+    forged = read_submission(province_book(tmp_path / "zz.xlsx", rows=[["948", "Thị xã Ngã Năm", 100]]))
+    result = evaluate([real, forged], config, registry)
+    found = [i for i in result.issues if i.code == "province-code-twice"]
+    assert sorted((i.severity, i.file, i.params["others"]) for i in found) == [
+        ("error", "tinh.xlsx", "zz.xlsx"), ("error", "zz.xlsx", "tinh.xlsx")]
+
+
+def test_a_district_file_carrying_the_province_code_is_rejected_as_unit_mismatch(tmp_path, config, registry):
+    real = read_submission(province_book(tmp_path / "tinh.xlsx", rows=[["943", "Huyện Kế Sách", 80]]))
+    forged = read_submission(make_book(tmp_path / "zz.xlsx", {
+        "Thông tin": info_rows(code="94", name="Ủy ban MTTQ Việt Nam thị xã Ngã Năm", date="30/11/2023"),
+        "Thẩm định cấp huyện": [APPRAISAL_HEADER, ["948", "Thị xã Ngã Năm", 100]]}))
+    result = evaluate([real, forged], config, registry)
+    assert {i.file: i.status for i in result.inputs} == {"tinh.xlsx": "processed", "zz.xlsx": "rejected"}
+    [mismatch] = [i for i in result.issues if i.code == "unit-mismatch"]
+    assert (mismatch.severity, mismatch.file, mismatch.cell, mismatch.params["suggestion"]) == \
+        ("error", "zz.xlsx", "B2", "948")
+    assert {i.file for i in result.issues if i.code == "province-code-twice"} == {"tinh.xlsx", "zz.xlsx"}
+
+
+@pytest.mark.parametrize("typed", ["UBMTTQ huyện Kế Sách", "Ủy ban MTTQ Việt Nam huyện Kế Sách", "Kế Sách",
+                                   "MTTQ KE SACH", "huyện Kế Sách", "Ủy ban Mặt trận Tổ quốc Việt Nam huyện Kế Sách",
+                                   "UB MTTQVN H. Kế Sách", "Ủy ban MTTQ Việt Nam huyện Kế Sách, tỉnh Sóc Trăng"])
+def test_unit_names_are_matched_tolerantly(tmp_path, config, registry, typed):
+    result = evaluate([read_submission(district_book(tmp_path / "a.xlsx", name=typed))], config, registry)
+    assert "unit-mismatch" not in codes(result.issues)
+    assert {i.status for i in result.inputs} == {"processed"}
+
+
+@pytest.mark.parametrize("code, typed, suggestion", [("943", "Ủy ban MTTQ Việt Nam huyện Mỹ Tú", "944"),
+                                                     ("94", "Ủy ban MTTQ Việt Nam thành phố Sóc Trăng", "941"),
+                                                     ("941", "UBMTTQ tỉnh Sóc Trăng", "94")])
+def test_a_name_that_contradicts_the_code_is_unit_mismatch(tmp_path, config, registry, code, typed, suggestion):
+    result = evaluate([read_submission(district_book(tmp_path / "a.xlsx", code=code, name=typed))], config, registry)
+    [found] = [i for i in result.issues if i.code == "unit-mismatch"]
+    assert (found.severity, found.params["code"], found.params["suggestion"]) == ("error", code, suggestion)
+
+
+def test_an_unknown_code_suggests_the_unit_named_in_the_file(tmp_path, config, registry):
+    result = evaluate([read_submission(district_book(tmp_path / "a.xlsx", code="999",
+                                                     name="Ủy ban MTTQ Việt Nam huyện Mỹ Tú"))], config, registry)
+    [found] = [i for i in result.issues if i.code == "unknown-unit"]
+    assert found.params["suggestion"] == "944" and "944" in found.message and "951" not in found.message
+
+
+def test_a_name_that_is_no_unit_at_all_stays_a_warning_and_the_file_is_read(tmp_path, config, registry):
+    result = evaluate([read_submission(district_book(tmp_path / "a.xlsx", name="Mặt trận KS"))], config, registry)
+    assert {i.status for i in result.inputs} == {"processed"}
+    assert [i.severity for i in result.issues if i.code in ("unit-mismatch", "unit-name-mismatch")] == ["warning"]

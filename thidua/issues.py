@@ -11,6 +11,7 @@ from .terms import Severity
 
 ERROR = Severity.ERROR
 WARNING = Severity.WARNING
+INFO = Severity.INFO  # a superseded file's issues: kept for the record, nothing left to fix
 
 
 @dataclass(frozen=True)
@@ -55,13 +56,17 @@ CATALOG: dict[str, Kind] = {
     "missing-unit-code": Kind(ERROR, "Thiếu mã đơn vị",
         "Trang \"Thông tin\" chưa ghi \"Mã đơn vị\". Đề nghị đơn vị ghi mã đơn vị (ví dụ {example}) rồi gửi lại."),
     "unknown-unit": Kind(ERROR, "Mã đơn vị không có trong danh sách",
-        "Mã đơn vị \"{code}\" không có trong danh sách đơn vị của tỉnh. Đề nghị đơn vị kiểm tra lại mã (các mã hợp lệ: {known})."),
+        "Mã đơn vị \"{code}\" không có trong danh sách đơn vị của tỉnh. {hint}"),
+    "unit-mismatch": Kind(ERROR, "Tên đơn vị không khớp mã đơn vị",
+        "Tệp ghi đơn vị \"{found}\" nhưng mã {code} là của {expected}, nên tệp không được tổng hợp cho đơn vị nào. {hint}"),
+    "province-code-twice": Kind(ERROR, "Hai tệp cùng ghi mã của tỉnh",
+        "Tệp này và tệp {others} cùng ghi mã đơn vị {code} của {province}. Chỉ tệp của Văn phòng được mang mã này: đề nghị Văn phòng kiểm tra, giữ lại đúng tệp của tỉnh trong thư mục đầu vào rồi chạy lại."),
     "wrong-year": Kind(ERROR, "Sai năm",
         "Tệp ghi năm {found}, nhưng đợt này tổng hợp năm {expected}. Đề nghị đơn vị gửi báo cáo của năm {expected}."),
     "wrong-round": Kind(WARNING, "Khác đợt",
         "Tệp ghi đợt \"{found}\", nhưng đợt này là \"{expected}\". Số liệu vẫn được tổng hợp; đề nghị kiểm tra lại."),
     "superseded": Kind(WARNING, "Tệp bị thay thế",
-        "Đơn vị đã gửi tệp mới hơn ({newer}); tệp này không được tổng hợp."),
+        "Tệp này không được tổng hợp: {basis}."),
     "older-file-used": Kind(WARNING, "Dùng tệp gửi trước",
         "Tệp {newer} của đơn vị gửi sau nhưng bị từ chối, nên tệp {file} gửi trước được dùng để tổng hợp. Lý do từ chối: {reason} Đề nghị đơn vị sửa tệp mới rồi gửi lại."),
     "missing-submission": Kind(WARNING, "Chưa nhận báo cáo",
@@ -74,6 +79,10 @@ CATALOG: dict[str, Kind] = {
         "Tệp ghi đơn vị \"{found}\" nhưng mã {code} là của \"{expected}\". Đề nghị đơn vị kiểm tra lại mã đơn vị."),
     "bad-date": Kind(WARNING, "Ngày không đọc được",
         "Không đọc được ngày \"{value}\". Đề nghị ghi theo dạng ngày/tháng/năm, ví dụ 25/11/2023."),
+    "missing-date": Kind(WARNING, "Chưa ghi ngày lập",
+        "Trang \"Thông tin\" chưa ghi \"Ngày lập\" (ô {cell}). Khi đơn vị gửi nhiều tệp, ngày lập cho biết tệp nào mới nhất; đề nghị ghi theo dạng ngày/tháng/năm, ví dụ 25/11/{year}."),
+    "implausible-date": Kind(WARNING, "Ngày lập không hợp lý",
+        "\"Ngày lập\" ghi {value}, không thuộc năm {year} hay năm sau, nên không được dùng để chọn tệp mới nhất. Đề nghị kiểm tra lại ô {cell}."),
     # Sheets and columns
     "missing-sheet": Kind(WARNING, "Thiếu trang",
         "Tệp không có trang \"{sheet}\" (các trang tìm thấy: {found}). Nếu đơn vị có số liệu, đề nghị thêm trang theo mẫu."),

@@ -185,8 +185,19 @@ def parse_mark(value: object) -> bool:
     return key in _YES
 
 
+_TIME = r"(?:\s*,?\s+\d{1,2}[:h]\d{2}(?::\d{2})?(?:\.\d+)?)?"
+# What may stand before a date: a place and "ngày" ("Sóc Trăng, ngày 25 tháng 11 năm 2023"), compared without
+# diacritics.
+_LEAD = r"(?:.*?(?:,|\bngay)\s*)?"
+_DAY_FIRST = re.compile(_LEAD + r"(\d{1,2})\s*(?:[/.\-]|\s+thang\s+|\s*thang\s*)\s*(\d{1,2})\s*"
+                        r"(?:[/.\-]|\s+nam\s+|\s*nam\s*)\s*(\d{4}|\d{2})" + _TIME + r"\.?")
+_YEAR_FIRST = re.compile(r"(\d{4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)?")
+
+
 def parse_date(value: object) -> dt.date | None:
-    """A date as Excel stores it (date, datetime, serial number) or as text dd/mm/yyyy."""
+    """A date as Excel stores it (date, datetime, serial number) or as people type it: "25/11/2023", "25/11/23",
+    "25-11-2023", "2023-11-25", "Ngày 25 tháng 11 năm 2023", "Sóc Trăng, ngày 25/11/2023", with a time after it
+    or not. Day first, as in Vietnam; "11/25/2023" is read month first only because 25 cannot be a month."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -198,11 +209,16 @@ def parse_date(value: object) -> dt.date | None:
             return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
         raise ParseError(str(value))
     text = clean(value)
-    match = re.fullmatch(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})", text)
+    key = strip_diacritics(text.casefold())
+    match = _DAY_FIRST.fullmatch(key)
     if match:
         day, month, year = (int(g) for g in match.groups())
+        if len(match.group(3)) == 2:
+            year += 2000  # "25/11/23": no report of this tool was written in the 1900s
+        if month > 12 and day <= 12:
+            day, month = month, day
     else:
-        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+        match = _YEAR_FIRST.fullmatch(key)
         if not match:
             raise ParseError(text)
         year, month, day = (int(g) for g in match.groups())
