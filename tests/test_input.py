@@ -362,3 +362,14 @@ def test_a_name_that_is_no_unit_at_all_stays_a_warning_and_the_file_is_read(tmp_
     result = evaluate([read_submission(district_book(tmp_path / "a.xlsx", name="Mặt trận KS"))], config, registry)
     assert {i.status for i in result.inputs} == {"processed"}
     assert [i.severity for i in result.issues if i.code in ("unit-mismatch", "unit-name-mismatch")] == ["warning"]
+
+
+# ---------------------------------------------------------------- issue 20: each missing document at its own cell
+
+def test_each_missing_dossier_document_is_reported_at_its_own_cell(tmp_path, config, registry):
+    row = collective()
+    row[7] = row[8] = ""  # Biên bản (H) and Báo cáo thành tích (I) not sent; Tờ trình (G) sent
+    result = evaluate([read_submission(district_book(tmp_path / "a.xlsx", rows=[row]))], config, registry)
+    found = [i for i in result.issues if i.code == "incomplete-dossier"]
+    assert sorted((i.cell, i.params["missing"]) for i in found) == [("H2", "Biên bản"), ("I2", "Báo cáo thành tích")]
+    assert [n.status for n in result.nominations] == ["incomplete_dossier"]
