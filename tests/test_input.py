@@ -373,3 +373,30 @@ def test_each_missing_dossier_document_is_reported_at_its_own_cell(tmp_path, con
     found = [i for i in result.issues if i.code == "incomplete-dossier"]
     assert sorted((i.cell, i.params["missing"]) for i in found) == [("H2", "Biên bản"), ("I2", "Báo cáo thành tích")]
     assert [n.status for n in result.nominations] == ["incomplete_dossier"]
+
+
+# ---------------------------------------------------------------- 18. a huge workbook within every other limit
+
+def test_a_sheet_with_more_data_rows_than_the_limit_is_refused_unopened(tmp_path, config):
+    from thidua.config import Limits
+
+    assert config.limits.max_data_rows == 100_000  # [limits] max_data_rows in config.toml
+    rows = [collective(f"Ban công tác Mặt trận ấp {i}", i) for i in range(1, 61)]
+    path = district_book(tmp_path / "a.xlsx", rows=rows)
+    sub = read_submission(path, limits=Limits(max_data_rows=50))
+    assert not sub.readable and codes(sub.issues) == ["file-too-large"]
+    assert sub.issues[0].params["reason"].startswith("trang \"Đề nghị tập thể\" có 61 dòng")
+    assert len(read_submission(path, limits=Limits(max_data_rows=61)).nominations) == 60
+
+
+def test_the_streaming_reader_gives_the_rows_calamine_gives(tmp_path):
+    from thidua import xlsx_stream
+    from thidua.config import Limits
+
+    path = district_book(tmp_path / "a.xlsx", rows=[collective(), [], collective("Xã B", 2)])
+    wb = openpyxl.load_workbook(path)
+    wb["Đề nghị tập thể"]["C9"] = "lạc"
+    wb.save(path)
+    rows, ignored = xlsx_stream.read_sheet(path, "Đề nghị tập thể", Limits(max_rows=8))
+    assert ignored == 1 and len(rows) == 4
+    assert rows[0] == COLLECTIVE_HEADER and rows[2] == () and rows[3][1] == "Xã B" and rows[1][4] == 91.5

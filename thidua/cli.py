@@ -173,7 +173,7 @@ def cmd_check(args, out: TextIO) -> int:
         print("Không có lỗi hay cảnh báo.", file=out)
     for i in issues:
         where = " / ".join(x for x in (i.sheet, i.cell) if x)
-        print(f"[{terms.SEVERITIES[i.severity]}] {where}: {i.message}", file=out)
+        print(f"[{terms.SEVERITIES[i.severity]}] " + (f"{where}: " if where else "") + i.message, file=out)
     return 1 if any(i.severity == Severity.ERROR for i in issues) else 0
 
 
