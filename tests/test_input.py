@@ -400,3 +400,10 @@ def test_the_streaming_reader_gives_the_rows_calamine_gives(tmp_path):
     rows, ignored = xlsx_stream.read_sheet(path, "Đề nghị tập thể", Limits(max_rows=8))
     assert ignored == 1 and len(rows) == 4
     assert rows[0] == COLLECTIVE_HEADER and rows[2] == () and rows[3][1] == "Xã B" and rows[1][4] == 91.5
+
+
+def test_a_rejected_newer_file_says_truly_why_it_counted_as_newer(tmp_path, config, registry):
+    used = _file(tmp_path, "a.xlsx", "25/11/2023", 1000)
+    rejected = _file(tmp_path, "b.xlsx", "", 2000, year=2022)
+    [said] = [i for i in evaluate([used, rejected], config, registry).issues if i.code == "older-file-used"]
+    assert (said.file, said.params["newer"], said.params["decided_by"]) == ("a.xlsx", "b.xlsx", "mtime")

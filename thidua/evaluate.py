@@ -148,8 +148,16 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
         inputs[sub.file] = InputFile(sub.file, sub.sha256, FileStatus.REJECTED, code, sub.rows, sub.info.unit_name,
                                      _iso(sub.info.date), reason=reason)
         if used is not None:
-            # A unit's newer file was rejected: its older one is used, and the unit is told so.
-            problems.append(issue("older-file-used", file=used.file, unit_code=code, newer=sub.file, reason=reason))
+            # A unit's newer file was rejected: its older one is used, and the unit is told so (and why newer).
+            old_date, new_date = trusted_date(used, config), trusted_date(sub, config)
+            decided_by, _ = _why(used, old_date, sub, new_date, old_date is not None and new_date is not None)
+            basis = {"date": f"ngày lập {_dmy(new_date)}, sau ngày {_dmy(old_date)} của tệp {used.file}"
+                     if new_date and old_date else "",
+                     "mtime": f"được sửa, lưu sau tệp {used.file}",
+                     "name": "xếp sau theo thứ tự tên tệp, vì ngày lập và thời gian sửa tệp không phân biệt được"
+                     }[decided_by]
+            problems.append(issue("older-file-used", file=used.file, unit_code=code, newer=sub.file, reason=reason,
+                                  decided_by=decided_by, basis=basis))
     if len(province_files) > 1:
         # The province's own file carries the appraisals: a second one is never taken silently, whichever wins.
         for sub in province_files:

@@ -68,7 +68,7 @@ CATALOG: dict[str, Kind] = {
     "superseded": Kind(WARNING, "Tệp bị thay thế",
         "Tệp này không được tổng hợp: {basis}."),
     "older-file-used": Kind(WARNING, "Dùng tệp gửi trước",
-        "Tệp {newer} của đơn vị gửi sau nhưng bị từ chối, nên tệp {file} gửi trước được dùng để tổng hợp. Lý do từ chối: {reason} Đề nghị đơn vị sửa tệp mới rồi gửi lại."),
+        "Tệp {newer} của đơn vị là tệp mới hơn ({basis}) nhưng bị từ chối, nên tệp {file} được dùng để tổng hợp. Lý do từ chối: {reason} Đề nghị đơn vị sửa tệp mới rồi gửi lại."),
     "missing-submission": Kind(WARNING, "Chưa nhận báo cáo",
         "Chưa nhận được báo cáo của {unit}. Đề nghị đơn vị gửi báo cáo về Văn phòng."),
     "not-registered": Kind(WARNING, "Chưa có văn bản đăng ký thi đua",
