@@ -304,6 +304,8 @@ def test_a_run_whose_only_errors_are_in_superseded_files_exits_0(tmp_path):
     [feedback] = (run / FEEDBACK_DIR).glob("*Kế Sách*.xlsx")
     cells = {row[0]: row[1] for row in openpyxl.load_workbook(feedback)["Tóm tắt"].iter_rows(values_only=True)}
     assert cells["Lỗi cần sửa"] == 0
+    assert cells["Cảnh báo"] == len([i for i in result["issues"] if i["severity"] == "warning"
+                                     and i["unit_code"] == "943"])
 
 
 # ---------------------------------------------------------------- 17. a file that says it is another unit
@@ -407,3 +409,13 @@ def test_a_rejected_newer_file_says_truly_why_it_counted_as_newer(tmp_path, conf
     rejected = _file(tmp_path, "b.xlsx", "", 2000, year=2022)
     [said] = [i for i in evaluate([used, rejected], config, registry).issues if i.code == "older-file-used"]
     assert (said.file, said.params["newer"], said.params["decided_by"]) == ("a.xlsx", "b.xlsx", "mtime")
+
+
+def test_a_province_file_with_both_appraisal_sheets_reads_both_and_flags_the_unit_twice(tmp_path, config, registry):
+    province = read_submission(province_book(tmp_path / "tinh.xlsx", appraisal_sheet="Thẩm định", rows=[
+        ["943", "Huyện Kế Sách", 90]], extra={"Thẩm định cấp huyện": [APPRAISAL_HEADER, ["943", "Huyện Kế Sách", 60],
+                                                                       ["944", "Huyện Mỹ Tú", 80]]}))
+    result = evaluate([province], config, registry)
+    found = [i for i in result.issues if i.code == "duplicate-row"]
+    assert sorted((i.sheet, i.row) for i in found) == [("Thẩm định", 2), ("Thẩm định cấp huyện", 2)]
+    assert {r.unit_code: r.score for r in result.rankings["huyen"]} == {"944": 80}

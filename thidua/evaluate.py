@@ -538,10 +538,11 @@ def duplicate_rows(keyed: Iterable[tuple[Any, Any]], cell_field: str, unit_code:
             continue
         for record in same:
             twice.add(id(record))
-            rows = [o.row for o in same if o is not record]
+            others = [o for o in same if o is not record]
             problems.append(issue("duplicate-row", file=record.file, sheet=record.sheet, row=record.row,
-                                  cell=record.cell(cell_field), unit_code=unit_code, what=what(key), other=rows[0],
-                                  others=", ".join(str(r) for r in rows)))
+                                  cell=record.cell(cell_field), unit_code=unit_code, what=what(key), other=others[0].row,
+                                  others=", ".join(str(o.row) if o.sheet == record.sheet else
+                                                   f"{o.row} trang \"{o.sheet}\"" for o in others)))
     return twice, problems
 
 

@@ -459,14 +459,16 @@ def _read_book(book: _Book, file: str, digest: str, mtime: float, issues: list[I
     tables: dict[str, tuple | None] = {}
     used = {info_name}
     for sheet in schema.DATA_SHEETS:
-        name = find_sheet(names, sheet.names)
-        if name is None:
+        # Every sheet under one of the table's names is read ("Thẩm định" and "Thẩm định cấp huyện" both): rows
+        # that repeat one another are then reported, not dropped with a sheet nobody looked at.
+        matching = [n for n in names if n not in used and match_label(n, sheet.names) is not None]
+        if not matching:
             tables[sheet.key] = None
             continue
-        used.add(name)
+        used.update(matching)
         reader = _nominations if sheet in schema.NOMINATION_SHEETS else \
             _marks if sheet in schema.CRITERIA_SHEETS else _scores
-        tables[sheet.key] = tuple(reader(book.rows(name), sheet, name, file, issues))
+        tables[sheet.key] = tuple(row for name in matching for row in reader(book.rows(name), sheet, name, file, issues))
     for name in names:
         if name in used:
             continue

@@ -467,7 +467,7 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
         ("Số trường hợp đề nghị", len(noms)),
         *[(terms.STATUSES[s], sum(n.status == s for n in noms)) for s in terms.STATUS_ORDER],
         ("Lỗi cần sửa", len(errors)),
-        ("Cảnh báo", len(view.issues) - len(errors)),
+        ("Cảnh báo", sum(i.severity == Severity.WARNING for i in view.issues)),  # a superseded file's are info
     ]
     own = next((r for r in result.rankings.get(result.submitter_level, ()) if r.unit_code == view.code), None)
     if own:
