@@ -534,7 +534,10 @@ def _unread_rows(book: _Book, name: str) -> list[Issue]:
     original = book.sheets[name]
     if original in book.scan.oversized:
         return []
-    rows = book.book.get_sheet_by_name(original).to_python(skip_empty_area=False)
+    try:
+        rows = book.book.get_sheet_by_name(original).to_python(skip_empty_area=False)
+    except Exception:  # a chart sheet or another sheet calamine cannot give as cells: it holds no rows of ours
+        return []
     headers = [(header, sheet) for sheet in schema.DATA_SHEETS if (header := find_header(rows, sheet)) is not None]
     if not headers:
         return []
