@@ -14,10 +14,10 @@ from . import terms
 from .config import Config, load_config, with_overrides
 from .errors import ThiduaError
 from .issues import CATALOG
-from .names import RESULT_JSON, WORKBOOK_TEMPLATE, latest_run
+from .names import DOCUMENTS, RESULT_JSON, WORKBOOK_TEMPLATE, latest_run
 from .registry import Registry, load_registry
 from .terms import Severity
-from .text import cap_first
+from .text import cap_first, name_list
 
 if TYPE_CHECKING:
     from .result import Result
@@ -57,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     send = sub.add_parser("send", parents=[common], help="gửi kết quả qua email (hoặc ghi tệp .eml)")
     send.add_argument("run_dir", type=Path, nargs="?", default=None, help="thư mục lần chạy (mặc định: mới nhất)")
     send.add_argument("--dry-run", action="store_true", help="chỉ liệt kê thư sẽ gửi")
+    send.add_argument("--resend", action="append", default=[], metavar="ĐƠN_VỊ",
+                      help="gửi lại thư của đơn vị này (mã hoặc tên; \"lãnh đạo\" cho thư gửi lãnh đạo), kể cả thư "
+                           "chưa rõ đã gửi hay chưa; dùng được nhiều lần")
+    send.add_argument("--wait", type=float, default=None, metavar="GIÂY",
+                      help="nếu một lần gửi khác đang chạy trên cùng lần chạy: chờ tối đa bấy nhiêu giây (mặc định 120)")
     return parser
 
 
@@ -80,6 +85,9 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
     by_status = result.input_counts
     lines = [
         f"TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year} - {terms.ROUNDS[result.round].upper()}",
+        *([result.provisional_title(), "Chưa gửi báo cáo: " + name_list(
+            [u.short_name for u in result.submitters if u.code not in result.reported_codes])]
+          if result.provisional else []),
         "Tệp: " + ", ".join(f"{terms.FILE_STATUSES[s].lower()} {n}" for s, n in by_status.items()),
         f"Trường hợp đề nghị: {len(result.nominations)}",
     ]
@@ -98,6 +106,10 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
         lines.append(f"  ! {where}: {CATALOG[i.code].title}")
     if len(result.errors) > 10:
         lines.append(f"  ... và {len(result.errors) - 10} lỗi khác (xem trang \"Lỗi - Cảnh báo\").")
+    from .docx_report import unwritten_documents  # here: the summary needs no Word library
+
+    for key, why in unwritten_documents(result).items():
+        lines.append(f"Không lập \"{DOCUMENTS[key]}\": {why}.")
     if blank_fields:
         lines.append("Cảnh báo: văn bản Word còn để trống, Văn phòng điền trước khi trình ký (hoặc ghi vào "
                      "config.toml): " + "; ".join(blank_fields) + ".")
@@ -202,18 +214,29 @@ def cmd_registry(args, out: TextIO) -> int:
 
 
 def cmd_send(args, out: TextIO) -> int:
-    from .mail import send_run
+    from .mail import LOCK_WAIT_SECONDS, UNKNOWN_LABEL, send_run
 
-    config, _ = _setup(args)
+    config, registry = _setup(args)
     run = args.run_dir or latest_run(config.output_dir)
     if run is None or not (Path(run) / RESULT_JSON).is_file():
         raise ThiduaError(f"Không tìm thấy kết quả tổng hợp nào trong {config.output_dir}. Đề nghị chạy "
                           "\"python process.py\" trước.")
-    report = send_run(Path(run), config, out, dry_run=args.dry_run)
+    wait = LOCK_WAIT_SECONDS if args.wait is None else args.wait
+    report = send_run(Path(run), config, out, dry_run=args.dry_run, registry=registry, resend=tuple(args.resend),
+                      wait=wait)
     print(f"Gửi kết quả lần chạy {Path(run).name}:", file=out)
     print("\n".join(report.lines), file=out)
-    print(f"Gửi/ghi mới: {report.done}, đã gửi trước: {report.skipped}, lỗi: {report.failed}", file=out)
-    return 1 if report.failed else 0
+    counts = f"Gửi/ghi mới: {report.done}, đã gửi trước: {report.skipped}, lỗi: {report.failed}"
+    if report.unknown:
+        counts += f", {UNKNOWN_LABEL}: {report.unknown}"
+    if report.not_tried:
+        counts += f", chưa gửi: {report.not_tried}"
+    print(counts, file=out)
+    if report.stopped:
+        print(f"{report.stopped} Các thư đã gửi được liệt kê ở trên; chạy lại \"python process.py send\" để gửi "
+              "tiếp các thư còn lại.", file=out)
+        return 2
+    return 1 if report.failed or report.unknown else 0
 
 
 COMMANDS = {"run": cmd_run, "template": cmd_template, "check": cmd_check, "sample": cmd_sample, "send": cmd_send,

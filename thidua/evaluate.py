@@ -13,17 +13,17 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from . import criteria, schema, terms
+from . import criteria, records, schema, terms
 from .config import Config, RankedAward
 from .criteria import Marks
 from .issues import ERROR, INFO, Issue, issue
 from .ranking import AWARD, REVIEW, positional, tie_groups
 from .records import ScoreRow, Submission
-from .registry import Registry, Unit
+from .registry import Registry, Unit, address_problem
 from .result import InputFile, Nomination, RankedUnit, Result, ScoreLine
 from .rules import allocate, judge, out_of_range, quota
 from .terms import FileStatus, Kind
-from .text import fmt_number, label_key, loose_key, name_list, strip_diacritics
+from .text import fmt_number, label_key, loose_key, name_list, strip_diacritics, title_case
 
 # ---------------------------------------------------------------- which files count
 
@@ -271,6 +271,23 @@ def submission_checks(sub: Submission, unit: Unit, config: Config) -> list[Issue
             found.append(issue("missing-sheet", sheet=sheet.name, found=", ".join(sub.sheet_names),
                                file=sub.file, unit_code=unit.code))
     return found
+
+
+def official_names(row: records.NominationRow, unit: Unit) -> tuple[records.NominationRow, list[Issue]]:
+    """The row with a person's name as an official writes it (not all in capitals), and warnings for what the
+    documents write otherwise than typed: the name, and a Chức vụ that already names the Đơn vị công tác."""
+    found: list[Issue] = []
+    where: dict[str, Any] = {"file": row.file, "sheet": row.sheet, "row": row.row, "unit_code": unit.code}
+    written = title_case(row.name) if row.kind == Kind.INDIVIDUAL else None
+    if written is not None:
+        found.append(issue("name-case", cell=row.cell("name") or row.cell("_row"), found=row.name, written=written,
+                           **where))
+        row = replace(row, name=written)
+    if terms.repeats_workplace(row.position, row.workplace, unit.name):
+        found.append(issue("position-repeats-workplace", cell=row.cell("position") or row.cell("_row"),
+                           position=row.position, workplace=row.workplace,
+                           written=terms.position_phrase(row.position, row.workplace, unit.name), **where))
+    return row, found
 
 
 # ---------------------------------------------------------------- rankings
@@ -565,6 +582,50 @@ def duplicate_people(nominations: list[Nomination]) -> list[Issue]:
     return problems
 
 
+# ---------------------------------------------------------------- one achievement, one Bằng khen
+
+BANG_KHEN = ("BK_MTTQ_TINH", "BK_TW_MTTQ", "BK_UBND_TINH")  # a Cờ thi đua is a title, not a Bằng khen
+
+
+def _holder(unit_code: str, kind: str, level: str, name: str) -> tuple[str, str, str]:
+    """Who holds an award, whatever way it was typed: a person by name; a Ban công tác Mặt trận by its full name
+    ("Ấp An Lạc" is "Ban công tác Mặt trận ấp An Lạc"); a committee by the committee's name; in one unit."""
+    if kind == Kind.INDIVIDUAL:
+        return unit_code, kind, loose_key(name)
+    if level == "bctmt":
+        return unit_code, kind, loose_key(terms.bctmt_name(name))
+    return unit_code, kind, loose_key(terms.committee_name(name) if level in ("xa", "huyen") else name)
+
+
+def double_awards(nominations: list[Nomination], rankings: dict[str, tuple[RankedUnit, ...]], registry: Registry
+                  ) -> list[Issue]:
+    """A warning for the council for each collective or person who holds two Bằng khen from one run (the law
+    gives one form of commendation for one achievement). Statuses stay: the council decides."""
+    held: dict[tuple[str, str, str], list[tuple[str, Nomination | RankedUnit]]] = {}
+    for ranking, units in rankings.items():
+        for r in units:
+            for award in (a for a in r.awards if a in BANG_KHEN):
+                held.setdefault(_holder(r.unit_code, Kind.COLLECTIVE, ranking, r.committee or r.name), []).append(
+                    (award, r))
+    for n in nominations:
+        if n.status == "proposed" and n.award in BANG_KHEN and n.level:
+            held.setdefault(_holder(n.unit_code, n.kind, n.level, n.name), []).append((n.award, n))
+    problems: list[Issue] = []
+    for (code, _, _), holdings in held.items():
+        awards = list(dict.fromkeys(award for award, _ in holdings))
+        if len(awards) < 2:
+            continue
+        # The nomination's row is where a clerk can act; a ranked unit's score row otherwise.
+        _, at = next(((a, h) for a, h in holdings if isinstance(h, Nomination)), holdings[0])
+        name = at.name if isinstance(at, Nomination) else (at.committee or at.name)
+        cell = at.cells.get("name", "") if isinstance(at, Nomination) else at.cell
+        unit = registry.get(code)
+        problems.append(issue("double-award", file=at.file, sheet=at.sheet, row=at.row, cell=cell, unit_code=code,
+                              name=name, unit=unit.short_name if unit else code,
+                              awards=" và ".join(terms.award_name(a) for a in awards), codes=awards))
+    return problems
+
+
 # ---------------------------------------------------------------- the whole batch
 
 def _stats(nominations: list[Nomination], rankings: dict[str, tuple[RankedUnit, ...]], registry: Registry) -> dict:
@@ -601,6 +662,17 @@ def registration_checks(active: dict[str, Submission], rankings: dict[str, tuple
     return problems
 
 
+def address_checks(active: dict[str, Submission], registry: Registry, config: Config) -> list[Issue]:
+    """The feedback of each unit that sent a workbook goes to its registry address: say now if it cannot."""
+    problems = []
+    for code in sorted(active):
+        unit = registry.get(code)
+        if unit is not None and unit.cap != "tinh" and unit.email and (reason := address_problem(unit.email)):
+            problems.append(issue("invalid-email", file=config.registry_path.name, unit_code=code,
+                                  unit=unit.short_name, address=unit.email, reason=reason))
+    return problems
+
+
 def _issue_order(i: Issue) -> tuple:
     return (i.file.casefold(), i.sheet, i.row or 0, i.cell, i.code)
 
@@ -614,6 +686,8 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
         assert unit is not None  # admit() keeps the registry's units only
         problems += submission_checks(sub, unit, config)
         for row in sub.nominations:
+            row, found = official_names(row, unit)
+            problems += found
             verdict = judge(row, unit, config)
             judged.append(Nomination(row, code, verdict.status, verdict.reasons))
             problems += verdict.issues
@@ -641,10 +715,13 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
         rankings[ranking], found = rank_units(ranking, entries, registry, config)
         problems += found
 
+    problems += double_awards(nominations, rankings, registry)
+
     for unit in registry.units:
         if unit.code not in active:
             problems.append(issue("missing-submission", unit_code=unit.code, unit=unit.short_name))
     problems += registration_checks(active, rankings, nominations, registry)
+    problems += address_checks(active, registry, config)
 
     return Result(
         year=config.year, round=config.round, province_code=config.province_code,

@@ -280,3 +280,12 @@ def money(value: int) -> str:
 def cap_first(text: str) -> str:
     """Capitalise the first letter only: 'tập thể Ban công tác Mặt trận' -> 'Tập thể Ban công tác Mặt trận'."""
     return text[:1].upper() + text[1:]
+
+
+def title_case(name: str) -> str | None:
+    """'LÊ THỊ  HOA ' -> 'Lê Thị Hoa': a name typed all in capitals, as an official writes it (each word with
+    its capital, spaces collapsed); None when the name is not all in capitals."""
+    letters = [ch for ch in name if ch.isalpha()]
+    if len(letters) < 2 or not all(ch.isupper() for ch in letters):
+        return None
+    return " ".join(word[:1] + word[1:].lower() for word in name.split())
