@@ -78,12 +78,13 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
     candidates: dict[str, list[Submission]] = {}
     refused: list[tuple[Submission, list[Issue]]] = []  # rejected files that name one of the registry's units
     province_files: list[Submission] = []
+    province_code = registry.province.code
     for sub in submissions:
         info = sub.info
         rejection: Issue | None = None
         status = FileStatus.REJECTED
         unit = registry.get(info.unit_code) if sub.readable and info.unit_code else None
-        if sub.readable and info.unit_code == registry.province.code:
+        if sub.readable and info.unit_code == province_code:
             province_files.append(sub)
         if sub.skipped:
             status = FileStatus.SKIPPED
