@@ -238,7 +238,8 @@ def test_two_appraised_marks_for_one_criterion_and_a_criterion_twice_are_errors(
 @pytest.mark.parametrize("typed", ["25/11/2023", "25/11/23", "Ngày 25 tháng 11 năm 2023", "ngày 25/11/2023",
                                    "Sóc Trăng, ngày 25 tháng 11 năm 2023", "25-11-2023", "25.11.2023", "25 / 11 / 2023",
                                    "2023-11-25", "2023-11-25 00:00:00", "25/11/2023 10:30", "11/25/2023",
-                                   "25/11/2023.", "ngay 25 thang 11 nam 2023", "25 tháng 11/2023"])
+                                   "25/11/2023.", "ngay 25 thang 11 nam 2023", "25 tháng 11/2023", "25-Nov-2023",
+                                   "25 Nov 2023", "25-Nov-23", "25 November 2023"])
 def test_dates_are_read_in_the_forms_people_type(typed):
     import datetime as dt
 

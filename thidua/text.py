@@ -191,6 +191,9 @@ _TIME = r"(?:\s*,?\s+\d{1,2}[:h]\d{2}(?::\d{2})?(?:\.\d+)?)?"
 _LEAD = r"(?:.*?(?:,|\bngay)\s*)?"
 _DAY_FIRST = re.compile(_LEAD + r"(\d{1,2})\s*(?:[/.\-]|\s+thang\s+|\s*thang\s*)\s*(\d{1,2})\s*"
                         r"(?:[/.\-]|\s+nam\s+|\s*nam\s*)\s*(\d{4}|\d{2})" + _TIME + r"\.?")
+# "25-Nov-2023", "25 Nov 2023": what an English Excel shows for a date typed in Vietnam.
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAY_MONTH_NAME = re.compile(r"(\d{1,2})[\s\-/]*(" + "|".join(_MONTHS) + r")[a-z]*\.?[\s\-/,]*(\d{4}|\d{2})" + _TIME)
 _YEAR_FIRST = re.compile(r"(\d{4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)?")
 
 
@@ -217,6 +220,9 @@ def parse_date(value: object) -> dt.date | None:
             year += 2000  # "25/11/23": no report of this tool was written in the 1900s
         if month > 12 and day <= 12:
             day, month = month, day
+    elif (named := _DAY_MONTH_NAME.fullmatch(key)) is not None:
+        day, month, year = int(named.group(1)), _MONTHS.index(named.group(2)) + 1, int(named.group(3))
+        year += 2000 if len(named.group(3)) == 2 else 0
     else:
         match = _YEAR_FIRST.fullmatch(key)
         if not match:
