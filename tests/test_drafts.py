@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from conftest import info_rows, make_book, run_cli
 from test_rules import nom, statuses, sub, with_cap
-from test_two_tier import EXAMPLE, city_rows, codes_in, commune, person
+from test_two_tier import EXAMPLE, city_rows, codes_in, commune, person, with_city_clusters
 
 from thidua.cli import ROOT
 from thidua.config import load_config
@@ -310,7 +310,7 @@ def write_city_batch(base) -> tuple:
         make_book(base / "in" / f"xa {n}.xlsx", sheets)
     config = (EXAMPLE / "config.toml").read_text(encoding="utf-8").replace(
         'templates = "../../templates"', f'templates = "{(ROOT / "templates").as_posix()}"')
-    (base / "config.toml").write_text(config, encoding="utf-8")
+    (base / "config.toml").write_text(with_city_clusters(config), encoding="utf-8")
     return base / "config.toml", registry
 
 

@@ -14,8 +14,8 @@ from . import terms
 from .config import Config, load_config, with_overrides
 from .errors import ThiduaError
 from .issues import CATALOG
-from .names import DOCUMENTS, RESULT_JSON, WORKBOOK_TEMPLATE, latest_run
-from .registry import Registry, load_registry
+from .names import DOCUMENTS, RESULT_JSON, UNIT_TEMPLATES_DIR, WORKBOOK_TEMPLATE, latest_run
+from .registry import Registry, check_clusters, load_registry
 from .terms import Severity
 from .text import cap_first, name_list
 
@@ -46,7 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=None,
                      help="số tiến trình song song (mặc định: tự chọn theo số tệp và số nhân máy)")
     template = sub.add_parser("template", parents=[common], help="ghi mẫu báo cáo trống")
-    template.add_argument("--output", type=Path, default=None)
+    template.add_argument("--output", type=Path, default=None,
+                          help="tệp mẫu sẽ ghi; với --per-unit: thư mục ghi các mẫu")
+    template.add_argument("--per-unit", action="store_true",
+                          help="ghi cho mỗi đơn vị một mẫu đã điền sẵn tên, mã, cụm thi đua, năm và đợt")
     check = sub.add_parser("check", parents=[common], help="kiểm tra một tệp trước khi gửi")
     check.add_argument("file", type=Path)
     sample = sub.add_parser("sample", parents=[common], help="ghi bộ tệp mẫu của các đơn vị")
@@ -65,11 +68,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup(args) -> tuple[Config, Registry]:
+def _setup(args, check_map: bool = True) -> tuple[Config, Registry]:
     config = load_config(args.config or DEFAULT_CONFIG)
     if args.registry is not None:
         config = with_overrides(config, registry_path=args.registry.resolve())
-    return config, load_registry(config.registry_path, config.communes_path)
+    registry = load_registry(config.registry_path, config.communes_path)
+    if check_map and config.uses_clusters:
+        check_clusters(registry, config.map.clusters, f"Danh sách đơn vị {config.registry_path.name}")
+    return config, registry
 
 
 def _progress(out: TextIO):
@@ -148,17 +154,24 @@ def cmd_run(args, out: TextIO) -> int:
 
 
 def cmd_template(args, out: TextIO) -> int:
-    from .template import write_template
+    from .template import write_template, write_unit_templates
 
     config, registry = _setup(args)
+    if args.per_unit:
+        folder = args.output or config.output_dir / UNIT_TEMPLATES_DIR.format(year=config.year)
+        paths = write_unit_templates(folder, config, registry)
+        print(f"Đã ghi {len(paths)} mẫu báo cáo, mỗi đơn vị một mẫu đã điền sẵn tên, mã đơn vị, cụm thi đua, năm và "
+              f"đợt, vào {folder}. Gửi mỗi đơn vị tệp mang tên đơn vị mình.", file=out)
+        return 0
     # The project's template lives in templates/; another config's goes beside that config.
     default = ROOT / "templates" if args.config is None else config.path.parent
-    path = write_template(args.output or default / WORKBOOK_TEMPLATE, config, registry.two_tier)
+    example = registry.submitters[0].code if registry.two_tier and registry.submitters else ""
+    path = write_template(args.output or default / WORKBOOK_TEMPLATE, config, registry.two_tier, example)
     print(f"Đã ghi mẫu báo cáo: {path}", file=out)
     return 0
 
 
-PROVINCE_WIDE = {"missing-submission", "tie-at-cutoff", "provincial-cap-exceeded"}
+PROVINCE_WIDE = {"missing-submission", "tie-at-cutoff", "provincial-cap-exceeded", "small-cluster"}
 
 
 def cmd_check(args, out: TextIO) -> int:
@@ -208,15 +221,16 @@ def cmd_registry(args, out: TextIO) -> int:
     print(f"Đã ghi danh sách đơn vị của {rows[0]['ten_don_vi']} (mã {province.code}) và {len(rows) - 1} xã, phường, "
           f"đặc khu vào {path}.", file=out)
     print("Trước khi dùng, Văn phòng điền: số Ban công tác Mặt trận của từng xã (so_ban_cong_tac_mat_tran), email, "
-          "cụm thi đua (cum_thi_dua); có thể thêm cột da_dang_ky, vung_uu_tien. Sau đó ghi đường dẫn tệp vào "
-          "paths.registry trong config.toml (xem README, mục \"Tỉnh, thành phố sau sắp xếp 2025\").", file=out)
+          "cụm thi đua (cum_thi_dua, ghi đúng một tên đã khai báo ở map.clusters trong config.toml); có thể thêm cột "
+          "da_dang_ky, vung_uu_tien. Sau đó ghi đường dẫn tệp vào paths.registry trong config.toml (xem README, mục "
+          "\"Dùng hằng tháng\").", file=out)
     return 0
 
 
 def cmd_send(args, out: TextIO) -> int:
     from .mail import LOCK_WAIT_SECONDS, UNKNOWN_LABEL, send_run
 
-    config, registry = _setup(args)
+    config, registry = _setup(args, check_map=False)  # sending delivers a run already made: it counts nothing
     run = args.run_dir or latest_run(config.output_dir)
     if run is None or not (Path(run) / RESULT_JSON).is_file():
         raise ThiduaError(f"Không tìm thấy kết quả tổng hợp nào trong {config.output_dir}. Đề nghị chạy "

@@ -12,6 +12,7 @@ from typing import Any
 from .criteria import CriteriaTable, load_criteria
 from .errors import ConfigError
 from .terms import AWARDS, KINDS, LEVELS, NOMINATED_AWARDS, RANKINGS, ROUNDS
+from .text import clean
 
 COUNT_SOURCES = ("communes", "bctmt")
 SUBMITTERS = ("huyen", "xa", "tinh")
@@ -112,6 +113,14 @@ class DocumentSettings:
 
 
 @dataclass(frozen=True)
+class MapSettings:
+    """[map]: the emulation clusters (cụm thi đua) the province declares, so that a typo is caught, not counted."""
+
+    clusters: tuple[str, ...] = ()
+    min_cluster_communes: int = 3  # a smaller declared cluster is a warning: its pooled quotas are near zero
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     year: int
@@ -137,6 +146,12 @@ class Config:
     documents: DocumentSettings
     limits: Limits
     criteria: CriteriaTable | None = None  # the criteria table, when [paths] criteria names one
+    map: MapSettings = MapSettings()
+
+    @property
+    def uses_clusters(self) -> bool:
+        """Some quota line or ranked award is counted per cluster: every submitting unit then needs one."""
+        return any(q.scope == "cluster" for q in self.quotas) or any(a.scope == "cluster" for a in self.ranked_awards)
 
     def quota_rule(self, kind: str, level: str, award: str) -> QuotaRule | None:
         return next((q for q in self.quotas if q.key == (kind, level, award)), None)
@@ -309,6 +324,17 @@ def _documents(t: _Table, province_name: str) -> DocumentSettings:
     )
 
 
+def _map(t: _Table) -> MapSettings:
+    names = t.get("clusters", list, [])
+    if not all(isinstance(n, str) and clean(n) for n in names):
+        raise ConfigError("Cấu hình: \"map.clusters\" phải là danh sách tên cụm thi đua, ví dụ [\"Cụm 1\", \"Cụm 2\"].")
+    clusters = tuple(clean(n) for n in names)
+    twice = next((n for n in clusters if clusters.count(n) > 1), None)
+    if twice:
+        raise ConfigError(f"Cấu hình: \"map.clusters\" ghi cụm \"{twice}\" hai lần.")
+    return MapSettings(clusters, t.positive("min_cluster_communes", MapSettings.min_cluster_communes))
+
+
 def _limits(t: _Table) -> Limits:
     defaults = Limits()
     return Limits(**{name: t.positive(name, getattr(defaults, name)) for name in defaults.__dataclass_fields__})
@@ -359,7 +385,12 @@ def parse_config(data: dict, path: Path) -> Config:
         documents=_documents(_Table(data.get("documents", {}), "documents"), province.text("short_name")),
         limits=_limits(_Table(data.get("limits", {}), "limits")),
         criteria=load_criteria(resolve(criteria)) if criteria else None,
+        map=_map(_Table(data.get("map", {}), "map")),
     )
+    if config.uses_clusters and not config.map.clusters:
+        raise ConfigError("Cấu hình: có chỉ tiêu hoặc hình thức xếp hạng tính theo cụm (scope = \"cluster\") nhưng "
+                          "chưa khai báo các cụm thi đua trong \"map.clusters\", ví dụ: [map] clusters = [\"Cụm 1\", "
+                          "\"Cụm 2\"].")
     keys = [q.key for q in config.quotas]
     duplicate = next((k for k in keys if keys.count(k) > 1), None)
     if duplicate:

@@ -663,6 +663,15 @@ def registration_checks(active: dict[str, Submission], rankings: dict[str, tuple
     return problems
 
 
+def cluster_checks(config: Config, registry: Registry) -> list[Issue]:
+    """A declared cluster of one or two units pools almost nothing: most likely a misfiled unit."""
+    if not config.uses_clusters:
+        return []
+    least = config.map.min_cluster_communes
+    return [issue("small-cluster", cluster=name, communes=n, minimum=least) for name in config.map.clusters
+            if (n := len(registry.clusters.get(name, ()))) < least]
+
+
 def address_checks(active: dict[str, Submission], registry: Registry, config: Config) -> list[Issue]:
     """The feedback of each unit that sent a workbook goes to its registry address: say now if it cannot."""
     problems = []
@@ -722,6 +731,7 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
         if unit.code not in active:
             problems.append(issue("missing-submission", unit_code=unit.code, unit=unit.short_name))
     problems += registration_checks(active, rankings, nominations, registry)
+    problems += cluster_checks(config, registry)
     problems += address_checks(active, registry, config)
 
     return Result(
