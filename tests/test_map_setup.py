@@ -225,11 +225,13 @@ def test_the_batch_reads_the_per_unit_templates_back_with_no_issue_about_thong_t
         assert sub.issues == () and sub.info.year == 2026 and sub.info.round == "tong-ket", book.name
     result = evaluate_folder(tmp_path / "mau", config, load_registry(config.registry_path))
     assert {i["status"] for i in result.as_json()["inputs"]} == {"processed"}
-    # Nothing about who the unit is: only the self-score the commune has still to type is asked for.
-    about_info = {(i.code, i.cell) for i in result.issues if i.sheet == schema.INFO_SHEET}
+    # Nothing about who the unit is: only the self-score and the date (Ngày lập) the commune has still to type are
+    # asked for.
+    about_info = {(i.code, i.cell) for i in result.issues if i.sheet == schema.INFO_SHEET and i.code != "missing-date"}
     assert about_info == {("missing-score", "B8")}
+    assert {i.code for i in result.issues if i.sheet == schema.INFO_SHEET} == {"missing-score", "missing-date"}
     code, text = run_cli("--config", str(path), "check", str(tmp_path / "mau" / "Xã Số 1.xlsx"))
-    assert "Đơn vị: Ủy ban MTTQ Việt Nam xã Số 1 (mã 31001)" in text and text.count("[") == 1, text
+    assert "Đơn vị: Ủy ban MTTQ Việt Nam xã Số 1 (mã 31001)" in text and text.count("[") == 2, text
 
 
 # ---------------------------------------------------------------- a second worked example

@@ -26,7 +26,7 @@ from .names import LOG_FILE, RESULT_JSON, TEMP_PREFIX
 from .records import Submission
 from .registry import Registry
 from .result import Result, write_json
-from .workbook import list_inputs, read_submission
+from .workbook import display_name, list_inputs, read_submission
 
 STALE_AFTER_SECONDS = 6 * 3600
 
@@ -303,7 +303,8 @@ def evaluate_folder(folder: Path, config: Config, registry: Registry, progress=l
     with collector_paused():
         submissions = read_folder(folder, progress, config.limits, workers)
         read = time.perf_counter()
-        result = replace(evaluate(submissions, config, registry), source_folder=str(Path(folder).resolve()))
+        result = replace(evaluate(submissions, config, registry),
+                         source_folder=display_name(str(Path(folder).resolve())))
     if timings is not None:
         timings.update(read=read - start, evaluate=time.perf_counter() - read)
     if not submissions:

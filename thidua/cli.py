@@ -199,7 +199,7 @@ PROVINCE_WIDE = {"missing-submission", "tie-at-cutoff", "provincial-cap-exceeded
 
 def cmd_check(args, out: TextIO) -> int:
     from .evaluate import evaluate
-    from .workbook import read_submission
+    from .workbook import display_name, read_submission
 
     config, registry = _setup(args)
     if not args.file.is_file():
@@ -209,7 +209,7 @@ def cmd_check(args, out: TextIO) -> int:
     code = sub.info.unit_code
     # Province-wide matters (other units missing, ranking ties, provincial totals) are not this file's to fix.
     issues = [i for i in result.issues if i.code not in PROVINCE_WIDE]
-    print(f"Kiểm tra tệp {args.file.name}", file=out)
+    print(f"Kiểm tra tệp {display_name(args.file.name)}", file=out)
     unit = registry.get(code)
     if unit:
         print(f"Đơn vị: {unit.name} (mã {code})", file=out)
@@ -221,7 +221,7 @@ def cmd_check(args, out: TextIO) -> int:
         print("Không có lỗi hay cảnh báo.", file=out)
     for i in issues:
         where = " / ".join(x for x in (i.sheet, i.cell) if x)
-        print(f"[{terms.SEVERITIES[i.severity]}] {where}: {i.message}", file=out)
+        print(f"[{terms.SEVERITIES[i.severity]}] " + (f"{where}: " if where else "") + i.message, file=out)
     return 1 if any(i.severity == Severity.ERROR for i in issues) else 0
 
 

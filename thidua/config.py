@@ -40,6 +40,7 @@ class Limits:
     max_cells: int = 20_000_000
     max_rows: int = 1_048_576
     max_columns: int = 200
+    max_data_rows: int = 100_000  # rows a sheet really holds: past this a file is refused, not read for minutes
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from .terms import Severity
 
 ERROR = Severity.ERROR
 WARNING = Severity.WARNING
+INFO = Severity.INFO  # a superseded file's issues: kept for the record, nothing left to fix
 
 
 @dataclass(frozen=True)
@@ -46,20 +47,28 @@ CATALOG: dict[str, Kind] = {
         "Trang có ô nằm rất xa vùng số liệu (đến ô {cell}); chỉ đọc {rows} dòng và {columns} cột đầu, bỏ qua {ignored} ô ngoài vùng đó. Đề nghị đơn vị xóa các ô thừa."),
     "totals-row": Kind(WARNING, "Dòng tổng cộng",
         "Dòng {row} là dòng tổng cộng nên không được tính là một đề nghị."),
+    "sheet-copy-read": Kind(WARNING, "Trang sao chép",
+        "Trang \"{sheet}\" là bản sao của trang \"{original}\" (Excel đặt tên như vậy khi sao chép trang); {rows} dòng của trang này được đọc như các dòng của trang \"{original}\". Nếu đây chỉ là bản lưu dự phòng, đề nghị đơn vị xóa trang để không đề nghị trùng rồi gửi lại."),
+    "sheet-not-read": Kind(ERROR, "Trang không được đọc",
+        "Trang \"{sheet}\" có {rows} dòng số liệu theo mẫu trang \"{like}\" (từ ô {cell}) nhưng tên trang không theo mẫu nên các dòng này chưa được tổng hợp. Đề nghị đơn vị chép các dòng sang trang \"{like}\" (hoặc đổi tên trang) rồi gửi lại."),
     "missing-info-sheet": Kind(ERROR, "Thiếu trang Thông tin",
         "Tệp không có trang \"Thông tin\" (các trang tìm thấy: {found}). Đề nghị đơn vị dùng đúng mẫu báo cáo hoặc thêm trang \"Thông tin\"."),
     "missing-unit-code": Kind(ERROR, "Thiếu mã đơn vị",
         "Trang \"Thông tin\" chưa ghi \"Mã đơn vị\". Đề nghị đơn vị ghi mã đơn vị (ví dụ {example}) rồi gửi lại."),
     "unknown-unit": Kind(ERROR, "Mã đơn vị không có trong danh sách",
-        "Mã đơn vị \"{code}\" không có trong danh sách đơn vị của tỉnh. Đề nghị đơn vị kiểm tra lại mã (các mã hợp lệ: {known})."),
+        "Mã đơn vị \"{code}\" không có trong danh sách đơn vị của tỉnh. {hint}"),
+    "unit-mismatch": Kind(ERROR, "Tên đơn vị không khớp mã đơn vị",
+        "Tệp ghi đơn vị \"{found}\" nhưng mã {code} là của {expected}, nên tệp không được tổng hợp cho đơn vị nào. {hint}"),
+    "province-code-twice": Kind(ERROR, "Hai tệp cùng ghi mã của tỉnh",
+        "Tệp này và tệp {others} cùng ghi mã đơn vị {code} của {province}. Chỉ tệp của Văn phòng được mang mã này: đề nghị Văn phòng kiểm tra, giữ lại đúng tệp của tỉnh trong thư mục đầu vào rồi chạy lại."),
     "wrong-year": Kind(ERROR, "Sai năm",
         "Tệp ghi năm {found}, nhưng đợt này tổng hợp năm {expected}. Đề nghị đơn vị gửi báo cáo của năm {expected}."),
     "wrong-round": Kind(WARNING, "Khác đợt",
         "Tệp ghi đợt \"{found}\", nhưng đợt này là \"{expected}\". Số liệu vẫn được tổng hợp; đề nghị kiểm tra lại."),
     "superseded": Kind(WARNING, "Tệp bị thay thế",
-        "Đơn vị đã gửi tệp mới hơn ({newer}); tệp này không được tổng hợp."),
+        "Tệp này không được tổng hợp: {basis}."),
     "older-file-used": Kind(WARNING, "Dùng tệp gửi trước",
-        "Tệp {newer} của đơn vị gửi sau nhưng bị từ chối, nên tệp {file} gửi trước được dùng để tổng hợp. Lý do từ chối: {reason} Đề nghị đơn vị sửa tệp mới rồi gửi lại."),
+        "Tệp {newer} của đơn vị là tệp mới hơn ({basis}) nhưng bị từ chối, nên tệp {file} được dùng để tổng hợp. Lý do từ chối: {reason} Đề nghị đơn vị sửa tệp mới rồi gửi lại."),
     "missing-submission": Kind(WARNING, "Chưa nhận báo cáo",
         "Chưa nhận được báo cáo của {unit}. Đề nghị đơn vị gửi báo cáo về Văn phòng."),
     "small-cluster": Kind(WARNING, "Cụm thi đua quá ít đơn vị",
@@ -74,6 +83,10 @@ CATALOG: dict[str, Kind] = {
         "Tệp ghi đơn vị \"{found}\" nhưng mã {code} là của \"{expected}\". Đề nghị đơn vị kiểm tra lại mã đơn vị."),
     "bad-date": Kind(WARNING, "Ngày không đọc được",
         "Không đọc được ngày \"{value}\". Đề nghị ghi theo dạng ngày/tháng/năm, ví dụ 25/11/2023."),
+    "missing-date": Kind(WARNING, "Chưa ghi ngày lập",
+        "Trang \"Thông tin\" chưa ghi \"Ngày lập\" (ô {cell}). Khi đơn vị gửi nhiều tệp, ngày lập cho biết tệp nào mới nhất; đề nghị ghi theo dạng ngày/tháng/năm, ví dụ 25/11/{year}."),
+    "implausible-date": Kind(WARNING, "Ngày lập không hợp lý",
+        "\"Ngày lập\" ghi {value}, không thuộc năm {year} hay năm sau, nên không được dùng để chọn tệp mới nhất. Đề nghị kiểm tra lại ô {cell}."),
     # Sheets and columns
     "missing-sheet": Kind(WARNING, "Thiếu trang",
         "Tệp không có trang \"{sheet}\" (các trang tìm thấy: {found}). Nếu đơn vị có số liệu, đề nghị thêm trang theo mẫu."),
@@ -119,6 +132,8 @@ CATALOG: dict[str, Kind] = {
         "{name}: toàn tỉnh có {proposed} {what} được đề nghị, vượt tổng số {cap} của Kế hoạch. Trường hợp này có điểm thấp nhất nên chờ Hội đồng Thi đua - Khen thưởng quyết định."),
     "tie-at-cutoff": Kind(WARNING, "Bằng điểm tại ngưỡng xét",
         "{award}: {names} cùng đạt {score} điểm, đồng xếp thứ {rank}, trong khi chỉ còn {places:02d} suất (từ thứ {first} đến thứ {last}). Đề nghị Hội đồng Thi đua - Khen thưởng xem xét, quyết định."),
+    "duplicate-row": Kind(ERROR, "Hai dòng cùng ghi một nội dung",
+        "Dòng {row} và dòng {others} cùng ghi {what} nên không dòng nào được dùng. Đề nghị giữ lại một dòng đúng, xóa dòng kia rồi gửi lại."),
     "name-case": Kind(WARNING, "Họ tên viết hoa toàn bộ",
         "Họ và tên \"{found}\" được viết hoa toàn bộ; văn bản ghi là \"{written}\". Đề nghị đơn vị ghi họ tên theo cách viết thông thường (viết hoa chữ cái đầu mỗi tiếng)."),
     "position-repeats-workplace": Kind(WARNING, "Chức vụ đã ghi đơn vị công tác",

@@ -17,6 +17,7 @@ from .ranking import AWARD, REVIEW, cut
 from .records import NominationRow
 from .registry import Registry, Unit
 from .result import CapLine, Nomination, QuotaLine
+from .schema import DOSSIER_FIELDS, DOSSIER_LABELS
 from .terms import Kind, Status
 from .text import cap_first, fmt_number, money, name_list
 
@@ -146,8 +147,10 @@ def judge(row: NominationRow, unit: Unit, config: Config) -> Verdict:
         return Verdict(Status.INELIGIBLE, tuple(reasons), (problem, *warnings))
     if row.missing_documents:
         text = ", ".join(row.missing_documents)
-        problem = issue("incomplete-dossier", name=row.name, missing=text, **_where(row, "has_proposal", unit.code))
-        return Verdict(Status.INCOMPLETE_DOSSIER, (f"hồ sơ thiếu: {text}",), (problem, *warnings))
+        # Each missing document at its own cell: the clerk fixes the cell the issue names.
+        problems = tuple(issue("incomplete-dossier", name=row.name, missing=DOSSIER_LABELS[f], **_where(row, f, unit.code))
+                         for f in DOSSIER_FIELDS if not getattr(row, f))
+        return Verdict(Status.INCOMPLETE_DOSSIER, (f"hồ sơ thiếu: {text}",), (*problems, *warnings))
     return Verdict(Status.CANDIDATE, (), tuple(warnings))
 
 

@@ -30,6 +30,7 @@ class FileStatus(StrEnum):
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"
 
 
 class Kind(StrEnum):
@@ -153,7 +154,7 @@ RANKINGS: dict[str, str] = {
     "bctmt": "Ban công tác Mặt trận",
 }
 
-SEVERITIES: dict[str, str] = {"error": "Lỗi", "warning": "Cảnh báo"}
+SEVERITIES: dict[str, str] = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Đã thay thế"}
 
 
 # The level inside a sentence: "tập thể cấp xã", "cá nhân Ban công tác Mặt trận".

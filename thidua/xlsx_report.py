@@ -490,7 +490,7 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
         ("Số trường hợp đề nghị", len(noms)),
         *[(terms.STATUSES[s], sum(n.status == s for n in noms)) for s in terms.STATUS_ORDER],
         ("Lỗi cần sửa", len(errors)),
-        ("Cảnh báo", len(view.issues) - len(errors)),
+        ("Cảnh báo", sum(i.severity == Severity.WARNING for i in view.issues)),  # a superseded file's are info
     ]
     own = next((r for r in result.rankings.get(result.submitter_level, ()) if r.unit_code == view.code), None)
     if own:
@@ -501,7 +501,7 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
     for owed in result.dossiers_to_collect(view.code):
         lines.append((f"Hồ sơ cần gửi: {owed.name}", f"{_awards_text(owed.awards)}: "
                       f"{', '.join(owed.dossier_to_collect)} (03 bộ gốc)"))
-    lines.append(("Việc cần làm", _to_do(errors, noms, len(view.issues) - len(errors))))
+    lines.append(("Việc cần làm", _to_do(errors, noms, sum(i.severity == Severity.WARNING for i in view.issues))))
     for r, (label, value) in enumerate(lines, start=2):
         ws.write_string(r, 0, label, styles.label)
         write_cell(ws, r, 1, value, styles.wrap_left)
