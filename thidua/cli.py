@@ -105,11 +105,13 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
                   notes: Sequence[str] = ()) -> list[str]:
     """The one-screen Vietnamese summary shown at the end and kept in the run's log."""
     by_status = result.input_counts
+    overview = " (xem trang \"Tổng quan\" của bảng tổng hợp)"
     lines = [
         f"TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year} - {terms.ROUNDS[result.round].upper()}",
-        *([result.provisional_title(), "Chưa gửi báo cáo: " + name_list(
-            [u.short_name for u in result.submitters if u.code not in result.reported_codes])]
-          if result.provisional else []),
+        *([result.provisional_title()] if result.provisional else []),
+        *[f"{label}: " + name_list([u.short_name for u in units], more=overview)
+          for label, units in (("Chưa gửi báo cáo", result.missing()),
+                               ("Đã gửi nhưng tệp bị từ chối", result.rejected())) if units],
         "Tệp: " + ", ".join(f"{terms.FILE_STATUSES[s].lower()} {n}" for s, n in by_status.items()),
         f"Trường hợp đề nghị: {len(result.nominations)}",
     ]
