@@ -115,7 +115,9 @@ def test_no_document_prints_a_zero_count(city_config, city):
     a1 = codes_in(city, "Cụm A")[0]
     result = evaluate([commune(a1, [person("Lê An", 90)], score=95)], city_config, city)
     tw = tw_context(result, city_config)
-    assert tw["summary_lines"] == ["01 (một) tập thể."] and tw["total_text"] == "01 (một) tập thể"
+    # One kind only: its groups are counted, not the same number twice ("01 tập thể, gồm: 01 tập thể").
+    assert tw["summary_lines"] == ["Ủy ban MTTQ Việt Nam cấp xã: 01 (một) tập thể."]
+    assert tw["total_text"] == "01 (một) tập thể"
     decision = decision_context(result, city_config)
     assert not any("00 (không)" in a for a in decision["articles"])
     assert not any("00 (không)" in line for line in report_lines(result, city_config))

@@ -73,9 +73,15 @@ def in_words_joined(parts: Iterable[tuple[int, str]], sep: str) -> str:
     return sep.join(in_words(n, noun) for n, noun in parts if n)
 
 
-def _count_lines(parts: list[tuple[int, str]]) -> list[str]:
-    """The 'gồm:' lines of a tờ trình, one per part that counts something, the last one closing the sentence."""
-    lines = [in_words(n, noun) for n, noun in parts if n]
+def _count_lines(parts: list[tuple[int, str]], groups: list[list[dict]]) -> list[str]:
+    """The 'gồm:' lines of a tờ trình, one per part that counts something, the last one closing the sentence.
+    With one part only ("03 tập thể, gồm: 03 tập thể" says nothing), its numbered groups are counted instead."""
+    kept = [(n, noun, listed) for (n, noun), listed in zip(parts, groups) if n]
+    if len(kept) == 1:
+        _, noun, listed = kept[0]
+        lines = [f"{g['title'].partition('. ')[2]}: {in_words(len(g['rows']), noun)}" for g in listed]
+    else:
+        lines = [in_words(n, noun) for n, noun, _ in kept]
     return [line + (";" if k < len(lines) - 1 else ".") for k, line in enumerate(lines)]
 
 
@@ -276,9 +282,10 @@ def ubnd_context(result: Result, config: Config) -> dict:
     def by_merit(items: list[Recipient]) -> list[dict]:
         return lists.numbered((f"Khen thưởng {terms.MERIT_TYPES[m].lower()}",
                                [n for n in items if _nomination(n).merit_type == m]) for m in terms.MERIT_TYPES)
-    parts = _parts(("TẬP THỂ", by_merit(groups_)), ("CÁ NHÂN", by_merit(people)))
+    listed = [by_merit(groups_), by_merit(people)]
+    parts = _parts(("TẬP THỂ", listed[0]), ("CÁ NHÂN", listed[1]))
     counts = [(len(groups_), "tập thể"), (len(people), "cá nhân")]
-    return {"parts": parts, "summary_lines": _count_lines(counts), "total_text": _total_text(counts),
+    return {"parts": parts, "summary_lines": _count_lines(counts, listed), "total_text": _total_text(counts),
             "recipients": ["Như trên", *_recipients(result, config, "to_trinh_ubnd")]}
 
 
@@ -295,7 +302,8 @@ def tw_context(result: Result, config: Config) -> dict:
                                    for level in terms.LEVELS)
     parts = _parts(("TẬP THỂ", groups), ("CÁ NHÂN", people_groups))
     counts = [(len(collectives), "tập thể"), (len(people), "cá nhân")]
-    return {"parts": parts, "summary_lines": _count_lines(counts), "total_text": _total_text(counts),
+    return {"parts": parts, "summary_lines": _count_lines(counts, [groups, people_groups]),
+            "total_text": _total_text(counts),
             "recipients": ["Như trên", *_recipients(result, config, "to_trinh_tw")]}
 
 
