@@ -19,6 +19,7 @@ from test_two_tier import EXAMPLE, city_rows, codes_in, commune, person
 from thidua.config import load_config
 from thidua.evaluate import evaluate
 from thidua.names import OUTBOX
+from thidua.records import Submission
 from thidua.registry import Registry, parse_registry
 
 
@@ -66,6 +67,16 @@ def test_a_unit_whose_only_file_was_rejected_is_not_missing_and_gets_its_feedbac
     rows = list(openpyxl.load_workbook(path, read_only=True)["Nguồn"].iter_rows(values_only=True))
     [row] = [r for r in rows if r[0] == "sai ma.xlsx"]
     assert row[1] == "Ủy ban MTTQ Việt Nam xã Số 2" and row[2] == "3100"
+
+
+def test_a_file_of_the_wrong_year_is_sent_not_missing_and_an_unreadable_one_names_nobody(city_config, city):
+    a1, a2, a3 = codes_in(city, "Cụm A")[:3]
+    late = replace(commune(a2), info=replace(commune(a2).info, year=2025))
+    unreadable = Submission("hong.xlsx", "0", 0.0, readable=False)
+    result = evaluate([commune(a1), late, unreadable], city_config, city)
+    assert result.summary()["units_rejected"] == ["Xã Số 2"]
+    assert "Xã Số 3" in result.summary()["units_missing"]  # nothing says whose the file is
+    assert [u.code for u in result.missing("Cụm A")][:1] == [a3]
 
 
 def test_a_rejected_file_of_a_named_unit_is_superseded_by_its_later_good_file(city_config, city):
