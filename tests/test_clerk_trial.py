@@ -79,6 +79,16 @@ def test_a_file_of_the_wrong_year_is_sent_not_missing_and_an_unreadable_one_name
     assert [u.code for u in result.missing("Cụm A")][:1] == [a3]
 
 
+def test_a_file_naming_one_unit_under_anothers_code_was_sent_by_the_unit_it_names(city_config, city):
+    a1, a2 = codes_in(city, "Cụm A")[:2]
+    forged = bad_code(a1, "Ủy ban MTTQ Việt Nam xã Số 2")  # Xã Số 2's file carrying Xã Số 1's code
+    result = evaluate([commune(a1), forged], city_config, city)
+    assert {i.file: i.status for i in result.inputs} == {f"{a1}.xlsx": "processed", "sai ma.xlsx": "rejected"}
+    assert result.summary()["units_rejected"] == ["Xã Số 2"] and "Xã Số 2" not in result.summary()["units_missing"]
+    view = result.for_unit(a2)
+    assert [i.file for i in view.inputs] == ["sai ma.xlsx"] and "unit-mismatch" in {i.code for i in view.issues}
+
+
 def test_a_rejected_file_of_a_named_unit_is_superseded_by_its_later_good_file(city_config, city):
     import datetime as dt
 

@@ -101,10 +101,12 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
                               code=info.unit_code, suggestion=named.code if named else "", hint=_code_hint(named, registry))
         elif info.unit_name and not names_unit(info.unit_name, unit) and \
                 any(names_unit(info.unit_name, other) for other in registry.units if other is not unit):
-            # The name is another unit's: a contradiction, not a typo (a name of no unit is only a warning).
-            named = named_unit(info.unit_name, registry)
+            # The name is another unit's: a contradiction, not a typo (a name of no unit is only a warning). The
+            # unit it names sent it, and is told too.
+            named = owner = named_unit(info.unit_name, registry)
             rejection = issue("unit-mismatch", file=sub.file, sheet=info.sheet, cell=info.cells.get("unit_name", ""),
-                              unit_code=unit.code, found=info.unit_name, code=unit.code, expected=unit.name,
+                              unit_code=unit.code, related=(named.code,) if named else (),
+                              found=info.unit_name, code=unit.code, expected=unit.name,
                               suggestion=named.code if named else "", hint=_code_hint(named, registry))
             unit = None  # the file is not this unit's: nothing of the unit's may change because of it
         elif info.year != config.year:
