@@ -157,7 +157,7 @@ def plan(run: Path, config: Config, registry: Registry | None = None) -> list[Ou
                           "\"python process.py\" rồi gửi.")
     # One count of units everywhere (summary.reported); long lists name ten and point to the overview sheet.
     reported = summary.get("reported") or {"units": summary["units_received"], "of": summary["units_total"]}
-    overview = " (xem trang \"Tổng quan\" của bảng tổng hợp)"
+    overview = ", xem trang \"Tổng quan\" của bảng tổng hợp"  # inside the line's own brackets
     context = {**base, "processed": summary["files"]["processed"], "units_received": reported["units"],
                "units_total": reported["of"], "missing": name_list(summary["units_missing"], more=overview),
                "rejected": name_list(summary.get("units_rejected", []), more=overview),
