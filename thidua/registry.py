@@ -213,6 +213,11 @@ def _cluster_key(name: str) -> str:
     return " ".join(key.replace(".", " ").replace(":", " ").split())
 
 
+def same_cluster(a: str, b: str) -> bool:
+    """Whether two spellings name one cluster ("Cụm thi đua số 02" and "cụm 2")."""
+    return _cluster_key(a) == _cluster_key(b)
+
+
 def closest_cluster(name: str, declared: tuple[str, ...]) -> str | None:
     """The declared cluster a typed name most likely means: the same number and words, else the nearest spelling."""
     keys = {_cluster_key(d): d for d in declared}

@@ -1,0 +1,136 @@
+"""What a clerk trial on a 2025 province (124 communes, 6 clusters) found in reading, checking and the
+README (notes of the trial, defects 4, 5, 7, 11, 12, 13, 15): each test reproduces one finding."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import info_rows, make_book, run_cli
+from test_two_tier import EXAMPLE, city_rows
+
+from thidua.config import load_config
+from thidua.evaluate import evaluate
+from thidua.registry import Registry, parse_registry
+from thidua.workbook import read_submission
+
+
+@pytest.fixture(scope="module")
+def commune_config():
+    return load_config(EXAMPLE / "config.toml")
+
+
+@pytest.fixture(scope="module")
+def communes() -> Registry:
+    return Registry(parse_registry(city_rows()))
+
+
+DOSSIER = ["Tờ trình", "Biên bản", "Báo cáo thành tích"]
+HEADER = ["STT", "Tên tập thể", "Cấp", "Hình thức khen thưởng", "Điểm", "Tóm tắt thành tích", *DOSSIER]
+
+
+def collective_book(path, header=HEADER):
+    row = {"STT": 1, "Tên tập thể": "Ủy ban MTTQ Việt Nam xã Phong Nẫm", "Cấp": "Cấp xã",
+           "Hình thức khen thưởng": "BK_MTTQ_TINH", "Điểm": 91.5, "Tóm tắt thành tích": "Thành tích xuất sắc",
+           "Tờ trình": "x", "Biên bản": "x", "Báo cáo thành tích": "x"}
+    return make_book(path, {"Thông tin": info_rows(), "Đề nghị tập thể": [header, [row[h] for h in header]]})
+
+
+# ---------------------------------------------------------------- 4. a deleted column
+
+def test_a_deleted_dossier_column_is_a_missing_column_not_a_gap_in_every_row(tmp_path, config, registry):
+    path = collective_book(tmp_path / "a.xlsx", [h for h in HEADER if h != "Báo cáo thành tích"])
+    result = evaluate([read_submission(path)], config, registry)
+    missing = [i for i in result.issues if i.code == "missing-column"]
+    assert [(i.sheet, i.params["column"]) for i in missing] == [("Đề nghị tập thể", "Báo cáo thành tích")]
+    assert missing[0].params["found"] == "STT, Tên tập thể, Cấp, Hình thức khen thưởng, Điểm, Tóm tắt thành tích, " \
+                                         "Tờ trình, Biên bản"
+    assert not [i for i in result.issues if i.code == "incomplete-dossier"]
+    assert [n.status for n in result.nominations] == ["invalid"]
+    code, _ = run_cli("check", str(path))
+    assert code == 1
+
+
+def test_a_missing_required_column_is_not_reported_again_on_every_row(tmp_path, config, registry):
+    path = collective_book(tmp_path / "a.xlsx", [h for h in HEADER if h != "Cấp"])
+    result = evaluate([read_submission(path)], config, registry)
+    assert [i.params["column"] for i in result.issues if i.code == "missing-column"] == ["Cấp"]
+    assert not [i for i in result.issues if i.code == "missing-value"]
+    assert [n.status for n in result.nominations] == ["invalid"]
+
+
+# ---------------------------------------------------------------- 5. names and positions as clerks type them
+
+def test_a_name_in_mixed_or_lower_case_is_written_in_title_case():
+    from thidua.text import title_case
+
+    assert title_case("hoàng văn  PHÚ") == "Hoàng Văn Phú"
+    assert title_case("nguyễn thị hoa") == "Nguyễn Thị Hoa"
+    assert title_case("LÊ THỊ  HOA ") == "Lê Thị Hoa"
+    assert title_case("Thạch Thị Sà Rây") is None  # already as an official writes it
+
+
+def test_a_position_naming_the_committee_by_its_abbreviation_is_printed_once():
+    from thidua import terms
+
+    for position, workplace in [("Chủ tịch UBMTTQ xã Sơn Vĩ", "UB MTTQ xã Sơn Vĩ"),
+                                ("Chủ tịch UB MTTQ xã Sơn Vĩ", "Ủy ban MTTQ Việt Nam xã Sơn Vĩ"),
+                                ("Phó Chủ tịch Ủy ban MTTQ Việt Nam xã Sơn Vĩ", "MTTQ xã Sơn Vĩ")]:
+        assert terms.repeats_workplace(position, workplace), (position, workplace)
+        assert terms.position_phrase(position, workplace) == position
+    assert not terms.repeats_workplace("Chủ tịch UBMTTQ xã Sơn Vĩ", "UB MTTQ xã Lũng Cú")
+
+
+def test_the_trial_row_gets_both_warnings(tmp_path, config, registry):
+    header = ["STT", "Họ và tên", "Chức vụ", "Đơn vị công tác", "Cấp", "Hình thức khen thưởng", "Điểm", *DOSSIER]
+    path = make_book(tmp_path / "a.xlsx", {"Thông tin": info_rows(), "Đề nghị cá nhân": [
+        header, [1, "hoàng văn  PHÚ", "Chủ tịch UBMTTQ xã Sơn Vĩ", "UB MTTQ xã Sơn Vĩ", "Cấp xã", "BK_MTTQ_TINH", 90,
+                 "x", "x", "x"]]})
+    result = evaluate([read_submission(path)], config, registry)
+    found = {i.code: i.params for i in result.issues}
+    assert found["name-case"]["written"] == "Hoàng Văn Phú"
+    assert found["position-repeats-workplace"]["written"] == "Chủ tịch UBMTTQ xã Sơn Vĩ"
+    assert [n.name for n in result.nominations] == ["Hoàng Văn Phú"]
+
+
+# ---------------------------------------------------------------- 15. the campaign's year, every address
+
+def test_the_bad_date_example_is_of_the_campaign_year(tmp_path, config, registry):
+    from dataclasses import replace
+
+    later = replace(config, year=2031)
+    path = make_book(tmp_path / "a.xlsx", {"Thông tin": info_rows(year=2031, date="31/02/2031"),
+                                           "Đề nghị tập thể": [HEADER]})
+    result = evaluate([read_submission(path)], later, registry)
+    [bad] = [i for i in result.issues if i.code == "bad-date"]
+    assert bad.params["year"] == 2031 and "25/11/2031" in bad.message and bad.cell == "B9"
+
+
+def test_an_invalid_address_is_warned_about_whether_or_not_the_unit_reported(config):
+    rows = [{"ma_don_vi": "94", "ten_don_vi": "Ủy ban MTTQ Việt Nam tỉnh Sóc Trăng", "cap": "tinh"},
+            {"ma_don_vi": "943", "ten_don_vi": "Ủy ban MTTQ Việt Nam huyện Kế Sách", "cap": "huyen",
+             "ma_cap_tren": "94", "so_don_vi_cap_xa": "13", "so_ban_cong_tac_mat_tran": "106",
+             "email": "mttq.kesach@example"}]
+    result = evaluate([], config, Registry(parse_registry(rows)))
+    assert [(i.unit_code, i.params["address"]) for i in result.issues if i.code == "invalid-email"] == \
+        [("943", "mttq.kesach@example")]
+
+
+# ---------------------------------------------------------------- 7. a cluster typed in Thông tin
+
+def _commune_book(path, year, cluster):
+    info = info_rows(code="31001", name="Ủy ban MTTQ Việt Nam xã Số 1", year=year, date=f"25/11/{year}")
+    info.insert(3, ["Cụm thi đua", cluster])
+    return make_book(path, {"Thông tin": info, "Đề nghị tập thể": [HEADER]})
+
+
+def test_a_cluster_typed_otherwise_than_the_registry_is_warned_and_the_registry_decides(tmp_path, commune_config, communes):
+    path = _commune_book(tmp_path / "a.xlsx", commune_config.year, "Cụm C")
+    result = evaluate([read_submission(path)], commune_config, communes)
+    [found] = [i for i in result.issues if i.code == "cluster-mismatch"]
+    assert (found.params["found"], found.params["expected"], found.cell) == ("Cụm C", "Cụm A", "B4")
+    assert found.unit_code == "31001" and found.severity == "warning"
+
+
+def test_the_same_cluster_written_another_way_is_no_warning(tmp_path, commune_config, communes):
+    path = _commune_book(tmp_path / "a.xlsx", commune_config.year, "cụm  a")
+    result = evaluate([read_submission(path)], commune_config, communes)
+    assert not [i for i in result.issues if i.code == "cluster-mismatch"]
