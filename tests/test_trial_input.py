@@ -134,3 +134,29 @@ def test_the_same_cluster_written_another_way_is_no_warning(tmp_path, commune_co
     path = _commune_book(tmp_path / "a.xlsx", commune_config.year, "cụm  a")
     result = evaluate([read_submission(path)], commune_config, communes)
     assert not [i for i in result.issues if i.code == "cluster-mismatch"]
+
+
+# ---------------------------------------------------------------- 11. the registry's errors, all at once
+
+def test_every_bad_cluster_of_the_registry_is_named_in_one_run_with_the_config_used(tmp_path, capsys):
+    from test_map_setup import city_config, renamed
+
+    rows = renamed(renamed(city_rows(), "31003", ""), "31020", "Cụm Z")
+    config = city_config(tmp_path, ["Cụm A", "Cụm B", "Cụm C"], rows)
+    other = config.rename(tmp_path / "tuyen_quang.toml")
+    assert run_cli("--config", str(other), "run")[0] == 2
+    message = capsys.readouterr().err
+    assert "dòng 5" in message and "dòng 22" in message and "\"Cụm Z\"" in message
+    assert "tuyen_quang.toml" in message and "config.toml" not in message
+
+
+def test_every_bad_row_of_the_registry_is_named_at_once():
+    from thidua.errors import RegistryError
+
+    rows = city_rows()
+    rows[3] = {**rows[3], "cap": "ap"}
+    rows[7] = {**rows[7], "so_ban_cong_tac_mat_tran": "mười"}
+    rows[9] = {**rows[9], "ma_don_vi": rows[8]["ma_don_vi"]}
+    with pytest.raises(RegistryError) as raised:
+        parse_registry(rows)
+    assert all(f"dòng {n}" in str(raised.value) for n in (5, 9, 11))

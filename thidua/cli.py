@@ -89,7 +89,8 @@ def _setup(args, check_map: bool = True) -> tuple[Config, Registry]:
     require_path(config.registry_path, "paths.registry", "danh sách đơn vị")
     registry = load_registry(config.registry_path, config.communes_path)
     if check_map and config.uses_clusters:
-        check_clusters(registry, config.map.clusters, f"Danh sách đơn vị {config.registry_path.name}")
+        check_clusters(registry, config.map.clusters, f"Danh sách đơn vị {config.registry_path.name}",
+                       config.path.name)
     return config, registry
 
 

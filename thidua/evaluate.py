@@ -672,7 +672,8 @@ def cluster_checks(config: Config, registry: Registry) -> list[Issue]:
     if not config.uses_clusters:
         return []
     least = config.map.min_cluster_communes
-    return [issue("small-cluster", cluster=name, communes=n, minimum=least) for name in config.map.clusters
+    return [issue("small-cluster", cluster=name, communes=n, minimum=least, config=config.path.name)
+            for name in config.map.clusters
             if (n := len(registry.clusters.get(name, ()))) < least]
 
 

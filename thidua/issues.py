@@ -72,7 +72,7 @@ CATALOG: dict[str, Kind] = {
     "missing-submission": Kind(WARNING, "Chưa nhận báo cáo",
         "Chưa nhận được báo cáo của {unit}. Đề nghị đơn vị gửi báo cáo về Văn phòng."),
     "small-cluster": Kind(WARNING, "Cụm thi đua quá ít đơn vị",
-        "Cụm thi đua \"{cluster}\" chỉ có {communes} đơn vị trong danh sách đơn vị (ít hơn {minimum}), nên chỉ tiêu tính chung cho cụm rất nhỏ. Đề nghị kiểm tra cột \"cum_thi_dua\" của danh sách đơn vị hoặc bỏ cụm này khỏi map.clusters trong config.toml."),
+        "Cụm thi đua \"{cluster}\" chỉ có {communes} đơn vị trong danh sách đơn vị (ít hơn {minimum}), nên chỉ tiêu tính chung cho cụm rất nhỏ. Đề nghị kiểm tra cột \"cum_thi_dua\" của danh sách đơn vị hoặc bỏ cụm này khỏi map.clusters trong {config}."),
     "not-registered": Kind(WARNING, "Chưa có văn bản đăng ký thi đua",
         "Danh sách đơn vị của tỉnh chưa ghi {unit} đã gửi văn bản đăng ký thi đua (cột \"da_dang_ky\"). Kế hoạch lấy văn bản đăng ký thi đua làm căn cứ xem xét, khen thưởng: đề nghị đơn vị gửi văn bản, Văn phòng đánh dấu vào danh sách đơn vị."),
     "row-not-used": Kind(WARNING, "Dòng không dùng đến",
