@@ -160,3 +160,30 @@ def test_every_bad_row_of_the_registry_is_named_at_once():
     with pytest.raises(RegistryError) as raised:
         parse_registry(rows)
     assert all(f"dòng {n}" in str(raised.value) for n in (5, 9, 11))
+
+
+# ---------------------------------------------------------------- 12. commands given the wrong kind of path
+
+def test_send_to_a_folder_that_is_not_a_run_says_so(tmp_path, capsys):
+    (tmp_path / "khong_co").mkdir()
+    code, _ = run_cli("send", str(tmp_path / "khong_co"), "--dry-run")
+    err = capsys.readouterr().err
+    assert code == 2 and "khong_co" in err and "ket_qua.json" in err and "Không tìm thấy kết quả" not in err
+    code, _ = run_cli("send", str(tmp_path / "chua_tao"), "--dry-run")
+    err = capsys.readouterr().err
+    assert code == 2 and "chua_tao" in err
+
+
+def test_check_on_a_folder_says_it_is_a_folder_and_how_to_check_its_files(tmp_path, capsys):
+    collective_book(tmp_path / "input" / "a.xlsx")
+    code, _ = run_cli("check", str(tmp_path / "input"))
+    err = capsys.readouterr().err
+    assert code == 2 and "thư mục" in err and "a.xlsx" in err
+
+
+def test_check_on_a_file_that_is_not_a_workbook_fails(tmp_path, capsys):
+    path = tmp_path / "don_vi.csv"
+    path.write_text("ma_don_vi,ten_don_vi\n", encoding="utf-8")
+    code, text = run_cli("check", str(path))
+    err = capsys.readouterr().err
+    assert code == 2 and "don_vi.csv" in err and "không phải bảng tính" in err

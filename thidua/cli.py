@@ -200,11 +200,22 @@ PROVINCE_WIDE = {"missing-submission", "tie-at-cutoff", "provincial-cap-exceeded
 
 def cmd_check(args, out: TextIO) -> int:
     from .evaluate import evaluate
-    from .workbook import display_name, read_submission
+    from .workbook import display_name, list_inputs, read_submission, skip_reason
 
     config, registry = _setup(args)
+    if args.file.is_dir():
+        books = [p.relative_to(args.file) for p in list_inputs(args.file) if skip_reason(p) is None]
+        shown = name_list([f"\"{p}\"" for p in books[:5]]) + (f" và {len(books) - 5} tệp khác" if len(books) > 5 else "")
+        found = f"Thư mục có {len(books)} tệp bảng tính: {shown}." if books else "Thư mục không có tệp bảng tính nào."
+        raise ThiduaError(f"{args.file} là một thư mục; lệnh check kiểm tra từng tệp, ví dụ: python process.py check "
+                          f"\"{args.file / (books[0] if books else 'tên tệp.xlsx')}\". {found} Để tổng hợp cả thư mục, "
+                          f"dùng: python process.py run --input \"{args.file}\".")
     if not args.file.is_file():
         raise ThiduaError(f"Không tìm thấy tệp {args.file}.")
+    reason = skip_reason(args.file)
+    if reason:
+        raise ThiduaError(f"Tệp {display_name(args.file.name)} không phải bảng tính Excel ({reason}), nên không kiểm tra "
+                          "được. Lệnh check kiểm tra tệp báo cáo của đơn vị (.xlsx, .xls, .ods).")
     sub = read_submission(args.file, limits=config.limits)
     result = evaluate([sub], config, registry)
     code = sub.info.unit_code
@@ -271,6 +282,14 @@ def cmd_send(args, out: TextIO) -> int:
     from .mail import LOCK_WAIT_SECONDS, UNKNOWN_LABEL, send_run
 
     config, registry = _setup(args, check_map=False)  # sending delivers a run already made: it counts nothing
+    if args.run_dir is not None and not (args.run_dir / RESULT_JSON).is_file():
+        what = "không phải thư mục kết quả của một lần chạy (không có tệp " + RESULT_JSON + ")" \
+            if args.run_dir.is_dir() else "không tồn tại"
+        latest = latest_run(config.output_dir)
+        hint = f"Lần chạy mới nhất là {latest}; bỏ trống đường dẫn để gửi lần chạy đó." if latest else \
+            "Đề nghị chạy \"python process.py\" trước."
+        raise ThiduaError(f"Thư mục {args.run_dir} {what}. Đề nghị ghi đường dẫn thư mục của một lần chạy, ví dụ "
+                          f"{config.output_dir / f'{config.year}-12-05_1430'}. {hint}")
     if not config.email.from_address:
         raise ConfigError("Cấu hình chưa ghi địa chỉ gửi thư \"email.from_address\" (ví dụ vanphong@example.vn); "
                           "đề nghị ghi vào tệp cấu hình rồi gửi lại.")
