@@ -187,3 +187,26 @@ def test_check_on_a_file_that_is_not_a_workbook_fails(tmp_path, capsys):
     code, text = run_cli("check", str(path))
     err = capsys.readouterr().err
     assert code == 2 and "don_vi.csv" in err and "không phải bảng tính" in err
+
+
+# ---------------------------------------------------------------- 13. check on the two-tier map
+
+def test_check_shows_the_clusters_quota_and_what_the_unit_proposed(tmp_path):
+    from test_map_setup import city_config
+
+    from thidua.registry import load_registry
+
+    config_path = city_config(tmp_path, ["Cụm A", "Cụm B", "Cụm C"])
+    config = load_config(config_path)
+    header = ["STT", "Họ và tên", "Cấp", "Hình thức khen thưởng", "Điểm", *DOSSIER]
+    path = make_book(tmp_path / "Xã Số 1.xlsx", {
+        "Thông tin": info_rows(code="31001", name="Ủy ban MTTQ Việt Nam xã Số 1", year=config.year,
+                               date=f"25/11/{config.year}"),
+        "Đề nghị cá nhân": [header, [1, "Lê Văn An", "Cấp xã", "BK_MTTQ_TINH", 90, "x", "x", "x"],
+                            [2, "Lê Thị Bình", "Cấp xã", "BK_MTTQ_TINH", 88, "x", "x", "x"]]})
+    result = evaluate([read_submission(path)], config, load_registry(config.registry_path))
+    [line] = [q for q in result.quotas if q.cluster == "Cụm A" and q.kind == "individual" and q.level == "xa"
+              and q.award == "BK_MTTQ_TINH"]
+    code, text = run_cli("--config", str(config_path), "check", str(path))
+    [shown] = [t for t in text.splitlines() if t.startswith("  ") and "Cụm A" in t]
+    assert "đề nghị 2" in shown and f"{line.quota}" in shown

@@ -231,6 +231,14 @@ def cmd_check(args, out: TextIO) -> int:
             mark = "VƯỢT" if q.submitted > q.quota else "đạt"
             print(f"  {cap_first(terms.describe(q.kind, q.level))} - {terms.award_name(q.award)}: "
                   f"đề nghị {q.submitted}, chỉ tiêu {q.quota} ({mark})", file=out)
+        # A pooled line (a cluster's, the province's) is shared: the unit learns the places and what it proposed.
+        # Only this file is evaluated here, so the line's submitted rows are this unit's.
+        for q in (q for q in result.quotas if q.submitted and (q.scope == "province" or (
+                q.scope == "cluster" and q.cluster == unit.cluster))):
+            scope = f"{q.cluster}" if q.scope == "cluster" else "toàn tỉnh"
+            print(f"  {cap_first(terms.describe(q.kind, q.level))} - {terms.award_name(q.award)}: đơn vị đề nghị "
+                  f"{q.submitted}; số lượng chung của {scope}: {q.quota} (xét chung theo điểm với các đơn vị khác "
+                  "khi tổng hợp)", file=out)
     if not issues:
         print("Không có lỗi hay cảnh báo.", file=out)
     for i in issues:
