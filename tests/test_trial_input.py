@@ -210,3 +210,13 @@ def test_check_shows_the_clusters_quota_and_what_the_unit_proposed(tmp_path):
     code, text = run_cli("--config", str(config_path), "check", str(path))
     [shown] = [t for t in text.splitlines() if t.startswith("  ") and "Cụm A" in t]
     assert "đề nghị 2" in shown and f"{line.quota}" in shown
+
+
+# ---------------------------------------------------------------- 15. the template's version
+
+def test_the_template_version_does_not_look_like_a_campaign_year():
+    import re
+
+    from thidua import schema
+
+    assert not re.search(r"(19|20)\d\d", schema.TEMPLATE_VERSION)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-TEMPLATE_VERSION = "2023.1"
+# The layout's own number, not a year: a 2026 template that said "2023.1" read as last campaign's form. It
+# changes when the sheets or columns do (v3: the dossier columns required, "Cụm thi đua" read back).
+TEMPLATE_VERSION = "v3"
 
 
 @dataclass(frozen=True)
