@@ -220,3 +220,29 @@ def test_the_template_version_does_not_look_like_a_campaign_year():
     from thidua import schema
 
     assert not re.search(r"(19|20)\d\d", schema.TEMPLATE_VERSION)
+
+
+# ---------------------------------------------------------------- defects 2 and 8, fixed on main: kept fixed
+
+def _commune_file(path, year, code="31001", name="Ủy ban MTTQ Việt Nam xã Số 1", date=None):
+    info = info_rows(code=code, name=name, year=year, date=date or f"25/11/{year}")
+    return make_book(path, {"Thông tin": info, "Đề nghị tập thể": [HEADER]})
+
+
+def test_a_file_with_another_communes_code_is_an_error_and_does_not_replace_its_report(
+        tmp_path, commune_config, communes):
+    year = commune_config.year
+    own = _commune_file(tmp_path / "so1.xlsx", year, date=f"20/11/{year}")
+    wrong = _commune_file(tmp_path / "so2.xlsx", year, name="Ủy ban MTTQ Việt Nam xã Số 2", date=f"28/11/{year}")
+    result = evaluate([read_submission(own, "so1.xlsx"), read_submission(wrong, "so2.xlsx")], commune_config, communes)
+    status = {i.file: i.status for i in result.inputs}
+    assert status == {"so1.xlsx": "processed", "so2.xlsx": "rejected"}
+    assert [(i.file, i.severity) for i in result.issues if i.code == "unit-mismatch"] == [("so2.xlsx", "error")]
+
+
+def test_two_files_of_one_date_do_not_call_either_newer(tmp_path, commune_config, communes):
+    year = commune_config.year
+    subs = [read_submission(_commune_file(tmp_path / f"{n}.xlsx", year), f"{n}.xlsx") for n in ("a", "b")]
+    result = evaluate(subs, commune_config, communes)
+    [superseded] = [i for i in result.issues if i.code == "superseded"]
+    assert "mới hơn" not in superseded.message and f"25/11/{year}" in superseded.params["basis"]
