@@ -246,3 +246,11 @@ def test_two_files_of_one_date_do_not_call_either_newer(tmp_path, commune_config
     result = evaluate(subs, commune_config, communes)
     [superseded] = [i for i in result.issues if i.code == "superseded"]
     assert "mới hơn" not in superseded.message and f"25/11/{year}" in superseded.params["basis"]
+
+
+def test_a_position_ending_with_the_abbreviated_committee_takes_the_place_of_the_workplace_once():
+    from thidua import terms
+
+    assert terms.position_phrase("Chủ tịch UBMTTQ", "UB MTTQ xã Sơn Vĩ") == "Chủ tịch UBMTTQ xã Sơn Vĩ"
+    assert terms.position_phrase("Phó Chủ tịch Ủy ban MTTQ Việt Nam", "MTTQ Xã Sơn Vĩ") == \
+        "Phó Chủ tịch Ủy ban MTTQ Việt Nam xã Sơn Vĩ"

@@ -251,6 +251,11 @@ def place_of(committee: str) -> str:
 _COMMITTEE = re.compile(r"\b(?:(?:uy ban|ub) )?(?:mttq|mat tran to quoc)(?: viet nam)?\b|\bubmttq(?: viet nam)?\b")
 
 
+# The same spellings opening a name as typed ("UB MTTQ xã Sơn Vĩ"), to cut the committee off a Đơn vị công tác.
+_COMMITTEE_OPENING = re.compile(r"(?:(?:[UỦ]y ban|Uỷ ban|UB)\s*)?(?:MTTQ|Mặt trận Tổ quốc)(?:\s+Việt Nam)?(?=\s|$)",
+                                re.IGNORECASE)
+
+
 def _committee_words(text: str) -> str:
     """_words with every spelling of the committee made one ('uy ban mttq viet nam')."""
     return _COMMITTEE.sub(_words(FRONT), _words(text))
@@ -293,6 +298,9 @@ def position_phrase(position: str, workplace: str, committee: str = "") -> str:
     for body in (FRONT, "Ủy ban Mặt trận Tổ quốc Việt Nam", BCTMT_PREFIX):
         if position.casefold().endswith(body.casefold()) and workplace.casefold().startswith(body.casefold()):
             return f"{position} {in_sentence(workplace[len(body):].strip())}".strip()
+    opening = _COMMITTEE_OPENING.match(workplace)
+    if opening and _committee_words(position).endswith(_words(FRONT)):  # "Chủ tịch UBMTTQ" + "UB MTTQ xã Sơn Vĩ"
+        return f"{position} {in_sentence(workplace[opening.end():].strip())}".strip()
     head, _, last = position.rpartition(" ")
     if last.casefold() == workplace.split()[0].casefold():  # "Trưởng ban" + "Ban công tác ..."
         return f"{head} {workplace}".strip()
