@@ -678,8 +678,8 @@ def cluster_checks(config: Config, registry: Registry) -> list[Issue]:
 
 
 def address_checks(active: dict[str, Submission], registry: Registry, config: Config) -> list[Issue]:
-    """Each unit's feedback goes to its registry address, and a unit that has not reported is reminded there:
-    say now if it cannot, for every unit."""
+    """Each unit's feedback goes to its registry address: say now if it cannot, for every unit, so that the
+    address of a unit yet to report is mended before its feedback is sent."""
     problems = []
     for unit in sorted(registry.units, key=lambda u: u.code):
         code = unit.code
