@@ -19,7 +19,7 @@ from .criteria import Marks
 from .issues import ERROR, INFO, Issue, issue
 from .ranking import AWARD, REVIEW, positional, tie_groups
 from .records import ScoreRow, Submission
-from .registry import Registry, Unit, address_problem
+from .registry import Registry, Unit, address_problem, same_cluster
 from .result import InputFile, Nomination, RankedUnit, Result, ScoreLine
 from .rules import allocate, judge, out_of_range, quota
 from .terms import FileStatus, Kind
@@ -248,14 +248,18 @@ def _code_hint(named: Unit | None, registry: Registry) -> str:
 
 def submission_checks(sub: Submission, unit: Unit, config: Config) -> list[Issue]:
     info = sub.info
-    found: list[Issue] = [replace(i, unit_code=unit.code) for i in sub.issues]
     where: dict[str, Any] = {"file": sub.file, "sheet": info.sheet, "unit_code": unit.code}
+    found: list[Issue] = [issue("bad-date", cell=i.cell, value=i.params["value"], year=config.year, **where)
+                          if i.code == "bad-date" else replace(i, unit_code=unit.code) for i in sub.issues]
     if info.round != config.round:
         found.append(issue("wrong-round", cell=info.cells.get("round", ""), found=info.round_text or "(chưa ghi)",
                            expected=terms.ROUNDS[config.round], **where))
     if info.unit_name and not names_unit(info.unit_name, unit):
         found.append(issue("unit-name-mismatch", cell=info.cells.get("unit_name", ""), found=info.unit_name,
                            code=unit.code, expected=unit.name, **where))
+    if config.uses_clusters and info.cluster and not same_cluster(info.cluster, unit.cluster):
+        found.append(issue("cluster-mismatch", cell=info.cells.get("cluster", ""), found=info.cluster,
+                           expected=unit.cluster or "(chưa ghi)", unit=unit.short_name, **where))
     date = trusted_date(sub, config)
     if date is None:
         raw = info.date
@@ -674,16 +678,18 @@ def cluster_checks(config: Config, registry: Registry) -> list[Issue]:
     if not config.uses_clusters:
         return []
     least = config.map.min_cluster_communes
-    return [issue("small-cluster", cluster=name, communes=n, minimum=least) for name in config.map.clusters
+    return [issue("small-cluster", cluster=name, communes=n, minimum=least, config=config.path.name)
+            for name in config.map.clusters
             if (n := len(registry.clusters.get(name, ()))) < least]
 
 
 def address_checks(active: dict[str, Submission], registry: Registry, config: Config) -> list[Issue]:
-    """The feedback of each unit that sent a workbook goes to its registry address: say now if it cannot."""
+    """Each unit's feedback goes to its registry address: say now if it cannot, for every unit, so that the
+    address of a unit yet to report is mended before its feedback is sent."""
     problems = []
-    for code in sorted(active):
-        unit = registry.get(code)
-        if unit is not None and unit.cap != "tinh" and unit.email and (reason := address_problem(unit.email)):
+    for unit in sorted(registry.units, key=lambda u: u.code):
+        code = unit.code
+        if unit.cap != "tinh" and unit.email and (reason := address_problem(unit.email)):
             problems.append(issue("invalid-email", file=config.registry_path.name, unit_code=code,
                                   unit=unit.short_name, address=unit.email, reason=reason))
     return problems
