@@ -212,11 +212,20 @@ def names_unit(typed: str, unit: Unit) -> bool:
     "Ủy ban MTTQ Việt Nam" and a trailing ", tỉnh Sóc Trăng" do not matter; "thành phố Sóc Trăng" is not
     "tỉnh Sóc Trăng"."""
     kind, place = _type_and_place(unit)
-    words = _words(typed)
     if not place:
         return True
+    # Whole names only: "phường Quy Nhơn Nam" is not "Quy Nhơn". After the place comes the end of the name, of a
+    # part set off by a comma or a spaced dash ("…, tỉnh Gia Lai", "… - Gia Lai"), or another place type.
+    parts = [_words(part) for part in re.split(r"[,;()]|\s[-–—]\s", typed)]
+    return any(_names_place(words, kind, place) for words in (*parts, _words(typed)))
+
+
+def _names_place(words: list[str], kind: str, place: list[str]) -> bool:
     for at in range(len(words) - len(place) + 1):
         if words[at:at + len(place)] != place:
+            continue
+        after = words[at + len(place):]
+        if after and not any(" ".join(after[:n]) in _PLACE_TYPES and len(after[0]) > 1 for n in (2, 1)):
             continue
         before = [_PLACE_TYPES.get(" ".join(words[max(0, at - n):at])) for n in (2, 1) if at >= n]
         typed_kind = next((k for k in before if k), None)

@@ -1,0 +1,94 @@
+"""What a clerk trial on Tỉnh Gia Lai (135 communes, 6 clusters) found (SPEC section 9): names that begin with
+another unit's name (Quy Nhơn / Quy Nhơn Nam), a double award under review, templates written over other files,
+ranks of cluster awards, and the Báo cáo's table.
+
+A small province with Gia Lai's pairs of names is built inline, judged with the worked example's rules.
+"""
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+from test_two_tier import EXAMPLE, commune
+
+from thidua.config import load_config
+from thidua.evaluate import evaluate, named_unit, names_unit
+from thidua.registry import Registry, parse_registry
+
+# Gia Lai's communes whose name begins with another's (codes as in the official list since 1/7/2025).
+PAIRS = [("21583", "phường Quy Nhơn"), ("21592", "phường Quy Nhơn Nam"), ("21910", "phường An Nhơn"),
+         ("21925", "phường An Nhơn Bắc"), ("21730", "xã Phù Mỹ"), ("21739", "xã Phù Mỹ Bắc"),
+         ("21664", "phường Hoài Nhơn"), ("21673", "phường Hoài Nhơn Nam"), ("21952", "xã Tuy Phước"),
+         ("21970", "xã Tuy Phước Đông"), ("23798", "xã Ayun"), ("24044", "phường Ayun Pa")]
+
+
+def gialai_rows() -> list[dict]:
+    rows = [{"ma_don_vi": "52", "ten_don_vi": "Ủy ban MTTQ Việt Nam tỉnh Gia Lai", "cap": "tinh"}]
+    for n, (code, name) in enumerate(PAIRS):
+        rows.append({"ma_don_vi": code, "ten_don_vi": f"Ủy ban MTTQ Việt Nam {name}", "cap": "xa", "ma_cap_tren": "52",
+                     "so_ban_cong_tac_mat_tran": "10", "cum_thi_dua": "Cụm 1" if n < 6 else "Cụm 2"})
+    return rows
+
+
+@pytest.fixture(scope="module")
+def gialai() -> Registry:
+    return Registry(parse_registry(gialai_rows()))
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(EXAMPLE / "config.toml")
+
+
+def named(code: str, typed: str, file: str = "", date: dt.date | None = None):
+    sub = commune(code)
+    return replace(sub, file=file or f"{code}.xlsx", info=replace(sub.info, unit_name=typed, date=date or sub.info.date))
+
+
+# ---------------------------------------------------------------- 1: a name is matched whole
+
+@pytest.mark.parametrize("short, longer", [(PAIRS[i], PAIRS[i + 1]) for i in range(0, len(PAIRS), 2)])
+def test_a_name_that_begins_with_another_units_name_is_not_that_unit(gialai, short, longer):
+    (short_code, short_name), (long_code, long_name) = short, longer
+    typed_long = f"Ban Thường trực Ủy ban MTTQ Việt Nam {long_name.upper()}"
+    assert not names_unit(typed_long, gialai.get(short_code))
+    assert names_unit(typed_long, gialai.get(long_code))
+    assert not names_unit(f"UBMTTQ {short_name}", gialai.get(long_code))
+    assert names_unit(f"UBMTTQ {short_name}, tỉnh Gia Lai", gialai.get(short_code))
+    assert named_unit(typed_long, gialai).code == long_code
+    assert named_unit(f"Ủy ban MTTQ Việt Nam {short_name} - Gia Lai", gialai).code == short_code
+
+
+def test_a_file_of_quy_nhon_nam_under_quy_nhons_code_is_a_unit_mismatch(config, gialai):
+    own = named("21583", "Ủy ban MTTQ Việt Nam phường Quy Nhơn")
+    forged = named("21583", "Ủy ban MTTQ Việt Nam phường Quy Nhơn Nam", file="quy nhon nam.xlsx",
+                   date=dt.date(2026, 12, 1))
+    result = evaluate([own, forged], config, gialai)
+    assert {i.file: i.status for i in result.inputs} == {"21583.xlsx": "processed", "quy nhon nam.xlsx": "rejected"}
+    [mismatch] = [i for i in result.issues if i.code == "unit-mismatch"]
+    assert mismatch.params["suggestion"] == "21592" and mismatch.file == "quy nhon nam.xlsx"
+    assert result.summary()["units_rejected"] == ["Phường Quy Nhơn Nam"]
+    # And the other way: Quy Nhơn's file under Quy Nhơn Nam's code.
+    result = evaluate([named("21592", "Ủy ban MTTQ Việt Nam phường Quy Nhơn")], config, gialai)
+    assert [i.status for i in result.inputs] == ["rejected"]
+    assert [i.params["suggestion"] for i in result.issues if i.code == "unit-mismatch"] == ["21583"]
+
+
+# ---------------------------------------------------------------- 2: an unknown code, then a fixed file
+
+def test_an_unknown_code_under_a_name_that_begins_with_another_is_told_and_then_superseded(config, gialai):
+    wrong = named("21529", "Ủy ban MTTQ Việt Nam phường Quy Nhơn Nam", file="sai ma.xlsx", date=dt.date(2026, 11, 20))
+    result = evaluate([wrong], config, gialai)
+    [unknown] = [i for i in result.issues if i.code == "unknown-unit"]
+    assert unknown.params["suggestion"] == "21592"
+    assert result.summary()["units_rejected"] == ["Phường Quy Nhơn Nam"]
+    assert "Phường Quy Nhơn Nam" not in result.summary()["units_missing"]
+    assert [i.file for i in result.for_unit("21592").inputs] == ["sai ma.xlsx"]
+    fixed = named("21592", "Ủy ban MTTQ Việt Nam phường Quy Nhơn Nam", file="quy nhon nam.xlsx",
+                  date=dt.date(2026, 11, 25))
+    result = evaluate([wrong, fixed], config, gialai)
+    assert {i.file: i.status for i in result.inputs} == {"sai ma.xlsx": "superseded", "quy nhon nam.xlsx": "processed"}
+    assert {i.severity for i in result.issues if i.file == "sai ma.xlsx"} == {"info"}
+    summary = result.summary()
+    assert summary["errors"] == 0 and summary["units_rejected"] == []
+    assert result.for_unit("21592").summary()["errors"] == 0
