@@ -92,3 +92,27 @@ def test_an_unknown_code_under_a_name_that_begins_with_another_is_told_and_then_
     summary = result.summary()
     assert summary["errors"] == 0 and summary["units_rejected"] == []
     assert result.for_unit("21592").summary()["errors"] == 0
+
+
+# ---------------------------------------------------------------- 3: a double award under review
+
+def test_a_person_tied_for_one_bang_khen_and_proposed_for_another_is_a_double_award(tmp_path, config):
+    from test_drafts import DOCUMENTS, document_texts
+    from test_two_tier import codes_in, person
+    from test_two_tier import city as make_city
+
+    from thidua.docx_report import minutes_context
+
+    city = make_city.__wrapped__()
+    b, c = codes_in(city, "Cụm C")[:2]
+    hoa = [person("Lê Thị Hoa", 88, row=5, award="BK_TW_MTTQ"), person("Lê Thị Hoa", 90, row=6)]
+    result = evaluate([commune(b, hoa), commune(c, [person("Trần Văn Nam", 88, award="BK_TW_MTTQ")])], config, city)
+    assert {(n.name, n.award): n.status for n in result.nominations} == {
+        ("Lê Thị Hoa", "BK_TW_MTTQ"): "needs_review", ("Lê Thị Hoa", "BK_MTTQ_TINH"): "proposed",
+        ("Trần Văn Nam", "BK_TW_MTTQ"): "needs_review"}
+    doubles = [i for i in result.issues if i.code == "double-award"]
+    assert [(i.severity, i.unit_code, i.params["name"]) for i in doubles] == [("warning", b, "Lê Thị Hoa")]
+    assert any("Lê Thị Hoa" in line for line in minutes_context(result, config)["double_award_lines"])
+    minutes = document_texts(result, config, tmp_path)[DOCUMENTS["bien_ban"]]
+    heading = "Trường hợp được đề nghị hai Bằng khen cho cùng một thành tích"
+    assert "Lê Thị Hoa" in minutes.split(heading, 1)[1]

@@ -22,7 +22,7 @@ from .records import ScoreRow, Submission
 from .registry import Registry, Unit, address_problem, same_cluster
 from .result import InputFile, Nomination, RankedUnit, Result, ScoreLine
 from .rules import allocate, judge, out_of_range, quota
-from .terms import FileStatus, Kind
+from .terms import FileStatus, Kind, Status
 from .text import fmt_number, label_key, loose_key, name_list, strip_diacritics, title_case
 
 # ---------------------------------------------------------------- which files count
@@ -620,15 +620,16 @@ def _holder(unit_code: str, kind: str, level: str, name: str) -> tuple[str, str,
 def double_awards(nominations: list[Nomination], rankings: dict[str, tuple[RankedUnit, ...]], registry: Registry
                   ) -> list[Issue]:
     """A warning for the council for each collective or person who holds two Bằng khen from one run (the law
-    gives one form of commendation for one achievement). Statuses stay: the council decides."""
+    gives one form of commendation for one achievement). Statuses stay: the council decides. A case under review
+    (tied at a cut) stands in the lists the council votes on, so it counts as held."""
     held: dict[tuple[str, str, str], list[tuple[str, Nomination | RankedUnit]]] = {}
     for ranking, units in rankings.items():
         for r in units:
-            for award in (a for a in r.awards if a in BANG_KHEN):
+            for award in (a for a in (*r.awards, *r.needs_review) if a in BANG_KHEN):
                 held.setdefault(_holder(r.unit_code, Kind.COLLECTIVE, ranking, r.committee or r.name), []).append(
                     (award, r))
     for n in nominations:
-        if n.status == "proposed" and n.award in BANG_KHEN and n.level:
+        if n.status in (Status.PROPOSED, Status.NEEDS_REVIEW) and n.award in BANG_KHEN and n.level:
             held.setdefault(_holder(n.unit_code, n.kind, n.level, n.name), []).append((n.award, n))
     problems: list[Issue] = []
     for (code, _, _), holdings in held.items():
