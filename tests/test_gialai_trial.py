@@ -116,3 +116,36 @@ def test_a_person_tied_for_one_bang_khen_and_proposed_for_another_is_a_double_aw
     minutes = document_texts(result, config, tmp_path)[DOCUMENTS["bien_ban"]]
     heading = "Trường hợp được đề nghị hai Bằng khen cho cùng một thành tích"
     assert "Lê Thị Hoa" in minutes.split(heading, 1)[1]
+
+
+# ---------------------------------------------------------------- 4: template --output writes only templates
+
+def test_template_output_never_overwrites_a_file_it_did_not_write(tmp_path):
+    from conftest import make_book, run_cli
+
+    filled = tmp_path / "xa 1.xlsx"
+    make_book(filled, {"Thông tin": [["Thông tin", "Nội dung"], ["Mã đơn vị", "943"]]})
+    readme = tmp_path / "README.md"
+    readme.write_text("# Hướng dẫn\n", encoding="utf-8")
+    before = filled.read_bytes()
+    for target in (filled, readme, tmp_path / "mau.docx"):
+        code, _ = run_cli("template", "--output", str(target))
+        assert code == 2, target
+    assert filled.read_bytes() == before and readme.read_text(encoding="utf-8") == "# Hướng dẫn\n"
+    assert not (tmp_path / "mau.docx").exists()
+    # Its own blank template it writes, and writes again.
+    code, _ = run_cli("template", "--output", str(tmp_path / "mau.xlsx"))
+    assert code == 0 and (tmp_path / "mau.xlsx").is_file()
+    code, _ = run_cli("template", "--output", str(tmp_path / "mau.xlsx"))
+    assert code == 0
+
+
+def test_template_per_unit_needs_a_folder(tmp_path):
+    from conftest import run_cli
+
+    readme = tmp_path / "README.md"
+    readme.write_text("# Hướng dẫn\n", encoding="utf-8")
+    for target in (readme, tmp_path / "moi.xlsx"):
+        code, _ = run_cli("template", "--per-unit", "--output", str(target))
+        assert code == 2, target
+    assert readme.read_text(encoding="utf-8") == "# Hướng dẫn\n" and not (tmp_path / "moi.xlsx").exists()
