@@ -98,12 +98,11 @@ def test_an_unknown_code_under_a_name_that_begins_with_another_is_told_and_then_
 
 def test_a_person_tied_for_one_bang_khen_and_proposed_for_another_is_a_double_award(tmp_path, config):
     from test_drafts import DOCUMENTS, document_texts
-    from test_two_tier import codes_in, person
-    from test_two_tier import city as make_city
+    from test_two_tier import city_rows, codes_in, person
 
     from thidua.docx_report import minutes_context
 
-    city = make_city.__wrapped__()
+    city = Registry(parse_registry(city_rows()))
     b, c = codes_in(city, "Cụm C")[:2]
     hoa = [person("Lê Thị Hoa", 88, row=5, award="BK_TW_MTTQ"), person("Lê Thị Hoa", 90, row=6)]
     result = evaluate([commune(b, hoa), commune(c, [person("Trần Văn Nam", 88, award="BK_TW_MTTQ")])], config, city)
