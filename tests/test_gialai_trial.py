@@ -148,3 +148,30 @@ def test_template_per_unit_needs_a_folder(tmp_path):
         code, _ = run_cli("template", "--per-unit", "--output", str(target))
         assert code == 2, target
     assert readme.read_text(encoding="utf-8") == "# Hướng dẫn\n" and not (tmp_path / "moi.xlsx").exists()
+
+
+# ---------------------------------------------------------------- 5: a cluster's award gives the cluster's rank
+
+def test_a_cluster_award_is_noted_with_the_rank_in_its_cluster(tmp_path, config):
+    import openpyxl
+    from test_two_tier import city_rows, codes_in
+
+    from thidua.docx_report import minutes_context
+    from thidua.xlsx_report import write_consolidated
+
+    city = Registry(parse_registry(city_rows()))
+    a1, a2, a3 = codes_in(city, "Cụm A")[:3]
+    b1 = codes_in(city, "Cụm B")[0]
+    result = evaluate([commune(a1, score=99), commune(a2, score=95), commune(a3, score=91), commune(b1, score=97)],
+                      config, city)
+    [leader] = [r for r in result.rankings["xa"] if r.unit_code == a2]
+    assert leader.awards == ("CO_XS",) and (leader.rank, leader.cluster_rank) == (3, 2)
+    notes = {row["name"]: row["note"] for group in minutes_context(result, config)["votes"] for row in group["rows"]
+             if "Cờ thi đua xuất sắc" in group["title"] and "toàn diện" not in group["title"]}
+    assert notes["Ủy ban MTTQ Việt Nam xã Số 2"] == "Xếp thứ nhì Cụm A (tạm thời, 3/8 đơn vị của cụm đã báo cáo)"
+    assert notes["Ủy ban MTTQ Việt Nam xã Số 9"].startswith("Xếp thứ nhất Cụm B (tạm thời")
+    # A Bằng khen counted per cluster is summed up with the cluster's rank in the consolidated workbook too.
+    [path] = write_consolidated(result, tmp_path)
+    rows = list(openpyxl.load_workbook(path, read_only=True)["BK MTTQ tỉnh - Tập thể"].iter_rows(values_only=True))
+    [row] = [r for r in rows if r[1] == "Xã Số 3"]
+    assert row[-2:] == ("Xếp hạng 3 Cụm A", "Xếp hạng 3 Cụm A (tạm thời, 3/8 đơn vị của cụm đã báo cáo), 91 điểm")

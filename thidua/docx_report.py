@@ -509,9 +509,11 @@ def report_context(result: Result, config: Config) -> dict:
 def _vote_note(result: Result) -> Callable[[Recipient], str]:
     def note(item: Recipient) -> str:
         if item.ranked is not None:
-            held = item.ranked.needs_review
-            return (f"Xếp thứ {item.ranked.rank}{result.place_note(None)}"
-                    + (f"; chờ xét: {_names(result, held)}" if held else ""))
+            r = item.ranked
+            held = r.needs_review
+            place = (f"Xếp thứ {rank_words(r.cluster_rank or 0)} {r.cluster}{result.place_note(r.cluster)}"
+                     if result.by_cluster(r, item.award) else f"Xếp thứ {r.rank}{result.place_note(None)}")
+            return place + (f"; chờ xét: {_names(result, held)}" if held else "")
         n = _nomination(item)
         return "; ".join(n.reasons) if n.status != Status.PROPOSED else ""
     return note

@@ -763,4 +763,5 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
         quotas=tuple(quota_lines), caps=tuple(cap_lines), nominations=tuple(nominations), rankings=rankings,
         issues=tuple(sorted(problems, key=_issue_order)), stats=_stats(nominations, rankings, registry),
         criteria=config.criteria.criteria if config.criteria is not None else None, scores=tuple(score_lines),
+        cluster_awards=frozenset((a.ranking, a.award) for a in config.ranked_awards if a.scope == "cluster"),
     )

@@ -279,6 +279,12 @@ class Result:
     criteria: tuple | None = None  # the criteria table (criteria.Criterion), when one is configured
     scores: tuple[ScoreLine, ...] = ()
     notified: tuple[str, ...] = ()  # codes of the units whose feedback was sent (recorded by `send`; none yet)
+    cluster_awards: frozenset[tuple[str, str]] = frozenset()  # (ranking, award) whose places count per cluster
+
+    def by_cluster(self, r: RankedUnit, award: str) -> bool:
+        """Whether the unit holds (or is tied for) `award` by its place in its cluster: its rank then is the
+        cluster's, not the province's ("Xếp thứ nhì Cụm 1")."""
+        return bool(r.cluster and r.cluster_rank) and (r.ranking, award) in self.cluster_awards
 
     @cached_property
     def submitter_level(self) -> str:
