@@ -175,3 +175,27 @@ def test_a_cluster_award_is_noted_with_the_rank_in_its_cluster(tmp_path, config)
     rows = list(openpyxl.load_workbook(path, read_only=True)["BK MTTQ tỉnh - Tập thể"].iter_rows(values_only=True))
     [row] = [r for r in rows if r[1] == "Xã Số 3"]
     assert row[-2:] == ("Xếp hạng 3 Cụm A", "Xếp hạng 3 Cụm A (tạm thời, 3/8 đơn vị của cụm đã báo cáo), 91 điểm")
+
+
+# ---------------------------------------------------------------- 6: the Báo cáo lists the units that sent a file
+
+def test_the_reports_table_lists_the_units_that_sent_a_file_and_says_how_many_did_not(tmp_path, config):
+    import docx
+    from test_drafts import DOCUMENTS
+    from test_two_tier import city_rows, codes_in
+
+    from thidua.docx_report import DocxWriter
+
+    city = Registry(parse_registry(city_rows()))
+    a1, a2 = codes_in(city, "Cụm A")[:2]
+    rejected = replace(commune(a2), info=replace(commune(a2).info, year=2025))
+    result = evaluate([commune(a1, score=95), rejected], config, city)
+    [path] = [p for p in DocxWriter(config)(result, tmp_path) if p.name == DOCUMENTS["bao_cao_tong_ket"]]
+    document = docx.Document(path)
+    [table] = [t for t in document.tables if t.rows[0].cells[0].text == "STT" and t.rows[0].cells[1].text == "Đơn vị"]
+    assert [row.cells[1].text for row in table.rows[1:]] == ["Xã Số 1", "Xã Số 2"]
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "31/33 đơn vị chưa gửi báo cáo" in text
+    # "STT" and three digits fit on one line: 12 pt bold is about 2.2 mm a character, plus the cell's margins.
+    stt_mm = table.columns[0].width / 36000
+    assert stt_mm >= 13, stt_mm

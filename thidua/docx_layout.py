@@ -404,8 +404,8 @@ def report_document(doc, subject: str, activity: str, table_title: str, headers:
 def report(doc) -> None:
     report_document(
         doc, "Kết quả tổng hợp thi đua, khen thưởng năm {{ year }}",
-        "kết quả tổng hợp thi đua, khen thưởng năm {{ year }}", "Kết quả theo từng đơn vị:",
-        [("STT", 10), ("Đơn vị", 40), ("Điểm", 14), ("Xếp thứ", 14), ("Số trường hợp đề nghị", 20),
+        "kết quả tổng hợp thi đua, khen thưởng năm {{ year }}", "{{ units_title }}",
+        [("STT", 14), ("Đơn vị", 36), ("Điểm", 14), ("Xếp thứ", 14), ("Số trường hợp đề nghị", 20),
          ("Đưa vào danh sách", 20), ("Vượt số lượng", 18), ("Chưa đủ tiêu chuẩn, thiếu hồ sơ", 22),
          ("Chờ Hội đồng xem xét", 20)],
         ["{{ row.stt }}", "{{ row.name }}", "{{ row.score }}", "{{ row.rank }}", "{{ row.submitted }}",
@@ -465,7 +465,7 @@ def midyear(doc) -> None:
     report_document(
         doc, "Sơ kết công tác thi đua, khen thưởng 6 tháng đầu năm {{ year }}",
         "sơ kết công tác thi đua, khen thưởng 6 tháng đầu năm {{ year }}", "Kết quả chấm điểm tạm thời của các đơn vị:",
-        [("STT", 12), ("Đơn vị", 55), ("Điểm", 16), ("Xếp thứ", 16), ("Việc cần bổ sung", 68)],
+        [("STT", 14), ("Đơn vị", 53), ("Điểm", 16), ("Xếp thứ", 16), ("Việc cần bổ sung", 68)],
         ["{{ row.stt }}", "{{ row.name }}", "{{ row.score }}", "{{ row.rank }}", "{{ row.todo }}"],
         "Đề nghị các đơn vị hoàn thành các nội dung còn thiếu{{ deadline_text }} để Ban Thường trực tổng hợp, "
         "xét khen thưởng cuối năm./.")
@@ -475,7 +475,7 @@ def scoring(doc) -> None:
     report_document(
         doc, "Kết quả chấm điểm thi đua năm {{ year }}",
         "kết quả chấm điểm thi đua năm {{ year }} theo bảng tiêu chí", "Điểm của các đơn vị:",
-        [("STT", 10), ("Đơn vị", 44), ("Cụm thi đua", 28), ("Tổng điểm tự chấm", 20), ("Điểm thẩm định", 20),
+        [("STT", 14), ("Đơn vị", 40), ("Cụm thi đua", 28), ("Tổng điểm tự chấm", 20), ("Điểm thẩm định", 20),
          ("Điểm xếp hạng", 20), ("Xếp thứ", 14)],
         ["{{ row.stt }}", "{{ row.name }}", "{{ row.cluster }}", "{{ row.own }}", "{{ row.appraised }}",
          "{{ row.score }}", "{{ row.rank }}"],

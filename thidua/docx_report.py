@@ -343,11 +343,14 @@ def decision_context(result: Result, config: Config) -> dict:
             "recipients": [f"Như Điều {len(articles)}", *_recipients(result, config, "quyet_dinh")]}
 
 
-def _unit_table(result: Result, todo: Callable[[str], str] | None = None) -> list[dict]:
-    """One row per submitting unit. The counts partition its nominations, so each row adds up."""
+def _unit_table(result: Result, todo: Callable[[str], str] | None = None, sent_only: bool = False) -> list[dict]:
+    """One row per submitting unit (`sent_only`: per unit that sent a file, processed or rejected). The counts
+    partition its nominations, so each row adds up."""
     ranked = {r.unit_code: r for r in result.rankings.get(result.submitter_level, ())}
     rows = []
     for unit in result.submitters:
+        if sent_only and unit.code not in result.reported_codes and unit.code not in result.rejected_codes:
+            continue
         r = ranked.get(unit.code)
         mine = result.for_unit(unit.code).nominations
         row: dict[str, Any] = {
@@ -363,6 +366,16 @@ def _unit_table(result: Result, todo: Callable[[str], str] | None = None) -> lis
     for stt, row in enumerate(rows, 1):
         row["stt"] = stt
     return rows
+
+
+def _units_title(result: Result) -> str:
+    """The Báo cáo's table lists the units that sent a file: a row of dashes for each of 125 that did not would
+    fill pages. Section I names those."""
+    missing, total = len(result.missing()), len(result.submitters)
+    if not missing:
+        return "Kết quả theo từng đơn vị:"
+    return (f"Kết quả theo từng đơn vị đã gửi báo cáo ({missing}/{total} đơn vị chưa gửi báo cáo, không có trong "
+            "bảng; danh sách tại mục I):")
 
 
 def _intake_lines(result: Result) -> list[str]:
@@ -502,7 +515,7 @@ def report_context(result: Result, config: Config) -> dict:
          "lines": _dossier_lines(result)},
         {"title": "V. THỐNG KÊ ĐỐI TƯỢNG ĐƯỢC ĐỀ NGHỊ", "lines": _stats_lines(result) + _priority_lines(result)},
     ]
-    return {"sections": sections, "units": _unit_table(result),
+    return {"sections": sections, "units": _unit_table(result, sent_only=True), "units_title": _units_title(result),
             "recipients": _recipients(result, config, "bao_cao_tong_ket")}
 
 
