@@ -199,3 +199,38 @@ def test_the_reports_table_lists_the_units_that_sent_a_file_and_says_how_many_di
     # "STT" and three digits fit on one line: 12 pt bold is about 2.2 mm a character, plus the cell's margins.
     stt_mm = table.columns[0].width / 36000
     assert stt_mm >= 13, stt_mm
+
+
+# ---------------------------------------------------------------- 7: smaller things
+
+def test_the_leadership_mail_counts_the_files_received_and_the_units_counted(tmp_path):
+    import email
+    import email.policy
+    import json
+
+    from conftest import info_rows, make_book, run_cli
+    from test_drafts import write_city_batch
+
+    from thidua.names import OUTBOX
+
+    config, registry = write_city_batch(tmp_path)
+    # Xã Số 2 sent an earlier file too (replaced), and Xã Số 5 a file of last year (rejected): 5 files, 3 units.
+    make_book(tmp_path / "in" / "xa 2 cu.xlsx", {"Thông tin": info_rows(
+        code="31002", name="Ủy ban MTTQ Việt Nam xã Số 2", year=2026, communes=None, bctmt=10, score=80,
+        date="01/11/2026")})
+    make_book(tmp_path / "in" / "xa 5.xlsx", {"Thông tin": info_rows(
+        code="31005", name="Ủy ban MTTQ Việt Nam xã Số 5", year=2025, communes=None, bctmt=10, date="01/11/2025")})
+    run_cli("run", "--config", str(config), "--registry", str(registry), "--input", str(tmp_path / "in"),
+            "--output", str(tmp_path / "out"))
+    [folder] = list((tmp_path / "out").iterdir())
+    files = json.loads((folder / "ket_qua.json").read_text(encoding="utf-8"))["summary"]["files"]
+    assert (files["processed"], files["superseded"], files["rejected"]) == (3, 1, 1)
+    run_cli("send", str(folder), "--config", str(config), "--registry", str(registry))
+    messages = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                for p in (folder / OUTBOX).glob("*.eml")]
+    [lead] = [m for m in messages if "dự thảo" in str(m["Subject"])]
+    for part in ("plain", "html"):
+        body = lead.get_body((part,)).get_content()
+        assert "Tệp đã nhận: 5 (3 tệp được tổng hợp, 1 tệp được thay bằng bản gửi sau, 1 tệp bị từ chối)" in body
+        assert "Đơn vị đã được tổng hợp: 3/33 đơn vị" in body
+        assert "11 tệp" not in body and "Báo cáo đã nhận: 3 tệp" not in body
