@@ -234,3 +234,23 @@ def test_the_leadership_mail_counts_the_files_received_and_the_units_counted(tmp
         assert "Tệp đã nhận: 5 (3 tệp được tổng hợp, 1 tệp được thay bằng bản gửi sau, 1 tệp bị từ chối)" in body
         assert "Đơn vị đã được tổng hợp: 3/33 đơn vị" in body
         assert "11 tệp" not in body and "Báo cáo đã nhận: 3 tệp" not in body
+
+
+def test_a_position_that_names_a_ban_cong_tac_mat_tran_says_its_commune(config):
+    from test_drafts import decision_rows
+    from test_rules import nom
+    from test_two_tier import city_rows, codes_in
+
+    city = Registry(parse_registry(city_rows()))
+    a1, a2 = codes_in(city, "Cụm A")[:2]
+    head = "Trưởng ban công tác Mặt trận thôn Lai Bình"
+
+    def leader(name, **typed):
+        return nom(row=5, kind="individual", name=name, level="bctmt", score=95, **typed)
+
+    result = evaluate([commune(a1, [leader("Lê Văn An", position=head)]),
+                       commune(a2, [leader("Trần Văn Bình", position="Trưởng ban",
+                                           workplace="Ban công tác Mặt trận thôn Lai Bình")])], config, city)
+    positions = {row["name"]: row["position"] for row in decision_rows(result, config)}
+    assert positions == {"Lê Văn An": f"{head}, xã Số 1",
+                         "Trần Văn Bình": "Trưởng Ban công tác Mặt trận thôn Lai Bình, xã Số 2"}

@@ -168,7 +168,10 @@ class Lists:
         name = terms.with_commune(n.name, self.commune(n.unit_code)) \
             if n.kind == Kind.COLLECTIVE and n.level == "bctmt" else n.name
         own = self.units[n.unit_code].name if n.unit_code in self.units else ""
-        return {"name": name, "position": terms.position_phrase(n.position, n.workplace, own),
+        position = terms.position_phrase(n.position, n.workplace, own)
+        if terms.BCTMT_PREFIX.casefold() in position.casefold():  # two communes may each have a thôn Lai Bình
+            position = terms.with_commune(position, self.commune(n.unit_code))
+        return {"name": name, "position": position,
                 "unit": self.short(n.unit_code), "score": fmt_number(n.score) if n.score is not None else "",
                 "summary": n.summary + (f" Giá trị đóng góp: {money(n.contribution)} đồng." if n.contribution else "")}
 
