@@ -254,3 +254,27 @@ def test_a_position_that_names_a_ban_cong_tac_mat_tran_says_its_commune(config):
     positions = {row["name"]: row["position"] for row in decision_rows(result, config)}
     assert positions == {"Lê Văn An": f"{head}, xã Số 1",
                          "Trần Văn Bình": "Trưởng Ban công tác Mặt trận thôn Lai Bình, xã Số 2"}
+
+
+def _depth(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def test_a_tie_at_a_clusters_cut_is_told_without_brackets_in_brackets(config):
+    from test_drafts import report_lines
+    from test_two_tier import city_rows, codes_in, person
+
+    from thidua.docx_report import minutes_context
+
+    city = Registry(parse_registry(city_rows()))
+    a, b, c = codes_in(city, "Cụm C")[:3]
+    result = evaluate([commune(a, [person("An", 90)]), commune(b, [person("Bình", 88)]),
+                       commune(c, [person("Cường", 88)])], config, city)
+    lines = [*report_lines(result, config), *minutes_context(result, config)["review_lines"]]
+    told = [line for line in lines if "Bình" in line and "đồng xếp thứ 2" in line]
+    assert told and all(_depth(line) == 1 for line in told), told
+    assert all("chỉ tiêu 2" in line for line in told)

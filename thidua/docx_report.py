@@ -414,7 +414,13 @@ def _overview_named(result: Result, names: list[str]) -> str:
 def _cases(result: Result, cases: Iterable[Nomination], what: Callable[[Nomination], str]) -> str:
     """'A (Huyện Kế Sách, thiếu báo cáo thành tích); B (...)': the cases a report line counts, named."""
     lists = Lists.of(result)
-    return _named(result, [f"{n.name} ({lists.short(n.unit_code)}, {what(n)})" for n in cases], "trường hợp", "; ")
+    return _named(result, [f"{n.name} ({lists.short(n.unit_code)}, {_unbracketed(what(n))})" for n in cases],
+                  "trường hợp", "; ")
+
+
+def _unbracketed(text: str) -> str:
+    """A reason set inside a case's brackets keeps its own aside after a comma: no "(… (Cụm 1: chỉ tiêu 1))"."""
+    return re.sub(r"\s*\(([^()]*)\)", r", \1", text)
 
 
 def _named(result: Result, names: list[str], noun: str, sep: str = ", ") -> str:
