@@ -278,3 +278,22 @@ def test_a_tie_at_a_clusters_cut_is_told_without_brackets_in_brackets(config):
     told = [line for line in lines if "Bình" in line and "đồng xếp thứ 2" in line]
     assert told and all(_depth(line) == 1 for line in told), told
     assert all("chỉ tiêu 2" in line for line in told)
+
+
+def test_the_quota_sheet_says_a_tie_at_a_clusters_cut_waits_for_the_council(tmp_path, config):
+    import openpyxl
+    from test_two_tier import city_rows, codes_in, person
+
+    from thidua.xlsx_report import write_consolidated
+
+    city = Registry(parse_registry(city_rows()))
+    a, b, c = codes_in(city, "Cụm C")[:3]
+    result = evaluate([commune(a, [person("An", 90)]), commune(b, [person("Bình", 88)]),
+                       commune(c, [person("Cường", 88)])], config, city)
+    [line] = [q for q in result.quotas if q.cluster == "Cụm C" and q.award == "BK_MTTQ_TINH" and q.kind == "individual"
+              and q.level == "xa"]
+    assert (line.quota, line.submitted, line.proposed, line.tied) == (2, 3, 1, 2)
+    [path] = write_consolidated(result, tmp_path)
+    rows = list(openpyxl.load_workbook(path, read_only=True)["Chỉ tiêu"].iter_rows(values_only=True))
+    [row] = [r for r in rows if r[:3] == ("Cụm C", "Cá nhân", "Cấp xã") and r[5:8] == (2, 3, 1)]
+    assert row[-1] == "Chờ Hội đồng xem xét"

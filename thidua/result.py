@@ -230,6 +230,7 @@ class QuotaLine:
     unit_count: int | None = None  # the registry count the quota came from
     scope: str = "unit"  # unit | cluster | province
     cluster: str | None = None  # the cluster of a cluster-scope line
+    tied: int = 0  # rows tied at the line's cut, sent to the council: none of them is over the quota
 
     def as_json(self) -> dict:
         return record_json(self)

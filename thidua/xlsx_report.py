@@ -223,13 +223,18 @@ def quota_columns(result: Result) -> list[Col]:
 
 
 def _quota_state(q) -> str:
-    """'Vượt chỉ tiêu', 'Trong chỉ tiêu' (every place used), or 'Còn 1 chưa dùng'."""
+    """'Vượt chỉ tiêu', 'Trong chỉ tiêu' (every place used), or 'Còn 1 chưa dùng'; a tie at the cut is the
+    council's to decide, not over the quota."""
+    if q.tied:
+        return terms.STATUSES[Status.NEEDS_REVIEW]
     if q.submitted > q.quota:
         return "Vượt chỉ tiêu"
     return "Trong chỉ tiêu" if q.proposed >= q.quota else f"Còn {q.quota - q.proposed} chưa dùng"
 
 
 def _quota_status(q) -> str:
+    if q.tied:
+        return Status.NEEDS_REVIEW
     return Status.OVER_QUOTA if q.submitted > q.quota else (Status.PROPOSED if q.proposed >= q.quota else "")
 
 
