@@ -129,6 +129,22 @@ def _no_borders(table) -> None:
     tbl_pr.append(borders)
 
 
+def _spread(table, indent_mm: float, cell_margin_mm: float) -> None:
+    """The table moved `indent_mm` from the left margin, its cells' left and right margins set."""
+    tbl_pr = table._tbl.tblPr
+    indent = OxmlElement("w:tblInd")
+    indent.set(qn("w:w"), str(round(indent_mm * 1440 / 25.4)))
+    indent.set(qn("w:type"), "dxa")
+    tbl_pr.insert_element_before(indent, "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook")
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(round(cell_margin_mm * 1440 / 25.4)))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    tbl_pr.insert_element_before(margins, "w:tblLook")
+
+
 def _first_cell(cell):
     """A fresh cell holds one empty paragraph; use it for the first line instead of leaving a blank."""
     cell._tc.remove(cell.paragraphs[0]._p)
@@ -158,7 +174,10 @@ def letterhead(doc, symbol_var: str, title: str, subject: str | None = None, dra
         para(doc, "DỰ THẢO", bold=True, size=13, align=RIGHT)
     table = doc.add_table(rows=1, cols=2)
     _no_borders(table)
-    _widths(table, [70, 95])
+    # "HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG" (77 mm in 12 pt bold) and the national motto (88 mm) on one line each: the
+    # letterhead is wider than the text, reaching 3.5 mm into each margin, with 1 mm cell margins.
+    _widths(table, [80, 92])
+    _spread(table, indent_mm=-3.5, cell_margin_mm=1)
     left, right = (_first_cell(c) for c in table.rows[0].cells)
     para(left, "{{ issuer_parent }}", size=12, align=CENTER)
     para(left, "{{ issuer }}", size=12, align=CENTER)
