@@ -297,3 +297,33 @@ def test_the_quota_sheet_says_a_tie_at_a_clusters_cut_waits_for_the_council(tmp_
     rows = list(openpyxl.load_workbook(path, read_only=True)["Chỉ tiêu"].iter_rows(values_only=True))
     [row] = [r for r in rows if r[:3] == ("Cụm C", "Cá nhân", "Cấp xã") and r[5:8] == (2, 3, 1)]
     assert row[-1] == "Chờ Hội đồng xem xét"
+
+
+# Widths in Times New Roman (Liberation Serif) bold 12 pt, measured once: the council's name and the national motto
+# each on one line, and "STT" in one line over three digits.
+COUNCIL_MM, MOTTO_MM, STT_MM = 76.8, 87.7, 8.0
+
+
+def test_the_letterhead_and_the_stt_columns_fit_their_text():
+    import docx
+    from docx.oxml.ns import qn
+
+    from thidua.cli import ROOT
+    from thidua.names import DOCUMENT_TEMPLATES
+
+    def mm(twips) -> float:
+        return int(twips) * 25.4 / 1440
+
+    for name in DOCUMENT_TEMPLATES.values():
+        if not name.endswith(".docx"):
+            continue
+        document = docx.Document(ROOT / "templates" / name)
+        for table in document.tables:
+            grid = [mm(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+            margins = table._tbl.tblPr.find(qn("w:tblCellMar"))
+            margin = mm(margins.find(qn("w:left")).get(qn("w:w"))) if margins is not None else 1.9
+            first = table.rows[0].cells[0].text
+            if "{{ issuer_parent }}" in first:
+                assert grid[0] - 2 * margin >= COUNCIL_MM and grid[1] - 2 * margin >= MOTTO_MM, (name, grid)
+            elif first == "STT":
+                assert grid[0] - 2 * margin >= STT_MM, (name, grid)

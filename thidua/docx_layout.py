@@ -472,7 +472,7 @@ def minutes(doc) -> None:
     provisional(doc)
     tag(doc, "{%p for g in votes %}")
     para(doc, "{{ g.title }}", bold=True, size=13, align=LEFT, before=6, after=3)
-    list_table(doc, [("STT", 10), ("Tên tập thể, cá nhân", 62), ("Chức vụ, đơn vị công tác", 62),
+    list_table(doc, [("STT", 12), ("Tên tập thể, cá nhân", 60), ("Chức vụ, đơn vị công tác", 62),
                      ("Đơn vị đề nghị", 36), ("Điểm", 14), ("Số phiếu đồng ý", 22), ("Tỷ lệ (%)", 16), ("Ghi chú", 35)],
                ["{{ row.stt }}", "{{ row.name }}", "{{ row.position }}", "{{ row.unit }}", "{{ row.score }}", "", "",
                 "{{ row.note }}"],
