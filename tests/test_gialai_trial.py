@@ -7,6 +7,7 @@ A small province with Gia Lai's pairs of names is built inline, judged with the 
 
 import datetime as dt
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from test_two_tier import EXAMPLE, commune
@@ -26,7 +27,7 @@ def gialai_rows() -> list[dict]:
     rows = [{"ma_don_vi": "52", "ten_don_vi": "Ủy ban MTTQ Việt Nam tỉnh Gia Lai", "cap": "tinh"}]
     for n, (code, name) in enumerate(PAIRS):
         rows.append({"ma_don_vi": code, "ten_don_vi": f"Ủy ban MTTQ Việt Nam {name}", "cap": "xa", "ma_cap_tren": "52",
-                     "so_ban_cong_tac_mat_tran": "10", "cum_thi_dua": "Cụm 1" if n < 6 else "Cụm 2"})
+                     "so_ban_cong_tac_mat_tran": "10", "cum_thi_dua": "Cụm A" if n < 6 else "Cụm B"})
     return rows
 
 
@@ -92,6 +93,60 @@ def test_an_unknown_code_under_a_name_that_begins_with_another_is_told_and_then_
     summary = result.summary()
     assert summary["errors"] == 0 and summary["units_rejected"] == []
     assert result.for_unit("21592").summary()["errors"] == 0
+
+
+def test_the_real_command_settles_a_file_with_a_wrong_code_once_the_fixed_one_is_sent(tmp_path):
+    import email
+    import email.policy
+    import json
+
+    from conftest import info_rows, make_book, run_cli
+    from test_two_tier import with_city_clusters
+
+    from thidua.cli import ROOT
+    from thidua.names import OUTBOX
+
+    registry = tmp_path / "don_vi.csv"
+    registry.write_text(
+        "ma_don_vi,ten_don_vi,cap,ma_cap_tren,so_don_vi_cap_xa,so_ban_cong_tac_mat_tran,email,cum_thi_dua\n" + "".join(
+            f"{r['ma_don_vi']},{r['ten_don_vi']},{r['cap']},{r.get('ma_cap_tren', '')},,"
+            f"{r.get('so_ban_cong_tac_mat_tran', '')},,{r.get('cum_thi_dua', '')}\n" for r in gialai_rows()),
+        encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(with_city_clusters((EXAMPLE / "config.toml").read_text(encoding="utf-8").replace(
+        'templates = "../../templates"', f'templates = "{(ROOT / "templates").as_posix()}"')), encoding="utf-8")
+    folder = tmp_path / "in"
+    for code, name in PAIRS:
+        if code != "21592":
+            make_book(folder / f"{code}.xlsx", {"Thông tin": info_rows(
+                code=code, name=f"Ủy ban MTTQ Việt Nam {name}", year=2026, communes=None, bctmt=10,
+                date="20/11/2026")})
+    make_book(folder / "quy nhon nam.xlsx", {"Thông tin": info_rows(
+        code="21529", name="Ủy ban MTTQ Việt Nam phường Quy Nhơn Nam", year=2026, communes=None, bctmt=10,
+        date="20/11/2026")})
+
+    def run(output: str) -> tuple[int, dict, Path]:
+        code, text = run_cli("run", "--config", str(config), "--registry", str(registry), "--input", str(folder),
+                             "--output", str(tmp_path / output))
+        [run_folder] = list((tmp_path / output).iterdir())
+        return code, json.loads((run_folder / "ket_qua.json").read_text(encoding="utf-8")), run_folder
+
+    code, data, _ = run("out1")
+    assert code == 1 and data["summary"]["units_rejected"] == ["Phường Quy Nhơn Nam"]
+    assert data["summary"]["reported"] == {"units": 11, "of": 12}
+    make_book(folder / "quy nhon nam sua.xlsx", {"Thông tin": info_rows(
+        code="21592", name="Ủy ban MTTQ Việt Nam phường Quy Nhơn Nam", year=2026, communes=None, bctmt=10,
+        date="25/11/2026")})
+    code, data, run_folder = run("out2")
+    assert code == 0 and data["summary"]["errors"] == 0 and data["summary"]["units_rejected"] == []
+    assert {i["file"]: i["status"] for i in data["inputs"]}["quy nhon nam.xlsx"] == "superseded"
+    assert data["summary"]["reported"] == {"units": 12, "of": 12}
+    run_cli("send", str(run_folder), "--config", str(config), "--registry", str(registry))
+    messages = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                for p in (run_folder / OUTBOX).glob("*.eml")]
+    [lead] = [m for m in messages if "dự thảo" in str(m["Subject"])]
+    body = lead.get_body(("plain",)).get_content()
+    assert "Lỗi các đơn vị cần sửa: 0" in body and "bị từ chối: Phường Quy Nhơn Nam" not in body
 
 
 # ---------------------------------------------------------------- 3: a double award under review
