@@ -230,6 +230,11 @@ def test_a_cluster_award_is_noted_with_the_rank_in_its_cluster(tmp_path, config)
     rows = list(openpyxl.load_workbook(path, read_only=True)["BK MTTQ tỉnh - Tập thể"].iter_rows(values_only=True))
     [row] = [r for r in rows if r[1] == "Xã Số 3"]
     assert row[-2:] == ("Xếp hạng 3 Cụm A", "Xếp hạng 3 Cụm A (tạm thời, 3/8 đơn vị của cụm đã báo cáo), 91 điểm")
+    # The unit's own feedback gives its place in its cluster beside its place in the province.
+    from test_drafts import feedback_summary
+
+    told = feedback_summary(result, tmp_path / "fb", a2)["Xếp hạng của đơn vị"]
+    assert "thứ 2 Cụm A (tạm thời, 3/8 đơn vị của cụm đã báo cáo)" in told and "Cờ thi đua xuất sắc" in told
 
 
 # ---------------------------------------------------------------- 6: the Báo cáo lists the units that sent a file

@@ -531,8 +531,11 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
     ]
     own = next((r for r in result.rankings.get(result.submitter_level, ()) if r.unit_code == view.code), None)
     if own:
-        lines.append(("Xếp hạng của đơn vị", f"Hạng {own.rank}{result.place_note(None)}, {fmt_number(own.score)} điểm"
-                      + (f"; {_awards_text(own.awards)}" if own.awards else "")))
+        # A cluster's flag or Bằng khen goes by the place in the cluster: the unit is told both places.
+        in_cluster = (f", thứ {own.cluster_rank} {own.cluster}{result.place_note(own.cluster)}"
+                      if own.cluster and own.cluster_rank else "")
+        lines.append(("Xếp hạng của đơn vị", f"Hạng {own.rank}{result.place_note(None)}{in_cluster}, "
+                      f"{fmt_number(own.score)} điểm" + (f"; {_awards_text(own.awards)}" if own.awards else "")))
     elif unit.cap != "tinh" and any(i.status == FileStatus.PROCESSED for i in view.inputs):
         lines.append(("Xếp hạng của đơn vị", _unranked(errors)))
     for owed in result.dossiers_to_collect(view.code):
