@@ -129,6 +129,22 @@ def _no_borders(table) -> None:
     tbl_pr.append(borders)
 
 
+def _spread(table, indent_mm: float, cell_margin_mm: float) -> None:
+    """The table moved `indent_mm` from the left margin, its cells' left and right margins set."""
+    tbl_pr = table._tbl.tblPr
+    indent = OxmlElement("w:tblInd")
+    indent.set(qn("w:w"), str(round(indent_mm * 1440 / 25.4)))
+    indent.set(qn("w:type"), "dxa")
+    tbl_pr.insert_element_before(indent, "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook")
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(round(cell_margin_mm * 1440 / 25.4)))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    tbl_pr.insert_element_before(margins, "w:tblLook")
+
+
 def _first_cell(cell):
     """A fresh cell holds one empty paragraph; use it for the first line instead of leaving a blank."""
     cell._tc.remove(cell.paragraphs[0]._p)
@@ -158,7 +174,10 @@ def letterhead(doc, symbol_var: str, title: str, subject: str | None = None, dra
         para(doc, "DỰ THẢO", bold=True, size=13, align=RIGHT)
     table = doc.add_table(rows=1, cols=2)
     _no_borders(table)
-    _widths(table, [70, 95])
+    # "HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG" (77 mm in 12 pt bold) and the national motto (88 mm) on one line each: the
+    # letterhead is wider than the text, reaching 3.5 mm into each margin, with 1 mm cell margins.
+    _widths(table, [80, 92])
+    _spread(table, indent_mm=-3.5, cell_margin_mm=1)
     left, right = (_first_cell(c) for c in table.rows[0].cells)
     para(left, "{{ issuer_parent }}", size=12, align=CENTER)
     para(left, "{{ issuer }}", size=12, align=CENTER)
@@ -404,8 +423,8 @@ def report_document(doc, subject: str, activity: str, table_title: str, headers:
 def report(doc) -> None:
     report_document(
         doc, "Kết quả tổng hợp thi đua, khen thưởng năm {{ year }}",
-        "kết quả tổng hợp thi đua, khen thưởng năm {{ year }}", "Kết quả theo từng đơn vị:",
-        [("STT", 10), ("Đơn vị", 40), ("Điểm", 14), ("Xếp thứ", 14), ("Số trường hợp đề nghị", 20),
+        "kết quả tổng hợp thi đua, khen thưởng năm {{ year }}", "{{ units_title }}",
+        [("STT", 14), ("Đơn vị", 36), ("Điểm", 14), ("Xếp thứ", 14), ("Số trường hợp đề nghị", 20),
          ("Đưa vào danh sách", 20), ("Vượt số lượng", 18), ("Chưa đủ tiêu chuẩn, thiếu hồ sơ", 22),
          ("Chờ Hội đồng xem xét", 20)],
         ["{{ row.stt }}", "{{ row.name }}", "{{ row.score }}", "{{ row.rank }}", "{{ row.submitted }}",
@@ -453,7 +472,7 @@ def minutes(doc) -> None:
     provisional(doc)
     tag(doc, "{%p for g in votes %}")
     para(doc, "{{ g.title }}", bold=True, size=13, align=LEFT, before=6, after=3)
-    list_table(doc, [("STT", 10), ("Tên tập thể, cá nhân", 62), ("Chức vụ, đơn vị công tác", 62),
+    list_table(doc, [("STT", 12), ("Tên tập thể, cá nhân", 60), ("Chức vụ, đơn vị công tác", 62),
                      ("Đơn vị đề nghị", 36), ("Điểm", 14), ("Số phiếu đồng ý", 22), ("Tỷ lệ (%)", 16), ("Ghi chú", 35)],
                ["{{ row.stt }}", "{{ row.name }}", "{{ row.position }}", "{{ row.unit }}", "{{ row.score }}", "", "",
                 "{{ row.note }}"],
@@ -465,7 +484,7 @@ def midyear(doc) -> None:
     report_document(
         doc, "Sơ kết công tác thi đua, khen thưởng 6 tháng đầu năm {{ year }}",
         "sơ kết công tác thi đua, khen thưởng 6 tháng đầu năm {{ year }}", "Kết quả chấm điểm tạm thời của các đơn vị:",
-        [("STT", 12), ("Đơn vị", 55), ("Điểm", 16), ("Xếp thứ", 16), ("Việc cần bổ sung", 68)],
+        [("STT", 14), ("Đơn vị", 53), ("Điểm", 16), ("Xếp thứ", 16), ("Việc cần bổ sung", 68)],
         ["{{ row.stt }}", "{{ row.name }}", "{{ row.score }}", "{{ row.rank }}", "{{ row.todo }}"],
         "Đề nghị các đơn vị hoàn thành các nội dung còn thiếu{{ deadline_text }} để Ban Thường trực tổng hợp, "
         "xét khen thưởng cuối năm./.")
@@ -475,7 +494,7 @@ def scoring(doc) -> None:
     report_document(
         doc, "Kết quả chấm điểm thi đua năm {{ year }}",
         "kết quả chấm điểm thi đua năm {{ year }} theo bảng tiêu chí", "Điểm của các đơn vị:",
-        [("STT", 10), ("Đơn vị", 44), ("Cụm thi đua", 28), ("Tổng điểm tự chấm", 20), ("Điểm thẩm định", 20),
+        [("STT", 14), ("Đơn vị", 40), ("Cụm thi đua", 28), ("Tổng điểm tự chấm", 20), ("Điểm thẩm định", 20),
          ("Điểm xếp hạng", 20), ("Xếp thứ", 14)],
         ["{{ row.stt }}", "{{ row.name }}", "{{ row.cluster }}", "{{ row.own }}", "{{ row.appraised }}",
          "{{ row.score }}", "{{ row.rank }}"],

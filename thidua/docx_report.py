@@ -168,7 +168,10 @@ class Lists:
         name = terms.with_commune(n.name, self.commune(n.unit_code)) \
             if n.kind == Kind.COLLECTIVE and n.level == "bctmt" else n.name
         own = self.units[n.unit_code].name if n.unit_code in self.units else ""
-        return {"name": name, "position": terms.position_phrase(n.position, n.workplace, own),
+        position = terms.position_phrase(n.position, n.workplace, own)
+        if terms.BCTMT_PREFIX.casefold() in position.casefold():  # two communes may each have a thôn Lai Bình
+            position = terms.with_commune(position, self.commune(n.unit_code))
+        return {"name": name, "position": position,
                 "unit": self.short(n.unit_code), "score": fmt_number(n.score) if n.score is not None else "",
                 "summary": n.summary + (f" Giá trị đóng góp: {money(n.contribution)} đồng." if n.contribution else "")}
 
@@ -343,11 +346,14 @@ def decision_context(result: Result, config: Config) -> dict:
             "recipients": [f"Như Điều {len(articles)}", *_recipients(result, config, "quyet_dinh")]}
 
 
-def _unit_table(result: Result, todo: Callable[[str], str] | None = None) -> list[dict]:
-    """One row per submitting unit. The counts partition its nominations, so each row adds up."""
+def _unit_table(result: Result, todo: Callable[[str], str] | None = None, sent_only: bool = False) -> list[dict]:
+    """One row per submitting unit (`sent_only`: per unit that sent a file, processed or rejected). The counts
+    partition its nominations, so each row adds up."""
     ranked = {r.unit_code: r for r in result.rankings.get(result.submitter_level, ())}
     rows = []
     for unit in result.submitters:
+        if sent_only and unit.code not in result.reported_codes and unit.code not in result.rejected_codes:
+            continue
         r = ranked.get(unit.code)
         mine = result.for_unit(unit.code).nominations
         row: dict[str, Any] = {
@@ -363,6 +369,16 @@ def _unit_table(result: Result, todo: Callable[[str], str] | None = None) -> lis
     for stt, row in enumerate(rows, 1):
         row["stt"] = stt
     return rows
+
+
+def _units_title(result: Result) -> str:
+    """The Báo cáo's table lists the units that sent a file: a row of dashes for each of 125 that did not would
+    fill pages. Section I names those."""
+    missing, total = len(result.missing()), len(result.submitters)
+    if not missing:
+        return "Kết quả theo từng đơn vị:"
+    return (f"Kết quả theo từng đơn vị đã gửi báo cáo ({missing}/{total} đơn vị chưa gửi báo cáo, không có trong "
+            "bảng; danh sách tại mục I):")
 
 
 def _intake_lines(result: Result) -> list[str]:
@@ -398,7 +414,13 @@ def _overview_named(result: Result, names: list[str]) -> str:
 def _cases(result: Result, cases: Iterable[Nomination], what: Callable[[Nomination], str]) -> str:
     """'A (Huyện Kế Sách, thiếu báo cáo thành tích); B (...)': the cases a report line counts, named."""
     lists = Lists.of(result)
-    return _named(result, [f"{n.name} ({lists.short(n.unit_code)}, {what(n)})" for n in cases], "trường hợp", "; ")
+    return _named(result, [f"{n.name} ({lists.short(n.unit_code)}, {_unbracketed(what(n))})" for n in cases],
+                  "trường hợp", "; ")
+
+
+def _unbracketed(text: str) -> str:
+    """A reason set inside a case's brackets keeps its own aside after a comma: no "(… (Cụm 1: chỉ tiêu 1))"."""
+    return re.sub(r"\s*\(([^()]*)\)", r", \1", text)
 
 
 def _named(result: Result, names: list[str], noun: str, sep: str = ", ") -> str:
@@ -502,16 +524,18 @@ def report_context(result: Result, config: Config) -> dict:
          "lines": _dossier_lines(result)},
         {"title": "V. THỐNG KÊ ĐỐI TƯỢNG ĐƯỢC ĐỀ NGHỊ", "lines": _stats_lines(result) + _priority_lines(result)},
     ]
-    return {"sections": sections, "units": _unit_table(result),
+    return {"sections": sections, "units": _unit_table(result, sent_only=True), "units_title": _units_title(result),
             "recipients": _recipients(result, config, "bao_cao_tong_ket")}
 
 
 def _vote_note(result: Result) -> Callable[[Recipient], str]:
     def note(item: Recipient) -> str:
         if item.ranked is not None:
-            held = item.ranked.needs_review
-            return (f"Xếp thứ {item.ranked.rank}{result.place_note(None)}"
-                    + (f"; chờ xét: {_names(result, held)}" if held else ""))
+            r = item.ranked
+            held = r.needs_review
+            place = (f"Xếp thứ {rank_words(r.cluster_rank or 0)} {r.cluster}{result.place_note(r.cluster)}"
+                     if result.by_cluster(r, item.award) else f"Xếp thứ {r.rank}{result.place_note(None)}")
+            return place + (f"; chờ xét: {_names(result, held)}" if held else "")
         n = _nomination(item)
         return "; ".join(n.reasons) if n.status != Status.PROPOSED else ""
     return note

@@ -22,7 +22,7 @@ from .records import ScoreRow, Submission
 from .registry import Registry, Unit, address_problem, same_cluster
 from .result import InputFile, Nomination, RankedUnit, Result, ScoreLine
 from .rules import allocate, judge, out_of_range, quota
-from .terms import FileStatus, Kind
+from .terms import FileStatus, Kind, Status
 from .text import fmt_number, label_key, loose_key, name_list, strip_diacritics, title_case
 
 # ---------------------------------------------------------------- which files count
@@ -212,11 +212,20 @@ def names_unit(typed: str, unit: Unit) -> bool:
     "Ủy ban MTTQ Việt Nam" and a trailing ", tỉnh Sóc Trăng" do not matter; "thành phố Sóc Trăng" is not
     "tỉnh Sóc Trăng"."""
     kind, place = _type_and_place(unit)
-    words = _words(typed)
     if not place:
         return True
+    # Whole names only: "phường Quy Nhơn Nam" is not "Quy Nhơn". After the place comes the end of the name, of a
+    # part set off by a comma or a spaced dash ("…, tỉnh Gia Lai", "… - Gia Lai"), or another place type.
+    parts = [_words(part) for part in re.split(r"[,;()]|\s[-–—]\s", typed)]
+    return any(_names_place(words, kind, place) for words in (*parts, _words(typed)))
+
+
+def _names_place(words: list[str], kind: str, place: list[str]) -> bool:
     for at in range(len(words) - len(place) + 1):
         if words[at:at + len(place)] != place:
+            continue
+        after = words[at + len(place):]
+        if after and not any(" ".join(after[:n]) in _PLACE_TYPES and len(after[0]) > 1 for n in (2, 1)):
             continue
         before = [_PLACE_TYPES.get(" ".join(words[max(0, at - n):at])) for n in (2, 1) if at >= n]
         typed_kind = next((k for k in before if k), None)
@@ -611,15 +620,16 @@ def _holder(unit_code: str, kind: str, level: str, name: str) -> tuple[str, str,
 def double_awards(nominations: list[Nomination], rankings: dict[str, tuple[RankedUnit, ...]], registry: Registry
                   ) -> list[Issue]:
     """A warning for the council for each collective or person who holds two Bằng khen from one run (the law
-    gives one form of commendation for one achievement). Statuses stay: the council decides."""
+    gives one form of commendation for one achievement). Statuses stay: the council decides. A case under review
+    (tied at a cut) stands in the lists the council votes on, so it counts as held."""
     held: dict[tuple[str, str, str], list[tuple[str, Nomination | RankedUnit]]] = {}
     for ranking, units in rankings.items():
         for r in units:
-            for award in (a for a in r.awards if a in BANG_KHEN):
+            for award in (a for a in (*r.awards, *r.needs_review) if a in BANG_KHEN):
                 held.setdefault(_holder(r.unit_code, Kind.COLLECTIVE, ranking, r.committee or r.name), []).append(
                     (award, r))
     for n in nominations:
-        if n.status == "proposed" and n.award in BANG_KHEN and n.level:
+        if n.status in (Status.PROPOSED, Status.NEEDS_REVIEW) and n.award in BANG_KHEN and n.level:
             held.setdefault(_holder(n.unit_code, n.kind, n.level, n.name), []).append((n.award, n))
     problems: list[Issue] = []
     for (code, _, _), holdings in held.items():
@@ -753,4 +763,5 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
         quotas=tuple(quota_lines), caps=tuple(cap_lines), nominations=tuple(nominations), rankings=rankings,
         issues=tuple(sorted(problems, key=_issue_order)), stats=_stats(nominations, rankings, registry),
         criteria=config.criteria.criteria if config.criteria is not None else None, scores=tuple(score_lines),
+        cluster_awards=frozenset((a.ranking, a.award) for a in config.ranked_awards if a.scope == "cluster"),
     )

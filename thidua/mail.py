@@ -168,7 +168,13 @@ def plan(run: Path, config: Config, registry: Registry | None = None) -> list[Ou
     # One count of units everywhere (summary.reported); long lists name ten and point to the overview sheet.
     reported = summary.get("reported") or {"units": summary["units_received"], "of": summary["units_total"]}
     overview = ", xem trang \"Tổng quan\" của bảng tổng hợp"  # inside the line's own brackets
-    context = {**base, "processed": summary["files"]["processed"], "units_received": reported["units"],
+    files = summary["files"]
+    # Every file received, and what became of it: "11 tệp" alone hid the replaced and the rejected ones.
+    detail = [f"{files.get(status, 0)} tệp {what}" for status, what in (
+        ("processed", "được tổng hợp"), ("superseded", "được thay bằng bản gửi sau"), ("rejected", "bị từ chối"),
+        ("skipped", "không phải mẫu báo cáo, bỏ qua")) if files.get(status, 0)]
+    context = {**base, "processed": files["processed"], "files_received": sum(files.values()),
+               "files_detail": ", ".join(detail) if len(detail) > 1 else "", "units_received": reported["units"],
                "units_total": reported["of"], "missing": name_list(summary["units_missing"], more=overview),
                "rejected": name_list(summary.get("units_rejected", []), more=overview),
                "nominations": summary["nominations"], "proposed": summary["status"]["proposed"],

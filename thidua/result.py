@@ -231,6 +231,7 @@ class QuotaLine:
     unit_count: int | None = None  # the registry count the quota came from
     scope: str = "unit"  # unit | cluster | province
     cluster: str | None = None  # the cluster of a cluster-scope line
+    tied: int = 0  # rows tied at the line's cut, sent to the council: none of them is over the quota
 
     def as_json(self) -> dict:
         return record_json(self)
@@ -281,6 +282,12 @@ class Result:
     scores: tuple[ScoreLine, ...] = ()
     notified: tuple[str, ...] = ()  # codes of the units whose feedback was sent (recorded by `send`; none yet)
     changes: Changes | None = None  # since the previous run in the ledger (None: not compared, e.g. `check`)
+    cluster_awards: frozenset[tuple[str, str]] = frozenset()  # (ranking, award) whose places count per cluster
+
+    def by_cluster(self, r: RankedUnit, award: str) -> bool:
+        """Whether the unit holds (or is tied for) `award` by its place in its cluster: its rank then is the
+        cluster's, not the province's ("Xếp thứ nhì Cụm 1")."""
+        return bool(r.cluster and r.cluster_rank) and (r.ranking, award) in self.cluster_awards
 
     @cached_property
     def submitter_level(self) -> str:

@@ -309,7 +309,7 @@ def allocate(nominations: list[Nomination], registry: Registry, config: Config
     cap tables."""
     problems: list[Issue] = []
     placed: dict[int, Nomination] = {}
-    lines: list[tuple[Scope, QuotaRule, int, int]] = []  # scope, rule, quota, rows submitted
+    lines: list[tuple[Scope, QuotaRule, int, int, int]] = []  # scope, rule, quota, rows submitted, rows tied
     at: dict[tuple | None, list[int]] = {}  # (kind, level, award) -> positions of its rows, in input order
     for i, n in enumerate(nominations):
         at.setdefault(n.key, []).append(i)
@@ -328,7 +328,7 @@ def allocate(nominations: list[Nomination], registry: Registry, config: Config
                 new, issues_ = place_pooled(candidates, limit, len(listed), scope.name, scope.label)
             placed.update(new)
             problems += issues_
-            lines.append((scope, rule, limit, len(listed)))
+            lines.append((scope, rule, limit, len(listed), sum(n.status == Status.NEEDS_REVIEW for n in new.values())))
     # BK_UBND_TINH has no quota: every candidate is proposed.
     result = [placed.get(id(n)) or (_restatus(n, Status.PROPOSED) if n.status == Status.CANDIDATE else n)
               for n in nominations]
@@ -346,7 +346,7 @@ def allocate(nominations: list[Nomination], registry: Registry, config: Config
         kept = sum(result[i].status == Status.PROPOSED for i in mine)
         reserve = sorted((result[i] for i in mine if result[i].status == Status.OVER_QUOTA),
                          key=lambda n: (-_score_or_floor(n), n.unit_code, order_key(n)))[:max(rule.cap - kept, 0)]
-        quota_total = sum(limit for _, r, limit, _ in lines if r is rule)
+        quota_total = sum(limit for _, r, limit, *_ in lines if r is rule)
         cap_lines.append(CapLine(*rule.key, cap=rule.cap, proposed=kept, quota_total=quota_total,
                                  reserve=tuple(reserve)))
     # Counted after the caps: a row the council must decide on is no longer proposed in its line.
@@ -355,6 +355,6 @@ def allocate(nominations: list[Nomination], registry: Registry, config: Config
         QuotaLine(scope.units[0].code if scope.kind == "unit" else None, *rule.key, quota=limit, submitted=submitted,
                   proposed=sum(final[(u.code, rule.key)] for u in scope.units),
                   unit_count=sum(u.count(rule.count) for u in scope.units) if rule.count else None,
-                  scope=scope.kind, cluster=scope.cluster)
-        for scope, rule, limit, submitted in lines]
+                  scope=scope.kind, cluster=scope.cluster, tied=tied)
+        for scope, rule, limit, submitted, tied in lines]
     return result, quota_lines, cap_lines, problems

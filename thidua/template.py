@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
 import xlsxwriter
+from defusedxml import ElementTree
 
 from . import schema, terms
 from .config import Config
-from .names import unit_template_names
+from .errors import ThiduaError
+from .names import WORKBOOK_TEMPLATE, unit_template_names
 from .registry import Registry
 from .text import cap_first, fmt_number
 from .xlsx_style import Styles, write_cell
@@ -286,7 +289,38 @@ def write_workbook(path: Path, config: Config, info: dict | None = None, tables:
 
 
 def write_template(path: Path, config: Config, two_tier: bool = False, example_code: str = "") -> Path:
+    path = Path(path)
+    if path.suffix.casefold() != ".xlsx":
+        raise ThiduaError(f"Mẫu báo cáo là tệp Excel: tên tệp phải có đuôi .xlsx (đã ghi {path.name}), ví dụ "
+                          f"\"{path.with_suffix('.xlsx').name}\".")
+    _refuse_to_overwrite(path)
     return write_workbook(path, config, two_tier=two_tier, example_code=example_code)
+
+
+def _untouched_template(path: Path) -> bool:
+    """Whether a file is a workbook this tool wrote and nobody has saved since: Excel and LibreOffice rewrite
+    lastModifiedBy and the modified date on every save, so a filled-in copy of a template does not pass."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            core = ElementTree.fromstring(book.read("docProps/core.xml"))
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError, ValueError):
+        return False
+    props = {element.tag.rsplit("}", 1)[-1]: (element.text or "") for element in core}
+    written = FIXED_DATE.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (props.get("title") == TITLE and props.get("creator") == props.get("lastModifiedBy") == "thidua"
+            and props.get("modified") == written)
+
+
+def _refuse_to_overwrite(path: Path) -> None:
+    """A template is written over only an earlier template of this tool: never over a filled workbook or another
+    file that happens to have the name."""
+    if path.is_dir():
+        raise ThiduaError(f"{path} là một thư mục; đề nghị ghi tên tệp mẫu, ví dụ \"{path / WORKBOOK_TEMPLATE}\".")
+    if path.exists() and not _untouched_template(path):
+        free = next(candidate for n in range(1, 1000)
+                    if not (candidate := path.with_name(f"{path.stem} ({n}){path.suffix}")).exists())
+        raise ThiduaError(f"Tệp {path} đã có và không phải mẫu báo cáo trống do chương trình ghi (có thể là tệp đã "
+                          f"điền số liệu), nên không ghi đè. Đề nghị chọn tên khác, ví dụ \"{free.name}\".")
 
 
 # What the Văn phòng fills in and locks in each unit's own template: a commune never types its code.
@@ -296,9 +330,14 @@ PREFILLED = frozenset({"unit_name", "unit_code", "cluster", "year", "round"})
 def write_unit_templates(folder: Path, config: Config, registry: Registry) -> list[Path]:
     """One template per submitting unit and one for the province, each with the unit's identity filled in."""
     folder = Path(folder)
+    if folder.suffix.casefold() in (".xlsx", ".xlsm", ".xls") or folder.exists() and not folder.is_dir():
+        raise ThiduaError(f"Với --per-unit, --output cần một thư mục để ghi mỗi đơn vị một tệp mẫu; {folder} là tên "
+                          "tệp. Đề nghị ghi tên một thư mục, ví dụ \"mau_theo_don_vi\".")
     province = registry.province
     units = (*registry.submitters, province)
     names = unit_template_names(units)
+    for name in names.values():
+        _refuse_to_overwrite(folder / name)
     written = []
     for unit in units:
         info = {"unit_name": unit.name, "unit_code": unit.code, "year": config.year, "round": terms.ROUNDS[config.round]}

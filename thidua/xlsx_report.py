@@ -80,12 +80,22 @@ def _person_columns(result: Result) -> list[Col]:
     ]
 
 
-def _basis(r: Recipient) -> str:
+def _basis(result: Result, r: Recipient) -> str:
+    if r.ranked is not None and result.by_cluster(r.ranked, r.award):
+        return f"Xếp hạng {r.ranked.cluster_rank} {r.ranked.cluster}"
     return f"Xếp hạng {r.rank}" if r.is_ranked else "Đề nghị"
 
 
 def _level(r: Recipient) -> str:
     return terms.RANKINGS[r.level] if r.is_ranked else terms.level_name(r.level)
+
+
+def _ranked_summary(result: Result, item: Recipient) -> str:
+    r = item.ranked
+    assert r is not None
+    if result.by_cluster(r, item.award):  # a place counted in the cluster is the cluster's rank
+        return f"Xếp hạng {r.cluster_rank} {r.cluster}{result.place_note(r.cluster)}, {fmt_number(r.score)} điểm"
+    return f"Xếp hạng {r.rank} toàn {result.province_word}{result.place_note(None)}, {fmt_number(r.score)} điểm"
 
 
 def _group_columns(result: Result) -> list[Col]:
@@ -96,10 +106,9 @@ def _group_columns(result: Result) -> list[Col]:
         Col("Cấp", 18, lambda x: _level(x[1])),
         Col("Đơn vị đề nghị", 22, lambda x: unit(x[1].unit_code)),
         Col("Điểm", 8, lambda x: x[1].score, "score"),
-        Col("Căn cứ", 16, lambda x: _basis(x[1])),
-        Col("Tóm tắt thành tích", 60, lambda x: f"Xếp hạng {x[1].rank} toàn {result.province_word}"
-            f"{result.place_note(None)}, {fmt_number(x[1].score)} điểm" if x[1].is_ranked else _nominated(x).summary,
-            "wrap"),
+        Col("Căn cứ", 16, lambda x: _basis(result, x[1])),
+        Col("Tóm tắt thành tích", 60, lambda x: _ranked_summary(result, x[1]) if x[1].is_ranked
+            else _nominated(x).summary, "wrap"),
     ]
 
 
@@ -218,13 +227,18 @@ def quota_columns(result: Result) -> list[Col]:
 
 
 def _quota_state(q) -> str:
-    """'Vượt chỉ tiêu', 'Trong chỉ tiêu' (every place used), or 'Còn 1 chưa dùng'."""
+    """'Vượt chỉ tiêu', 'Trong chỉ tiêu' (every place used), or 'Còn 1 chưa dùng'; a tie at the cut is the
+    council's to decide, not over the quota."""
+    if q.tied:
+        return terms.STATUSES[Status.NEEDS_REVIEW]
     if q.submitted > q.quota:
         return "Vượt chỉ tiêu"
     return "Trong chỉ tiêu" if q.proposed >= q.quota else f"Còn {q.quota - q.proposed} chưa dùng"
 
 
 def _quota_status(q) -> str:
+    if q.tied:
+        return Status.NEEDS_REVIEW
     return Status.OVER_QUOTA if q.submitted > q.quota else (Status.PROPOSED if q.proposed >= q.quota else "")
 
 
@@ -493,7 +507,7 @@ def _award_sheets(wb, styles: Styles, result: Result) -> None:
         Col("Chức vụ", 24, lambda x: "" if x[1].is_ranked else _nominated(x).position),
         Col("Đơn vị", 24, lambda x: unit(x[1].unit_code)),
         Col("Điểm", 8, lambda x: x[1].score, "score"),
-        Col("Căn cứ", 16, lambda x: _basis(x[1])),
+        Col("Căn cứ", 16, lambda x: _basis(result, x[1])),
     ]
     write_table(wb.add_worksheet("BK TW MTTQ"), styles, tw_cols, list(enumerate(tw, 1)))
 
@@ -565,8 +579,11 @@ def _feedback_lines(result: Result, view: UnitView) -> list[tuple[str, object]]:
     ]
     own = next((r for r in result.rankings.get(result.submitter_level, ()) if r.unit_code == view.code), None)
     if own:
-        lines.append(("Xếp hạng của đơn vị", f"Hạng {own.rank}{result.place_note(None)}, {fmt_number(own.score)} điểm"
-                      + (f"; {_awards_text(own.awards)}" if own.awards else "")))
+        # A cluster's flag or Bằng khen goes by the place in the cluster: the unit is told both places.
+        in_cluster = (f", thứ {own.cluster_rank} {own.cluster}{result.place_note(own.cluster)}"
+                      if own.cluster and own.cluster_rank else "")
+        lines.append(("Xếp hạng của đơn vị", f"Hạng {own.rank}{result.place_note(None)}{in_cluster}, "
+                      f"{fmt_number(own.score)} điểm" + (f"; {_awards_text(own.awards)}" if own.awards else "")))
     elif unit.cap != "tinh" and any(i.status == FileStatus.PROCESSED for i in view.inputs):
         lines.append(("Xếp hạng của đơn vị", _unranked(errors)))
     for owed in result.dossiers_to_collect(view.code):
