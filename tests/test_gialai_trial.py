@@ -100,7 +100,7 @@ def test_the_real_command_settles_a_file_with_a_wrong_code_once_the_fixed_one_is
     import email.policy
     import json
 
-    from conftest import info_rows, make_book, run_cli
+    from conftest import info_rows, make_book, run_cli, run_dirs
     from test_two_tier import with_city_clusters
 
     from thidua.cli import ROOT
@@ -128,7 +128,7 @@ def test_the_real_command_settles_a_file_with_a_wrong_code_once_the_fixed_one_is
     def run(output: str) -> tuple[int, dict, Path]:
         code, text = run_cli("run", "--config", str(config), "--registry", str(registry), "--input", str(folder),
                              "--output", str(tmp_path / output))
-        [run_folder] = list((tmp_path / output).iterdir())
+        [run_folder] = run_dirs(tmp_path / output)
         return code, json.loads((run_folder / "ket_qua.json").read_text(encoding="utf-8")), run_folder
 
     code, data, _ = run("out1")
@@ -268,7 +268,7 @@ def test_the_leadership_mail_counts_the_files_received_and_the_units_counted(tmp
     import email.policy
     import json
 
-    from conftest import info_rows, make_book, run_cli
+    from conftest import info_rows, make_book, run_cli, run_dirs
     from test_drafts import write_city_batch
 
     from thidua.names import OUTBOX
@@ -282,7 +282,7 @@ def test_the_leadership_mail_counts_the_files_received_and_the_units_counted(tmp
         code="31005", name="Ủy ban MTTQ Việt Nam xã Số 5", year=2025, communes=None, bctmt=10, date="01/11/2025")})
     run_cli("run", "--config", str(config), "--registry", str(registry), "--input", str(tmp_path / "in"),
             "--output", str(tmp_path / "out"))
-    [folder] = list((tmp_path / "out").iterdir())
+    [folder] = run_dirs(tmp_path / "out")
     files = json.loads((folder / "ket_qua.json").read_text(encoding="utf-8"))["summary"]["files"]
     assert (files["processed"], files["superseded"], files["rejected"]) == (3, 1, 1)
     run_cli("send", str(folder), "--config", str(config), "--registry", str(registry))
