@@ -281,3 +281,13 @@ def test_a_broken_or_missing_mail_template_stops_send_naming_it(tmp_path, capsys
     code, _ = run_cli("send", "--config", str(config_with_templates(tmp_path, own_templates)), "--dry-run", str(folder))
     err = capsys.readouterr().err
     assert code == 2 and "thu_phan_hoi.j2" in err and "paths.templates" in err
+
+
+def test_a_5000_digit_number_in_the_config_names_the_line_and_key_in_vietnamese(tmp_path, capsys):
+    config = copy_project_config(tmp_path, lambda t: t.replace("score_max = 100", "score_max = " + "9" * 5000, 1))
+    line = next(n for n, text in enumerate(config.read_text(encoding="utf-8").splitlines(), 1)
+                if text.startswith("score_max ="))
+    assert run_with(config, tmp_path)[0] == 2
+    err = capsys.readouterr().err
+    assert f"dòng {line}" in err and "score_max" in err
+    assert "Exceeds" not in err and "Traceback" not in err
