@@ -24,6 +24,7 @@ from .names import (
     LEADERSHIP_MAIL_TEMPLATE,
     LOG_FILE,
     RESULT_JSON,
+    SEND_LOG,
     UNIT_MAIL_TEMPLATE,
     UNIT_TEMPLATES_DIR,
     WORKBOOK_TEMPLATE,
@@ -421,10 +422,23 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("Đã dừng theo yêu cầu; kết quả của lần chạy này không được ghi.", file=sys.stderr)
+        print(f"Đã dừng theo yêu cầu; {_what_was_kept(args.command)}", file=sys.stderr)
         return 2
     except Exception:  # the program's own bug: the clerk gets a sentence, the traceback goes to the log
-        return _internal_error(getattr(args, "crash_log", None) or (args.config or DEFAULT_CONFIG).parent / CRASH_LOG)
+        return _internal_error(getattr(args, "crash_log", None) or (args.config or DEFAULT_CONFIG).parent / CRASH_LOG,
+                               args.command)
+
+
+def _what_was_kept(command: str) -> str:
+    """What a stopped command leaves behind, said for that command: only `run` has a run that is not written."""
+    if command == "send":
+        return (f"những thư đã gửi xong được ghi trong nhật ký gửi thư {SEND_LOG} của lần chạy; chạy lại "
+                "\"python process.py send\" để gửi tiếp, thư đã gửi không bị gửi lại.")
+    if command == "check":
+        return "tệp chưa được kiểm tra xong; đề nghị chạy lại lệnh."
+    if command in ("run", None):
+        return "kết quả của lần chạy này không được ghi."
+    return "lệnh chưa làm xong; đề nghị chạy lại lệnh."
 
 
 def _no_nul(args: argparse.Namespace) -> None:
@@ -436,7 +450,7 @@ def _no_nul(args: argparse.Namespace) -> None:
             raise ConfigError(f"{option} \"{shown}\" chứa ký tự NUL, không phải đường dẫn hợp lệ; đề nghị gõ lại.")
 
 
-def _internal_error(log: Path) -> int:
+def _internal_error(log: Path, command: str) -> int:
     failure = type(sys.exc_info()[1]).__name__
     when = dt.datetime.now().isoformat(timespec="seconds")
     try:
@@ -447,5 +461,5 @@ def _internal_error(log: Path) -> int:
     except (OSError, ValueError):
         where = "Không ghi được nhật ký lỗi; đề nghị chạy lại và báo cho người phụ trách kỹ thuật."
     print(f"Lỗi chương trình (không do số liệu hay cấu hình): {failure}. {where} "
-          "Kết quả của lần chạy này không được ghi.", file=sys.stderr)
+          f"{cap_first(_what_was_kept(command))}", file=sys.stderr)
     return 3

@@ -330,12 +330,19 @@ class SendLog:
         if path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")
             self._ends_cleanly = text.endswith("\n") or not text
-            for line in text.splitlines():
+            for number, line in enumerate(text.splitlines(), 1):
                 if line.strip():
                     try:
-                        self.entries.append(json.loads(line))
+                        entry = json.loads(line)
                     except json.JSONDecodeError:
                         continue  # a line cut short by a crash or a full disk
+                    if not isinstance(entry, dict):
+                        # Never one of ours, so someone edited the log: skipping it could hide a record it replaced
+                        # and send a message twice.
+                        raise ThiduaError(f"Nhật ký gửi thư {path} bị sửa hỏng ở dòng {number} (không phải một "
+                                          "bản ghi gửi thư), nên không gửi thư nào để tránh gửi trùng. Đề nghị mở tệp, "
+                                          "kiểm tra rồi xóa dòng đó, sau đó chạy lại \"python process.py send\".")
+                    self.entries.append(entry)
 
     def state(self, key: str, hashes: list[dict], result: str) -> State:
         outcome: dict[str, str] = {}  # attempt -> its last word
@@ -635,7 +642,13 @@ def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, f
     password = os.environ.get(settings.password_env) if settings.username else None
     if smtp_mode and settings.username and not password and not dry_run:
         raise ThiduaError(f"Chưa có mật khẩu máy chủ thư: đặt biến môi trường {settings.password_env} rồi chạy lại.")
-    messages = plan_reminders(run, config, registry) if mode == SendMode.REMIND else plan(run, config, registry)
+    try:
+        messages = plan_reminders(run, config, registry) if mode == SendMode.REMIND else plan(run, config, registry)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # Cut short, emptied or edited by hand: what it held cannot be trusted, so nothing is sent from it.
+        raise ThiduaError(f"Tệp {RESULT_JSON} của lần chạy {run.name} bị hỏng (không đọc được nội dung) nên không "
+                          f"gửi thư nào. Đề nghị chạy lại \"python process.py\" để có lần chạy mới rồi gửi, hoặc chép "
+                          f"lại tệp {RESULT_JSON} từ bản sao lưu.") from exc
     wanted = resolve_resend(list(resend), messages)
     lock = contextlib.nullcontext() if dry_run else send_lock(run, wait, out, sleep)
     report = Report()
