@@ -456,3 +456,17 @@ def test_sample_writes_one_file_per_unit_when_names_clean_up_to_the_same_file_na
     data = json.loads((folder / "ket_qua.json").read_text(encoding="utf-8"))
     assert {u["code"] for u in data["units"] if (u.get("summary") or {}).get("processed")} >= {"941", "942", "943",
                                                                                                 "944"}
+
+
+def test_two_units_with_the_same_name_in_the_registry_get_a_warning_naming_both_codes(tmp_path):
+    same = "Ủy ban MTTQ Việt Nam huyện Kế Sách"
+    registry = _registry_with_names(tmp_path, {"942": same, "943": same})
+    assert run_cli("sample", "--registry", str(registry), "--output", str(tmp_path / "in"))[0] == 0
+    code, _ = run_cli("run", "--registry", str(registry), "--input", str(tmp_path / "in"), "--output",
+                      str(tmp_path / "out"))
+    [folder] = run_dirs(tmp_path / "out")
+    data = json.loads((folder / "ket_qua.json").read_text(encoding="utf-8"))
+    found = [i for i in data["issues"] if i["code"] == "duplicate-unit-name"]
+    assert code in (0, 1) and len(found) == 1
+    assert found[0]["severity"] == "warning" and found[0]["file"] == "don_vi.csv"
+    assert found[0]["params"]["codes"] == "942, 943" and found[0]["related"] == ["942", "943"]
