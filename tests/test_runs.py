@@ -182,6 +182,75 @@ def test_a_full_disk_is_a_sentence_with_exit_2_and_leaves_no_folder(sample_run, 
     assert folders(output) == ([], [])
 
 
+class _FullDisk:
+    """A file on a disk that fills up after a few kilobytes: every later write fails, as the OS says it."""
+
+    def __init__(self, room: int):
+        self.room, self.size = room, 0
+
+    def write(self, data) -> int:
+        if self.size + len(data) > self.room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.size += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def seek(self, *args) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_writer_failing_on_a_full_disk_leaves_no_open_file_to_complain_later(config, registry, tmp_path,
+                                                                               monkeypatch):
+    """xlsxwriter leaves its zip file open when a write fails; closed later by the garbage collector, it printed
+    "Exception ignored in: <function ZipFile.__del__ ...>" and an OSError before the Vietnamese sentence."""
+    import gc
+
+    import xlsxwriter
+
+    from thidua.batch import write_run
+    from thidua.errors import OutputError
+    from thidua.evaluate import evaluate
+
+    def full_disk(result, folder):
+        book = xlsxwriter.Workbook(_FullDisk(2000), {"in_memory": True})  # type: ignore[arg-type]
+        book.add_worksheet().write_string(0, 0, "x" * 50_000)
+        book.close()
+        return []
+    seen = tmp_path / "unraisable.txt"  # a file, so that a forked writer process reports here too
+
+    def hook(unraisable) -> None:
+        with seen.open("a", encoding="utf-8") as fh:
+            fh.write(f"{unraisable.object!r}: {unraisable.exc_value!r}\n")
+    monkeypatch.setattr(sys, "unraisablehook", hook)
+    with pytest.raises(OutputError, match="đầy"):
+        write_run(evaluate([], config, registry), tmp_path / "out", [full_disk], ["nhật ký"])
+    gc.collect()
+    assert not seen.exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="a small tmpfs needs Linux and root")
+@pytest.mark.parametrize("size", ["500k", "700k", "900k"])
+def test_a_real_full_disk_prints_only_the_vietnamese_sentence(sample_run, tmp_path, size):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("mount is not available here")
+    try:
+        done = subprocess.run([sys.executable, str(ROOT / "process.py"), "run", "--input", str(sample_run[0] / "input"),
+                               "--output", str(disk / "out")], capture_output=True, encoding="utf-8", timeout=300)
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
+    assert done.returncode == 2
+    assert done.stderr.startswith("Lỗi:") and done.stderr.count("\n") == 1 and "đầy" in done.stderr
+
+
 def test_a_120_character_unit_name_never_gives_a_traceback(sample_run, tmp_path, capsys):
     registry = (ROOT / "data" / "don_vi.csv").read_text(encoding="utf-8")
     # 120 characters whose UTF-8 is longer than a file name may be (255 bytes on Linux; Windows limits the path)

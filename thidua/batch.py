@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import gc
+import io
 import itertools
 import multiprocessing
 import os
@@ -12,6 +14,7 @@ import shutil
 import sys
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -229,9 +232,33 @@ def writer_name(writer: Callable) -> str:
 
 def _timed(writer: Callable[[Result, Path], list[Path]], result: Result, folder: Path) -> Written:
     start = time.perf_counter()
-    files = writer(result, folder)
+    try:
+        files = writer(result, folder)
+    except BaseException as exc:
+        _close_left_open(exc)
+        raise
     notes = files.notes if isinstance(files, WriterOutput) else ()
     return list(files), writer_name(writer), time.perf_counter() - start, notes
+
+
+def _close_left_open(exc: BaseException) -> None:
+    """Close the files a failed writer left open. xlsxwriter and python-docx leave their zip file open when a
+    write fails (a full disk); closed later by the garbage collector, it printed "Exception ignored in:
+    <function ZipFile.__del__ ...>" and a traceback before the clerk's sentence. Their second failure here says
+    nothing new: the first one is being reported."""
+    seen: list[BaseException] = []
+    failure: BaseException | None = exc
+    while failure is not None and failure not in seen:  # a library's own error wraps the OSError (FileCreateError)
+        seen.append(failure)
+        tb = failure.__traceback__
+        while tb is not None:
+            for value in list(tb.tb_frame.f_locals.values()):
+                if isinstance(value, zipfile.ZipFile) and value.fp is not None or \
+                        isinstance(value, io.IOBase) and not value.closed:
+                    with contextlib.suppress(Exception):
+                        value.close()
+            tb = tb.tb_next
+        failure = failure.__cause__ or failure.__context__
 
 
 _SHARED: dict = {}  # what forked writer processes inherit instead of receiving it pickled
