@@ -533,3 +533,19 @@ def test_an_internal_error_during_send_does_not_say_a_run_was_not_written(run_fo
     assert run_cli("send", str(run_folder), "--config", str(_app(tmp_path)))[0] == 3
     err = capsys.readouterr().err
     assert "lần chạy này không được ghi" not in err.lower() and SEND_LOG in err
+
+
+@pytest.mark.parametrize("trouble", ["slow", "drop"])
+def test_a_message_in_doubt_gives_a_vietnamese_reason_and_keeps_the_detail_in_the_log(run_folder, config, server,
+                                                                                       trouble):
+    inbox, port = server
+    if trouble == "slow":
+        inbox.slow = {KE_SACH: 3}
+    else:
+        inbox.drop_after_body = {KE_SACH}
+    report = _send(run_folder, _smtp(config, port), timeout=1)
+    [line] = [line for line in report.lines if KE_SACH in line and "Message-ID" in line]
+    assert "SMTP" not in line and "timed out" not in line and "Connection" not in line
+    entries = [json.loads(x) for x in (run_folder / SEND_LOG).read_text(encoding="utf-8").splitlines()]
+    [unknown] = [e for e in entries if e.get("result") == "unknown"]
+    assert "SMTPServerDisconnected" in unknown["detail"] or "timed out" in unknown["detail"]

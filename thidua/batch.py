@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import gc
 import io
 import itertools
@@ -22,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config import Config, Limits
-from .errors import OutputError, ThiduaError
+from .errors import OutputError, ThiduaError, os_reason
 from .evaluate import evaluate
 from .issues import issue
 from .names import LOG_FILE, RESULT_JSON, TEMP_PREFIX
@@ -135,16 +134,6 @@ def reserve_run(now: dt.datetime, output: Path) -> tuple[str, Path]:
     raise AssertionError("unreachable")
 
 
-# Why an output could not be written, in the clerk's words, for the failures a clerk can fix.
-_OS_REASONS = {
-    errno.ENOSPC: "ổ đĩa đã đầy, đề nghị giải phóng dung lượng",
-    errno.ENAMETOOLONG: "tên tệp quá dài (tên đơn vị trong danh sách đơn vị quá dài), đề nghị rút gọn tên đơn vị "
-                        "hoặc chọn thư mục kết quả có đường dẫn ngắn hơn",
-    errno.EACCES: "không có quyền ghi",
-    errno.EROFS: "ổ đĩa chỉ cho đọc",
-}
-
-
 def _os_error(exc: BaseException) -> OSError | None:
     """The OSError behind a writer's failure: itself, or the one a library wrapped (xlsxwriter's FileCreateError)."""
     seen: list[BaseException] = []
@@ -161,7 +150,7 @@ def _os_error(exc: BaseException) -> OSError | None:
 
 
 def output_error(output: Path, exc: OSError) -> OutputError:
-    reason = _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
+    reason = os_reason(exc)
     where = f" (tệp {Path(exc.filename).name})" if isinstance(exc.filename, str) and exc.filename else ""
     return OutputError(f"Không ghi được kết quả vào {output}{where}: {reason}. Kết quả của lần chạy này không được "
                        "ghi; các lần chạy trước vẫn giữ nguyên.")
@@ -186,7 +175,7 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
                 shutil.rmtree(stale, ignore_errors=True)
         name, temp = reserve_run(now, output)
     except OSError as exc:
-        raise OutputError(f"Không ghi được vào thư mục kết quả {output}: {exc.strerror or exc}.") from exc
+        raise OutputError(f"Không ghi được vào thư mục kết quả {output}: {os_reason(exc)}.") from exc
     try:
         writers = [*writers, json_writer]
         if workers > 1 and len(writers) > 1:

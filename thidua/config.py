@@ -290,7 +290,10 @@ def _ranked(t: _Table) -> RankedAward:
 
 def _awards(t: _Table, key: str) -> list[str]:
     codes = t.get(key, list, [])
-    bad = [c for c in codes if not isinstance(c, str) or c not in AWARDS]
+    if not all(isinstance(c, str) for c in codes):  # [["CO_XS"]]: a list inside the list
+        raise ConfigError(f"Cấu hình: \"{t.prefix}.{key}\" phải là một danh sách mã hình thức, mỗi mã trong ngoặc "
+                          f"kép, ví dụ {key} = [\"CO_XS\"]; chọn mã trong: {', '.join(AWARDS)}.")
+    bad = [c for c in codes if c not in AWARDS]
     if bad:
         raise ConfigError(f"Cấu hình: \"{t.prefix}.{key}\" có mã hình thức không hợp lệ: {', '.join(map(str, bad))}; "
                           f"chọn trong: {', '.join(AWARDS)}.")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from .changes import Snapshot, awards_text, name_key
 from .config import Config
-from .errors import ThiduaError
+from .errors import ThiduaError, os_reason
 from .names import LEDGER_FILE, RESULT_JSON
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ class Ledger:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=self.wait, isolation_level=None)
         except (sqlite3.Error, OSError) as exc:
-            raise ThiduaError(f"Không mở được sổ lưu các lần chạy {self.path}: {exc}.") from exc
+            raise ThiduaError(f"Không mở được sổ lưu các lần chạy {self.path}: {os_reason(exc)}.") from exc
         try:
             self._check(existed)
             self._migrate()

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import smtplib
+import socket
 import ssl
 import sys
 import time
@@ -565,7 +566,7 @@ def _deliver(conn: _Connection, raw: bytes, recipients: tuple[str, ...], log: Se
                 return State.FAILED, error
             continue
         except (smtplib.SMTPException, OSError) as exc:
-            error = f"mất kết nối với máy chủ thư: {exc.__class__.__name__} {exc}"
+            error = f"không kết nối được với máy chủ thư ({_why_no_answer(exc)})"
             conn.drop()
             continue
         tried = {**entry, "attempt": uuid.uuid4().hex}
@@ -573,9 +574,10 @@ def _deliver(conn: _Connection, raw: bytes, recipients: tuple[str, ...], log: Se
         try:
             code, reply = smtp.docmd("DATA")
         except (smtplib.SMTPException, OSError) as exc:  # the body has not left: a definite failure
-            error = f"mất kết nối với máy chủ thư: {exc.__class__.__name__} {exc}"
+            error = f"mất kết nối với máy chủ thư ({_why_no_answer(exc)})"
             conn.drop()
-            _record(log, {**tried, "result": State.FAILED.value, "error": error}, went=False)
+            _record(log, {**tried, "result": State.FAILED.value, "error": error,
+                          "detail": f"{exc.__class__.__name__} {exc}"}, went=False)
             continue
         if code != 354:
             error = f"{code} {_said(reply)}"
@@ -590,9 +592,10 @@ def _deliver(conn: _Connection, raw: bytes, recipients: tuple[str, ...], log: Se
         except BaseException as exc:  # Ctrl-C included: the body may have reached the server
             conn.drop()
             error = ("bị dừng khi đang gửi nội dung thư" if isinstance(exc, KeyboardInterrupt) else
-                     f"không nhận được trả lời sau khi đã gửi nội dung thư ({exc.__class__.__name__} {exc})")
-            with contextlib.suppress(OSError):
-                log.record({**tried, "result": State.UNKNOWN.value, "error": error})
+                     f"không nhận được trả lời sau khi đã gửi nội dung thư ({_why_no_answer(exc)})")
+            with contextlib.suppress(OSError):  # the technical detail is for whoever reads the log, not the clerk
+                log.record({**tried, "result": State.UNKNOWN.value, "error": error,
+                            "detail": f"{exc.__class__.__name__} {exc}"})
             if not isinstance(exc, (smtplib.SMTPException, OSError)):
                 raise
             return State.UNKNOWN, error
@@ -605,6 +608,19 @@ def _deliver(conn: _Connection, raw: bytes, recipients: tuple[str, ...], log: Se
             conn.drop()
         return State.FAILED, error
     return State.FAILED, error
+
+
+def _why_no_answer(exc: BaseException) -> str:
+    """The clerk's words for a server that does not answer; the exception's own text is English."""
+    if isinstance(exc, TimeoutError) or "timed out" in str(exc):
+        return "máy chủ thư không trả lời trong thời gian chờ"
+    if isinstance(exc, ConnectionRefusedError):
+        return "máy chủ thư từ chối kết nối; đề nghị kiểm tra email.smtp_host và email.smtp_port"
+    if isinstance(exc, socket.gaierror):
+        return "không tìm thấy máy chủ thư; đề nghị kiểm tra email.smtp_host và kết nối mạng"
+    if isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError):
+        return "máy chủ thư đã ngắt kết nối"
+    return "mất kết nối với máy chủ thư"
 
 
 def _record(log: SendLog, entry: dict, went: bool) -> None:
