@@ -324,3 +324,44 @@ def test_a_crash_in_a_real_process_exits_3_without_a_traceback_on_screen(tmp_pat
     done = subprocess.run([PYTHON, "-c", script], cwd=ROOT, capture_output=True, text=True, encoding="utf-8")
     assert done.returncode == 3 and "Traceback" not in done.stdout + done.stderr
     assert "RuntimeError: hỏng" in (tmp_path / "ra" / CRASH_LOG).read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- hostile retest, point 6: who was notified
+
+def _bao_cao_text(folder: Path) -> str:
+    import docx
+
+    from thidua.names import DOCUMENTS
+
+    document = docx.Document(str(folder / "VanBan" / DOCUMENTS["bao_cao_tong_ket"]))
+    return "\n".join(p.text for p in document.paragraphs)
+
+
+def test_the_report_says_a_unit_was_notified_only_when_its_current_feedback_was_sent(sample_run, tmp_path):
+    from conftest import info_rows, make_book, run_dirs
+
+    inputs = tmp_path / "in"
+    shutil.copytree(sample_run[0] / "input", inputs)
+    for old in [*inputs.glob("*Kế Sách*"), *inputs.glob("*Mỹ Tú*")]:
+        old.unlink()
+    # Two units whose only file is for another year: rejected, and told so by their feedback.
+    make_book(inputs / "Ke Sach.xlsx", {"Thông tin": info_rows(year=2022)})
+    make_book(inputs / "My Tu.xlsx", {"Thông tin": info_rows("944", "Ủy ban MTTQ Việt Nam huyện Mỹ Tú", year=2022)})
+    output = tmp_path / "out"
+
+    def run() -> Path:
+        code, _ = run_cli("run", "--input", str(inputs), "--output", str(output))
+        assert code in (0, 1)
+        return run_dirs(output)[-1]
+
+    first = run()
+    told = "đã thông báo để gửi lại"
+    assert told not in _bao_cao_text(first)  # nothing was sent yet
+    assert run_cli("send", str(first))[0] == 0  # no mail server in config.toml: .eml files, recorded as sent
+    second = run()
+    text = _bao_cao_text(second)
+    assert told in text and "Kế Sách" in text.split(told)[1] and "Mỹ Tú" in text.split(told)[1]
+    make_book(inputs / "My Tu.xlsx", {"Thông tin": info_rows("944", "Ủy ban MTTQ Việt Nam huyện Mỹ Tú", year=2021)})
+    third = run()
+    after = _bao_cao_text(third).split(told)[1].split("\n")[0]
+    assert "Kế Sách" in after and "Mỹ Tú" not in after

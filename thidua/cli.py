@@ -199,11 +199,18 @@ def cmd_run(args, out: TextIO) -> int:
         result = evaluate_folder(config.input_dir, config, registry, _progress(out), args.workers, timings)
         compared = time.perf_counter()
         snapshot = None
+        feedback: dict[str, str] = {}
         if ledger:
             with collector_paused():  # some 200,000 small tuples that form no cycles, as in evaluating
                 snapshot = result.snapshot()
                 before, rows = previous if previous is not None else (None, None)
                 result = replace(result, changes=compare(before, rows, snapshot))
+                # A unit was told this run's result when what `send` last delivered to it is this very content
+                # (the fingerprint leaves out the changes and `notified`, so setting them changes nothing).
+                feedback = {code: feedback_fingerprint(result, code) for code in _feedback_units(result)}
+                result = replace(result, notified=tuple(
+                    code for code, fp in feedback.items()
+                    if ledger.last_sent(config.year, config.round, f"unit:{code}") == fp))
         blank = blank_document_fields(config)
         lines = summary_lines(result, blank_fields=blank)
         log = [*lines, "", "CHI TIẾT LỖI VÀ CẢNH BÁO"] + [
@@ -224,7 +231,6 @@ def cmd_run(args, out: TextIO) -> int:
         recorded = time.perf_counter()
         if ledger and snapshot:
             with collector_paused():
-                feedback = {code: feedback_fingerprint(result, code) for code in _feedback_units(result)}
                 ledger.record_run(record_of(result, snapshot, run.folder.name, started, sha256_of(config.path),
                                             feedback))
     timings["ledger"] = time.perf_counter() - recorded
