@@ -308,6 +308,7 @@ def test_an_internal_error_after_the_run_is_written_goes_to_its_own_log(sample_r
     assert code == 3 and "Traceback" not in err and str(run / LOG_FILE) in err
     assert "Traceback" in (run / LOG_FILE).read_text(encoding="utf-8")
     assert not (output / CRASH_LOG).exists()
+    assert "không được ghi" not in err  # the run folder was written: the message must not deny it
 
 
 def test_a_crash_in_a_real_process_exits_3_without_a_traceback_on_screen(tmp_path):

@@ -435,8 +435,12 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
                                args.command)
 
 
-def _what_was_kept(command: str) -> str:
-    """What a stopped command leaves behind, said for that command: only `run` has a run that is not written."""
+def _what_was_kept(command: str, log: Path | None = None) -> str:
+    """What a stopped command leaves behind, said for that command: only `run` has a run that is not written,
+    and once its folder is in place (its own log takes the traceback) the run is written."""
+    if command in ("run", None) and log is not None and log.name == LOG_FILE:
+        return (f"thư mục kết quả {log.parent} đã được ghi đầy đủ; lần chạy này có thể chưa được ghi vào sổ lưu các "
+                "lần chạy.")
     if command == "send":
         return (f"những thư đã gửi xong được ghi trong nhật ký gửi thư {SEND_LOG} của lần chạy; chạy lại "
                 "\"python process.py send\" để gửi tiếp, thư đã gửi không bị gửi lại.")
@@ -467,5 +471,5 @@ def _internal_error(log: Path, command: str) -> int:
     except (OSError, ValueError):
         where = "Không ghi được nhật ký lỗi; đề nghị chạy lại và báo cho người phụ trách kỹ thuật."
     print(f"Lỗi chương trình (không do số liệu hay cấu hình): {failure}. {where} "
-          f"{cap_first(_what_was_kept(command))}", file=sys.stderr)
+          f"{cap_first(_what_was_kept(command, log))}", file=sys.stderr)
     return 3
