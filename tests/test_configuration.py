@@ -341,3 +341,10 @@ def test_an_output_folder_without_write_permission_is_said_in_vietnamese(tmp_pat
     assert run_with(DEFAULT_CONFIG, tmp_path)[0] == 2
     err = capsys.readouterr().err
     assert "quyền ghi" in err and "Permission denied" not in err
+
+
+def test_a_registry_csv_with_another_separator_says_how_columns_must_be_separated(tmp_path, capsys):
+    text = (ROOT / "data" / "don_vi.csv").read_text(encoding="utf-8")
+    (tmp_path / "don_vi.csv").write_text(text.replace(",", "\t"), encoding="utf-8")
+    assert run_with(DEFAULT_CONFIG, tmp_path, "--registry", str(tmp_path / "don_vi.csv"))[0] == 2
+    assert "dấu phẩy" in capsys.readouterr().err

@@ -312,7 +312,10 @@ def load_registry(path: Path, communes_path: Path | None = None) -> Registry:
         raise RegistryError(f"Không đọc được danh sách đơn vị {path}: {os_reason(exc)}.") from exc
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise RegistryError(f"Danh sách đơn vị {path} thiếu cột: {', '.join(missing)}.")
+        # One column holding every name: the columns were separated by something else (a tab, a "|").
+        hint = (" Các cột phải cách nhau bằng dấu phẩy (hoặc dấu chấm phẩy, như Excel lưu); đề nghị mở tệp bằng Excel "
+                "và lưu lại dưới dạng CSV UTF-8.") if len(header) == 1 and missing else ""
+        raise RegistryError(f"Danh sách đơn vị {path} thiếu cột: {', '.join(missing)}.{hint}")
     units = parse_registry(rows, f"Danh sách đơn vị {path.name}")
     communes: tuple[Commune, ...] = ()
     if communes_path is not None and Path(communes_path).is_file():
