@@ -204,12 +204,15 @@ class _FullDisk:
         pass
 
 
+@pytest.mark.parametrize("library", ["xlsxwriter", "docx"])
 def test_a_writer_failing_on_a_full_disk_leaves_no_open_file_to_complain_later(config, registry, tmp_path,
-                                                                               monkeypatch):
-    """xlsxwriter leaves its zip file open when a write fails; closed later by the garbage collector, it printed
-    "Exception ignored in: <function ZipFile.__del__ ...>" and an OSError before the Vietnamese sentence."""
+                                                                               monkeypatch, library):
+    """xlsxwriter and python-docx leave their zip file open when a write fails; closed later by the garbage
+    collector, it printed "Exception ignored in: <function ZipFile.__del__ ...>" and an OSError before the
+    Vietnamese sentence."""
     import gc
 
+    import docx
     import xlsxwriter
 
     from thidua.batch import write_run
@@ -217,6 +220,11 @@ def test_a_writer_failing_on_a_full_disk_leaves_no_open_file_to_complain_later(c
     from thidua.evaluate import evaluate
 
     def full_disk(result, folder):
+        if library == "docx":
+            document = docx.Document()
+            document.add_paragraph("x" * 50_000)
+            document.save(_FullDisk(2000))  # type: ignore[arg-type]
+            return []
         book = xlsxwriter.Workbook(_FullDisk(2000), {"in_memory": True})  # type: ignore[arg-type]
         book.add_worksheet().write_string(0, 0, "x" * 50_000)
         book.close()
