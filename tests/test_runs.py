@@ -374,3 +374,13 @@ def test_the_report_says_a_unit_was_notified_only_when_its_current_feedback_was_
     third = run()
     after = _bao_cao_text(third).split(told)[1].split("\n")[0]
     assert "Kế Sách" in after and "Mỹ Tú" not in after
+
+
+@pytest.mark.parametrize("damaged", ["[]", '{"year": 2023'])
+def test_ledger_import_of_a_damaged_result_file_says_so_in_vietnamese(tmp_path, capsys, damaged):
+    folder = tmp_path / "out" / "2023-12-05_1430"
+    folder.mkdir(parents=True)
+    (folder / RESULT_JSON).write_text(damaged, encoding="utf-8")
+    assert run_cli("ledger", "import", str(folder))[0] == 2
+    err = capsys.readouterr().err
+    assert RESULT_JSON in err and "bị hỏng" in err and "Error" not in err

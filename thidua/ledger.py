@@ -361,7 +361,9 @@ def import_runs(run_dirs: Sequence[Path], config: Config) -> list[str]:
             data = json.loads(result_file.read_text(encoding="utf-8"))
             record = record_of_json(data, run_dir.name, folder_time(run_dir))
         except (ValueError, KeyError, TypeError) as exc:
-            raise ThiduaError(f"Tệp {result_file} không đọc được ({exc.__class__.__name__}: {exc}).") from exc
+            raise ThiduaError(f"Tệp {result_file} bị hỏng (bị cắt ngắn, để trống hoặc bị sửa tay), nên không nạp được "
+                              "lần chạy này vào sổ. Đề nghị chép lại tệp từ bản sao lưu, hoặc bỏ thư mục này khỏi lệnh."
+                              ) from exc
         with Ledger(ledger_path(config, run_dir)) as ledger, ledger.transaction():
             if ledger.has_run(run_dir.name):
                 lines.append(f"{run_dir.name}: đã có trong sổ {ledger.path}, bỏ qua.")
