@@ -281,3 +281,70 @@ def test_a_broken_or_missing_mail_template_stops_send_naming_it(tmp_path, capsys
     code, _ = run_cli("send", "--config", str(config_with_templates(tmp_path, own_templates)), "--dry-run", str(folder))
     err = capsys.readouterr().err
     assert code == 2 and "thu_phan_hoi.j2" in err and "paths.templates" in err
+
+
+def test_a_5000_digit_number_in_the_config_names_the_line_and_key_in_vietnamese(tmp_path, capsys):
+    config = copy_project_config(tmp_path, lambda t: t.replace("score_max = 100", "score_max = " + "9" * 5000, 1))
+    line = next(n for n, text in enumerate(config.read_text(encoding="utf-8").splitlines(), 1)
+                if text.startswith("score_max ="))
+    assert run_with(config, tmp_path)[0] == 2
+    err = capsys.readouterr().err
+    assert f"dòng {line}" in err and "score_max" in err
+    assert "Exceeds" not in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- hostile retest, point 5: no technical text
+
+def test_a_broken_registry_workbook_is_named_once_without_the_readers_own_words(tmp_path, capsys):
+    broken = tmp_path / "don_vi.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    assert run_with(DEFAULT_CONFIG, tmp_path, "--registry", str(broken))[0] == 2
+    err = capsys.readouterr().err
+    assert err.count("don_vi.xlsx") == 1 and "EOCD" not in err and "Zip" not in err
+
+
+def test_an_unclosed_tag_in_a_word_template_is_said_in_vietnamese_with_the_text_around_it(tmp_path, capsys,
+                                                                                          own_templates):
+    edit_template(own_templates / "Quyết định khen thưởng.docx", "{{ issuer }}", "{{ issuer")
+    assert run_with(config_with_templates(tmp_path, own_templates), tmp_path)[0] == 2
+    err = capsys.readouterr().err
+    assert "chưa đóng" in err and "{{ issuer" in err
+    assert "expected token" not in err and "end of print statement" not in err
+
+
+def test_a_nested_list_in_exclude_says_a_list_of_codes_was_expected():
+    data = base()
+    data["ranked_awards"][1]["exclude"] = [["CO_XS"]]
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, DEFAULT_CONFIG)
+    assert "danh sách mã" in caught.value.args[0] and "['CO_XS']" not in caught.value.args[0]
+
+
+def test_a_registry_csv_separated_by_semicolons_is_read(tmp_path):
+    text = (ROOT / "data" / "don_vi.csv").read_text(encoding="utf-8")
+    (tmp_path / "don_vi.csv").write_text(text.replace(",", ";"), encoding="utf-8-sig")
+    code, _ = run_with(DEFAULT_CONFIG, tmp_path, "--registry", str(tmp_path / "don_vi.csv"))
+    assert code in (0, 1)
+
+
+def test_an_output_folder_without_write_permission_is_said_in_vietnamese(tmp_path, capsys, monkeypatch):
+    import errno
+    import pathlib
+
+    real_mkdir = pathlib.Path.mkdir
+
+    def refused(self, *args, **kwargs):
+        if self.name == "out" or self.parent.name == "out":
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_mkdir(self, *args, **kwargs)
+    monkeypatch.setattr(pathlib.Path, "mkdir", refused)
+    assert run_with(DEFAULT_CONFIG, tmp_path)[0] == 2
+    err = capsys.readouterr().err
+    assert "quyền ghi" in err and "Permission denied" not in err
+
+
+def test_a_registry_csv_with_another_separator_says_how_columns_must_be_separated(tmp_path, capsys):
+    text = (ROOT / "data" / "don_vi.csv").read_text(encoding="utf-8")
+    (tmp_path / "don_vi.csv").write_text(text.replace(",", "\t"), encoding="utf-8")
+    assert run_with(DEFAULT_CONFIG, tmp_path, "--registry", str(tmp_path / "don_vi.csv"))[0] == 2
+    assert "dấu phẩy" in capsys.readouterr().err

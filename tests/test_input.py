@@ -421,3 +421,52 @@ def test_a_province_file_with_both_appraisal_sheets_reads_both_and_flags_the_uni
     found = [i for i in result.issues if i.code == "duplicate-row"]
     assert sorted((i.sheet, i.row) for i in found) == [("Thẩm định", 2), ("Thẩm định cấp huyện", 2)]
     assert {r.unit_code: r.score for r in result.rankings["huyen"]} == {"944": 80}
+
+
+# ---------------------------------------------------------------- hostile retest: sample file names (point 2)
+
+def _registry_with_names(tmp_path: Path, names: dict[str, str]) -> Path:
+    import csv
+
+    from thidua.cli import ROOT
+
+    with (ROOT / "data" / "don_vi.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        row["ten_don_vi"] = names.get(row["ma_don_vi"], row["ten_don_vi"])
+    path = tmp_path / "don_vi.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_sample_writes_one_file_per_unit_when_names_clean_up_to_the_same_file_name(tmp_path):
+    long = "Ủy ban MTTQ Việt Nam huyện " + "Rất Dài " * 20
+    registry = _registry_with_names(tmp_path, {"941": "Ủy ban MTTQ Việt Nam huyện Kế: Sách",
+                                               "942": "Ủy ban MTTQ Việt Nam huyện Kế/ Sách",
+                                               "943": long + "Một", "944": long + "Hai"})
+    code, text = run_cli("sample", "--registry", str(registry), "--output", str(tmp_path / "in"))
+    written = int(text.split("Đã ghi ")[1].split()[0])
+    assert code == 0 and len(list((tmp_path / "in").glob("*.xlsx"))) == written == 12
+    code, _ = run_cli("run", "--registry", str(registry), "--input", str(tmp_path / "in"), "--output",
+                      str(tmp_path / "out"))
+    [folder] = run_dirs(tmp_path / "out")
+    data = json.loads((folder / "ket_qua.json").read_text(encoding="utf-8"))
+    assert {u["code"] for u in data["units"] if (u.get("summary") or {}).get("processed")} >= {"941", "942", "943",
+                                                                                                "944"}
+
+
+def test_two_units_with_the_same_name_in_the_registry_get_a_warning_naming_both_codes(tmp_path):
+    same = "Ủy ban MTTQ Việt Nam huyện Kế Sách"
+    registry = _registry_with_names(tmp_path, {"942": same, "943": same})
+    assert run_cli("sample", "--registry", str(registry), "--output", str(tmp_path / "in"))[0] == 0
+    code, _ = run_cli("run", "--registry", str(registry), "--input", str(tmp_path / "in"), "--output",
+                      str(tmp_path / "out"))
+    [folder] = run_dirs(tmp_path / "out")
+    data = json.loads((folder / "ket_qua.json").read_text(encoding="utf-8"))
+    found = [i for i in data["issues"] if i["code"] == "duplicate-unit-name"]
+    assert code in (0, 1) and len(found) == 1
+    assert found[0]["severity"] == "warning" and found[0]["file"] == "don_vi.csv"
+    assert found[0]["params"]["codes"] == "942, 943" and found[0]["related"] == ["942", "943"]

@@ -182,6 +182,83 @@ def test_a_full_disk_is_a_sentence_with_exit_2_and_leaves_no_folder(sample_run, 
     assert folders(output) == ([], [])
 
 
+class _FullDisk:
+    """A file on a disk that fills up after a few kilobytes: every later write fails, as the OS says it."""
+
+    def __init__(self, room: int):
+        self.room, self.size = room, 0
+
+    def write(self, data) -> int:
+        if self.size + len(data) > self.room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.size += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def seek(self, *args) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("library", ["xlsxwriter", "docx"])
+def test_a_writer_failing_on_a_full_disk_leaves_no_open_file_to_complain_later(config, registry, tmp_path,
+                                                                               monkeypatch, library):
+    """xlsxwriter and python-docx leave their zip file open when a write fails; closed later by the garbage
+    collector, it printed "Exception ignored in: <function ZipFile.__del__ ...>" and an OSError before the
+    Vietnamese sentence."""
+    import gc
+
+    import docx
+    import xlsxwriter
+
+    from thidua.batch import write_run
+    from thidua.errors import OutputError
+    from thidua.evaluate import evaluate
+
+    def full_disk(result, folder):
+        if library == "docx":
+            document = docx.Document()
+            document.add_paragraph("x" * 50_000)
+            document.save(_FullDisk(2000))  # type: ignore[arg-type]
+            return []
+        book = xlsxwriter.Workbook(_FullDisk(2000), {"in_memory": True})  # type: ignore[arg-type]
+        book.add_worksheet().write_string(0, 0, "x" * 50_000)
+        book.close()
+        return []
+    seen = tmp_path / "unraisable.txt"  # a file, so that a forked writer process reports here too
+
+    def hook(unraisable) -> None:
+        with seen.open("a", encoding="utf-8") as fh:
+            fh.write(f"{unraisable.object!r}: {unraisable.exc_value!r}\n")
+    monkeypatch.setattr(sys, "unraisablehook", hook)
+    with pytest.raises(OutputError, match="đầy"):
+        write_run(evaluate([], config, registry), tmp_path / "out", [full_disk], ["nhật ký"])
+    gc.collect()
+    assert not seen.exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="a small tmpfs needs Linux and root")
+@pytest.mark.parametrize("size", ["500k", "700k", "900k"])
+def test_a_real_full_disk_prints_only_the_vietnamese_sentence(sample_run, tmp_path, size):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("mount is not available here")
+    try:
+        done = subprocess.run([sys.executable, str(ROOT / "process.py"), "run", "--input", str(sample_run[0] / "input"),
+                               "--output", str(disk / "out")], capture_output=True, encoding="utf-8", timeout=300)
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
+    assert done.returncode == 2
+    assert done.stderr.startswith("Lỗi:") and done.stderr.count("\n") == 1 and "đầy" in done.stderr
+
+
 def test_a_120_character_unit_name_never_gives_a_traceback(sample_run, tmp_path, capsys):
     registry = (ROOT / "data" / "don_vi.csv").read_text(encoding="utf-8")
     # 120 characters whose UTF-8 is longer than a file name may be (255 bytes on Linux; Windows limits the path)
@@ -239,6 +316,7 @@ def test_an_internal_error_after_the_run_is_written_goes_to_its_own_log(sample_r
     assert code == 3 and "Traceback" not in err and str(run / LOG_FILE) in err
     assert "Traceback" in (run / LOG_FILE).read_text(encoding="utf-8")
     assert not (output / CRASH_LOG).exists()
+    assert "không được ghi" not in err  # the run folder was written: the message must not deny it
 
 
 def test_a_crash_in_a_real_process_exits_3_without_a_traceback_on_screen(tmp_path):
@@ -255,3 +333,54 @@ def test_a_crash_in_a_real_process_exits_3_without_a_traceback_on_screen(tmp_pat
     done = subprocess.run([PYTHON, "-c", script], cwd=ROOT, capture_output=True, text=True, encoding="utf-8")
     assert done.returncode == 3 and "Traceback" not in done.stdout + done.stderr
     assert "RuntimeError: hỏng" in (tmp_path / "ra" / CRASH_LOG).read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- hostile retest, point 6: who was notified
+
+def _bao_cao_text(folder: Path) -> str:
+    import docx
+
+    from thidua.names import DOCUMENTS
+
+    document = docx.Document(str(folder / "VanBan" / DOCUMENTS["bao_cao_tong_ket"]))
+    return "\n".join(p.text for p in document.paragraphs)
+
+
+def test_the_report_says_a_unit_was_notified_only_when_its_current_feedback_was_sent(sample_run, tmp_path):
+    from conftest import info_rows, make_book, run_dirs
+
+    inputs = tmp_path / "in"
+    shutil.copytree(sample_run[0] / "input", inputs)
+    for old in [*inputs.glob("*Kế Sách*"), *inputs.glob("*Mỹ Tú*")]:
+        old.unlink()
+    # Two units whose only file is for another year: rejected, and told so by their feedback.
+    make_book(inputs / "Ke Sach.xlsx", {"Thông tin": info_rows(year=2022)})
+    make_book(inputs / "My Tu.xlsx", {"Thông tin": info_rows("944", "Ủy ban MTTQ Việt Nam huyện Mỹ Tú", year=2022)})
+    output = tmp_path / "out"
+
+    def run() -> Path:
+        code, _ = run_cli("run", "--input", str(inputs), "--output", str(output))
+        assert code in (0, 1)
+        return run_dirs(output)[-1]
+
+    first = run()
+    told = "đã thông báo để gửi lại"
+    assert told not in _bao_cao_text(first)  # nothing was sent yet
+    assert run_cli("send", str(first))[0] == 0  # no mail server in config.toml: .eml files, recorded as sent
+    second = run()
+    text = _bao_cao_text(second)
+    assert told in text and "Kế Sách" in text.split(told)[1] and "Mỹ Tú" in text.split(told)[1]
+    make_book(inputs / "My Tu.xlsx", {"Thông tin": info_rows("944", "Ủy ban MTTQ Việt Nam huyện Mỹ Tú", year=2021)})
+    third = run()
+    after = _bao_cao_text(third).split(told)[1].split("\n")[0]
+    assert "Kế Sách" in after and "Mỹ Tú" not in after
+
+
+@pytest.mark.parametrize("damaged", ["[]", '{"year": 2023'])
+def test_ledger_import_of_a_damaged_result_file_says_so_in_vietnamese(tmp_path, capsys, damaged):
+    folder = tmp_path / "out" / "2023-12-05_1430"
+    folder.mkdir(parents=True)
+    (folder / RESULT_JSON).write_text(damaged, encoding="utf-8")
+    assert run_cli("ledger", "import", str(folder))[0] == 2
+    err = capsys.readouterr().err
+    assert RESULT_JSON in err and "bị hỏng" in err and "Error" not in err

@@ -490,3 +490,62 @@ def test_a_run_whose_units_share_a_feedback_file_mails_neither_of_them(run_folde
     report = _send(run_folder, _smtp(config, port))
     assert report.failed == 2 and report.done == 10
     assert not {data["units"][2]["email"], data["units"][3]["email"]} & set(inbox.recipients())
+
+
+# ---------------------------------------------------------------- damaged data files (hostile retest, point 4)
+
+@pytest.mark.parametrize("damage", [lambda t: t[:500], lambda t: "[]", lambda t: '{"units": 3}'])
+def test_a_damaged_result_file_stops_send_with_exit_2_naming_it(run_folder, tmp_path, capsys, damage):
+    result = run_folder / RESULT_JSON
+    result.write_text(damage(result.read_text(encoding="utf-8")), encoding="utf-8")
+    code, _ = run_cli("send", str(run_folder), "--config", str(_app(tmp_path)))
+    err = capsys.readouterr().err
+    assert code == 2 and RESULT_JSON in err and "Traceback" not in err
+
+
+def test_a_send_log_line_that_is_not_an_entry_stops_send_naming_the_line(run_folder, tmp_path, capsys):
+    config = _app(tmp_path)
+    assert run_cli("send", str(run_folder), "--config", str(config))[0] == 0
+    log = run_folder / SEND_LOG
+    lines = log.read_text(encoding="utf-8").splitlines()
+    log.write_text("\n".join([*lines, "[1,2]"]) + "\n", encoding="utf-8")
+    eml = sorted((run_folder / OUTBOX).iterdir())
+    code, _ = run_cli("send", str(run_folder), "--config", str(config))
+    err = capsys.readouterr().err
+    assert code == 2 and SEND_LOG in err and f"dòng {len(lines) + 1}" in err
+    assert sorted((run_folder / OUTBOX).iterdir()) == eml  # nothing written again
+
+
+def test_ctrl_c_during_send_does_not_say_a_run_was_not_written(run_folder, tmp_path, capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(mail, "send_run", interrupted)
+    assert run_cli("send", str(run_folder), "--config", str(_app(tmp_path)))[0] == 2
+    err = capsys.readouterr().err
+    assert "lần chạy này không được ghi" not in err and SEND_LOG in err
+
+
+def test_an_internal_error_during_send_does_not_say_a_run_was_not_written(run_folder, tmp_path, capsys,
+                                                                         monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("bug")
+    monkeypatch.setattr(mail, "send_run", broken)
+    assert run_cli("send", str(run_folder), "--config", str(_app(tmp_path)))[0] == 3
+    err = capsys.readouterr().err
+    assert "lần chạy này không được ghi" not in err.lower() and SEND_LOG in err
+
+
+@pytest.mark.parametrize("trouble", ["slow", "drop"])
+def test_a_message_in_doubt_gives_a_vietnamese_reason_and_keeps_the_detail_in_the_log(run_folder, config, server,
+                                                                                       trouble):
+    inbox, port = server
+    if trouble == "slow":
+        inbox.slow = {KE_SACH: 3}
+    else:
+        inbox.drop_after_body = {KE_SACH}
+    report = _send(run_folder, _smtp(config, port), timeout=1)
+    [line] = [line for line in report.lines if KE_SACH in line and "Message-ID" in line]
+    assert "SMTP" not in line and "timed out" not in line and "Connection" not in line
+    entries = [json.loads(x) for x in (run_folder / SEND_LOG).read_text(encoding="utf-8").splitlines()]
+    [unknown] = [e for e in entries if e.get("result") == "unknown"]
+    assert "SMTPServerDisconnected" in unknown["detail"] or "timed out" in unknown["detail"]

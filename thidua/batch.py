@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import errno
 import gc
+import io
 import itertools
 import multiprocessing
 import os
@@ -12,6 +13,7 @@ import shutil
 import sys
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -19,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config import Config, Limits
-from .errors import OutputError, ThiduaError
+from .errors import OutputError, ThiduaError, os_reason
 from .evaluate import evaluate
 from .issues import issue
 from .names import LOG_FILE, RESULT_JSON, TEMP_PREFIX
@@ -132,16 +134,6 @@ def reserve_run(now: dt.datetime, output: Path) -> tuple[str, Path]:
     raise AssertionError("unreachable")
 
 
-# Why an output could not be written, in the clerk's words, for the failures a clerk can fix.
-_OS_REASONS = {
-    errno.ENOSPC: "ổ đĩa đã đầy, đề nghị giải phóng dung lượng",
-    errno.ENAMETOOLONG: "tên tệp quá dài (tên đơn vị trong danh sách đơn vị quá dài), đề nghị rút gọn tên đơn vị "
-                        "hoặc chọn thư mục kết quả có đường dẫn ngắn hơn",
-    errno.EACCES: "không có quyền ghi",
-    errno.EROFS: "ổ đĩa chỉ cho đọc",
-}
-
-
 def _os_error(exc: BaseException) -> OSError | None:
     """The OSError behind a writer's failure: itself, or the one a library wrapped (xlsxwriter's FileCreateError)."""
     seen: list[BaseException] = []
@@ -158,7 +150,7 @@ def _os_error(exc: BaseException) -> OSError | None:
 
 
 def output_error(output: Path, exc: OSError) -> OutputError:
-    reason = _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
+    reason = os_reason(exc)
     where = f" (tệp {Path(exc.filename).name})" if isinstance(exc.filename, str) and exc.filename else ""
     return OutputError(f"Không ghi được kết quả vào {output}{where}: {reason}. Kết quả của lần chạy này không được "
                        "ghi; các lần chạy trước vẫn giữ nguyên.")
@@ -183,7 +175,7 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
                 shutil.rmtree(stale, ignore_errors=True)
         name, temp = reserve_run(now, output)
     except OSError as exc:
-        raise OutputError(f"Không ghi được vào thư mục kết quả {output}: {exc.strerror or exc}.") from exc
+        raise OutputError(f"Không ghi được vào thư mục kết quả {output}: {os_reason(exc)}.") from exc
     try:
         writers = [*writers, json_writer]
         if workers > 1 and len(writers) > 1:
@@ -229,9 +221,33 @@ def writer_name(writer: Callable) -> str:
 
 def _timed(writer: Callable[[Result, Path], list[Path]], result: Result, folder: Path) -> Written:
     start = time.perf_counter()
-    files = writer(result, folder)
+    try:
+        files = writer(result, folder)
+    except BaseException as exc:
+        _close_left_open(exc)
+        raise
     notes = files.notes if isinstance(files, WriterOutput) else ()
     return list(files), writer_name(writer), time.perf_counter() - start, notes
+
+
+def _close_left_open(exc: BaseException) -> None:
+    """Close the files a failed writer left open. xlsxwriter and python-docx leave their zip file open when a
+    write fails (a full disk); closed later by the garbage collector, it printed "Exception ignored in:
+    <function ZipFile.__del__ ...>" and a traceback before the clerk's sentence. Their second failure here says
+    nothing new: the first one is being reported."""
+    seen: list[BaseException] = []
+    failure: BaseException | None = exc
+    while failure is not None and failure not in seen:  # a library's own error wraps the OSError (FileCreateError)
+        seen.append(failure)
+        tb = failure.__traceback__
+        while tb is not None:
+            for value in list(tb.tb_frame.f_locals.values()):
+                if isinstance(value, zipfile.ZipFile) and value.fp is not None or \
+                        isinstance(value, io.IOBase) and not value.closed:
+                    with contextlib.suppress(Exception):
+                        value.close()
+            tb = tb.tb_next
+        failure = failure.__cause__ or failure.__context__
 
 
 _SHARED: dict = {}  # what forked writer processes inherit instead of receiving it pickled

@@ -24,6 +24,7 @@ from .names import (
     LEADERSHIP_MAIL_TEMPLATE,
     LOG_FILE,
     RESULT_JSON,
+    SEND_LOG,
     UNIT_MAIL_TEMPLATE,
     UNIT_TEMPLATES_DIR,
     WORKBOOK_TEMPLATE,
@@ -198,11 +199,18 @@ def cmd_run(args, out: TextIO) -> int:
         result = evaluate_folder(config.input_dir, config, registry, _progress(out), args.workers, timings)
         compared = time.perf_counter()
         snapshot = None
+        feedback: dict[str, str] = {}
         if ledger:
             with collector_paused():  # some 200,000 small tuples that form no cycles, as in evaluating
                 snapshot = result.snapshot()
                 before, rows = previous if previous is not None else (None, None)
                 result = replace(result, changes=compare(before, rows, snapshot))
+                # A unit was told this run's result when what `send` last delivered to it is this very content
+                # (the fingerprint leaves out the changes and `notified`, so setting them changes nothing).
+                feedback = {code: feedback_fingerprint(result, code) for code in _feedback_units(result)}
+                result = replace(result, notified=tuple(
+                    code for code, fp in feedback.items()
+                    if ledger.last_sent(config.year, config.round, f"unit:{code}") == fp))
         blank = blank_document_fields(config)
         lines = summary_lines(result, blank_fields=blank)
         log = [*lines, "", "CHI TIẾT LỖI VÀ CẢNH BÁO"] + [
@@ -223,7 +231,6 @@ def cmd_run(args, out: TextIO) -> int:
         recorded = time.perf_counter()
         if ledger and snapshot:
             with collector_paused():
-                feedback = {code: feedback_fingerprint(result, code) for code in _feedback_units(result)}
                 ledger.record_run(record_of(result, snapshot, run.folder.name, started, sha256_of(config.path),
                                             feedback))
     timings["ledger"] = time.perf_counter() - recorded
@@ -421,10 +428,27 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("Đã dừng theo yêu cầu; kết quả của lần chạy này không được ghi.", file=sys.stderr)
+        print(f"Đã dừng theo yêu cầu; {_what_was_kept(args.command)}", file=sys.stderr)
         return 2
     except Exception:  # the program's own bug: the clerk gets a sentence, the traceback goes to the log
-        return _internal_error(getattr(args, "crash_log", None) or (args.config or DEFAULT_CONFIG).parent / CRASH_LOG)
+        return _internal_error(getattr(args, "crash_log", None) or (args.config or DEFAULT_CONFIG).parent / CRASH_LOG,
+                               args.command)
+
+
+def _what_was_kept(command: str, log: Path | None = None) -> str:
+    """What a stopped command leaves behind, said for that command: only `run` has a run that is not written,
+    and once its folder is in place (its own log takes the traceback) the run is written."""
+    if command in ("run", None) and log is not None and log.name == LOG_FILE:
+        return (f"thư mục kết quả {log.parent} đã được ghi đầy đủ; lần chạy này có thể chưa được ghi vào sổ lưu các "
+                "lần chạy.")
+    if command == "send":
+        return (f"những thư đã gửi xong được ghi trong nhật ký gửi thư {SEND_LOG} của lần chạy; chạy lại "
+                "\"python process.py send\" để gửi tiếp, thư đã gửi không bị gửi lại.")
+    if command == "check":
+        return "tệp chưa được kiểm tra xong; đề nghị chạy lại lệnh."
+    if command in ("run", None):
+        return "kết quả của lần chạy này không được ghi."
+    return "lệnh chưa làm xong; đề nghị chạy lại lệnh."
 
 
 def _no_nul(args: argparse.Namespace) -> None:
@@ -436,7 +460,7 @@ def _no_nul(args: argparse.Namespace) -> None:
             raise ConfigError(f"{option} \"{shown}\" chứa ký tự NUL, không phải đường dẫn hợp lệ; đề nghị gõ lại.")
 
 
-def _internal_error(log: Path) -> int:
+def _internal_error(log: Path, command: str) -> int:
     failure = type(sys.exc_info()[1]).__name__
     when = dt.datetime.now().isoformat(timespec="seconds")
     try:
@@ -447,5 +471,5 @@ def _internal_error(log: Path) -> int:
     except (OSError, ValueError):
         where = "Không ghi được nhật ký lỗi; đề nghị chạy lại và báo cho người phụ trách kỹ thuật."
     print(f"Lỗi chương trình (không do số liệu hay cấu hình): {failure}. {where} "
-          "Kết quả của lần chạy này không được ghi.", file=sys.stderr)
+          f"{cap_first(_what_was_kept(command, log))}", file=sys.stderr)
     return 3

@@ -6,6 +6,7 @@ import datetime as dt
 import difflib
 import math
 import re
+import sys
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -289,7 +290,10 @@ def _ranked(t: _Table) -> RankedAward:
 
 def _awards(t: _Table, key: str) -> list[str]:
     codes = t.get(key, list, [])
-    bad = [c for c in codes if not isinstance(c, str) or c not in AWARDS]
+    if not all(isinstance(c, str) for c in codes):  # [["CO_XS"]]: a list inside the list
+        raise ConfigError(f"Cấu hình: \"{t.prefix}.{key}\" phải là một danh sách mã hình thức, mỗi mã trong ngoặc "
+                          f"kép, ví dụ {key} = [\"CO_XS\"]; chọn mã trong: {', '.join(AWARDS)}.")
+    bad = [c for c in codes if c not in AWARDS]
     if bad:
         raise ConfigError(f"Cấu hình: \"{t.prefix}.{key}\" có mã hình thức không hợp lệ: {', '.join(map(str, bad))}; "
                           f"chọn trong: {', '.join(AWARDS)}.")
@@ -495,11 +499,24 @@ def _parse(data: dict, path: Path) -> Config:
     return config
 
 
+def _too_long_number(text: str) -> str:
+    """Where a number too long for Python to read sits ("dòng 12, khóa \"score_max\""): tomllib fails on it before
+    any key is known, with an English message naming neither."""
+    limit = sys.get_int_max_str_digits() or 4300
+    for number, line in enumerate(text.splitlines(), 1):
+        if re.search(rf"\d{{{limit + 1},}}", line.replace("_", "")):
+            key = line.split("=", 1)[0].strip() if "=" in line else ""
+            return f"dòng {number}" + (f", khóa \"{key}\"" if key and len(key) < 80 else "")
+    return ""
+
+
 def load_config(path: Path) -> Config:
     path = Path(path)
+    text = ""
     try:
         # Notepad and other Windows tools may start the file with a byte-order mark: read it as UTF-8.
-        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+        text = path.read_bytes().decode("utf-8-sig")
+        data = tomllib.loads(text)
     except FileNotFoundError as exc:
         raise ConfigError(f"Không tìm thấy tệp cấu hình {path}.") from exc
     except UnicodeDecodeError as exc:
@@ -507,7 +524,12 @@ def load_config(path: Path) -> Config:
                           "UTF-8); tệp đang được lưu theo bảng mã khác.") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Tệp cấu hình {path} sai cú pháp: {exc}.") from exc
-    except (OSError, ValueError) as exc:
+    except ValueError as exc:
+        if where := _too_long_number(text):
+            raise ConfigError(f"Tệp cấu hình {path}, {where}: con số quá dài (hơn {sys.get_int_max_str_digits()} chữ "
+                              "số), không phải một giá trị hợp lệ; đề nghị sửa lại con số này.") from exc
+        raise ConfigError(f"Không đọc được tệp cấu hình {path}: {exc}.") from exc
+    except OSError as exc:
         raise ConfigError(f"Không đọc được tệp cấu hình {path}: {getattr(exc, 'strerror', None) or exc}.") from exc
     return parse_config(data, path.resolve())
 

@@ -711,6 +711,33 @@ def _template_texts(path: Path) -> list[str]:
     return texts
 
 
+def _tag_problem(text: str, lineno: int | None) -> str:
+    """Where a template's tag is broken, in the clerk's words, with the text around it: jinja's own message
+    ("expected token 'end of print statement'") means nothing to a clerk."""
+    pairs = {"{{": "}}", "{%": "%}", "{#": "#}"}
+    for match in re.finditer(r"[{][{%#]", text):
+        end = text.find(pairs[match.group()], match.end())
+        following = re.search(r"[{][{%#]", text[match.end():])
+        if end < 0 or following is not None and match.end() + following.start() < end:
+            return f"có thẻ chưa đóng (thiếu \"{pairs[match.group()]}\") ở đoạn \"{_around(text, match.start())}\""
+    import jinja2
+
+    for match in re.finditer(r"[{][{].*?[}][}]", text):  # a print tag stands alone: the first one that fails
+        try:
+            jinja2.Environment().parse(match.group())
+        except jinja2.TemplateSyntaxError:
+            return f"có thẻ viết sai cú pháp ở đoạn \"{_around(text, match.start())}\""
+    lines = text.splitlines() or [""]
+    line = lines[min(max(lineno or 1, 1), len(lines)) - 1]
+    start = max(line.find("{"), 0)
+    return f"có thẻ viết sai cú pháp ở đoạn \"{_around(line, start)}\""
+
+
+def _around(text: str, start: int, width: int = 60) -> str:
+    shown = " ".join(text[start:start + width].split())
+    return shown + ("…" if len(text) > start + width else "")
+
+
 def check_templates(config: Config) -> None:
     """Before anything is read or written: each Word template the run needs exists, opens and parses. A missing or
     broken one stops the run (ConfigError) naming the file and the key; the clerk never sees a traceback."""
@@ -718,12 +745,13 @@ def check_templates(config: Config) -> None:
 
     for path in needed_templates(config).values():
         require_path(path, "paths.templates", "mẫu văn bản Word")
+        text = ""
         try:
             for text in _template_texts(path):
                 jinja2.Environment().parse(text)
         except jinja2.TemplateSyntaxError as exc:
-            raise ConfigError(f"Mẫu văn bản {path} (thư mục \"paths.templates\") có thẻ viết sai: {exc.message}. Đề nghị "
-                              "mở mẫu bằng Word, sửa thẻ {{ ... }} hoặc {% ... %} cho đủ dấu đóng.") from exc
+            raise ConfigError(f"Mẫu văn bản {path} (thư mục \"paths.templates\") {_tag_problem(text, exc.lineno)}. Đề "
+                              "nghị mở mẫu bằng Word, sửa thẻ {{ ... }} hoặc {% ... %} cho đủ dấu đóng.") from exc
         except Exception as exc:  # a damaged zip or XML fails in many ways
             raise ConfigError(f"Không đọc được mẫu văn bản {path} (thư mục \"paths.templates\"): tệp bị hỏng hoặc không "
                               f"phải tệp Word .docx ({exc}). Đề nghị lưu lại bằng Word dưới dạng .docx hoặc chép lại mẫu "

@@ -705,6 +705,17 @@ def address_checks(active: dict[str, Submission], registry: Registry, config: Co
     return problems
 
 
+def name_checks(registry: Registry, config: Config) -> list[Issue]:
+    """Two units of one name: every output keys on the code, so a run is still sound (a warning, not a stop), but
+    a document that names them cannot tell them apart."""
+    by_name: dict[str, list[Unit]] = {}
+    for unit in registry.units:
+        by_name.setdefault(" ".join(unit.name.split()).casefold(), []).append(unit)
+    return [issue("duplicate-unit-name", file=config.registry_path.name, related=tuple(u.code for u in same),
+                  name=same[0].name, codes=", ".join(u.code for u in same))
+            for same in by_name.values() if len(same) > 1]
+
+
 def _issue_order(i: Issue) -> tuple:
     return (i.file.casefold(), i.sheet, i.row or 0, i.cell, i.code)
 
@@ -756,6 +767,7 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
     problems += registration_checks(active, rankings, nominations, registry)
     problems += cluster_checks(config, registry)
     problems += address_checks(active, registry, config)
+    problems += name_checks(registry, config)
 
     return Result(
         year=config.year, round=config.round, province_code=config.province_code,

@@ -79,6 +79,8 @@ CATALOG: dict[str, Kind] = {
         "Trang \"{sheet}\" không dùng ở tỉnh đã sắp xếp không còn cấp huyện: các xã, phường tự gửi báo cáo và điểm của mình, nên dòng {row} không được tính. Nếu đây là điểm của chính đơn vị, đề nghị ghi vào \"Điểm tự chấm\" ở trang \"Thông tin\"."),
     "invalid-email": Kind(WARNING, "Địa chỉ email không dùng được",
         "Danh sách đơn vị ghi email của {unit} là \"{address}\": {reason}. Đề nghị sửa cột email trong danh sách đơn vị; thư phản hồi gửi đơn vị (lệnh send) sẽ dùng địa chỉ đã sửa, không cần chạy lại."),
+    "duplicate-unit-name": Kind(WARNING, "Hai đơn vị cùng tên",
+        "Danh sách đơn vị ghi cùng một tên \"{name}\" cho các đơn vị mã {codes}. Kết quả, tệp phản hồi và thư được phân biệt theo mã đơn vị, nhưng người đọc Quyết định, Tờ trình và bảng xếp hạng không phân biệt được các đơn vị này; đề nghị sửa cột \"ten_don_vi\" trong danh sách đơn vị để mỗi đơn vị có tên riêng."),
     "unit-name-mismatch": Kind(WARNING, "Tên đơn vị khác danh sách",
         "Tệp ghi đơn vị \"{found}\" nhưng mã {code} là của \"{expected}\". Đề nghị đơn vị kiểm tra lại mã đơn vị."),
     "cluster-mismatch": Kind(WARNING, "Cụm thi đua khác danh sách",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from .changes import Snapshot, awards_text, name_key
 from .config import Config
-from .errors import ThiduaError
+from .errors import ThiduaError, os_reason
 from .names import LEDGER_FILE, RESULT_JSON
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ class Ledger:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=self.wait, isolation_level=None)
         except (sqlite3.Error, OSError) as exc:
-            raise ThiduaError(f"Không mở được sổ lưu các lần chạy {self.path}: {exc}.") from exc
+            raise ThiduaError(f"Không mở được sổ lưu các lần chạy {self.path}: {os_reason(exc)}.") from exc
         try:
             self._check(existed)
             self._migrate()
@@ -361,7 +361,9 @@ def import_runs(run_dirs: Sequence[Path], config: Config) -> list[str]:
             data = json.loads(result_file.read_text(encoding="utf-8"))
             record = record_of_json(data, run_dir.name, folder_time(run_dir))
         except (ValueError, KeyError, TypeError) as exc:
-            raise ThiduaError(f"Tệp {result_file} không đọc được ({exc.__class__.__name__}: {exc}).") from exc
+            raise ThiduaError(f"Tệp {result_file} bị hỏng (bị cắt ngắn, để trống hoặc bị sửa tay), nên không nạp được "
+                              "lần chạy này vào sổ. Đề nghị chép lại tệp từ bản sao lưu, hoặc bỏ thư mục này khỏi lệnh."
+                              ) from exc
         with Ledger(ledger_path(config, run_dir)) as ledger, ledger.transaction():
             if ledger.has_run(run_dir.name):
                 lines.append(f"{run_dir.name}: đã có trong sổ {ledger.path}, bỏ qua.")

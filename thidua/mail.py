@@ -21,6 +21,7 @@ import json
 import os
 import re
 import smtplib
+import socket
 import ssl
 import sys
 import time
@@ -330,12 +331,19 @@ class SendLog:
         if path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")
             self._ends_cleanly = text.endswith("\n") or not text
-            for line in text.splitlines():
+            for number, line in enumerate(text.splitlines(), 1):
                 if line.strip():
                     try:
-                        self.entries.append(json.loads(line))
+                        entry = json.loads(line)
                     except json.JSONDecodeError:
                         continue  # a line cut short by a crash or a full disk
+                    if not isinstance(entry, dict):
+                        # Never one of ours, so someone edited the log: skipping it could hide a record it replaced
+                        # and send a message twice.
+                        raise ThiduaError(f"Nhật ký gửi thư {path} bị sửa hỏng ở dòng {number} (không phải một "
+                                          "bản ghi gửi thư), nên không gửi thư nào để tránh gửi trùng. Đề nghị mở tệp, "
+                                          "kiểm tra rồi xóa dòng đó, sau đó chạy lại \"python process.py send\".")
+                    self.entries.append(entry)
 
     def state(self, key: str, hashes: list[dict], result: str) -> State:
         outcome: dict[str, str] = {}  # attempt -> its last word
@@ -558,7 +566,7 @@ def _deliver(conn: _Connection, raw: bytes, recipients: tuple[str, ...], log: Se
                 return State.FAILED, error
             continue
         except (smtplib.SMTPException, OSError) as exc:
-            error = f"mất kết nối với máy chủ thư: {exc.__class__.__name__} {exc}"
+            error = f"không kết nối được với máy chủ thư ({_why_no_answer(exc)})"
             conn.drop()
             continue
         tried = {**entry, "attempt": uuid.uuid4().hex}
@@ -566,9 +574,10 @@ def _deliver(conn: _Connection, raw: bytes, recipients: tuple[str, ...], log: Se
         try:
             code, reply = smtp.docmd("DATA")
         except (smtplib.SMTPException, OSError) as exc:  # the body has not left: a definite failure
-            error = f"mất kết nối với máy chủ thư: {exc.__class__.__name__} {exc}"
+            error = f"mất kết nối với máy chủ thư ({_why_no_answer(exc)})"
             conn.drop()
-            _record(log, {**tried, "result": State.FAILED.value, "error": error}, went=False)
+            _record(log, {**tried, "result": State.FAILED.value, "error": error,
+                          "detail": f"{exc.__class__.__name__} {exc}"}, went=False)
             continue
         if code != 354:
             error = f"{code} {_said(reply)}"
@@ -583,9 +592,10 @@ def _deliver(conn: _Connection, raw: bytes, recipients: tuple[str, ...], log: Se
         except BaseException as exc:  # Ctrl-C included: the body may have reached the server
             conn.drop()
             error = ("bị dừng khi đang gửi nội dung thư" if isinstance(exc, KeyboardInterrupt) else
-                     f"không nhận được trả lời sau khi đã gửi nội dung thư ({exc.__class__.__name__} {exc})")
-            with contextlib.suppress(OSError):
-                log.record({**tried, "result": State.UNKNOWN.value, "error": error})
+                     f"không nhận được trả lời sau khi đã gửi nội dung thư ({_why_no_answer(exc)})")
+            with contextlib.suppress(OSError):  # the technical detail is for whoever reads the log, not the clerk
+                log.record({**tried, "result": State.UNKNOWN.value, "error": error,
+                            "detail": f"{exc.__class__.__name__} {exc}"})
             if not isinstance(exc, (smtplib.SMTPException, OSError)):
                 raise
             return State.UNKNOWN, error
@@ -598,6 +608,19 @@ def _deliver(conn: _Connection, raw: bytes, recipients: tuple[str, ...], log: Se
             conn.drop()
         return State.FAILED, error
     return State.FAILED, error
+
+
+def _why_no_answer(exc: BaseException) -> str:
+    """The clerk's words for a server that does not answer; the exception's own text is English."""
+    if isinstance(exc, TimeoutError) or "timed out" in str(exc):
+        return "máy chủ thư không trả lời trong thời gian chờ"
+    if isinstance(exc, ConnectionRefusedError):
+        return "máy chủ thư từ chối kết nối; đề nghị kiểm tra email.smtp_host và email.smtp_port"
+    if isinstance(exc, socket.gaierror):
+        return "không tìm thấy máy chủ thư; đề nghị kiểm tra email.smtp_host và kết nối mạng"
+    if isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError):
+        return "máy chủ thư đã ngắt kết nối"
+    return "mất kết nối với máy chủ thư"
 
 
 def _record(log: SendLog, entry: dict, went: bool) -> None:
@@ -635,7 +658,13 @@ def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, f
     password = os.environ.get(settings.password_env) if settings.username else None
     if smtp_mode and settings.username and not password and not dry_run:
         raise ThiduaError(f"Chưa có mật khẩu máy chủ thư: đặt biến môi trường {settings.password_env} rồi chạy lại.")
-    messages = plan_reminders(run, config, registry) if mode == SendMode.REMIND else plan(run, config, registry)
+    try:
+        messages = plan_reminders(run, config, registry) if mode == SendMode.REMIND else plan(run, config, registry)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # Cut short, emptied or edited by hand: what it held cannot be trusted, so nothing is sent from it.
+        raise ThiduaError(f"Tệp {RESULT_JSON} của lần chạy {run.name} bị hỏng (không đọc được nội dung) nên không "
+                          f"gửi thư nào. Đề nghị chạy lại \"python process.py\" để có lần chạy mới rồi gửi, hoặc chép "
+                          f"lại tệp {RESULT_JSON} từ bản sao lưu.") from exc
     wanted = resolve_resend(list(resend), messages)
     lock = contextlib.nullcontext() if dry_run else send_lock(run, wait, out, sleep)
     report = Report()

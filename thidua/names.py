@@ -64,38 +64,27 @@ def consolidated_name(year: int, round_: str) -> str:
 
 def feedback_file_names(units) -> dict[str, str]:
     """Unit code -> name of its feedback workbook, safe on Windows and unique even when two units share a name."""
-    names: dict[str, str] = {}
-    taken: set[str] = set()
-    for unit in units:
-        name = _feedback_name(unit.short_name)
-        n = 1
-        # Windows compares file names without case; a fallback may meet another unit's own name, so check again.
-        while name.casefold() in taken:
-            name = _feedback_name(unit.short_name, f"{unit.code}" if n == 1 else f"{unit.code}-{n}")
-            n += 1
-        taken.add(name.casefold())
-        names[unit.code] = name
-    return names
-
-
-def _feedback_name(short_name: str, code: str = "") -> str:
-    """The unit's name cut to leave room for the "(code)" that tells two units apart: a cut must not remove it."""
-    if not code:
-        return f"Phản hồi - {safe_filename(short_name)}.xlsx"
-    suffix = f" ({safe_filename(code)})"
-    return f"Phản hồi - {safe_filename(short_name, limit=FILE_NAME_LIMIT - len(suffix))}{suffix}.xlsx"
+    return unique_file_names(units, "Phản hồi - {name}.xlsx")
 
 
 def unit_template_names(units) -> dict[str, str]:
     """Unit code -> name of its own template: the unit's name, safe on Windows, unique without case."""
+    return unique_file_names(units, "{name}.xlsx")
+
+
+def unique_file_names(units, pattern: str) -> dict[str, str]:
+    """Unit code -> `pattern` filled with the unit's name made safe on Windows, one file per unit whatever the
+    names: the one rule for feedback files, `template --per-unit` and `sample`. A name taken already (Windows
+    compares file names without case) gets the unit's code, which survives any cut of a long name; a fallback
+    may meet another unit's own name, so it is checked again."""
     names: dict[str, str] = {}
     taken: set[str] = set()
     for unit in units:
-        name = f"{safe_filename(unit.short_name)}.xlsx"
+        name = pattern.format(name=safe_filename(unit.short_name))
         n = 1
-        while name.casefold() in taken:  # as for feedback: the "(code)" survives any cut of a long name
+        while name.casefold() in taken:
             suffix = f" ({safe_filename(unit.code if n == 1 else f'{unit.code}-{n}')})"
-            name = f"{safe_filename(unit.short_name, limit=FILE_NAME_LIMIT - len(suffix))}{suffix}.xlsx"
+            name = pattern.format(name=safe_filename(unit.short_name, limit=FILE_NAME_LIMIT - len(suffix)) + suffix)
             n += 1
         taken.add(name.casefold())
         names[unit.code] = name

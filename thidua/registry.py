@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .errors import RegistryError
+from .errors import RegistryError, os_reason
 from .text import cap_first, clean, parse_mark, strip_diacritics
 
 COLUMNS = ("ma_don_vi", "ten_don_vi", "cap", "ma_cap_tren", "so_don_vi_cap_xa", "so_ban_cong_tac_mat_tran", "email")
@@ -297,17 +297,25 @@ def load_registry(path: Path, communes_path: Path | None = None) -> Registry:
             header, rows = _xlsx_or_error(path)
         else:
             with path.open(encoding="utf-8-sig", newline="") as fh:
-                reader = csv.DictReader(fh)
+                first = fh.readline()
+                fh.seek(0)
+                # Excel on a Vietnamese Windows separates a CSV's columns by ";" (the comma is the decimal mark).
+                reader = csv.DictReader(fh, delimiter=";" if first.count(";") > first.count(",") else ",")
                 header, rows = list(reader.fieldnames or []), list(reader)
+    except RegistryError:
+        raise
     except FileNotFoundError as exc:
         raise RegistryError(f"Không tìm thấy danh sách đơn vị {path}.") from exc
     except UnicodeDecodeError as exc:
         raise RegistryError(f"Danh sách đơn vị {path} phải được lưu dạng UTF-8 (CSV UTF-8).") from exc
     except (OSError, ValueError) as exc:
-        raise RegistryError(f"Không đọc được danh sách đơn vị {path}: {exc}.") from exc
+        raise RegistryError(f"Không đọc được danh sách đơn vị {path}: {os_reason(exc)}.") from exc
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise RegistryError(f"Danh sách đơn vị {path} thiếu cột: {', '.join(missing)}.")
+        # One column holding every name: the columns were separated by something else (a tab, a "|").
+        hint = (" Các cột phải cách nhau bằng dấu phẩy (hoặc dấu chấm phẩy, như Excel lưu); đề nghị mở tệp bằng Excel "
+                "và lưu lại dưới dạng CSV UTF-8.") if len(header) == 1 and missing else ""
+        raise RegistryError(f"Danh sách đơn vị {path} thiếu cột: {', '.join(missing)}.{hint}")
     units = parse_registry(rows, f"Danh sách đơn vị {path.name}")
     communes: tuple[Commune, ...] = ()
     if communes_path is not None and Path(communes_path).is_file():
@@ -323,8 +331,8 @@ def _xlsx_or_error(path: Path) -> tuple[list[str], list[dict]]:
     except OSError:
         raise
     except Exception as exc:  # the reader's own errors (a damaged zip, a sheet it cannot parse) have no common base
-        raise RegistryError(f"Không đọc được danh sách đơn vị {path}: tệp bị hỏng hoặc không phải bảng tính Excel "
-                            f"({exc}). Đề nghị mở tệp bằng Excel, lưu lại dưới dạng .xlsx hoặc CSV UTF-8.") from exc
+        raise RegistryError(f"Không đọc được danh sách đơn vị {path}: tệp bị hỏng hoặc không phải bảng tính Excel. "
+                            "Đề nghị mở tệp bằng Excel, lưu lại dưới dạng .xlsx hoặc CSV UTF-8.") from exc
 
 
 def _communes(path: Path) -> tuple[Commune, ...]:

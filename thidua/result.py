@@ -280,7 +280,7 @@ class Result:
     source_folder: str = ""  # the input folder, for links from issues to the cells they name
     criteria: tuple | None = None  # the criteria table (criteria.Criterion), when one is configured
     scores: tuple[ScoreLine, ...] = ()
-    notified: tuple[str, ...] = ()  # codes of the units whose feedback was sent (recorded by `send`; none yet)
+    notified: tuple[str, ...] = ()  # codes of the units whose last feedback sent (the ledger) is this run's own
     changes: Changes | None = None  # since the previous run in the ledger (None: not compared, e.g. `check`)
     cluster_awards: frozenset[tuple[str, str]] = frozenset()  # (ranking, award) whose places count per cluster
 

@@ -18,11 +18,11 @@ from . import terms
 from .config import Config
 from .criteria import CriteriaTable
 from .errors import ThiduaError
+from .names import unique_file_names
 from .registry import Registry, Unit
 from .rules import unit_quota
 from .template import write_workbook
 from .terms import FRONT
-from .text import safe_filename
 from .workbook import list_inputs
 
 SEED = 2023
@@ -359,11 +359,13 @@ def write_sample(folder: Path, config: Config, registry: Registry) -> list[Path]
         scores = [(94.5 - 1.5 * i) for i in range(len(units))]
         rng.shuffle(scores)
         books = [_district_book(unit, i, registry, config, rng, 96.5, scores[i]) for i, unit in enumerate(units)]
+    # Two names that clean up to one file name must not overwrite each other: the feedback files' rule.
+    names = unique_file_names([*units, registry.province], f"{{name}} - Báo cáo thi đua {config.year}.xlsx")
     for unit, (info, tables) in zip(units, books, strict=True):
-        path = folder / f"{safe_filename(unit.short_name)} - Báo cáo thi đua {config.year}.xlsx"
+        path = folder / names[unit.code]
         written.append(write_workbook(path, config, info, tables, two_tier=registry.two_tier))
     info, tables = _province_book(registry, config, rng, scores)
-    path = folder / f"{safe_filename(registry.province.short_name)} - Báo cáo thi đua {config.year}.xlsx"
+    path = folder / names[registry.province.code]
     written.append(write_workbook(path, config, info, tables, appraisal=True, two_tier=registry.two_tier))
     # Files an earlier sample wrote under other names (another year, another registry) stay its own.
     files = {p.relative_to(folder).as_posix(): _digest(p) for p in list_inputs(folder)}
