@@ -387,7 +387,7 @@ def test_earlier_run_folders_are_imported_from_their_results(recorded, tmp_path)
     for folder in run_dirs(out):  # run folders as a version without the ledger left them
         shutil.copytree(folder, old / folder.name)
     first, second = run_dirs(old)
-    code, text = run_cli("ledger", "import", str(first), str(second))
+    code, text = run_cli("ledger", "import", "--output", str(old), str(first), str(second))
     assert code == 0 and text.count("đã nạp") == 2
     with Ledger(old / LEDGER_FILE) as ledger:
         assert [r[0] for r in ledger.db.execute("SELECT folder FROM runs ORDER BY started, id")] == [
@@ -395,10 +395,45 @@ def test_earlier_run_folders_are_imported_from_their_results(recorded, tmp_path)
         imported = ledger.previous(2023, "tong-ket")
         original = Ledger(out / LEDGER_FILE).previous(2023, "tong-ket")
         assert imported is not None and original is not None and imported == original
-    assert run_cli("ledger", "import", str(first))[1].count("bỏ qua") == 1
+    assert run_cli("ledger", "import", "--output", str(old), str(first))[1].count("bỏ qua") == 1
     code, text = run_cli("run", "--input", str(inputs), "--output", str(old))
     data = json.loads((run_dirs(old)[-1] / RESULT_JSON).read_text(encoding="utf-8"))
     assert data["changes"]["previous_run"] == second.name and "không có" in text
+
+
+def test_import_writes_into_the_configs_ledger_not_beside_the_imported_folder(recorded, tmp_path):
+    inputs, out, _ = recorded
+    [run] = run_dirs(out)
+    usb = tmp_path / "usb"
+    shutil.copytree(run, usb / run.name)
+    target = tmp_path / "qt2"
+    code, text = run_cli("ledger", "import", "--output", str(target), str(usb / run.name))
+    assert code == 0 and "đã nạp" in text
+    assert not (usb / LEDGER_FILE).exists()
+    with Ledger(target / LEDGER_FILE) as ledger:
+        assert ledger.has_run(run.name)
+
+
+def test_an_imported_run_is_dated_by_its_result_never_by_file_times(recorded, tmp_path, capsys):
+    inputs, out, _ = recorded
+    [run] = run_dirs(out)
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 0
+    latest = run_dirs(out)[-1]
+    # An old run copied under another name: no date in its name, and the copy is newer than every run.
+    copied = tmp_path / "usb" / "imported_run"
+    shutil.copytree(run, copied)
+    code, text = run_cli("ledger", "import", "--output", str(out), str(copied))
+    assert code == 2 and "imported_run" in capsys.readouterr().err
+    data = json.loads((copied / RESULT_JSON).read_text(encoding="utf-8"))
+    data["started"] = "2020-01-01T08:00:00"
+    (copied / RESULT_JSON).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    code, text = run_cli("ledger", "import", "--output", str(out), str(copied))
+    assert code == 0 and "đã nạp" in text
+    with Ledger(out / LEDGER_FILE) as ledger:
+        started = dict(ledger.db.execute("SELECT folder, started FROM runs"))
+        assert started["imported_run"] == "2020-01-01T08:00:00"
+        previous = ledger.previous(2023, "tong-ket")
+        assert previous is not None and previous[0] == latest.name
 
 
 def test_send_all_sends_again_what_did_not_change(recorded):

@@ -91,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     ledger_import = ledger_sub.add_parser("import", parents=[common],
                                           help="nạp các lần chạy trước đây từ tệp ket_qua.json của chúng")
     ledger_import.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR", help="thư mục lần chạy")
+    ledger_import.add_argument("--output", type=Path, default=None,
+                               help="thư mục kết quả có sổ sẽ nạp vào (mặc định: paths.output hoặc paths.ledger)")
     return parser
 
 
@@ -400,6 +402,7 @@ def cmd_ledger(args, out: TextIO) -> int:
     from .ledger import import_runs
 
     config, _ = _setup(args)
+    config = with_overrides(config, output_dir=args.output)
     for line in import_runs([Path(p) for p in args.run_dirs], config):
         print(line, file=out)
     return 0

@@ -341,17 +341,28 @@ def record_of_json(data: dict, folder: str, started: str) -> RunRecord:
         imported=True)
 
 
-def folder_time(run_dir: Path) -> str:
-    """When an earlier run started: its folder's name ("2026-11-30_0915", "…_2"), else its result's mtime."""
+def run_time(run_dir: Path, data: dict) -> str:
+    """When an earlier run started: as its ket_qua.json records it, else as its folder's name says
+    ("2026-11-30_0915", "…_2"). Never a file time: a copied folder is as new as the copy, and would become the
+    "previous run" of the next comparison."""
+    recorded = data.get("started")
+    if isinstance(recorded, str):
+        try:
+            return dt.datetime.fromisoformat(recorded).isoformat(timespec="seconds")
+        except ValueError:
+            pass
     try:
-        moment = dt.datetime.strptime(run_dir.name[:15], "%Y-%m-%d_%H%M")
+        return dt.datetime.strptime(run_dir.name[:15], "%Y-%m-%d_%H%M").isoformat(timespec="seconds")
     except ValueError:
-        moment = dt.datetime.fromtimestamp((run_dir / RESULT_JSON).stat().st_mtime)
-    return moment.isoformat(timespec="seconds")
+        raise ThiduaError(
+            f"Không xác định được thời điểm của lần chạy trong thư mục {run_dir}: {RESULT_JSON} không ghi thời điểm "
+            "bắt đầu và tên thư mục không theo dạng năm-tháng-ngày_giờphút (ví dụ 2026-11-30_0915). Đề nghị đổi "
+            "tên thư mục theo ngày giờ của lần chạy đó rồi nạp lại.") from None
 
 
 def import_runs(run_dirs: Sequence[Path], config: Config) -> list[str]:
-    """`ledger import`: each run folder's ket_qua.json into the ledger beside it, one transaction each."""
+    """`ledger import`: each run folder's ket_qua.json into the config's ledger (its output folder's, or
+    [paths] ledger), one transaction each. The folders are only read: they may sit on a USB stick."""
     lines = []
     for run_dir in run_dirs:
         result_file = run_dir / RESULT_JSON
@@ -359,12 +370,13 @@ def import_runs(run_dirs: Sequence[Path], config: Config) -> list[str]:
             raise ThiduaError(f"Không tìm thấy {RESULT_JSON} trong {run_dir}: đây không phải thư mục một lần chạy.")
         try:
             data = json.loads(result_file.read_text(encoding="utf-8"))
-            record = record_of_json(data, run_dir.name, folder_time(run_dir))
+            started = run_time(run_dir, data)
+            record = record_of_json(data, run_dir.name, started)
         except (ValueError, KeyError, TypeError) as exc:
             raise ThiduaError(f"Tệp {result_file} bị hỏng (bị cắt ngắn, để trống hoặc bị sửa tay), nên không nạp được "
                               "lần chạy này vào sổ. Đề nghị chép lại tệp từ bản sao lưu, hoặc bỏ thư mục này khỏi lệnh."
                               ) from exc
-        with Ledger(ledger_path(config, run_dir)) as ledger, ledger.transaction():
+        with Ledger(ledger_path(config)) as ledger, ledger.transaction():
             if ledger.has_run(run_dir.name):
                 lines.append(f"{run_dir.name}: đã có trong sổ {ledger.path}, bỏ qua.")
                 continue
