@@ -86,6 +86,7 @@ def test_a_corrupted_file_is_refused_and_never_overwritten(tmp_path):
     with pytest.raises(ThiduaError) as caught:
         Ledger(path)
     assert str(path) in str(caught.value)
+    assert "malformed" not in str(caught.value) and "database" not in str(caught.value)
     assert path.read_bytes() == before
 
 
@@ -434,6 +435,28 @@ def test_an_imported_run_is_dated_by_its_result_never_by_file_times(recorded, tm
         assert started["imported_run"] == "2020-01-01T08:00:00"
         previous = ledger.previous(2023, "tong-ket")
         assert previous is not None and previous[0] == latest.name
+
+
+def test_a_send_that_writes_nothing_does_not_point_to_an_outbox(recorded):
+    inputs, out, _ = recorded
+    [first] = run_dirs(out)
+    assert run_cli("send", str(first))[0] == 0
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 0
+    second = run_dirs(out)[-1]
+    code, text = run_cli("send", str(second))
+    assert code == 0 and not (second / OUTBOX).exists()
+    assert str(second / OUTBOX) not in text and "Không có thư nào được ghi" in text
+
+
+def test_send_all_of_an_older_run_is_refused_naming_the_newer_run(recorded, capsys):
+    inputs, out, _ = recorded
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 0
+    first, second = run_dirs(out)
+    before = _dump(out / LEDGER_FILE)
+    assert run_cli("send", str(first), "--all")[0] == 2
+    assert second.name in capsys.readouterr().err
+    assert not (first / OUTBOX).exists() and _dump(out / LEDGER_FILE) == before
+    assert run_cli("send", str(second), "--all")[0] == 0
 
 
 def test_send_all_sends_again_what_did_not_change(recorded):

@@ -139,9 +139,9 @@ class Ledger:
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
                 raise self._busy() from exc
-            raise self._foreign(f"tệp bị hỏng: {exc}") from exc
+            raise self._foreign("tệp bị hỏng") from exc
         except sqlite3.DatabaseError as exc:
-            raise self._foreign(f"tệp bị hỏng hoặc không phải cơ sở dữ liệu SQLite: {exc}") from exc
+            raise self._foreign("tệp bị hỏng hoặc không phải cơ sở dữ liệu SQLite") from exc
         if app != APPLICATION_ID and (tables or app or version):
             raise self._foreign("đây là cơ sở dữ liệu của chương trình khác")
         if version > LATEST:
@@ -181,14 +181,14 @@ class Ledger:
             yield
         except sqlite3.DatabaseError as exc:  # a page found damaged while reading or writing the run's rows
             self.db.execute("ROLLBACK")
-            raise self._foreign(f"tệp bị hỏng: {exc}") from exc
+            raise self._foreign("tệp bị hỏng") from exc
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         try:
             self.db.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
-            raise self._foreign(f"tệp bị hỏng: {exc}") from exc
+            raise self._foreign("tệp bị hỏng") from exc
 
     # ------------------------------------------------------------ runs
 
@@ -240,7 +240,7 @@ class Ledger:
         try:
             return self.db.execute(sql, params)
         except sqlite3.DatabaseError as exc:
-            raise self._foreign(f"tệp bị hỏng: {exc}") from exc
+            raise self._foreign("tệp bị hỏng") from exc
 
     def fingerprints(self, folder: str) -> tuple[dict[str, str], str | None] | None:
         """(each unit's feedback fingerprint, the leadership's) of a recorded run; None if it is not recorded."""
@@ -261,6 +261,13 @@ class Ledger:
         if leadership is not None:
             keys["leadership"] = leadership
         return row[0], row[1], keys
+
+    def newer_run(self, folder: str) -> str | None:
+        """The latest run of the same campaign started after the recorded run `folder`; None if there is none."""
+        row = self._read("SELECT r.folder FROM runs r JOIN runs this ON this.folder = ? AND r.year = this.year "
+                         "AND r.round = this.round AND r.started > this.started ORDER BY r.started DESC, r.id DESC "
+                         "LIMIT 1", (folder,)).fetchone()
+        return row[0] if row else None
 
     def last_sent(self, year: int, round_: str, recipient: str) -> str | None:
         """The fingerprint of what was last delivered to a recipient in this campaign."""

@@ -672,6 +672,11 @@ def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, f
         # What each message of this run shows (none for a run from before the ledger: sent as before) and what
         # each recipient last received in this campaign.
         state = ledger.delivery_state(run.name)
+        if mode == SendMode.ALL and not dry_run and (newer := ledger.newer_run(run.name)):
+            # The ledger keeps what each unit last received: an older run sent again would become that record.
+            raise ThiduaError(f"Lần chạy {run.name} không phải lần chạy mới nhất: đã có lần chạy {newer}. Gửi lại mọi "
+                              f"thư của lần chạy cũ sẽ ghi đè việc mỗi đơn vị đã nhận kết quả mới hơn. Đề nghị gửi "
+                              f"lần chạy {newer} (python process.py send --all \"{run.parent / newer}\").")
         fingerprints = state[2] if state else {}
         unchanged = frozenset(k for k, fp in fingerprints.items() if mode == SendMode.CHANGED and state
                               and ledger.last_sent(state[0], state[1], k) == fp)
@@ -700,8 +705,11 @@ def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, f
             conn.quit()
     if not smtp_mode and not dry_run:
         outbox = run / OUTBOX
-        report.lines.append(f"Chưa cấu hình máy chủ thư: các thư được ghi thành tệp .eml trong {outbox} — mở bằng "
-                            "Outlook hoặc Thunderbird để gửi.")
+        if report.done:
+            report.lines.append(f"Chưa cấu hình máy chủ thư: các thư được ghi thành tệp .eml trong {outbox} — mở "
+                                "bằng Outlook hoặc Thunderbird để gửi.")
+        else:
+            report.lines.append("Không có thư nào được ghi thành tệp .eml trong lần gửi này.")
     return report
 
 
