@@ -17,8 +17,8 @@ def nom(name, status="proposed", code="943", kind="individual", award="BK_MTTQ_T
     return (code, kind, level, award, name, name_key(name), status, 90.0, "a.xlsx", "Đề nghị cá nhân", 9)
 
 
-def ranked(name, rank, awards=(), code="943", level="xa"):
-    return (level, code, name, 90.0, rank, None, None, awards_text(tuple(awards)))
+def ranked(name, rank, awards=(), code="943", level="xa", cluster=None, cluster_rank=None):
+    return (level, code, name, 90.0, rank, cluster, cluster_rank, awards_text(tuple(awards)))
 
 
 def quota(n, code="943", scope="unit", cluster=None, award="BK_MTTQ_TINH"):
@@ -94,11 +94,20 @@ def test_rankings_whose_rank_or_awards_changed():
                                ranked("Xã Xuân Hòa", 3)))
     assert compare("r1", BASE, after).rankings == (
         {"level": "xa", "unit_code": "943", "name": "Xã Ba Trinh", "from_rank": 2, "to_rank": 1,
-         "from_awards": [], "to_awards": ["CO_XS"]},
+         "from_cluster_rank": None, "to_cluster_rank": None, "from_awards": [], "to_awards": ["CO_XS"]},
         {"level": "xa", "unit_code": "943", "name": "Xã Đại Hải", "from_rank": 1, "to_rank": 2,
-         "from_awards": ["CO_XS"], "to_awards": []},
+         "from_cluster_rank": None, "to_cluster_rank": None, "from_awards": ["CO_XS"], "to_awards": []},
         {"level": "xa", "unit_code": "943", "name": "Xã Xuân Hòa", "from_rank": None, "to_rank": 3,
-         "from_awards": [], "to_awards": []})
+         "from_cluster_rank": None, "to_cluster_rank": None, "from_awards": [], "to_awards": []})
+
+
+def test_a_cluster_rank_move_without_a_province_rank_move_is_listed():
+    before = Snapshot(rankings=(ranked("Xã A", 5, cluster="Cụm 1", cluster_rank=7),
+                                ranked("Xã B", 6, cluster="Cụm 1", cluster_rank=2)))
+    after = Snapshot(rankings=(ranked("Xã A", 5, cluster="Cụm 1", cluster_rank=2),
+                               ranked("Xã B", 6, cluster="Cụm 1", cluster_rank=2)))
+    assert [(r["name"], r["from_rank"], r["to_rank"], r["from_cluster_rank"], r["to_cluster_rank"])
+            for r in compare("r1", before, after).rankings] == [("Xã A", 5, 5, 7, 2)]
 
 
 def test_an_award_won_without_a_rank_move_is_listed():
@@ -150,7 +159,7 @@ def test_changes_backwards_are_the_same_changes_reversed(noms_a, ranks_a, noms_b
     a, b = _snapshot(noms_a, ranks_a), _snapshot(noms_b, ranks_b)
     forward, backward = compare("a", a, b), compare("b", b, a)
     flip = {"from": "to", "to": "from", "from_rank": "to_rank", "to_rank": "from_rank", "from_awards": "to_awards",
-            "to_awards": "from_awards"}
+            "to_awards": "from_awards", "from_cluster_rank": "to_cluster_rank", "to_cluster_rank": "from_cluster_rank"}
 
     def as_set(items, keys=lambda k: k):
         # A change names the nominee as the later run spells it: compared by identity, not by spelling.

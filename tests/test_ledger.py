@@ -166,9 +166,9 @@ def _nomination(code, kind, level, award, name, was, now):
     return {"unit_code": code, "kind": kind, "level": level, "award": award, "name": name, "from": was, "to": now}
 
 
-def _ranking(level, code, name, was, now, had, has):
-    return {"level": level, "unit_code": code, "name": name, "from_rank": was, "to_rank": now, "from_awards": had,
-            "to_awards": has}
+def _ranking(level, code, name, was, now, had, has, cluster_was=None, cluster_now=None):
+    return {"level": level, "unit_code": code, "name": name, "from_rank": was, "to_rank": now,
+            "from_cluster_rank": cluster_was, "to_cluster_rank": cluster_now, "from_awards": had, "to_awards": has}
 
 
 MONTHS = {
@@ -193,10 +193,10 @@ MONTHS = {
         corrections=((_drop_row, "Đề nghị cá nhân", "Nguyễn Công Quang"),
                      (_edit, "Thông tin", "Điểm tự chấm", "Nội dung", 90.8)),
         nominations=[_nomination("31495", "individual", "xa", "BK_MTTQ_TINH", "Nguyễn Công Quang", "over_quota", None)],
-        rankings=[_ranking("xa", "31495", "Xã Xà Phiên", 28, 26, ["BK_MTTQ_TINH"], ["CO_XS"]),
-                  _ranking("xa", "31540", "Xã Thới An Hội", 26, 27, ["CO_XS"], ["BK_MTTQ_TINH"]),
-                  _ranking("xa", "31393", "Xã Hòa An", 27, 28, [], []),
-                  _ranking("xa", "31471", "Phường Long Mỹ", 28, 29, [], [])],  # no longer tied with Xà Phiên
+        rankings=[_ranking("xa", "31495", "Xã Xà Phiên", 28, 26, ["BK_MTTQ_TINH"], ["CO_XS"], 2, 1),
+                  _ranking("xa", "31540", "Xã Thới An Hội", 26, 27, ["CO_XS"], ["BK_MTTQ_TINH"], 1, 2),
+                  _ranking("xa", "31393", "Xã Hòa An", 27, 28, [], [], 3, 3),
+                  _ranking("xa", "31471", "Phường Long Mỹ", 28, 29, [], [], 4, 4)],  # no longer tied with Xà Phiên
         mailed={"31495", "31540", "31393", "31471"}, cluster="Cụm thi đua số 7"),
 }
 
@@ -252,6 +252,11 @@ def test_a_scripted_month(tmp_path, month):
     consolidated = openpyxl.load_workbook(next(third.glob("Tổng hợp*.xlsx")), read_only=True)["Thay đổi"]
     listed = [r for r in consolidated.iter_rows(min_row=4, values_only=True) if r[0]]
     assert len(listed) == 2 + len(m.rankings)
+    for r in m.rankings:  # the cluster rank, which decides the cluster's flags, is shown beside the province's
+        if r["to_cluster_rank"] is not None:
+            [shown] = [row for row in listed if row[2] == r["name"]]
+            assert f"hạng {r['from_cluster_rank']} trong cụm" in shown[4]
+            assert f"hạng {r['to_cluster_rank']} trong cụm" in shown[5]
     own = openpyxl.load_workbook(third / "PhanHoi" / f"{feedback[m.unit]}.xlsx", read_only=True)["Thay đổi"]
     assert [r[0] for r in own.iter_rows(min_row=4, values_only=True) if r[0]] == [
         "Tệp", "Đề nghị khen thưởng", "Xếp hạng Ủy ban MTTQ cấp xã"]

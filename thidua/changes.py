@@ -164,12 +164,14 @@ def _nominations(before: Snapshot, after: Snapshot) -> list[dict]:
 def _rankings(before: Snapshot, after: Snapshot) -> list[dict]:
     found = []
     for old, new in _pairs(before.rankings, after.rankings, operator.itemgetter(0, 1, 2)):
-        if old is not None and new is not None and old[4] == new[4] and old[7] == new[7]:
+        # The cluster rank too: it decides the cluster's flags, and moves while the province rank stays.
+        if old is not None and new is not None and old[4] == new[4] and old[6] == new[6] and old[7] == new[7]:
             continue
         row = new or old
         assert row is not None
         found.append({"level": row[0], "unit_code": row[1], "name": row[2],
                       "from_rank": old[4] if old else None, "to_rank": new[4] if new else None,
+                      "from_cluster_rank": old[6] if old else None, "to_cluster_rank": new[6] if new else None,
                       "from_awards": awards_list(old[7]) if old else [],
                       "to_awards": awards_list(new[7]) if new else []})
     return found

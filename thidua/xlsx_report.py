@@ -284,10 +284,11 @@ _FILE_CHANGES = {"new": ("Chưa có tệp", "Tệp mới"), "replaced": ("Tệp 
 CHANGES_SHEET = "Thay đổi"
 
 
-def _ranked_text(rank: int | None, awards) -> str:
+def _ranked_text(rank: int | None, awards, cluster_rank: int | None = None) -> str:
     if rank is None:
         return "Chưa xếp hạng"
-    return f"Hạng {rank}" + (f"; {_awards_text(awards)}" if awards else "")
+    return (f"Hạng {rank}" + (f", hạng {cluster_rank} trong cụm" if cluster_rank is not None else "")
+            + (f"; {_awards_text(awards)}" if awards else ""))
 
 
 def change_rows(result: Result, changes: Changes) -> list[tuple[str, str, str, str, object, object]]:
@@ -299,7 +300,8 @@ def change_rows(result: Result, changes: Changes) -> list[tuple[str, str, str, s
               terms.STATUSES[n["from"]] if n["from"] else "Chưa có",
               terms.STATUSES[n["to"]] if n["to"] else "Không còn trong danh sách") for n in changes.nominations]
     rows += [(f"Xếp hạng {terms.RANKINGS[r['level']]}", unit(r["unit_code"]), r["name"], "",
-              _ranked_text(r["from_rank"], r["from_awards"]), _ranked_text(r["to_rank"], r["to_awards"]))
+              _ranked_text(r["from_rank"], r["from_awards"], r.get("from_cluster_rank")),
+              _ranked_text(r["to_rank"], r["to_awards"], r.get("to_cluster_rank")))
              for r in changes.rankings]
     rows += [("Chỉ tiêu", unit(q["unit_code"]) if q["unit_code"] else (q["cluster"] or "Toàn tỉnh"),
               cap_first(terms.describe(q["kind"], q["level"])), terms.award_name(q["award"]),
