@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import signal
@@ -272,6 +273,11 @@ def test_a_scripted_month(tmp_path, month):
     [reminder] = [p for p in (third / OUTBOX).glob("Nhắc gửi báo cáo - *.eml")]
     text = message_from_bytes(reminder.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
     assert "....../....../......" in text  # no deadline in config: a dotted line to fill in
+    # The unit's own template, its name and code filled in, as `template --per-unit` writes it.
+    [attached] = [p for p in message_from_bytes(reminder.read_bytes(), policy=policy.default).iter_attachments()]
+    assert attached.get_filename().endswith(".xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(attached.get_content()), read_only=True)
+    assert book["Thông tin"]["B3"].value == m.absent
     with Ledger(out / LEDGER_FILE) as ledger:
         before, after = ledger.fingerprints(second.name), ledger.fingerprints(third.name)
     assert before is not None and after is not None
@@ -462,6 +468,22 @@ def test_send_all_of_an_older_run_is_refused_naming_the_newer_run(recorded, caps
     assert second.name in capsys.readouterr().err
     assert not (first / OUTBOX).exists() and _dump(out / LEDGER_FILE) == before
     assert run_cli("send", str(second), "--all")[0] == 0
+
+
+def test_a_reminder_says_truly_that_a_units_file_left_the_batch(sample_run, tmp_path):
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    shutil.copytree(sample_run[0] / "input", inputs)
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 0
+    data = json.loads((run_dirs(out)[0] / RESULT_JSON).read_text(encoding="utf-8"))
+    gone = next(i for i in data["inputs"] if i["status"] == "processed")
+    (inputs / gone["file"]).unlink()
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] in (0, 1)
+    second = run_dirs(out)[-1]
+    assert run_cli("send", str(second), "--remind")[0] == 0
+    [unit] = [u for u in data["units"] if u["code"] == gone["unit_code"]]
+    reminder = second / OUTBOX / f"Nhắc gửi báo cáo - {unit['short_name']}.eml"
+    text = message_from_bytes(reminder.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    assert "chưa nhận được" not in text and "không còn trong" in text
 
 
 def test_send_all_sends_again_what_did_not_change(recorded):

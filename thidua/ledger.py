@@ -265,9 +265,19 @@ class Ledger:
     def newer_run(self, folder: str) -> str | None:
         """The latest run of the same campaign started after the recorded run `folder`; None if there is none."""
         row = self._read("SELECT r.folder FROM runs r JOIN runs this ON this.folder = ? AND r.year = this.year "
-                         "AND r.round = this.round AND r.started > this.started ORDER BY r.started DESC, r.id DESC "
-                         "LIMIT 1", (folder,)).fetchone()
+                         "AND r.round = this.round "
+                         "AND (r.started > this.started OR r.started = this.started AND r.id > this.id) "
+                         "ORDER BY r.started DESC, r.id DESC LIMIT 1", (folder,)).fetchone()
         return row[0] if row else None
+
+    def files_before(self, folder: str) -> dict[str, str]:
+        """Unit code -> the file last processed for it in an earlier run of the same campaign than `folder`."""
+        rows = self._read(
+            "SELECT i.unit_code, i.file FROM inputs i JOIN runs r ON r.id = i.run_id JOIN runs this ON this.folder = ? "
+            "AND r.year = this.year AND r.round = this.round "
+            "AND (r.started < this.started OR r.started = this.started AND r.id < this.id) "
+            "WHERE i.status = 'processed' ORDER BY r.started, r.id", (folder,))
+        return dict(rows)
 
     def last_sent(self, year: int, round_: str, recipient: str) -> str | None:
         """The fingerprint of what was last delivered to a recipient in this campaign."""

@@ -54,9 +54,11 @@ from .names import (
     SEND_LOCK,
     SEND_LOG,
     UNIT_MAIL_TEMPLATE,
+    UNIT_TEMPLATES_DIR,
     WORKBOOK_TEMPLATE,
     consolidated_name,
     sha256_of,
+    unit_template_names,
 )
 from .registry import address_problem
 from .text import cap_first, name_list, safe_filename
@@ -205,23 +207,51 @@ def _changes_context(changes: dict | None) -> dict:
             "không có"}
 
 
-def plan_reminders(run: Path, config: Config, registry: Registry | None = None) -> list[Outgoing]:
-    """A reminder to each submitting unit with no processed file in the run, with the blank template attached
-    when there is one for this config."""
+def _unit_template(run: Path, config: Config, registry: Registry, code: str, write: bool) -> Path | None:
+    """The unit's own pre-filled template: the one `template --per-unit` wrote beside the runs if it is still
+    untouched, else written for it now into the run's outbox (only when `write`: a dry run writes nothing)."""
+    from .template import _untouched_template, write_unit_template
+
+    unit = registry.get(code)
+    if unit is None:
+        return None
+    name = unit_template_names((*registry.submitters, registry.province)).get(code)
+    if name is None:
+        return None
+    for folder in dict.fromkeys((run.parent, config.output_dir)):
+        made = folder / UNIT_TEMPLATES_DIR.format(year=config.year) / name
+        if made.is_file() and _untouched_template(made):
+            return made
+    path = run / OUTBOX / UNIT_TEMPLATES_DIR.format(year=config.year) / name
+    if write and not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{os.getpid()}.{path.name}")  # a `send` beside this one never reads half a file
+        write_unit_template(temp, config, registry, unit)
+        os.replace(temp, path)
+    return path
+
+
+def plan_reminders(run: Path, config: Config, registry: Registry | None = None, earlier: dict[str, str] | None = None,
+                   write: bool = True) -> list[Outgoing]:
+    """A reminder to each submitting unit with no processed file in the run, with its own pre-filled template
+    attached (the blank template of this config when the registry is not known). `earlier`: unit code -> the file
+    an earlier run processed for it, now gone from the batch, which the reminder says instead of "not received"."""
     data = json.loads((run / RESULT_JSON).read_text(encoding="utf-8"))
     round_name = terms.ROUNDS.get(data["round"], data["round"])
     # The blank template `process.py template` wrote for this config: beside it, or in the project's templates/.
     found = [p for p in (config.path.parent / WORKBOOK_TEMPLATE, config.path.parent / "templates" / WORKBOOK_TEMPLATE)
              if p.is_file()]
-    attachments = tuple(found[:1])
     base = {"year": data["year"], "round_name": round_name, "province_name": data["province"]["name"],
-            "from_name": config.email.from_name, "deadline": _deadline(config),
-            "attachment": found[0].name if found else ""}
+            "from_name": config.email.from_name, "deadline": _deadline(config)}
     messages = []
     for unit in data["units"]:
         if (unit.get("summary") or {}).get("processed") or unit.get("cap") == "tinh":
             continue  # a file was processed; the province's office is the sender itself
-        context = {**base, "unit_name": unit["short_name"], "unit_full_name": unit["name"]}
+        own = _unit_template(run, config, registry, unit["code"], write) if registry is not None else None
+        attachments = (own,) if own is not None else tuple(found[:1])
+        context = {**base, "unit_name": unit["short_name"], "unit_full_name": unit["name"],
+                   "attachment": attachments[0].name if attachments else "",
+                   "earlier_file": (earlier or {}).get(unit["code"], "")}
         subject, text, html = _render(config.templates_dir, REMINDER_MAIL_TEMPLATE, context)
         current = registry.get(unit["code"]) if registry is not None else None
         address = current.email if current is not None else unit["email"]
@@ -659,7 +689,12 @@ def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, f
     if smtp_mode and settings.username and not password and not dry_run:
         raise ThiduaError(f"Chưa có mật khẩu máy chủ thư: đặt biến môi trường {settings.password_env} rồi chạy lại.")
     try:
-        messages = plan_reminders(run, config, registry) if mode == SendMode.REMIND else plan(run, config, registry)
+        if mode == SendMode.REMIND:
+            with Ledger(ledger_path(config, run)) as ledger:
+                earlier = ledger.files_before(run.name)
+            messages = plan_reminders(run, config, registry, earlier, write=not dry_run)
+        else:
+            messages = plan(run, config, registry)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         # Cut short, emptied or edited by hand: what it held cannot be trusted, so nothing is sent from it.
         raise ThiduaError(f"Tệp {RESULT_JSON} của lần chạy {run.name} bị hỏng (không đọc được nội dung) nên không "

@@ -333,17 +333,18 @@ def write_unit_templates(folder: Path, config: Config, registry: Registry) -> li
     if folder.suffix.casefold() in (".xlsx", ".xlsm", ".xls") or folder.exists() and not folder.is_dir():
         raise ThiduaError(f"Với --per-unit, --output cần một thư mục để ghi mỗi đơn vị một tệp mẫu; {folder} là tên "
                           "tệp. Đề nghị ghi tên một thư mục, ví dụ \"mau_theo_don_vi\".")
-    province = registry.province
-    units = (*registry.submitters, province)
+    units = (*registry.submitters, registry.province)
     names = unit_template_names(units)
     for name in names.values():
         _refuse_to_overwrite(folder / name)
-    written = []
-    for unit in units:
-        info = {"unit_name": unit.name, "unit_code": unit.code, "year": config.year, "round": terms.ROUNDS[config.round]}
-        locked = PREFILLED if unit.cluster else PREFILLED - {"cluster"}
-        if unit.cluster:
-            info["cluster"] = unit.cluster
-        written.append(write_workbook(folder / names[unit.code], config, info, appraisal=unit is province,
-                                      two_tier=registry.two_tier, locked=locked))
-    return written
+    return [write_unit_template(folder / names[unit.code], config, registry, unit) for unit in units]
+
+
+def write_unit_template(path: Path, config: Config, registry: Registry, unit) -> Path:
+    """One unit's own template (`template --per-unit`, and the reminder `send --remind` attaches)."""
+    info = {"unit_name": unit.name, "unit_code": unit.code, "year": config.year, "round": terms.ROUNDS[config.round]}
+    locked = PREFILLED if unit.cluster else PREFILLED - {"cluster"}
+    if unit.cluster:
+        info["cluster"] = unit.cluster
+    return write_workbook(path, config, info, appraisal=unit is registry.province, two_tier=registry.two_tier,
+                          locked=locked)
