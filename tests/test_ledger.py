@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import shutil
@@ -266,8 +267,9 @@ def test_a_scripted_month(tmp_path, month):
     assert send(third) == {feedback[c] for c in mailed} | {"Lãnh đạo - Tổng hợp"}
     leadership = (third / OUTBOX / "Lãnh đạo - Tổng hợp.eml").read_bytes()
     told = message_from_bytes(leadership, policy=policy.default).get_body(("plain",)).get_content()
-    assert f"Thay đổi so với lần chạy {second.name}: tệp 1, đề nghị khen thưởng 1, xếp hạng {len(m.rankings)}, " \
-        "chỉ tiêu 0" in told
+    # The leadership last received the first run (the second changed nothing): the mail compares with that one.
+    assert f"(lần chạy {first.name}): tệp 1, đề nghị khen thưởng 1, xếp hạng {len(m.rankings)}, chỉ tiêu 0" in told
+    assert f"lần chạy liền trước {second.name}" in told
     reminders = send(third, "--remind") - {feedback[c] for c in mailed} - {"Lãnh đạo - Tổng hợp"}
     assert reminders == {f"Nhắc gửi báo cáo - {u['short_name']}" for u in data["units"] if u["code"] == m.absent}
     [reminder] = [p for p in (third / OUTBOX).glob("Nhắc gửi báo cáo - *.eml")]
@@ -283,6 +285,41 @@ def test_a_scripted_month(tmp_path, month):
     assert before is not None and after is not None
     # Every other unit's feedback holds exactly the same content as last time.
     assert {c for c in after[0] if after[0][c] != before[0][c]} == mailed
+
+
+def test_a_mail_tells_the_changes_since_what_its_recipient_last_received(tmp_path):
+    """Run A is sent; run B has a corrected file; run C changes nothing. Sending C mails what changed since A."""
+    m = MONTHS["soc-trang-2023"]
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    assert run_cli("sample", "--output", str(inputs))[0] == 0
+    files = {openpyxl.load_workbook(p, read_only=True)["Thông tin"]["B3"].value: p for p in inputs.glob("*.xlsx")}
+
+    def run() -> Path:
+        assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] in (0, 1)
+        return run_dirs(out)[-1]
+
+    def body(folder: Path, stem: str) -> str:
+        raw = (folder / OUTBOX / f"{stem}.eml").read_bytes()
+        return message_from_bytes(raw, policy=policy.default).get_body(("plain",)).get_content()
+
+    first = run()
+    assert run_cli("send", str(first))[0] == 0
+    for correct, sheet, row, *args in m.corrections:
+        correct(files[m.unit], sheet, row, *args)
+    second = run()
+    third = run()
+    assert run_cli("send", str(third))[0] == 0
+    data = json.loads((third / RESULT_JSON).read_text(encoding="utf-8"))
+    assert data["changes"]["previous_run"] == second.name and not any(data["changes"][k] for k in (
+        "files", "nominations", "rankings", "quotas"))
+    sent = dt.date.today().strftime("%d/%m/%Y")
+    told = body(third, "Lãnh đạo - Tổng hợp")
+    assert f"Thay đổi so với kết quả đã gửi ngày {sent} (lần chạy {first.name}): tệp 1, đề nghị khen thưởng 1, " \
+        f"xếp hạng {len(m.rankings)}, chỉ tiêu 0" in told and f"lần chạy liền trước {second.name}" in told
+    [unit] = [u for u in data["units"] if u["code"] == m.unit]
+    own = body(third, Path(unit["feedback_file"]).stem)
+    assert f"Thay đổi so với kết quả đã gửi ngày {sent} (lần chạy {first.name}): tệp 1, đề nghị khen thưởng 1, " \
+        "xếp hạng 1, chỉ tiêu 0" in own
 
 
 # ---------------------------------------------------------------- a run stopped at any point

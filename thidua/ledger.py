@@ -279,6 +279,22 @@ class Ledger:
             "WHERE i.status = 'processed' ORDER BY r.started, r.id", (folder,))
         return dict(rows)
 
+    def run_snapshot(self, folder: str) -> Snapshot | None:
+        """A recorded run's rows by its folder's name; None if the ledger does not hold it."""
+        row = self._read("SELECT id FROM runs WHERE folder = ?", (folder,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return self.snapshot(row[0])
+        except sqlite3.DatabaseError as exc:
+            raise self._foreign("tệp bị hỏng") from exc
+
+    def deliveries(self, year: int, round_: str) -> dict[str, tuple[str, str]]:
+        """Recipient -> (run folder, ISO time) of what was last delivered to it in this campaign."""
+        rows = self._read("SELECT recipient, run_folder, time FROM sent WHERE year = ? AND round = ? ORDER BY id",
+                          (year, round_))
+        return {recipient: (folder, time) for recipient, folder, time in rows}
+
     def last_sent(self, year: int, round_: str, recipient: str) -> str | None:
         """The fingerprint of what was last delivered to a recipient in this campaign."""
         row = self._read("SELECT fingerprint FROM sent WHERE year = ? AND round = ? AND recipient = ? "

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, TextIO
 import jinja2
 
 from . import terms
-from .changes import counts_text
+from .changes import compare, counts_text
 from .config import Config, EmailSettings
 from .errors import ThiduaError
 from .ledger import Ledger, ledger_path
@@ -129,9 +129,12 @@ def _deadline(config: Config) -> str:
     return deadline.strftime("%d/%m/%Y") if deadline else ""
 
 
-def plan(run: Path, config: Config, registry: Registry | None = None) -> list[Outgoing]:
+def plan(run: Path, config: Config, registry: Registry | None = None, since: dict[str, dict] | None = None
+         ) -> list[Outgoing]:
     """Every message of a run, each with its problem if it cannot go. Addresses come from `registry` (the
-    current one, so a fixed address needs no new run); a unit it no longer lists keeps the run's address."""
+    current one, so a fixed address needs no new run); a unit it no longer lists keeps the run's address.
+    `since`: by message key, what changed since the run that recipient last received (`since_delivered`)."""
+    since = since or {}
     data = json.loads((run / RESULT_JSON).read_text(encoding="utf-8"))
     settings = config.email
     round_name = terms.ROUNDS.get(data["round"], data["round"])
@@ -147,7 +150,8 @@ def plan(run: Path, config: Config, registry: Registry | None = None) -> list[Ou
             continue  # no file from this unit: nothing to answer; the province's office is the sender itself
         attachment = run / FEEDBACK_DIR / unit["feedback_file"]
         context = {**base, **summary, "unit_name": unit["short_name"], "unit_full_name": unit["name"],
-                   "attachment": attachment.name}
+                   "attachment": attachment.name, "changes": "", "previous_run": "", "sent_date": "",
+                   "sheet_previous": "", **since.get(f"unit:{unit['code']}", {})}
         subject, text, html = _render(config.templates_dir, UNIT_MAIL_TEMPLATE, context)
         current = registry.get(unit["code"]) if registry is not None else None
         address = current.email if current is not None else unit["email"]
@@ -182,7 +186,7 @@ def plan(run: Path, config: Config, registry: Registry | None = None) -> list[Ou
                "rejected": name_list(summary.get("units_rejected", []), more=overview),
                "nominations": summary["nominations"], "proposed": summary["status"]["proposed"],
                "needs_review": summary["needs_review"], "errors": summary["errors"], "documents": len(documents),
-               **_changes_context(data.get("changes"))}
+               **_changes_context(data.get("changes")), **since.get(LEADERSHIP, {})}
     subject, text, html = _render(config.templates_dir, LEADERSHIP_MAIL_TEMPLATE, context)
     leaders = tuple(settings.leadership)
     problem = ""
@@ -201,10 +205,43 @@ def plan(run: Path, config: Config, registry: Registry | None = None) -> list[Ou
 def _changes_context(changes: dict | None) -> dict:
     """What changed since the previous run, for the leadership's mail (nothing on a first run)."""
     if not changes or not changes.get("previous_run"):
-        return {"previous_run": "", "changes": ""}
+        return {"previous_run": "", "changes": "", "sent_date": "", "sheet_previous": ""}
     counts = {k: len(changes.get(k, ())) for k in ("files", "nominations", "rankings", "quotas")}
     return {"previous_run": changes["previous_run"], "changes": counts_text(counts) if any(counts.values()) else
-            "không có"}
+            "không có", "sent_date": "", "sheet_previous": ""}
+
+
+def since_delivered(ledger: Ledger, run: Path) -> dict[str, dict]:
+    """By message key: what changed between the run each recipient last received and this one, for its mail.
+    A clerk who runs after every file and sends once a week would otherwise tell a unit "no change since the
+    previous run" while its feedback changed since what it was sent. The `Thay đổi` sheets keep comparing with
+    the previous run (SPEC 10); the mail names that run too when it is another one."""
+    data = json.loads((run / RESULT_JSON).read_text(encoding="utf-8"))
+    delivered = {key: last for key, last in ledger.deliveries(data["year"], data["round"]).items()
+                 if last[0] != run.name}
+    after = ledger.run_snapshot(run.name) if delivered else None
+    if after is None:
+        return {}
+    sheet_previous = (data.get("changes") or {}).get("previous_run") or ""
+    found: dict[str, dict] = {}
+    changes_by_run = {}
+    for key, (folder, time_sent) in delivered.items():
+        if folder not in changes_by_run:
+            before = ledger.run_snapshot(folder)
+            changes_by_run[folder] = compare(folder, before, after) if before is not None else None
+        changes = changes_by_run[folder]
+        if changes is None:
+            continue
+        if key.startswith("unit:"):
+            changes = changes.for_unit(key.removeprefix("unit:"))
+        try:
+            sent_date = dt.datetime.fromisoformat(time_sent).strftime("%d/%m/%Y")
+        except ValueError:
+            continue
+        found[key] = {"previous_run": folder, "sent_date": sent_date,
+                      "changes": counts_text(changes.counts()) if changes.any else "không có",
+                      "sheet_previous": sheet_previous if sheet_previous != folder else ""}
+    return found
 
 
 def _unit_template(run: Path, config: Config, registry: Registry, code: str, write: bool) -> Path | None:
@@ -694,7 +731,9 @@ def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, f
                 earlier = ledger.files_before(run.name)
             messages = plan_reminders(run, config, registry, earlier, write=not dry_run)
         else:
-            messages = plan(run, config, registry)
+            with Ledger(ledger_path(config, run)) as ledger:
+                since = since_delivered(ledger, run)
+            messages = plan(run, config, registry, since)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         # Cut short, emptied or edited by hand: what it held cannot be trusted, so nothing is sent from it.
         raise ThiduaError(f"Tệp {RESULT_JSON} của lần chạy {run.name} bị hỏng (không đọc được nội dung) nên không "
