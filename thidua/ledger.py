@@ -378,7 +378,7 @@ def run_time(run_dir: Path, data: dict) -> str:
     """When an earlier run started: as its ket_qua.json records it, else as its folder's name says
     ("2026-11-30_0915", "…_2"). Never a file time: a copied folder is as new as the copy, and would become the
     "previous run" of the next comparison."""
-    recorded = data.get("started")
+    recorded = data.get("started") if isinstance(data, dict) else None
     if isinstance(recorded, str):
         try:
             return dt.datetime.fromisoformat(recorded).isoformat(timespec="seconds")
