@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import tomllib
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -110,6 +111,45 @@ class DocumentSettings:
     recipients: dict[str, tuple[str, ...]]
 
 
+# What a Bằng khen blank (phôi) carries, in the order the calibration page lists them.
+CERTIFICATE_FIELDS: dict[str, str] = {
+    "recipient": "Tên tập thể, cá nhân",
+    "unit": "Chức vụ, đơn vị",
+    "achievement": "Thành tích",
+    "decision": "Số quyết định, ngày",
+    "register": "Số vào sổ",
+    "place_date": "Địa danh, ngày tháng",
+    "signer_title": "Chức vụ người ký",
+    "signer_name": "Họ tên người ký",
+}
+ALIGNS = ("center", "left", "right")
+
+
+@dataclass(frozen=True)
+class CertificateField:
+    """One box on the blank, in millimetres from the paper's top-left corner (before the offset)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    size: float  # font size in points; shrunk step by step when the text does not fit the box
+    bold: bool = False
+    align: str = "center"
+
+
+@dataclass(frozen=True)
+class CertificateSettings:
+    paper: tuple[float, float]  # width, height (mm)
+    offset: tuple[float, float]  # added to every box: the printer's own shift (mm)
+    min_size: float
+    signer_title: str
+    signer_name: str
+    place: str
+    achievement: str  # for a unit ranked into an award, which states no achievement of its own
+    fields: dict[str, CertificateField]
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -136,6 +176,7 @@ class Config:
     documents: DocumentSettings
     limits: Limits
     criteria: CriteriaTable | None = None  # the criteria table, when [paths] criteria names one
+    certificates: CertificateSettings | None = None  # [certificates], when the province prints its Bằng khen
 
     def quota_rule(self, kind: str, level: str, award: str) -> QuotaRule | None:
         return next((q for q in self.quotas if q.key == (kind, level, award)), None)
@@ -308,6 +349,56 @@ def _documents(t: _Table, province_name: str) -> DocumentSettings:
     )
 
 
+def _pair(t: _Table, key: str, default: Any = ...) -> tuple[float, float]:
+    value = t.get(key, list, default)
+    if len(value) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        raise ConfigError(f"Cấu hình: \"{t._name(key)}\" phải có dạng [ngang, dọc] (mm), ví dụ [297, 210].")
+    return float(value[0]), float(value[1])
+
+
+def _known_keys(t: _Table, known) -> None:
+    """A typo must not drop a setting silently: an unknown key is named with the closest known one."""
+    for key in t.data:
+        if key not in known:
+            close = difflib.get_close_matches(key, list(known), n=1)
+            hint = f"; có phải là \"{t._name(close[0])}\"?" if close else f"; các khóa dùng được: {', '.join(known)}"
+            raise ConfigError(f"Cấu hình: khóa \"{t._name(key)}\" không có{hint}.")
+
+
+def _certificate_field(t: _Table) -> CertificateField:
+    _known_keys(t, CertificateField.__dataclass_fields__)
+    box = CertificateField(x=t.number("x"), y=t.number("y"), width=t.number("width"), height=t.number("height"),
+                           size=t.number("size"), bold=bool(t.get("bold", bool, False)),
+                           align=t.choice("align", ALIGNS, "center"))
+    if box.width <= 0 or box.height <= 0 or box.size <= 0:
+        raise ConfigError(f"Cấu hình: {t.prefix}: \"width\", \"height\" và \"size\" phải lớn hơn 0.")
+    return box
+
+
+def _certificates(t: _Table, documents: DocumentSettings, place: str) -> CertificateSettings:
+    known = ("paper", "offset", "min_size", "signer_title", "signer_name", "place", "achievement", "fields")
+    _known_keys(t, known)
+    fields = t.table("fields")
+    _known_keys(fields, CERTIFICATE_FIELDS)
+    missing = [k for k in CERTIFICATE_FIELDS if k not in fields.data]
+    if missing:
+        raise ConfigError(f"Cấu hình thiếu mục [certificates.fields.{missing[0]}] "
+                          f"(vị trí ô \"{CERTIFICATE_FIELDS[missing[0]]}\").")
+    settings = CertificateSettings(
+        paper=_pair(t, "paper"),
+        offset=_pair(t, "offset", [0, 0]),
+        min_size=t.number("min_size", 9),
+        signer_title=t.text("signer_title", f"{documents.on_behalf}\n{documents.signer_title}"),
+        signer_name=t.text("signer_name", documents.signer_name),
+        place=t.text("place", place),
+        achievement=t.text("achievement", "Đã có thành tích xuất sắc trong phong trào thi đua năm {year}"),
+        fields={k: _certificate_field(fields.table(k)) for k in CERTIFICATE_FIELDS},
+    )
+    if min(settings.paper) <= 0 or settings.min_size <= 0:
+        raise ConfigError("Cấu hình: \"certificates.paper\" và \"certificates.min_size\" phải lớn hơn 0.")
+    return settings
+
+
 def _limits(t: _Table) -> Limits:
     defaults = Limits()
     return Limits(**{name: t.positive(name, getattr(defaults, name)) for name in defaults.__dataclass_fields__})
@@ -333,6 +424,7 @@ def parse_config(data: dict, path: Path) -> Config:
         raise ConfigError("Cấu hình: \"rules.rounding_threshold\" phải từ 0 đến dưới 1.")
     communes = paths.text("communes", "")
     criteria = paths.text("criteria", "")
+    documents = _documents(_Table(data.get("documents", {}), "documents"), province.text("short_name"))
     config = Config(
         path=path,
         year=campaign.get("year", int),
@@ -355,9 +447,11 @@ def parse_config(data: dict, path: Path) -> Config:
         quotas=tuple(_quota(t) for t in root.tables("quotas")),
         ranked_awards=tuple(_ranked(t) for t in root.tables("ranked_awards")),
         email=_email(_Table(data.get("email", {}), "email")),
-        documents=_documents(_Table(data.get("documents", {}), "documents"), province.text("short_name")),
+        documents=documents,
         limits=_limits(_Table(data.get("limits", {}), "limits")),
         criteria=load_criteria(resolve(criteria)) if criteria else None,
+        certificates=_certificates(root.table("certificates"), documents, province.text("place"))
+        if "certificates" in data else None,
     )
     keys = [q.key for q in config.quotas]
     duplicate = next((k for k in keys if keys.count(k) > 1), None)

@@ -15,3 +15,7 @@ class RegistryError(ThiduaError, ValueError):
 
 class OutputError(ThiduaError, OSError):
     """The output folder cannot be written."""
+
+
+class RegisterError(ThiduaError, ValueError):
+    """A decision cannot be recorded as given (number, date, issuer, run folder); nothing is written."""
