@@ -60,6 +60,11 @@ def registry(config):
     return load_registry(config.registry_path, config.communes_path)
 
 
+def run_dirs(output: Path) -> list[Path]:
+    """The run folders in an output folder (beside them lies the ledger, thidua.sqlite)."""
+    return sorted(p for p in Path(output).iterdir() if p.is_dir())
+
+
 def make_book(path: Path, sheets: dict[str, list[list]]) -> Path:
     """A workbook as a clerk might make it by hand: each sheet is a list of rows of raw cell values."""
     wb = openpyxl.Workbook()
@@ -95,5 +100,5 @@ def sample_run(tmp_path_factory):
     code, _ = run_cli("sample", "--output", str(base / "input"))
     assert code == 0
     code, text = run_cli("run", "--input", str(base / "input"), "--output", str(base / "output"))
-    [folder] = [p for p in (base / "output").iterdir()]
+    [folder] = run_dirs(base / "output")
     return base, code, text, folder, json.loads((folder / "ket_qua.json").read_text(encoding="utf-8"))

@@ -7,7 +7,7 @@ from collections import Counter
 
 import docx
 import pytest
-from conftest import info_rows, make_book, run_cli
+from conftest import info_rows, make_book, run_cli, run_dirs
 
 from thidua.cli import ROOT
 from thidua.collation import person_key
@@ -139,7 +139,7 @@ def test_text_with_markup_characters_is_written_as_is(tmp_path):
                              "x", "x", "x"]],
     })
     code, _ = run_cli("run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
-    [folder] = list((tmp_path / "out").iterdir())
+    [folder] = run_dirs(tmp_path / "out")
     path = folder / DOCS_DIR / DOCUMENTS["to_trinh_ubnd"]
     assert names_in(path) == Counter(["Công ty <A & B> {{ x }}"])
 
@@ -151,7 +151,7 @@ def test_mid_year_round_writes_the_so_ket_report(tmp_path, sample_run):
     (tmp_path / "config.toml").write_text(config, encoding="utf-8")
     code, _ = run_cli("run", "--config", str(tmp_path / "config.toml"), "--input", str(sample_run[0] / "input"),
                       "--output", str(tmp_path / "out"))
-    [folder] = list((tmp_path / "out").iterdir())
+    [folder] = run_dirs(tmp_path / "out")
     report, scoring = sorted((folder / DOCS_DIR).iterdir(), key=lambda p: p.name != DOCUMENTS["bao_cao_so_ket"])
     assert scoring.name == DOCUMENTS["bao_cao_cham_diem"]  # with a criteria table, in either round
     assert report.name == DOCUMENTS["bao_cao_so_ket"]

@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import openpyxl
-from conftest import info_rows, make_book, run_cli
+from conftest import info_rows, make_book, run_cli, run_dirs
 
 from thidua import schema
 from thidua.cli import ROOT
@@ -137,7 +137,8 @@ def test_consolidated_workbook_reads_back(sample_run):
     wb = openpyxl.load_workbook(folder / "Tổng hợp thi đua khen thưởng 2023 - Tổng kết.xlsx")
     assert wb.sheetnames == ["Tổng quan", "Xếp hạng cấp huyện", "Xếp hạng cấp xã", "Xếp hạng BCTMT", "Chỉ tiêu",
                              "Cờ thi đua", "BK MTTQ tỉnh - Tập thể", "BK MTTQ tỉnh - Cá nhân", "BK UBND tỉnh",
-                             "BK TW MTTQ", "Tất cả đề nghị", "Hồ sơ", "Lỗi - Cảnh báo", "Chấm điểm chi tiết", "Nguồn"]
+                             "BK TW MTTQ", "Tất cả đề nghị", "Hồ sơ", "Lỗi - Cảnh báo", "Chấm điểm chi tiết", "Nguồn",
+                             "Thay đổi"]
     assert wb["Xếp hạng BCTMT"].max_row == 1 + 811
     assert wb["Lỗi - Cảnh báo"].max_row == 1 + len(data["issues"])
     assert wb["Tất cả đề nghị"].max_row == 1 + len(data["nominations"])
@@ -153,7 +154,8 @@ def test_consolidated_workbook_reads_back(sample_run):
 def test_feedback_workbook_holds_the_units_rows(sample_run):
     folder, data = sample_run[3], sample_run[4]
     wb = openpyxl.load_workbook(folder / "PhanHoi" / "Phản hồi - Huyện Kế Sách.xlsx")
-    assert wb.sheetnames == ["Tóm tắt", "Đề nghị", "Chỉ tiêu", "Xếp hạng", "Lỗi - Cảnh báo", "Chấm điểm chi tiết"]
+    assert wb.sheetnames == ["Tóm tắt", "Đề nghị", "Chỉ tiêu", "Xếp hạng", "Lỗi - Cảnh báo", "Chấm điểm chi tiết",
+                            "Thay đổi"]
     mine = [n for n in data["nominations"] if n["unit_code"] == "943"]
     assert wb["Đề nghị"].max_row == 1 + len(mine)
     assert wb["Xếp hạng"].max_row == 1 + 13 + 106
@@ -163,7 +165,7 @@ def test_a_second_run_keeps_the_first(sample_run):
     base, _, _, first, _ = sample_run
     before = sorted(p.name for p in first.rglob("*"))
     code, _ = run_cli("run", "--input", str(base / "input"), "--output", str(base / "output"))
-    runs = [p for p in (base / "output").iterdir()]
+    runs = run_dirs(base / "output")
     assert len(runs) == 2 and sorted(p.name for p in first.rglob("*")) == before
 
 
@@ -176,8 +178,9 @@ def test_timings_name_each_writer_on_request(sample_run, tmp_path, monkeypatch, 
         [line] = [x for x in capsys.readouterr().err.splitlines() if x.startswith("thidua-timings ")]
         stages = dict(item.split("=") for item in line.split()[1:])
         assert code == 0 and set(stages) == {"start", "read", "evaluate", "write", "write_feedback",
-                                             "write_consolidated", "write_documents", "write_json"}
-        [folder] = list((tmp_path / workers).iterdir())
+                                             "write_consolidated", "write_documents", "write_json",
+                                             "changes", "ledger"}
+        [folder] = run_dirs(tmp_path / workers)
         assert re.fullmatch(r"\d{4}-\d\d-\d\d_\d{4}", folder.name) and (folder / "ket_qua.json").is_file()
 
 
@@ -189,7 +192,7 @@ def test_text_from_inputs_is_never_a_formula(tmp_path):
                             ["@SUM(1+1)", "Cấp xã", "BK_MTTQ_TINH", "x", "x", "x"]],
     })
     run_cli("run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
-    [folder] = list((tmp_path / "out").iterdir())
+    [folder] = run_dirs(tmp_path / "out")
     for path in [*folder.glob("*.xlsx"), *(folder / "PhanHoi").glob("*.xlsx")]:
         wb = openpyxl.load_workbook(path)
         for ws in wb:
@@ -241,7 +244,7 @@ def test_results_are_identical_with_one_or_two_worker_processes(sample_run, tmp_
         code, _ = run_cli("run", "--input", str(base / "input"), "--output", str(tmp_path / workers),
                           "--workers", workers)
         assert code == 0
-    [one], [two] = list((tmp_path / "1").iterdir()), list((tmp_path / "2").iterdir())
+    [one], [two] = run_dirs(tmp_path / "1"), run_dirs(tmp_path / "2")
     assert _contents(one) == _contents(two)
 
 

@@ -9,7 +9,7 @@ import zipfile
 
 import openpyxl
 import pytest
-from conftest import DATA, info_rows, make_book, run_cli
+from conftest import DATA, info_rows, make_book, run_cli, run_dirs
 
 from thidua.config import Limits
 from thidua.evaluate import evaluate
@@ -204,7 +204,7 @@ def test_a_folder_mixing_every_case_finishes_and_keeps_every_good_row(tmp_path):
     assert code == 1
     after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
     assert before == after  # inputs are never modified
-    [run] = list((tmp_path / "out").iterdir())
+    [run] = run_dirs(tmp_path / "out")
     data = json.loads((run / "ket_qua.json").read_text(encoding="utf-8"))
     status = {i["file"]: i["status"] for i in data["inputs"]}
     assert status["encrypted.xlsx"] == "rejected" and status["hỏng.xlsx"] == "rejected"
@@ -231,7 +231,7 @@ def test_an_interrupted_run_leaves_the_previous_run_and_nothing_that_looks_compl
     shutil.copy(DATA / "comma_decimals.xlsx", tmp_path / "in" / "a.xlsx")
     out = tmp_path / "out"
     assert run_cli("run", "--input", str(tmp_path / "in"), "--output", str(out))[0] == 0
-    [first] = list(out.iterdir())
+    [first] = run_dirs(out)
     before = sorted(p.name for p in first.rglob("*"))
 
     def interrupted(result, folder):
@@ -239,7 +239,7 @@ def test_an_interrupted_run_leaves_the_previous_run_and_nothing_that_looks_compl
     monkeypatch.setattr(xlsx_report, "write_feedback", interrupted)
     code, _ = run_cli("run", "--input", str(tmp_path / "in"), "--output", str(out))
     assert code == 2
-    assert list(out.iterdir()) == [first] and sorted(p.name for p in first.rglob("*")) == before
+    assert run_dirs(out) == [first] and sorted(p.name for p in first.rglob("*")) == before
 
 
 def test_feedback_names_stay_unique_and_valid_on_windows(config):
@@ -261,7 +261,7 @@ def test_text_starting_like_a_formula_is_written_as_text_everywhere(tmp_path):
         + [[f"{d} Nguyễn Văn A", "Cấp xã", "BK_MTTQ_TINH", d] for d in dangerous],
     })
     run_cli("run", "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
-    [run] = list((tmp_path / "out").iterdir())
+    [run] = run_dirs(tmp_path / "out")
     seen = 0
     for path in [*run.glob("*.xlsx"), *(run / "PhanHoi").glob("*.xlsx")]:
         for ws in openpyxl.load_workbook(path):

@@ -6,7 +6,7 @@ from email import message_from_bytes, policy
 
 import docx
 import pytest
-from conftest import run_cli
+from conftest import run_cli, run_dirs
 from openpyxl import load_workbook
 from test_documents import text_of
 from test_rules import nom, sub
@@ -86,7 +86,7 @@ def test_a_set_signer_and_date_are_printed_as_set(sample_run, tmp_path):
     code, out = run_cli("run", "--config", str(tmp_path / "config.toml"), "--input", str(sample_run[0] / "input"),
                         "--output", str(tmp_path / "out"))
     assert code == 0 and "documents.signer_name" not in out and "documents.deadline" in out
-    [folder] = list((tmp_path / "out").iterdir())
+    [folder] = run_dirs(tmp_path / "out")
     cells = [c.text for t in docx.Document(folder / DOCS_DIR / DOCUMENTS["quyet_dinh"]).tables
              for row in t.rows for c in row.cells]
     assert any("Nguyễn Văn A" in c for c in cells)

@@ -4,6 +4,7 @@ import re
 
 import docx
 import pytest
+from conftest import run_dirs
 from test_documents import list_tables, text_of
 
 from thidua.docx_report import in_words, number_words
@@ -168,7 +169,7 @@ def city_run(tmp_path_factory):
     assert run_cli("--config", config, "sample", "--output", str(base / "in"))[0] == 0
     code, text = run_cli("run", "--config", config, "--input", str(base / "in"), "--output", str(base / "out"))
     assert code == 0, text
-    [folder] = list((base / "out").iterdir())
+    [folder] = run_dirs(base / "out")
     return folder
 
 

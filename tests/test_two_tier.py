@@ -9,7 +9,7 @@ import shutil
 from collections import Counter
 
 import pytest
-from conftest import info_rows, make_book, run_cli
+from conftest import info_rows, make_book, run_cli, run_dirs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_rules import nom, statuses, sub
@@ -256,7 +256,7 @@ def test_a_hand_made_two_tier_batch_is_judged_by_the_examples_rules(tmp_path, ci
     code, text = run_cli("run", "--config", str(tmp_path / "config.toml"), "--registry", str(registry),
                          "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
     assert code == 0, text
-    [folder] = list((tmp_path / "out").iterdir())
+    [folder] = run_dirs(tmp_path / "out")
     data = json.loads((folder / "ket_qua.json").read_text(encoding="utf-8"))
     status = {n["name"]: n["status"] for n in data["nominations"]}
     assert status == {"Lê An": "proposed", "Trần Bình": "over_quota"}  # one place in Cụm A: quota(8, 8)

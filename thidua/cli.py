@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -14,7 +16,7 @@ from . import terms
 from .config import Config, load_config, with_overrides
 from .errors import ThiduaError
 from .issues import CATALOG
-from .names import RESULT_JSON, WORKBOOK_TEMPLATE, latest_run
+from .names import RESULT_JSON, WORKBOOK_TEMPLATE, latest_run, sha256_of
 from .registry import Registry, load_registry
 from .terms import Severity
 from .text import cap_first
@@ -92,6 +94,8 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
         review = sum(bool(u.needs_review) for u in units)
         lines.append(f"Xếp hạng {title}: {len(units)} đơn vị, {awarded} được khen, {review} chờ Hội đồng xem xét")
     lines.append(f"Lỗi: {len(result.errors)}    Cảnh báo: {len(result.warnings)}")
+    if result.changes is not None:
+        lines.append(changes_line(result.changes))
     lines += [f"  ! {i.message}" for i in result.issues if i.code == "empty-input"]
     for i in result.errors[:10]:
         where = " / ".join(x for x in (i.file, i.sheet, i.cell) if x)
@@ -106,33 +110,66 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
     return lines
 
 
+def changes_line(changes) -> str:
+    if changes.first_run:
+        return "Thay đổi: Lần chạy đầu tiên, chưa có lần chạy trước để so sánh."
+    counts = changes.counts()
+    if not changes.any:
+        return f"Thay đổi so với lần chạy {changes.previous_run}: không có."
+    return (f"Thay đổi so với lần chạy {changes.previous_run}: tệp {counts['files']}, đề nghị khen thưởng "
+            f"{counts['nominations']}, xếp hạng {counts['rankings']}, chỉ tiêu {counts['quotas']} (xem trang "
+            "\"Thay đổi\").")
+
+
 def cmd_run(args, out: TextIO) -> int:
     from .batch import evaluate_folder, write_run, writer_workers
+    from .changes import compare
     from .docx_report import blank_document_fields, docx_writer
-    from .xlsx_report import feedback_writers, write_consolidated
+    from .ledger import Ledger, ledger_path, record_of
+    from .xlsx_report import feedback_fingerprint, feedback_writers, write_consolidated
 
     config, registry = _setup(args)
     config = with_overrides(config, input_dir=args.input, output_dir=args.output)
     timings: dict[str, float] = {"start": time.perf_counter() - STARTED}
-    result = evaluate_folder(config.input_dir, config, registry, _progress(out), args.workers, timings)
-    blank = blank_document_fields(config)
-    lines = summary_lines(result, blank_fields=blank)
-    log = [*lines, "", "CHI TIẾT LỖI VÀ CẢNH BÁO"] + [
-        f"[{terms.SEVERITIES[i.severity]}] {i.code} | {i.file} | {i.sheet} | {i.cell} | {i.message}" for i in result.issues]
-    workers = args.workers if args.workers is not None else writer_workers(len(result.inputs))
-    # The writing processes take the writers in this order, each the next one as it becomes free: the documents
-    # (a child process: only it loads the Word libraries) and the consolidated workbook (one file, the longest)
-    # first, then the feedback workbooks in shares that fill the gaps. At 700 districts the processes finish
-    # within a second of each other.
-    parts = 3 if workers > 1 and len(result.inputs) >= 100 else 1
-    writers = [docx_writer(config), write_consolidated, *feedback_writers(parts)]
-    written = time.perf_counter()
-    run = write_run(result, config.output_dir, writers, log, workers=workers, timings=timings)
-    timings["write"] = time.perf_counter() - written
+    started = dt.datetime.now()
+    # The ledger is opened (and checked) first, and its write lock held for the whole run: a second run waits
+    # for this one instead of comparing itself with a run that is not finished. Its rows are written after the
+    # run folder is complete, and committed last, so a run stopped at any point leaves the ledger as it was.
+    with Ledger(ledger_path(config)) as ledger, ledger.transaction():
+        previous = ledger.previous(config.year, config.round)
+        result = evaluate_folder(config.input_dir, config, registry, _progress(out), args.workers, timings)
+        compared = time.perf_counter()
+        before, snapshot = previous if previous is not None else (None, None)
+        result = replace(result, changes=compare(before, snapshot, result.snapshot()))
+        blank = blank_document_fields(config)
+        lines = summary_lines(result, blank_fields=blank)
+        log = [*lines, "", "CHI TIẾT LỖI VÀ CẢNH BÁO"] + [
+            f"[{terms.SEVERITIES[i.severity]}] {i.code} | {i.file} | {i.sheet} | {i.cell} | {i.message}"
+            for i in result.issues]
+        timings["changes"] = time.perf_counter() - compared
+        workers = args.workers if args.workers is not None else writer_workers(len(result.inputs))
+        # The writing processes take the writers in this order, each the next one as it becomes free: the documents
+        # (a child process: only it loads the Word libraries) and the consolidated workbook (one file, the longest)
+        # first, then the feedback workbooks in shares that fill the gaps. At 700 districts the processes finish
+        # within a second of each other.
+        parts = 3 if workers > 1 and len(result.inputs) >= 100 else 1
+        writers = [docx_writer(config), write_consolidated, *feedback_writers(parts)]
+        written = time.perf_counter()
+        run = write_run(result, config.output_dir, writers, log, workers=workers, timings=timings)
+        timings["write"] = time.perf_counter() - written
+        recorded = time.perf_counter()
+        feedback = {code: feedback_fingerprint(result, code) for code in _feedback_units(result)}
+        ledger.record_run(record_of(result, run.folder.name, started, sha256_of(config.path), feedback))
+    timings["ledger"] = time.perf_counter() - recorded
     print("\n".join(summary_lines(result, run.folder, blank)), file=out)
     if os.environ.get("THIDUA_TIMINGS"):  # for benchmarks/bench_batch.py: where the seconds went
         print("thidua-timings " + " ".join(f"{k}={v:.3f}" for k, v in timings.items()), file=sys.stderr)
     return 1 if result.errors else 0
+
+
+def _feedback_units(result: Result) -> list[str]:
+    """The units a feedback workbook is written for (write_feedback's choice)."""
+    return [u.code for u in result.units if result.for_unit(u.code).inputs]
 
 
 def cmd_template(args, out: TextIO) -> int:

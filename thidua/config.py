@@ -177,6 +177,7 @@ class Config:
     limits: Limits
     criteria: CriteriaTable | None = None  # the criteria table, when [paths] criteria names one
     certificates: CertificateSettings | None = None  # [certificates], when the province prints its Bằng khen
+    ledger_path: Path | None = None  # [paths] ledger; None: thidua.sqlite in the output folder
 
     def quota_rule(self, kind: str, level: str, award: str) -> QuotaRule | None:
         return next((q for q in self.quotas if q.key == (kind, level, award)), None)
@@ -425,6 +426,7 @@ def parse_config(data: dict, path: Path) -> Config:
     communes = paths.text("communes", "")
     criteria = paths.text("criteria", "")
     documents = _documents(_Table(data.get("documents", {}), "documents"), province.text("short_name"))
+    ledger = paths.text("ledger", "")
     config = Config(
         path=path,
         year=campaign.get("year", int),
@@ -452,6 +454,7 @@ def parse_config(data: dict, path: Path) -> Config:
         criteria=load_criteria(resolve(criteria)) if criteria else None,
         certificates=_certificates(root.table("certificates"), documents, province.text("place"))
         if "certificates" in data else None,
+        ledger_path=resolve(ledger) if ledger else None,
     )
     keys = [q.key for q in config.quotas]
     duplicate = next((k for k in keys if keys.count(k) > 1), None)

@@ -20,6 +20,9 @@ OUTBOX = "ThuDi"  # .eml files written when no SMTP server is configured
 SEND_LOG = "nhat_ky_gui_thu.jsonl"
 TEMP_PREFIX = ".dang-ghi-"  # a run folder still being written
 
+# Beside the run folders, in the output folder
+LEDGER_FILE = "thidua.sqlite"  # the campaign's memory (thidua/ledger.py)
+
 DOCUMENTS = {
     "to_trinh_ubnd": "01 - Tờ trình đề nghị Bằng khen UBND tỉnh.docx",
     "to_trinh_tw": "02 - Tờ trình đề nghị Bằng khen Trung ương MTTQ.docx",

@@ -10,6 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TextIO
 
+from .changes import Changes, Snapshot
 from .issues import Issue
 from .names import feedback_file_names
 from .records import NominationRow
@@ -268,6 +269,7 @@ class Result:
     source_folder: str = ""  # the input folder, for links from issues to the cells they name
     criteria: tuple | None = None  # the criteria table (criteria.Criterion), when one is configured
     scores: tuple[ScoreLine, ...] = ()
+    changes: Changes | None = None  # since the previous run in the ledger (None: not compared, e.g. `check`)
 
     @cached_property
     def submitter_level(self) -> str:
@@ -386,6 +388,19 @@ class Result:
     def unit_items(self, code: str, kind: str) -> tuple:
         return tuple(self._by_unit.get(code, {}).get(kind, ()))
 
+    def snapshot(self) -> Snapshot:
+        """What the next run compares itself with (and the ledger keeps), as plain values."""
+        return Snapshot(
+            files=tuple({"unit_code": i.unit_code, "file": i.file, "sha256": i.sha256, "status": i.status}
+                        for i in self.inputs),
+            nominations=tuple({"unit_code": n.unit_code, "kind": n.kind, "level": n.level, "award": n.award,
+                               "name": n.name, "status": n.status} for n in self.nominations),
+            rankings=tuple({"level": r.ranking, "unit_code": r.unit_code, "name": r.name, "rank": r.rank,
+                            "awards": list(r.awards)} for units in self.rankings.values() for r in units),
+            quotas=tuple({"scope": q.scope, "cluster": q.cluster, "unit_code": q.unit_code, "kind": q.kind,
+                          "level": q.level, "award": q.award, "quota": q.quota} for q in self.quotas),
+        )
+
     def summary(self) -> dict:
         """The batch in figures: what the end-of-run screen, the leadership e-mail and `send` report."""
         received = {i.unit_code for i in self.inputs if i.status == FileStatus.PROCESSED}
@@ -420,6 +435,7 @@ class Result:
             "stats": self.stats,
             **({"criteria": [c.as_json() for c in self.criteria], "scores": many(s.as_json() for s in self.scores)}
                if self.criteria is not None else {}),
+            **({"changes": self.changes.as_json()} if self.changes is not None else {}),
         }
 
 
@@ -449,6 +465,11 @@ class UnitView:
     @property
     def rankings(self) -> dict[str, tuple[RankedUnit, ...]]:
         return {k: self.result.unit_items(self.code, k) for k in self.result.rankings}
+
+    @property
+    def changes(self) -> Changes | None:
+        """The unit's own changes since the previous run."""
+        return self.result.changes.for_unit(self.code) if self.result.changes is not None else None
 
     @property
     def scores(self) -> tuple[ScoreLine, ...]:

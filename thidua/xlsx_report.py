@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import xlsxwriter
 
 from . import terms
+from .changes import Changes
 from .issues import CATALOG, Issue
 from .names import FEEDBACK_DIR, consolidated_name
 from .result import Nomination, Recipient, Result, ScoreLine, UnitView
@@ -257,6 +261,55 @@ _FILE_COLOURS = {FileStatus.PROCESSED: Status.PROPOSED, FileStatus.SUPERSEDED: S
                  FileStatus.REJECTED: Severity.ERROR, FileStatus.SKIPPED: Severity.WARNING}
 
 
+# ---------------------------------------------------------------- changes since the previous run
+
+_FILE_CHANGES = {"new": ("Chưa có tệp", "Tệp mới"), "replaced": ("Tệp đã nhận lần trước", "Gửi lại, thay tệp trước"),
+                 "removed": ("Có tệp", "Không còn tệp")}
+CHANGES_SHEET = "Thay đổi"
+
+
+def _ranked_text(rank: int | None, awards) -> str:
+    if rank is None:
+        return "Chưa xếp hạng"
+    return f"Hạng {rank}" + (f"; {_awards_text(awards)}" if awards else "")
+
+
+def change_rows(result: Result, changes: Changes) -> list[tuple[str, str, str, str, object, object]]:
+    """(what, unit, name or file, award, before, after): one row per change, files first, as SPEC 10 lists them."""
+    unit = _unit_name(result)
+    rows: list[tuple[str, str, str, str, object, object]] = []
+    rows += [("Tệp", unit(f["unit_code"]), f["file"], "", *_FILE_CHANGES[f["change"]]) for f in changes.files]
+    rows += [("Đề nghị khen thưởng", unit(n["unit_code"]), n["name"], terms.award_name(n["award"] or ""),
+              terms.STATUSES[n["from"]] if n["from"] else "Chưa có",
+              terms.STATUSES[n["to"]] if n["to"] else "Không còn trong danh sách") for n in changes.nominations]
+    rows += [(f"Xếp hạng {terms.RANKINGS[r['level']]}", unit(r["unit_code"]), r["name"], "",
+              _ranked_text(r["from_rank"], r["from_awards"]), _ranked_text(r["to_rank"], r["to_awards"]))
+             for r in changes.rankings]
+    rows += [("Chỉ tiêu", unit(q["unit_code"]) if q["unit_code"] else (q["cluster"] or "Toàn tỉnh"),
+              cap_first(terms.describe(q["kind"], q["level"])), terms.award_name(q["award"]),
+              q["from"] if q["from"] is not None else "Chưa có", q["to"] if q["to"] is not None else "Không còn")
+             for q in changes.quotas]
+    return rows
+
+
+def changes_heading(changes: Changes) -> str:
+    if changes.first_run:
+        return "Lần chạy đầu tiên: chưa có lần chạy trước để so sánh."
+    if not changes.any:
+        return f"Không có thay đổi so với lần chạy {changes.previous_run}."
+    return f"Những thay đổi so với lần chạy {changes.previous_run}."
+
+
+def _changes_sheet(wb, styles: Styles, result: Result, changes: Changes) -> None:
+    ws = wb.add_worksheet(CHANGES_SHEET)
+    ws.write_string(0, 0, changes_heading(changes), styles.bold)
+    columns = [Col("Mục", 22, lambda r: r[0]), Col("Đơn vị", 24, lambda r: r[1]),
+               Col("Tên tập thể, cá nhân / tệp", 36, lambda r: r[2], "wrap"),
+               Col("Hình thức khen thưởng", 30, lambda r: r[3], "wrap"),
+               Col("Lần trước", 26, lambda r: r[4], "wrap"), Col("Lần này", 26, lambda r: r[5], "wrap")]
+    write_table(ws, styles, columns, change_rows(result, changes), first_row=2)
+
+
 # ---------------------------------------------------------------- consolidated workbook
 
 def _overview(wb, styles: Styles, result: Result) -> None:
@@ -439,24 +492,18 @@ def write_consolidated(result: Result, folder: Path) -> list[Path]:
                      status=_criterion_colour(result))
     write_table(wb.add_worksheet("Nguồn"), styles, source_columns(result), result.inputs,
                 status=lambda i: _FILE_COLOURS[i.status])
+    if result.changes is not None:
+        _changes_sheet(wb, styles, result, result.changes)
     wb.close()
     return [path]
 
 
 # ---------------------------------------------------------------- feedback workbooks
 
-def _feedback(path: Path, result: Result, view: UnitView) -> None:
+def _feedback_lines(result: Result, view: UnitView) -> list[tuple[str, object]]:
+    """The label and value rows of the feedback's "Tóm tắt" sheet."""
     unit = result.unit(view.code)
     assert unit is not None, view.code  # feedback is written for the registry's units only
-    wb = xlsxwriter.Workbook(str(path), _WB_OPTIONS)
-    wb.set_properties({"title": f"Phản hồi - {unit.short_name}", "author": "thidua"})
-    styles = Styles(wb)
-    ws = wb.add_worksheet("Tóm tắt")
-    ws.set_column(0, 0, 34)
-    ws.set_column(1, 1, 70)
-    print_setup(ws)
-    ws.set_row(0, 36)
-    ws.merge_range(0, 0, 0, 1, f"PHẢN HỒI KẾT QUẢ TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year}", styles.title_wrap)
     noms = view.nominations
     errors = [i for i in view.issues if i.severity == Severity.ERROR]
     lines: list[tuple[str, object]] = [
@@ -478,24 +525,65 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
                       f"{', '.join(owed.dossier_to_collect)} (03 bộ gốc)"))
     lines.append(("Việc cần làm", "Sửa các dòng ở trang \"Lỗi - Cảnh báo\" rồi gửi lại tệp đã sửa về Văn phòng."
                   if errors or any(n.status != Status.PROPOSED for n in noms) else "Không có lỗi; không cần gửi lại."))
-    for r, (label, value) in enumerate(lines, start=2):
-        ws.write_string(r, 0, label, styles.label)
-        write_cell(ws, r, 1, value, styles.wrap_left)
-    write_table(wb.add_worksheet("Đề nghị"), styles, nomination_columns(result, full=False), noms,
-                status=lambda n: n.status)
-    write_table(wb.add_worksheet("Chỉ tiêu"), styles, quota_columns(result), view.quotas, status=_quota_status)
+    return lines
+
+
+def _feedback_tables(result: Result, view: UnitView) -> list[tuple[str, list[Col], Sequence, Callable]]:
+    """The feedback's table sheets: (sheet name, columns, rows, row colour)."""
     ranked = [r for k in ("xa", "bctmt") for r in view.rankings.get(k, ())]
     # The unit's own file and name are the same on every row: the feedback leaves them out.
     cols = [Col("Loại", 22, lambda r: terms.RANKINGS[r.ranking]),
             *[c for c in ranking_columns(result, "bctmt") if c.label not in ("Tệp", "Huyện, thị xã, thành phố")]]
-    write_table(wb.add_worksheet("Xếp hạng"), styles, cols, ranked,
-                status=lambda r: Status.NEEDS_REVIEW if r.needs_review else (Status.PROPOSED if r.awards else None))
-    write_table(wb.add_worksheet("Lỗi - Cảnh báo"), styles, issue_columns(result), view.issues,
-                status=lambda i: i.severity)
-    mine = view.scores
-    if mine:
-        write_table(wb.add_worksheet("Chấm điểm chi tiết"), styles, criteria_columns(result, with_unit=False), mine,
-                    status=_criterion_colour(result))
+    tables: list[tuple[str, list[Col], Sequence, Callable]] = [
+        ("Đề nghị", nomination_columns(result, full=False), view.nominations, lambda n: n.status),
+        ("Chỉ tiêu", quota_columns(result), view.quotas, _quota_status),
+        ("Xếp hạng", cols, ranked,
+         lambda r: Status.NEEDS_REVIEW if r.needs_review else (Status.PROPOSED if r.awards else None)),
+        ("Lỗi - Cảnh báo", issue_columns(result), view.issues, lambda i: i.severity),
+    ]
+    if view.scores:
+        tables.append(("Chấm điểm chi tiết", criteria_columns(result, with_unit=False), view.scores,
+                       _criterion_colour(result)))
+    return tables
+
+
+def _feedback_title(result: Result) -> str:
+    return f"PHẢN HỒI KẾT QUẢ TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year}"
+
+
+def feedback_fingerprint(result: Result, code: str) -> str:
+    """The content of a unit's feedback workbook: every cell value it shows, hashed. The file's bytes differ on
+    every run (xlsx holds its creation time); this does not, so `send` mails a unit only when what it would read
+    changed. The "Thay đổi" sheet is left out: it compares with the previous run, not with what was sent."""
+    view = result.for_unit(code)
+    digest = hashlib.sha256()
+    head = [_feedback_title(result), _feedback_lines(result, view)]
+    digest.update(json.dumps(head, ensure_ascii=False, default=str).encode())
+    for name, columns, rows, _ in _feedback_tables(result, view):
+        table = [name, [c.label for c in columns], [[c.get(item) for c in columns] for item in rows]]
+        digest.update(json.dumps(table, ensure_ascii=False, default=str).encode())
+    return digest.hexdigest()
+
+
+def _feedback(path: Path, result: Result, view: UnitView) -> None:
+    unit = result.unit(view.code)
+    assert unit is not None, view.code  # feedback is written for the registry's units only
+    wb = xlsxwriter.Workbook(str(path), _WB_OPTIONS)
+    wb.set_properties({"title": f"Phản hồi - {unit.short_name}", "author": "thidua"})
+    styles = Styles(wb)
+    ws = wb.add_worksheet("Tóm tắt")
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 1, 70)
+    print_setup(ws)
+    ws.set_row(0, 36)
+    ws.merge_range(0, 0, 0, 1, _feedback_title(result), styles.title_wrap)
+    for r, (label, value) in enumerate(_feedback_lines(result, view), start=2):
+        ws.write_string(r, 0, label, styles.label)
+        write_cell(ws, r, 1, value, styles.wrap_left)
+    for name, columns, rows, status in _feedback_tables(result, view):
+        write_table(wb.add_worksheet(name), styles, columns, rows, status=status)
+    if view.changes is not None:
+        _changes_sheet(wb, styles, result, view.changes)
     wb.close()
 
 

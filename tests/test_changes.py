@@ -1,0 +1,122 @@
+"""Changes since the last run: a pure function of two snapshots, tested with plain values."""
+
+from __future__ import annotations
+
+from thidua.changes import Snapshot, compare
+
+
+def file(code, name, sha="a", status="processed"):
+    return {"unit_code": code, "file": name, "sha256": sha, "status": status}
+
+
+def nom(name, status="proposed", code="943", kind="individual", award="BK_MTTQ_TINH", level="xa"):
+    return {"unit_code": code, "kind": kind, "level": level, "award": award, "name": name, "status": status}
+
+
+def ranked(name, rank, awards=(), code="943", level="xa"):
+    return {"level": level, "unit_code": code, "name": name, "rank": rank, "awards": list(awards)}
+
+
+def quota(n, code="943", scope="unit", cluster=None, award="BK_MTTQ_TINH"):
+    return {"scope": scope, "cluster": cluster, "unit_code": code, "kind": "collective", "level": "xa",
+            "award": award, "quota": n}
+
+
+BASE = Snapshot(files=(file("943", "Kế Sách.xlsx"), file("944", "Long Phú.xlsx")),
+                nominations=(nom("Nguyễn Văn An"), nom("Trần Thị Bình", "over_quota")),
+                rankings=(ranked("Xã Đại Hải", 1, ["CO_XS"]), ranked("Xã Ba Trinh", 2)),
+                quotas=(quota(2), quota(3, None, "cluster", "Cụm 3")))
+
+
+def test_a_first_run_lists_nothing():
+    changes = compare(None, None, BASE)
+    assert changes.previous_run is None and changes.first_run
+    assert changes.as_json() == {"previous_run": None, "files": [], "nominations": [], "rankings": [], "quotas": []}
+
+
+def test_identical_runs_list_no_change():
+    changes = compare("2026-11-30_0915", BASE, BASE)
+    assert changes.previous_run == "2026-11-30_0915" and not changes.any
+    assert changes.counts() == {"files": 0, "nominations": 0, "rankings": 0, "quotas": 0}
+
+
+def test_files_new_replaced_removed():
+    after = Snapshot(files=(file("943", "Kế Sách.xlsx", sha="b"), file("945", "Mỹ Tú.xlsx"),
+                            file("946", "Hỏng.xlsx", status="rejected")))
+    assert compare("r1", BASE, after).files == (
+        {"unit_code": "943", "file": "Kế Sách.xlsx", "change": "replaced"},
+        {"unit_code": "945", "file": "Mỹ Tú.xlsx", "change": "new"},
+        {"unit_code": "944", "file": "Long Phú.xlsx", "change": "removed"})
+
+
+def test_a_file_renamed_with_the_same_content_is_replaced():
+    after = Snapshot(files=(file("943", "Kế Sách (sửa).xlsx"), file("944", "Long Phú.xlsx")))
+    assert [f["change"] for f in compare("r1", BASE, after).files] == ["replaced"]
+
+
+def test_nominations_identified_by_unit_kind_normalised_name_and_award():
+    after = Snapshot(nominations=(
+        nom("  nguyễn  văn AN "),  # the same person, typed differently: unchanged
+        nom("Trần Thị Bình", "proposed"),  # moved from over quota to proposed
+        nom("Lê Văn Cường", "invalid"),  # new
+    ))
+    assert compare("r1", BASE, after).nominations == (
+        {"unit_code": "943", "kind": "individual", "level": "xa", "award": "BK_MTTQ_TINH", "name": "Trần Thị Bình",
+         "from": "over_quota", "to": "proposed"},
+        {"unit_code": "943", "kind": "individual", "level": "xa", "award": "BK_MTTQ_TINH", "name": "Lê Văn Cường",
+         "from": None, "to": "invalid"})
+
+
+def test_a_changed_award_is_one_nomination_gone_and_one_new():
+    after = Snapshot(nominations=(nom("Nguyễn Văn An", award="BK_UBND_TINH"), nom("Trần Thị Bình", "over_quota")))
+    found = compare("r1", BASE, after).nominations
+    assert [(n["name"], n["award"], n["from"], n["to"]) for n in found] == [
+        ("Nguyễn Văn An", "BK_UBND_TINH", None, "proposed"), ("Nguyễn Văn An", "BK_MTTQ_TINH", "proposed", None)]
+
+
+def test_diacritics_tell_names_apart():
+    after = Snapshot(nominations=(nom("Nguyễn Văn Ân"), nom("Trần Thị Bình", "over_quota")))
+    assert [(n["name"], n["from"], n["to"]) for n in compare("r1", BASE, after).nominations] == [
+        ("Nguyễn Văn Ân", None, "proposed"), ("Nguyễn Văn An", "proposed", None)]
+
+
+def test_the_same_name_twice_is_paired_in_order():
+    before = Snapshot(nominations=(nom("Nguyễn Văn An"), nom("Nguyễn Văn An", "invalid")))
+    after = Snapshot(nominations=(nom("Nguyễn Văn An"), nom("Nguyễn Văn An", "proposed")))
+    assert [(n["from"], n["to"]) for n in compare("r1", before, after).nominations] == [("invalid", "proposed")]
+
+
+def test_rankings_whose_rank_or_awards_changed():
+    after = Snapshot(rankings=(ranked("Xã Ba Trinh", 1, ["CO_XS"]), ranked("Xã Đại Hải", 2),
+                               ranked("Xã Xuân Hòa", 3)))
+    assert compare("r1", BASE, after).rankings == (
+        {"level": "xa", "unit_code": "943", "name": "Xã Ba Trinh", "from_rank": 2, "to_rank": 1,
+         "from_awards": [], "to_awards": ["CO_XS"]},
+        {"level": "xa", "unit_code": "943", "name": "Xã Đại Hải", "from_rank": 1, "to_rank": 2,
+         "from_awards": ["CO_XS"], "to_awards": []},
+        {"level": "xa", "unit_code": "943", "name": "Xã Xuân Hòa", "from_rank": None, "to_rank": 3,
+         "from_awards": [], "to_awards": []})
+
+
+def test_an_award_won_without_a_rank_move_is_listed():
+    after = Snapshot(rankings=(ranked("Xã Đại Hải", 1, ["CO_XS"]), ranked("Xã Ba Trinh", 2, ["BK_MTTQ_TINH"])))
+    assert [(r["name"], r["from_awards"], r["to_awards"]) for r in compare("r1", BASE, after).rankings] == [
+        ("Xã Ba Trinh", [], ["BK_MTTQ_TINH"])]
+
+
+def test_quota_lines_whose_quota_changed():
+    after = Snapshot(quotas=(quota(2), quota(4, None, "cluster", "Cụm 3"), quota(1, "944")))
+    assert compare("r1", BASE, after).quotas == (
+        {"scope": "cluster", "cluster": "Cụm 3", "unit_code": None, "kind": "collective", "level": "xa",
+         "award": "BK_MTTQ_TINH", "from": 3, "to": 4},
+        {"scope": "unit", "cluster": None, "unit_code": "944", "kind": "collective", "level": "xa",
+         "award": "BK_MTTQ_TINH", "from": None, "to": 1})
+
+
+def test_a_units_own_changes():
+    after = Snapshot(files=(file("943", "Kế Sách.xlsx", sha="b"), file("944", "Long Phú.xlsx")),
+                     nominations=(nom("Nguyễn Văn An", code="944"), nom("Trần Thị Bình", "proposed")),
+                     rankings=BASE.rankings, quotas=BASE.quotas)
+    mine = compare("r1", BASE, after).for_unit("944")
+    assert mine.files == () and [(n["name"], n["from"], n["to"]) for n in mine.nominations] == [
+        ("Nguyễn Văn An", None, "proposed")]

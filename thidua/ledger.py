@@ -1,0 +1,326 @@
+"""The campaign's memory: one SQLite file beside the run folders (SPEC 10).
+
+An edge like reading and writing: the core never imports it. It records what a finished run's Result says,
+hands back the previous run's record for `changes`, and remembers what `send` delivered to whom. Any SQLite
+tool can read it; the schema version is `PRAGMA user_version` and migrations only go forward.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .changes import Snapshot, name_key, snapshot_of_json
+from .config import Config
+from .errors import ThiduaError
+from .names import LEDGER_FILE
+from .result import Result
+
+APPLICATION_ID = 0x54444C47  # "TDLG": marks the file as ours, so another program's database is never touched
+WAIT_SECONDS = 30.0  # SPEC 10: a second run waits this long for the first, then stops
+
+# One entry per schema version: the statements that bring version N-1 to N. Append, never edit: a database in
+# an office was made by an older entry and is brought forward by the ones after it.
+MIGRATIONS: list[tuple[str, ...]] = [
+    (  # version 1: runs and what they decided, and what was sent
+        """CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            folder TEXT NOT NULL UNIQUE,      -- the run folder's name, e.g. 2026-11-30_0915
+            year INTEGER NOT NULL,
+            round TEXT NOT NULL,
+            config_hash TEXT,
+            started TEXT NOT NULL,            -- ISO time the run started (an imported run: its folder's time)
+            summary TEXT NOT NULL,            -- JSON, as in ket_qua.json
+            fingerprint TEXT,                 -- the leadership mail's content; NULL for an imported run
+            imported INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX runs_campaign ON runs (year, round, started)",
+        """CREATE TABLE inputs (
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            file TEXT NOT NULL, sha256 TEXT NOT NULL, unit_code TEXT NOT NULL, status TEXT NOT NULL,
+            rows INTEGER NOT NULL
+        )""",
+        """CREATE TABLE nominations (
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            unit_code TEXT NOT NULL, kind TEXT NOT NULL, level TEXT, award TEXT,
+            name TEXT NOT NULL, name_key TEXT NOT NULL,   -- name_key: the normalised name of the identity
+            status TEXT NOT NULL, score REAL, file TEXT, sheet TEXT, row INTEGER
+        )""",
+        """CREATE TABLE rankings (
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            level TEXT NOT NULL, unit_code TEXT NOT NULL, name TEXT NOT NULL, score REAL, rank INTEGER,
+            cluster TEXT, cluster_rank INTEGER,
+            awards TEXT NOT NULL              -- JSON list of award codes
+        )""",
+        """CREATE TABLE quotas (
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            scope TEXT NOT NULL, cluster TEXT, unit_code TEXT, kind TEXT NOT NULL, level TEXT NOT NULL,
+            award TEXT NOT NULL, quota INTEGER NOT NULL, submitted INTEGER, proposed INTEGER
+        )""",
+        """CREATE TABLE feedback (
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            unit_code TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,        -- the feedback workbook's content, not its bytes
+            PRIMARY KEY (run_id, unit_code)
+        )""",
+        """CREATE TABLE sent (
+            id INTEGER PRIMARY KEY,
+            recipient TEXT NOT NULL,          -- "unit:<code>" or "leadership", as the send log names them
+            year INTEGER NOT NULL, round TEXT NOT NULL,
+            run_folder TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            time TEXT NOT NULL
+        )""",
+        "CREATE INDEX sent_recipient ON sent (year, round, recipient, id)",
+        "CREATE INDEX nominations_run ON nominations (run_id)",
+        "CREATE INDEX rankings_run ON rankings (run_id)",
+        "CREATE INDEX quotas_run ON quotas (run_id)",
+        "CREATE INDEX inputs_run ON inputs (run_id)",
+    ),
+]
+LATEST = len(MIGRATIONS)
+
+
+def ledger_path(config: Config, run_dir: Path | None = None) -> Path:
+    """[paths] ledger when given; else thidua.sqlite beside the run folder, or in the output folder."""
+    if config.ledger_path is not None:
+        return config.ledger_path
+    return (Path(run_dir).parent if run_dir is not None else config.output_dir) / LEDGER_FILE
+
+
+class Ledger:
+    """An open ledger file, checked and brought to the latest schema."""
+
+    def __init__(self, path: Path, wait: float = WAIT_SECONDS):
+        self.path = Path(path)
+        self.wait = wait
+        existed = self.path.is_file() and self.path.stat().st_size > 0
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=wait, isolation_level=None)
+        except (sqlite3.Error, OSError) as exc:
+            raise ThiduaError(f"Không mở được sổ lưu các lần chạy {self.path}: {exc}.") from exc
+        try:
+            self._check(existed)
+            self._migrate()
+        except BaseException:
+            self.db.close()
+            raise
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ opening
+
+    def _foreign(self, why: str) -> ThiduaError:
+        return ThiduaError(f"Tệp {self.path} không phải sổ lưu các lần chạy của công cụ này ({why}). Tệp được giữ "
+                           "nguyên; đề nghị đổi tên hoặc chuyển tệp đó đi, hoặc khai báo tệp khác ở paths.ledger "
+                           "trong config.toml, rồi chạy lại.")
+
+    def _check(self, existed: bool) -> None:
+        try:
+            app, version = self._pragma("application_id"), self._pragma("user_version")
+            tables = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if existed and self.db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise self._foreign("tệp bị hỏng")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc):
+                raise self._busy() from exc
+            raise self._foreign(f"tệp bị hỏng: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise self._foreign(f"tệp bị hỏng hoặc không phải cơ sở dữ liệu SQLite: {exc}") from exc
+        if app != APPLICATION_ID and (tables or app or version):
+            raise self._foreign("đây là cơ sở dữ liệu của chương trình khác")
+        if version > LATEST:
+            raise ThiduaError(f"Sổ lưu các lần chạy {self.path} được ghi bằng phiên bản mới hơn của công cụ "
+                              f"(phiên bản sổ {version}, công cụ này đọc đến {LATEST}). Đề nghị cập nhật công cụ.")
+
+    def _pragma(self, name: str) -> int:
+        return int(self.db.execute(f"PRAGMA {name}").fetchone()[0])
+
+    def _busy(self) -> ThiduaError:
+        return ThiduaError(f"Sổ lưu các lần chạy {self.path} đang được một lần chạy khác sử dụng; đã chờ "
+                           f"{self.wait:g} giây. Đề nghị chờ lần chạy đó xong rồi chạy lại.")
+
+    def _migrate(self) -> None:
+        if self._pragma("user_version") == LATEST:
+            return
+        with self.transaction():
+            version = self._pragma("user_version")  # again, inside the lock: another process may have migrated
+            for statements in MIGRATIONS[version:]:
+                for statement in statements:
+                    self.db.execute(statement)
+            self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self.db.execute(f"PRAGMA user_version = {LATEST}")
+
+    @property
+    def version(self) -> int:
+        return self._pragma("user_version")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction taken at once (BEGIN IMMEDIATE): a second writer waits up to `wait` seconds."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise self._busy() from exc
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # ------------------------------------------------------------ runs
+
+    def previous(self, year: int, round_: str, before: str | None = None) -> tuple[str, Snapshot] | None:
+        """The latest run of the same year and round (started before `before`, when given), as a Snapshot."""
+        row = self.db.execute(
+            "SELECT id, folder FROM runs WHERE year = ? AND round = ? AND (? IS NULL OR started < ?) "
+            "ORDER BY started DESC, id DESC LIMIT 1", (year, round_, before, before)).fetchone()
+        if row is None:
+            return None
+        return row[1], self.snapshot(row[0])
+
+    def snapshot(self, run_id: int) -> Snapshot:
+        q = self.db.execute
+        return Snapshot(
+            files=tuple({"unit_code": u, "file": f, "sha256": h, "status": s} for f, h, u, s in q(
+                "SELECT file, sha256, unit_code, status FROM inputs WHERE run_id = ? ORDER BY rowid", (run_id,))),
+            nominations=tuple({"unit_code": u, "kind": k, "level": lv, "award": a, "name": n, "status": s}
+                              for u, k, lv, a, n, s in q(
+                "SELECT unit_code, kind, level, award, name, status FROM nominations WHERE run_id = ? "
+                "ORDER BY rowid", (run_id,))),
+            rankings=tuple({"level": lv, "unit_code": u, "name": n, "rank": r, "awards": json.loads(a)}
+                           for lv, u, n, r, a in q(
+                "SELECT level, unit_code, name, rank, awards FROM rankings WHERE run_id = ? ORDER BY rowid",
+                (run_id,))),
+            quotas=tuple({"scope": sc, "cluster": c, "unit_code": u, "kind": k, "level": lv, "award": a, "quota": n}
+                         for sc, c, u, k, lv, a, n in q(
+                "SELECT scope, cluster, unit_code, kind, level, award, quota FROM quotas WHERE run_id = ? "
+                "ORDER BY rowid", (run_id,))),
+        )
+
+    def has_run(self, folder: str) -> bool:
+        return self.db.execute("SELECT 1 FROM runs WHERE folder = ?", (folder,)).fetchone() is not None
+
+    def record_run(self, record: RunRecord) -> None:
+        """Insert one run's rows. The caller holds the transaction (one per run)."""
+        cur = self.db.execute(
+            "INSERT INTO runs (folder, year, round, config_hash, started, summary, fingerprint, imported) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (record.folder, record.year, record.round, record.config_hash, record.started,
+             json.dumps(record.summary, ensure_ascii=False, default=str), record.fingerprint, int(record.imported)))
+        run_id = cur.lastrowid
+        many = self.db.executemany
+        many("INSERT INTO inputs VALUES (?, ?, ?, ?, ?, ?)",
+             [(run_id, i["file"], i["sha256"], i["unit_code"], i["status"], i["rows"]) for i in record.inputs])
+        many("INSERT INTO nominations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             [(run_id, n["unit_code"], n["kind"], n["level"], n["award"], n["name"], n["name_key"], n["status"],
+               n["score"], n["file"], n["sheet"], n["row"]) for n in record.nominations])
+        many("INSERT INTO rankings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             [(run_id, r["level"], r["unit_code"], r["name"], r["score"], r["rank"], r.get("cluster"),
+               r.get("cluster_rank"), json.dumps(list(r["awards"]))) for r in record.rankings])
+        many("INSERT INTO quotas VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             [(run_id, q.get("scope", "unit"), q.get("cluster"), q["unit_code"], q["kind"], q["level"], q["award"],
+               q["quota"], q.get("submitted"), q.get("proposed")) for q in record.quotas])
+        many("INSERT INTO feedback VALUES (?, ?, ?)",
+             [(run_id, code, fp) for code, fp in record.feedback.items()])
+
+    # ------------------------------------------------------------ sending
+
+    def fingerprints(self, folder: str) -> tuple[dict[str, str], str | None] | None:
+        """(each unit's feedback fingerprint, the leadership's) of a recorded run; None if it is not recorded."""
+        row = self.db.execute("SELECT id, fingerprint FROM runs WHERE folder = ?", (folder,)).fetchone()
+        if row is None:
+            return None
+        units = dict(self.db.execute("SELECT unit_code, fingerprint FROM feedback WHERE run_id = ?", (row[0],)))
+        return units, row[1]
+
+    def last_sent(self, year: int, round_: str, recipient: str) -> str | None:
+        """The fingerprint of what was last delivered to a recipient in this campaign."""
+        row = self.db.execute("SELECT fingerprint FROM sent WHERE year = ? AND round = ? AND recipient = ? "
+                              "ORDER BY id DESC LIMIT 1", (year, round_, recipient)).fetchone()
+        return row[0] if row else None
+
+    def record_sent(self, year: int, round_: str, recipient: str, folder: str, fingerprint: str,
+                    when: dt.datetime) -> None:
+        with self.transaction():
+            self.db.execute("INSERT INTO sent (recipient, year, round, run_folder, fingerprint, time) "
+                            "VALUES (?, ?, ?, ?, ?, ?)",
+                            (recipient, year, round_, folder, fingerprint, when.isoformat(timespec="seconds")))
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What the ledger keeps of one run, in ket_qua.json's terms (a finished Result, or an imported file)."""
+
+    folder: str
+    year: int
+    round: str
+    started: str
+    summary: dict
+    inputs: Sequence[dict]
+    nominations: Sequence[dict]  # with name_key
+    rankings: Sequence[dict]  # with level, cluster, cluster_rank
+    quotas: Sequence[dict]
+    config_hash: str | None = None
+    feedback: dict[str, str] = field(default_factory=dict)  # unit code -> feedback fingerprint
+    fingerprint: str | None = None  # the leadership mail's content
+    imported: bool = False
+
+
+def content_fingerprint(*parts: object) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(json.dumps(part, ensure_ascii=False, default=str, sort_keys=True).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def record_of(result: Result, folder: str, started: dt.datetime, config_hash: str | None,
+              feedback: dict[str, str]) -> RunRecord:
+    """The ledger's record of a finished run. The leadership's fingerprint covers everything the consolidated
+    files present: what each unit's feedback shows, and what changes between runs."""
+    snapshot = result.snapshot()
+    issues = [(i.code, i.severity, i.file, i.sheet, i.cell, i.message) for i in result.issues]
+    summary = {**result.summary(), **({"changes": result.changes.counts()} if result.changes is not None else {})}
+    return RunRecord(
+        folder=folder, year=result.year, round=result.round, started=started.isoformat(timespec="seconds"),
+        summary=summary, inputs=[i.as_json() for i in result.inputs],
+        nominations=[{"unit_code": n.unit_code, "kind": n.kind, "level": n.level, "award": n.award, "name": n.name,
+                      "name_key": name_key(n.name), "status": n.status, "score": n.score, "file": n.file,
+                      "sheet": n.sheet, "row": n.row} for n in result.nominations],
+        rankings=[{**r.as_json(), "level": r.ranking} for units in result.rankings.values() for r in units],
+        quotas=[q.as_json() for q in result.quotas], config_hash=config_hash, feedback=feedback,
+        fingerprint=content_fingerprint(snapshot.files, snapshot.nominations, snapshot.rankings, snapshot.quotas,
+                                        issues, sorted(feedback.items())))
+
+
+def record_of_json(data: dict, folder: str, started: str) -> RunRecord:
+    """The ledger's record of an earlier run folder, from its ket_qua.json (`ledger import`). No fingerprints:
+    what was sent before the ledger existed is not known, so `send` treats those runs' feedback as new."""
+    snapshot = snapshot_of_json(data)
+    return RunRecord(
+        folder=folder, year=int(data["year"]), round=str(data["round"]), started=started,
+        summary=data.get("summary") or {}, inputs=[{**i, "rows": i.get("rows", 0)} for i in data.get("inputs", ())],
+        nominations=[{**n, "name_key": name_key(n["name"]), "score": n.get("score"), "file": n.get("file"),
+                      "sheet": n.get("sheet"), "row": n.get("row")} for n in (
+            {**s, **{k: v for k, v in full.items() if k in ("score", "file", "sheet", "row")}}
+            for s, full in zip(snapshot.nominations, data.get("nominations", ()), strict=True))],
+        rankings=[{**r, **{k: full.get(k) for k in ("score", "cluster", "cluster_rank")}}
+                  for r, full in zip(snapshot.rankings, (u for units in data.get("rankings", {}).values()
+                                                         for u in units), strict=True)],
+        quotas=list(data.get("quotas", ())), imported=True)
