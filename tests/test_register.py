@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
 from thidua.errors import RegisterError
-from thidua.register import Candidate, Decision, Entry, candidates, next_number, parse_date, parse_number, record, revoke
+from thidua.register import (
+    Candidate,
+    Decision,
+    Entry,
+    awarded_last_year,
+    candidates,
+    next_number,
+    parse_date,
+    parse_number,
+    record,
+    revoke,
+)
 
 DAY = dt.date(2026, 12, 20)
 ACHIEVEMENT = "Đã có thành tích xuất sắc trong phong trào thi đua năm {year}"
@@ -145,3 +157,38 @@ def test_an_issuer_with_no_awards_or_only_names_under_review_is_refused():
 def test_entries_are_plain_values():
     e = _record().entries[0]
     assert isinstance(e, Entry) and e.year == 2026 and e.issuer == "tinh" and e.run == "2026-12-01_0900"
+
+
+def test_the_same_decision_with_include_review_adds_only_the_names_it_left_out():
+    first = _record().entries
+    more = _record(first, include_review=True)
+    assert [(e.number, e.recipient) for e in more.entries] == [(4, "Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh"),
+                                                               (5, "Lê Văn Đức")]
+    assert not more.already
+    assert _record([*first, *more.entries], include_review=True).already
+
+
+def test_a_revoked_name_is_not_recorded_again_by_the_same_decision():
+    first = list(_record().entries)
+    [rev] = revoke(first, 3, "Sai tên", Decision("140/QĐ-MTTQ-BTT", DAY, "tinh"), 2026).entries
+    again = _record([*first, rev])
+    assert again.already and again.entries == ()
+
+
+def test_awarded_last_year_names_the_entry_for_the_same_award_unit_and_name():
+    from thidua.records import NominationRow
+    from thidua.result import Nomination
+
+    def nomination(name, award="BK_MTTQ_TINH", code="31120"):
+        row = NominationRow("Cái Khế.xlsx", "Đề nghị cá nhân", 5, "individual", 1, name, "xa", award, None, 90.0,
+                            letters={"name": "C"})
+        return Nomination(row, code, "proposed")
+    last = [dataclasses.replace(e, year=2025) for e in _record().entries]
+    found = awarded_last_year([nomination("  nguyễn thị ánh TUYẾT "), nomination("Nguyễn Thị Ánh Tuyết", "BK_TW_MTTQ"),
+                               nomination("Nguyễn Thị Ánh Tuyết", code="31150"), nomination("Lê Văn Đức")], last, 2026)
+    [one] = found
+    assert (one.code, one.severity, one.cell, one.unit_code) == ("awarded-last-year", "info", "C5", "31120")
+    assert one.params["entry"] == 3 and one.params["year"] == 2025 and one.params["decision"] == "125/QĐ-MTTQ-BTT"
+    assert awarded_last_year([nomination("Nguyễn Thị Ánh Tuyết")], last, 2027) == []  # two years back: not last year
+    [rev] = revoke(last, 3, "Sai tên", Decision("140/QĐ-MTTQ-BTT", dt.date(2025, 12, 22), "tinh"), 2025).entries
+    assert awarded_last_year([nomination("Nguyễn Thị Ánh Tuyết")], [*last, rev], 2026) == []  # revoked

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from .config import CERTIFICATE_FIELDS, CertificateField, CertificateSettings
+from .config import CERTIFICATE_FIELDS, CertificateField, CertificateSettings, Config
 from .docx_report import vietnamese_date
-from .errors import OutputError
+from .errors import ConfigError, OutputError, RegisterError
+from .names import CALIBRATION_FILE, CERTIFICATES_DIR, certificates_file_name
 from .register import Entry
 
 PT = 25.4 / 72  # one point in millimetres
@@ -223,3 +224,55 @@ def write_calibration(settings: CertificateSettings, path: Path, today: dt.date 
     pdf.text(10, height - 6, f"Trang căn chỉnh phôi Bằng khen, khổ {width:g} x {height:g} mm, độ lệch offset = "
                              f"[{dx:g}, {dy:g}] mm. Đặt lên phôi, soi đèn để so vị trí các ô.")
     return _save(pdf, path)
+
+
+# ---------------------------------------------------------------- the command
+
+# Cờ thi đua are flags, not printed on a Bằng khen blank: they are printed only when --award names them.
+PRINTED_AWARDS = ("BK_MTTQ_TINH", "BK_UBND_TINH", "BK_TW_MTTQ")
+
+
+def printable(entries: Sequence[Entry], decision: str | None, award: str | None) -> tuple[str, list[Entry]]:
+    """The decision to print (the one named, or the latest recorded) and its entries still in force, in register
+    order: revocations and revoked entries get no certificate."""
+    from .register import parse_number
+
+    issued = [e for e in entries if e.revokes is None]
+    if decision is None:
+        if not issued:
+            raise RegisterError("Sổ theo dõi khen thưởng chưa có quyết định nào. Đề nghị ghi quyết định đã ký trước: "
+                                "python process.py record-decision --number ... --date ...")
+        decision = issued[-1].decision_number
+    number = parse_number(decision)
+    revoked = {(e.year, e.issuer, e.revokes) for e in entries if e.revokes is not None}
+    chosen = [e for e in issued if e.decision_number.casefold() == number.casefold()
+              and (e.year, e.issuer, e.number) not in revoked
+              and (e.award == award if award else e.award in PRINTED_AWARDS)]
+    if not chosen:
+        what = f" {award}" if award else " Bằng khen"
+        raise RegisterError(f"Quyết định số {number} không có trường hợp{what} nào trong sổ theo dõi khen thưởng để in. "
+                            "Đề nghị kiểm tra lại --decision, --award.")
+    return number, chosen
+
+
+def print_certificates(config: Config, award: str | None = None, decision: str | None = None) -> Printed:
+    """`certificates`: one page per entry of the decision, into `In bằng khen/` of the output folder."""
+    from .register_store import entries, open_ledger
+
+    settings = _settings(config)
+    with open_ledger(config) as ledger:
+        recorded = entries(ledger)
+    number, chosen = printable(recorded, decision, award)
+    return write_certificates(chosen, settings, config.output_dir / CERTIFICATES_DIR
+                              / certificates_file_name(number, award))
+
+
+def print_calibration(config: Config) -> Path:
+    return write_calibration(_settings(config), config.output_dir / CERTIFICATES_DIR / CALIBRATION_FILE)
+
+
+def _settings(config: Config) -> CertificateSettings:
+    if config.certificates is None:
+        raise ConfigError(f"Cấu hình {config.path} chưa có mục [certificates] (khổ phôi Bằng khen và vị trí các ô). "
+                          "Đề nghị chép mục [certificates] từ config.toml của công cụ rồi đo lại theo phôi của tỉnh.")
+    return config.certificates

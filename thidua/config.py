@@ -123,6 +123,8 @@ CERTIFICATE_FIELDS: dict[str, str] = {
     "signer_name": "Họ tên người ký",
 }
 ALIGNS = ("center", "left", "right")
+# What a unit ranked into an award is praised for on its Bằng khen ({year}: the campaign's year).
+DEFAULT_ACHIEVEMENT = "Đã có thành tích xuất sắc trong phong trào thi đua năm {year}"
 
 
 @dataclass(frozen=True)
@@ -392,7 +394,7 @@ def _certificates(t: _Table, documents: DocumentSettings, place: str) -> Certifi
         signer_title=t.text("signer_title", f"{documents.on_behalf}\n{documents.signer_title}"),
         signer_name=t.text("signer_name", documents.signer_name),
         place=t.text("place", place),
-        achievement=t.text("achievement", "Đã có thành tích xuất sắc trong phong trào thi đua năm {year}"),
+        achievement=t.text("achievement", DEFAULT_ACHIEVEMENT),
         fields={k: _certificate_field(fields.table(k)) for k in CERTIFICATE_FIELDS},
     )
     if min(settings.paper) <= 0 or settings.min_size <= 0:

@@ -11,6 +11,7 @@ from .terms import Severity
 
 ERROR = Severity.ERROR
 WARNING = Severity.WARNING
+INFO = Severity.INFO
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,9 @@ CATALOG: dict[str, Kind] = {
         "Mã \"{code}\" ở trang thẩm định không phải đơn vị được chấm điểm trong danh sách. Đề nghị sửa lại mã."),
     "missing-score": Kind(ERROR, "Chưa có điểm",
         "{unit} chưa có điểm nên chưa được {what}. Đề nghị {fix}."),
+    # The register (sổ theo dõi khen thưởng)
+    "awarded-last-year": Kind(INFO, "Đã được khen năm trước",
+        "{name} đã được tặng {award} năm {year} (Quyết định số {decision} ngày {date}, số vào sổ {entry}). Hội đồng Thi đua - Khen thưởng lưu ý khi xét."),
 }
 
 CODES = tuple(CATALOG)

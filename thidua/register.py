@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from . import terms
+from .changes import name_key
 from .errors import RegisterError
+from .issues import Issue, issue
 from .terms import Kind, Status
-from .text import clean, label_key
+from .text import clean
 
 
 class Issuer(StrEnum):
@@ -64,7 +66,7 @@ class Candidate:
 
     @property
     def identity(self) -> tuple[str, str, str]:
-        return (self.award, self.unit_code, label_key(self.recipient))
+        return (self.award, self.unit_code, name_key(self.recipient))
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ class Entry:
 
     @property
     def identity(self) -> tuple[str, str, str]:
-        return (self.award, self.unit_code, label_key(self.recipient))
+        return (self.award, self.unit_code, name_key(self.recipient))
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,7 @@ def candidates(result: dict, issuer: str, achievement: str) -> list[Candidate]:
 def _group_detail(name: str, parent: str, unit: str) -> str:
     """A group named after its own place needs no second line; a Ban công tác Mặt trận gets its commune's."""
     where = parent or unit
-    return "" if label_key(where) in label_key(name) else where
+    return "" if name_key(where) in name_key(name) else where
 
 
 def _issuer_entries(entries: Iterable[Entry], year: int, issuer: str) -> list[Entry]:
@@ -195,13 +197,14 @@ def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decis
             raise RegisterError(f"Quyết định số {decision.number} đã được ghi vào sổ năm {first.year} với ngày "
                                 f"{first.decision_date:%d/%m/%Y} ({ISSUER_NAMES[first.issuer]}). Đề nghị kiểm tra lại "
                                 "số, ngày hoặc --issuer.")
-        return Recording((), already=True)
     left_out = tuple(c for c in found if c.under_review and not include_review)
     chosen = [c for c in found if c not in left_out]
-    if not chosen:
+    if not chosen and not same:
         raise RegisterError(f"Các trường hợp được đề nghị {awards} còn chờ Hội đồng Thi đua - Khen thưởng xem xét. "
                             "Nếu quyết định đã ký có tên họ, đề nghị chạy lại lệnh với --include-review.")
-    held = _live(entries, year)
+    # Who already holds the award, and who this decision recorded before (even if revoked since): a decision
+    # recorded again adds only the names it did not have (those under review, once --include-review is given).
+    held = _live(entries, year) | {e.identity for e in same if e.revokes is None}
     number = next_number(entries, year, decision.issuer)
     added: list[Entry] = []
     for c in chosen:
@@ -211,7 +214,7 @@ def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decis
         added.append(Entry(year, decision.issuer, number, c.award, c.kind, c.level, c.recipient, c.unit_code,
                            c.unit_name, c.detail, c.achievement, decision.number, decision.date, run))
         number += 1
-    return Recording(tuple(added), left_out=left_out)
+    return Recording(tuple(added), already=bool(same) and not added, left_out=left_out)
 
 
 def _live(entries: Iterable[Entry], year: int) -> set[tuple[str, str, str]]:
@@ -243,3 +246,22 @@ def revoke(entries: Sequence[Entry], target: int, reason: str, decision: Decisio
                             entry.kind, entry.level, entry.recipient, entry.unit_code, entry.unit_name, entry.detail,
                             entry.achievement, decision.number, decision.date, entry.run, revokes=target,
                             reason=reason),))
+
+
+def awarded_last_year(nominations: Iterable, entries: Iterable[Entry], year: int) -> list[Issue]:
+    """An `info` issue for each nomination whose recipient holds a (not revoked) register entry for the same award
+    in the year before `year`: the same award, the same submitting unit, the same name. `nominations` are the
+    run's (result.Nomination); `entries`, the register's, as plain values."""
+    last = [e for e in entries if e.year == year - 1]
+    revoked = {(e.issuer, e.revokes) for e in last if e.revokes is not None}
+    held = {e.identity: e for e in last if e.revokes is None and (e.issuer, e.number) not in revoked}
+    found = []
+    for n in nominations:
+        if not n.award:
+            continue
+        e = held.get((n.award, n.unit_code, name_key(n.name)))
+        if e is not None:
+            found.append(issue("awarded-last-year", file=n.file, sheet=n.sheet, cell=n.source.cell("name"), row=n.row,
+                               unit_code=n.unit_code, name=n.name, award=terms.award_name(e.award), year=e.year,
+                               decision=e.decision_number, date=f"{e.decision_date:%d/%m/%Y}", entry=e.number))
+    return found

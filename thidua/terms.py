@@ -28,6 +28,7 @@ class FileStatus(StrEnum):
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"  # for the council to know, nothing to fix: counted neither as an error nor as a warning
 
 
 class Kind(StrEnum):
@@ -151,7 +152,7 @@ RANKINGS: dict[str, str] = {
     "bctmt": "Ban công tác Mặt trận",
 }
 
-SEVERITIES: dict[str, str] = {"error": "Lỗi", "warning": "Cảnh báo"}
+SEVERITIES: dict[str, str] = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
 
 
 # The level inside a sentence: "tập thể cấp xã", "cá nhân Ban công tác Mặt trận".
