@@ -485,7 +485,8 @@ class UnitView:
             "files": len(self.inputs), "processed": any(i.status == FileStatus.PROCESSED for i in self.inputs),
             "submitted": len(noms), "proposed": status["proposed"], "over_quota": status["over_quota"],
             "incomplete": status["incomplete_dossier"], "invalid": status["invalid"] + status["ineligible"],
-            "needs_review": status["needs_review"], "errors": errors, "warnings": len(issues) - errors,
+            "needs_review": status["needs_review"], "errors": errors,
+            "warnings": sum(i.severity == Severity.WARNING for i in issues),
             "must_fix": bool(errors or status["over_quota"] or status["incomplete_dossier"] or status["invalid"]),
         }
 
