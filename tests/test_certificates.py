@@ -171,3 +171,16 @@ def test_a_wrong_certificate_setting_is_named(edit, key):
     edit(data)
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         parse_config(data, EXAMPLE)
+
+
+def test_a_decision_is_its_number_in_its_year_of_signing_and_revoked_entries_are_not_printed():
+    from thidua.certificates import printable
+
+    old = [entry(number=n, year=2025, decision_date=dt.date(2025, 12, 19), recipient=f"Năm trước {n}") for n in (1, 2)]
+    new = [entry(number=n, recipient=f"Năm nay {n}") for n in (1, 2, 3)]
+    revoking = entry(number=4, revokes=2, decision_number="140/QĐ-MTTQ-BTT", reason="Sai tên")
+    flag = entry(number=5, award="CO_XS", recipient="Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh")
+    number, chosen = printable([*old, *new, revoking, flag], "125/qđ-mttq-btt", None)
+    assert number == "125/QĐ-MTTQ-BTT" and [e.recipient for e in chosen] == ["Năm nay 1", "Năm nay 3"]
+    assert [e.recipient for e in printable([*old, *new, revoking, flag], None, None)[1]] == ["Năm nay 1", "Năm nay 3"]
+    assert [e.recipient for e in printable([*new, flag], None, "CO_XS")[1]] == ["Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh"]

@@ -192,3 +192,11 @@ def test_awarded_last_year_names_the_entry_for_the_same_award_unit_and_name():
     assert awarded_last_year([nomination("Nguyễn Thị Ánh Tuyết")], last, 2027) == []  # two years back: not last year
     [rev] = revoke(last, 3, "Sai tên", Decision("140/QĐ-MTTQ-BTT", dt.date(2025, 12, 22), "tinh"), 2025).entries
     assert awarded_last_year([nomination("Nguyễn Thị Ánh Tuyết")], [*last, rev], 2026) == []  # revoked
+
+
+def test_decision_numbers_start_again_each_year_so_last_years_number_is_another_decision():
+    last = [dataclasses.replace(e, year=2025, decision_date=dt.date(2025, 12, 19)) for e in _record().entries]
+    done = _record(last)  # 125/QĐ-MTTQ-BTT again, signed in 2026: a new decision
+    assert not done.already and [e.number for e in done.entries] == [1, 2, 3]
+    with pytest.raises(RegisterError):  # the same number twice in one year of signing, with another date
+        _record([*last, *done.entries], day=dt.date(2026, 12, 27))

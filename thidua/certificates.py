@@ -244,8 +244,11 @@ def printable(entries: Sequence[Entry], decision: str | None, award: str | None)
                                 "python process.py record-decision --number ... --date ...")
         decision = issued[-1].decision_number
     number = parse_number(decision)
+    named = [e for e in issued if e.decision_number.casefold() == number.casefold()]
+    # Numbers start again each year: the decision meant is the latest signed under that number.
+    signed = max((e.decision_date.year for e in named), default=0)
     revoked = {(e.year, e.issuer, e.revokes) for e in entries if e.revokes is not None}
-    chosen = [e for e in issued if e.decision_number.casefold() == number.casefold()
+    chosen = [e for e in named if e.decision_date.year == signed
               and (e.year, e.issuer, e.number) not in revoked
               and (e.award == award if award else e.award in PRINTED_AWARDS)]
     if not chosen:

@@ -173,6 +173,12 @@ def _group_detail(name: str, parent: str, unit: str) -> str:
     return "" if name_key(where) in name_key(name) else where
 
 
+def same_decision(entry: Entry, decision: Decision) -> bool:
+    """Decision numbers start again each calendar year: a number names one decision within its year of signing."""
+    return (entry.decision_number.casefold() == decision.number.casefold()
+            and entry.decision_date.year == decision.date.year)
+
+
 def _issuer_entries(entries: Iterable[Entry], year: int, issuer: str) -> list[Entry]:
     return [e for e in entries if e.year == year and e.issuer == issuer]
 
@@ -190,7 +196,7 @@ def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decis
         raise RegisterError(f"Lần chạy này không có tập thể, cá nhân nào được đề nghị {awards}, nên không có gì để "
                             f"ghi vào sổ theo quyết định của {ISSUER_NAMES[decision.issuer]}. Đề nghị kiểm tra lại "
                             "--issuer hoặc thư mục lần chạy.")
-    same = [e for e in entries if e.decision_number.casefold() == decision.number.casefold()]
+    same = [e for e in entries if same_decision(e, decision)]
     if same:
         first = same[0]
         if (first.year, first.issuer, first.decision_date) != (year, decision.issuer, decision.date):
@@ -238,7 +244,7 @@ def revoke(entries: Sequence[Entry], target: int, reason: str, decision: Decisio
         raise RegisterError(f"Số vào sổ {target} là một lần thu hồi, không thể thu hồi tiếp.")
     earlier = next((e for e in book if e.revokes == target), None)
     if earlier is not None:
-        if earlier.decision_number.casefold() == decision.number.casefold():
+        if same_decision(earlier, decision):
             return Recording((), already=True)
         raise RegisterError(f"Số vào sổ {target} đã được thu hồi theo Quyết định số {earlier.decision_number} "
                             f"(số vào sổ {earlier.number}).")
