@@ -1,9 +1,11 @@
-"""Compare two run folders: ket_qua.json, every workbook cell and every document's text.
+"""Compare two run folders: ket_qua.json, every workbook cell's value and every document's text.
 
-    python scripts/compare_runs.py output/BEFORE output/AFTER [--ignore-keys summary,params]
+    python scripts/compare_runs.py output/BEFORE output/AFTER [--ignore-keys summary,params] [--examples 3]
 
-Prints each difference and exits 1 when there is one, so a refactor is proven by its outputs, not by eye.
-Volatile values (the run folder's own path, file modification times) are left out.
+Prints the differences summarised per file and sheet (how many, and the first few) and exits 1 when there is
+one, 0 when the runs are identical, so a refactor is proven by its outputs, not by eye. Volatile values (the run
+folder's own path, file modification times) are left out. Needs only what requirements.txt installs: workbooks
+are read with python-calamine (cell values; a formula counts by its value), documents with python-docx.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import sys
 from pathlib import Path
 
 from docx import Document
-from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 
 def _strip(value, ignore: set[str]):
@@ -34,12 +37,18 @@ def flatten(value, prefix: str = "") -> dict[str, object]:
 
 
 def workbook_cells(path: Path) -> dict[str, object]:
-    book = load_workbook(path, read_only=True, data_only=False)
+    """"Sheet!B3" -> value of every non-empty cell."""
+    book = CalamineWorkbook.from_path(str(path))
+    cells: dict[str, object] = {}
     try:
-        return {f"{ws.title}!{cell.coordinate}": cell.value for ws in book.worksheets
-                for row in ws.iter_rows() for cell in row if cell.value is not None and hasattr(cell, "coordinate")}
+        for name in book.sheet_names:
+            for r, row in enumerate(book.get_sheet_by_name(name).to_python(skip_empty_area=False)):
+                for c, value in enumerate(row):
+                    if value not in ("", None):
+                        cells[f"{name}!{xl_rowcol_to_cell(r, c)}"] = value
     finally:
         book.close()
+    return cells
 
 
 def document_text(path: Path) -> dict[str, object]:
@@ -65,6 +74,15 @@ def snapshot(folder: Path, ignore: set[str]) -> dict[str, dict[str, object]]:
     return files
 
 
+def _part(name: str, key: str) -> str:
+    """Where a difference is reported: a workbook's sheet, ket_qua.json's top-level key, or the file."""
+    if name.endswith(".xlsx"):
+        return f"{name} [{key.partition('!')[0]}]"
+    if name.endswith(".json"):
+        return f"{name} [{key.lstrip('.').split('.')[0].split('[')[0]}]"
+    return name
+
+
 def differences(before: Path, after: Path, ignore: set[str] = frozenset()) -> list[str]:
     old, new = snapshot(before, set(ignore)), snapshot(after, set(ignore))
     found = [f"only in {before.name}: {f}" for f in sorted(old.keys() - new.keys())]
@@ -77,14 +95,36 @@ def differences(before: Path, after: Path, ignore: set[str] = frozenset()) -> li
     return found
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def summary(before: Path, after: Path, ignore: set[str] = frozenset(), examples: int = 3) -> list[str]:
+    """The differences grouped per file and sheet: a count, then the first `examples` of them."""
+    old, new = snapshot(before, set(ignore)), snapshot(after, set(ignore))
+    lines = [f"only in {before.name}: {f}" for f in sorted(old.keys() - new.keys())]
+    lines += [f"only in {after.name}: {f}" for f in sorted(new.keys() - old.keys())]
+    for name in sorted(old.keys() & new.keys()):
+        a, b = old[name], new[name]
+        groups: dict[str, list[str]] = {}
+        for key in sorted(a.keys() | b.keys()):
+            if a.get(key) != b.get(key):
+                groups.setdefault(_part(name, key), []).append(f"{key}: {a.get(key)!r} -> {b.get(key)!r}")
+        for part, diffs in groups.items():
+            lines.append(f"{part}: {len(diffs)} difference{'s' if len(diffs) > 1 else ''}")
+            lines += [f"    {d[:200]}" for d in diffs[:examples]]
+            if len(diffs) > examples:
+                lines.append(f"    ... and {len(diffs) - examples} more")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
     parser.add_argument("--ignore-keys", default="", help="JSON keys to leave out, comma-separated")
-    args = parser.parse_args()
-    diffs = differences(args.before, args.after, {k for k in args.ignore_keys.split(",") if k})
-    print("\n".join(diffs[:500]) or "identical")
-    if len(diffs) > 500:
-        print(f"... and {len(diffs) - 500} more")
-    sys.exit(1 if diffs else 0)
+    parser.add_argument("--examples", type=int, default=3, help="differences shown per file and sheet")
+    args = parser.parse_args(argv)
+    lines = summary(args.before, args.after, {k for k in args.ignore_keys.split(",") if k}, args.examples)
+    print("\n".join(lines) or "identical")
+    return 1 if lines else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -61,8 +61,9 @@ def registry(config):
 
 
 def run_dirs(output: Path) -> list[Path]:
-    """The run folders in an output folder (beside them lies the ledger, thidua.sqlite)."""
-    return sorted(p for p in Path(output).iterdir() if p.is_dir())
+    """The complete run folders in an output folder (beside them: the ledger, thidua.sqlite, and the hidden
+    folder a killed run was writing)."""
+    return sorted(p for p in Path(output).iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def make_book(path: Path, sheets: dict[str, list[list]]) -> Path:

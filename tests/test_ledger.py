@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pytest
+from conftest import run_cli, run_dirs
 
+from thidua.cli import ROOT
 from thidua.errors import ThiduaError
 from thidua.ledger import LATEST, MIGRATIONS, Ledger
+from thidua.names import LEDGER_FILE, OUTBOX, RESULT_JSON, TEMP_PREFIX
 
 LEDGERS = Path(__file__).parent / "data" / "ledger"
 
@@ -107,3 +118,311 @@ def test_a_second_writer_waits_then_stops(tmp_path):
                     pass
         with second.transaction():  # free again once the first is done
             pass
+
+
+# ---------------------------------------------------------------- a month of the campaign, end to end
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _edit(path: Path, sheet: str, row_text: str, column: str, value) -> None:
+    """Change one cell of an input workbook, found by a text in its row and its column's header."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    rows = list(ws.iter_rows())
+    header = next(r for r in rows if any(c.value == column for c in r))
+    col = next(c.column for c in header if c.value == column)
+    [row] = [r for r in rows if any(c.value == row_text for c in r)]
+    ws.cell(row=row[0].row, column=col, value=value)
+    wb.save(path)
+
+
+def _drop_row(path: Path, sheet: str, row_text: str) -> None:
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    [row] = [r for r in ws.iter_rows() if any(c.value == row_text for c in r)]
+    ws.delete_rows(row[0].row)
+    wb.save(path)
+
+
+@dataclass(frozen=True)
+class Month:
+    """A dataset's scripted month: the unit that sent nothing, the unit that sends a corrected file and its
+    corrections, and what the second run must list because of them (and nothing else)."""
+
+    config: tuple[str, ...]  # --config arguments
+    absent: str
+    unit: str
+    corrections: tuple  # (function, sheet, row text, *arguments)
+    nominations: list[dict]
+    rankings: list[dict]
+    mailed: set[str]  # the units whose own feedback changed ...
+    cluster: str | None = None  # ... and every commune of this cluster (its pooled quota line changed)
+
+
+def _nomination(code, kind, level, award, name, was, now):
+    return {"unit_code": code, "kind": kind, "level": level, "award": award, "name": name, "from": was, "to": now}
+
+
+def _ranking(level, code, name, was, now, had, has):
+    return {"level": level, "unit_code": code, "name": name, "from_rank": was, "to_rank": now, "from_awards": had,
+            "to_awards": has}
+
+
+MONTHS = {
+    # 2023, Sóc Trăng: Châu Thành withdraws the commune it proposed over its quota, and re-marks Thị trấn Châu
+    # Thành from 96.5 to 96.75: the tie with Phường 5 (Thành phố Sóc Trăng) at the Bằng khen Trung ương's cut is
+    # broken, the town takes the award the tie held back and Phường 5 falls to fourth.
+    "soc-trang-2023": Month(
+        config=(), absent="948", unit="942",
+        corrections=((_drop_row, "Đề nghị tập thể", "Ủy ban MTTQ Việt Nam xã Phú Tân"),
+                     (_edit, "Chấm điểm cấp xã", "Thị trấn Châu Thành", "Điểm", 96.75)),
+        nominations=[_nomination("942", "collective", "xa", "BK_MTTQ_TINH", "Ủy ban MTTQ Việt Nam xã Phú Tân",
+                                 "over_quota", None)],
+        rankings=[_ranking("xa", "942", "Thị trấn Châu Thành", 3, 3, [], ["BK_TW_MTTQ"]),
+                  _ranking("xa", "941", "Phường 5", 3, 4, [], [])],
+        mailed={"942", "941"}),
+    # 2026, Cần Thơ (two tiers, clusters): Xã Xà Phiên withdraws the person it proposed over its cluster's quota,
+    # and corrects its own score from 90.3 to 90.8: it passes Xã Thới An Hội in Cụm thi đua số 7 and takes the
+    # cluster's Cờ thi đua xuất sắc, Thới An Hội gets the Bằng khen instead, and Xã Hòa An (90.4, another cluster)
+    # falls one place. The cluster's pooled quota line shows one name fewer to every commune of Cụm 7.
+    "can-tho-2026": Month(
+        config=("--config", str(EXAMPLES / "can-tho-2026" / "config.toml")), absent="31789", unit="31495",
+        corrections=((_drop_row, "Đề nghị cá nhân", "Nguyễn Công Quang"),
+                     (_edit, "Thông tin", "Điểm tự chấm", "Nội dung", 90.8)),
+        nominations=[_nomination("31495", "individual", "xa", "BK_MTTQ_TINH", "Nguyễn Công Quang", "over_quota", None)],
+        rankings=[_ranking("xa", "31495", "Xã Xà Phiên", 28, 26, ["BK_MTTQ_TINH"], ["CO_XS"]),
+                  _ranking("xa", "31540", "Xã Thới An Hội", 26, 27, ["CO_XS"], ["BK_MTTQ_TINH"]),
+                  _ranking("xa", "31393", "Xã Hòa An", 27, 28, [], []),
+                  _ranking("xa", "31471", "Phường Long Mỹ", 28, 29, [], [])],  # no longer tied with Xà Phiên
+        mailed={"31495", "31540", "31393", "31471"}, cluster="Cụm thi đua số 7"),
+}
+
+
+@pytest.mark.parametrize("month", list(MONTHS))
+def test_a_scripted_month(tmp_path, month):
+    m = MONTHS[month]
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    assert run_cli(*m.config, "sample", "--output", str(inputs))[0] == 0
+    files = {}
+    for path in inputs.glob("*.xlsx"):
+        files[openpyxl.load_workbook(path, read_only=True)["Thông tin"]["B3"].value] = path
+    files[m.absent].unlink()
+
+    summaries = []
+
+    def run() -> tuple[Path, dict]:
+        code, text = run_cli(*m.config, "run", "--input", str(inputs), "--output", str(out))
+        assert code in (0, 1), text
+        summaries.append(text)
+        folder = run_dirs(out)[-1]
+        return folder, json.loads((folder / RESULT_JSON).read_text(encoding="utf-8"))
+
+    def send(folder: Path, *options: str) -> set[str]:
+        code, text = run_cli(*m.config, "send", str(folder), *options)
+        assert code == 0, text
+        return {p.stem for p in (folder / OUTBOX).glob("*.eml")} if (folder / OUTBOX).is_dir() else set()
+
+    first, data = run()
+    assert data["changes"] == {"previous_run": None, "files": [], "nominations": [], "rankings": [], "quotas": []}
+    feedback = {u["code"]: Path(u["feedback_file"]).stem for u in data["units"]}
+    everyone = {feedback[c] for c in feedback if c != m.absent} | {"Lãnh đạo - Tổng hợp"}
+    assert send(first) == everyone
+
+    second, data = run()  # nothing changed: nothing listed, nothing mailed
+    assert data["changes"] == {"previous_run": first.name, "files": [], "nominations": [], "rankings": [],
+                               "quotas": []}
+    assert send(second) == set()
+
+    for correct, sheet, row, *args in m.corrections:
+        correct(files[m.unit], sheet, row, *args)
+    third, data = run()
+    changes = data["changes"]
+    assert changes["previous_run"] == second.name
+    assert changes["files"] == [{"unit_code": m.unit, "file": files[m.unit].name, "change": "replaced"}]
+    assert changes["nominations"] == m.nominations
+    assert changes["rankings"] == m.rankings
+    assert changes["quotas"] == []
+    assert "Lần chạy đầu tiên" in summaries[0] and f"{second.name}: tệp 1, đề nghị khen thưởng 1, xếp hạng " \
+        f"{len(m.rankings)}, chỉ tiêu 0" in summaries[2]
+    consolidated = openpyxl.load_workbook(next(third.glob("Tổng hợp*.xlsx")), read_only=True)["Thay đổi"]
+    listed = [r for r in consolidated.iter_rows(min_row=4, values_only=True) if r[0]]
+    assert len(listed) == 2 + len(m.rankings)
+    own = openpyxl.load_workbook(third / "PhanHoi" / f"{feedback[m.unit]}.xlsx", read_only=True)["Thay đổi"]
+    assert [r[0] for r in own.iter_rows(min_row=4, values_only=True) if r[0]] == [
+        "Tệp", "Đề nghị khen thưởng", "Xếp hạng Ủy ban MTTQ cấp xã"]
+    mailed = m.mailed | {r["unit_code"] for r in data["rankings"]["xa"] if m.cluster and r["cluster"] == m.cluster}
+    assert m.cluster is None or len(mailed) > len(m.mailed)
+    assert send(third) == {feedback[c] for c in mailed} | {"Lãnh đạo - Tổng hợp"}
+    reminders = send(third, "--remind") - {feedback[c] for c in mailed} - {"Lãnh đạo - Tổng hợp"}
+    assert reminders == {f"Nhắc gửi báo cáo - {u['short_name']}" for u in data["units"] if u["code"] == m.absent}
+    with Ledger(out / LEDGER_FILE) as ledger:
+        before, after = ledger.fingerprints(second.name), ledger.fingerprints(third.name)
+    assert before is not None and after is not None
+    # Every other unit's feedback holds exactly the same content as last time.
+    assert {c for c in after[0] if after[0][c] != before[0][c]} == mailed
+
+
+# ---------------------------------------------------------------- a run stopped at any point
+
+def _dump(path: Path) -> list[str]:
+    db = sqlite3.connect(path)
+    try:
+        return list(db.iterdump())
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def recorded(sample_run, tmp_path):
+    """An output folder whose ledger holds one run of the sample batch."""
+    inputs, out = sample_run[0] / "input", tmp_path / "out"
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 0
+    return inputs, out, _dump(out / LEDGER_FILE)
+
+
+def _interrupted(*args, **kw):
+    raise KeyboardInterrupt
+
+
+def test_a_run_stopped_while_reading_leaves_the_ledger_as_it_was(recorded, monkeypatch):
+    from thidua import batch
+
+    inputs, out, before = recorded
+    monkeypatch.setattr(batch, "evaluate_folder", _interrupted)
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 2
+    assert _dump(out / LEDGER_FILE) == before and len(run_dirs(out)) == 1
+
+
+def test_a_run_stopped_while_writing_leaves_the_ledger_as_it_was(recorded, monkeypatch):
+    from thidua import xlsx_report
+
+    inputs, out, before = recorded
+    monkeypatch.setattr(xlsx_report, "write_feedback", _interrupted)
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 2
+    assert _dump(out / LEDGER_FILE) == before and len(run_dirs(out)) == 1
+
+
+def test_a_run_stopped_while_recording_leaves_the_ledger_as_it_was(recorded, monkeypatch):
+    """The run folder is complete and half the rows are written when the run stops: none of them stays."""
+    inputs, out, before = recorded
+    insert = Ledger.record_run
+
+    def half(self, record):
+        insert(self, record)
+        assert self.db.execute("SELECT count(*) FROM runs").fetchone()[0] == 2  # written, not yet committed
+        raise KeyboardInterrupt
+    monkeypatch.setattr(Ledger, "record_run", half)
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 2
+    assert _dump(out / LEDGER_FILE) == before
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="a process killed outright: POSIX")
+def test_a_run_process_killed_while_writing_leaves_the_ledger_as_it_was(recorded):
+    inputs, out, before = recorded
+    process = subprocess.Popen([sys.executable, "process.py", "run", "--input", str(inputs), "--output", str(out)],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while process.poll() is None and not any(out.glob(f"{TEMP_PREFIX}*")):
+            time.sleep(0.01)  # polling for the moment to kill, not measuring anything
+        assert process.poll() is None, "the run ended before it could be killed"
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait()
+    assert _dump(out / LEDGER_FILE) == before and len(run_dirs(out)) == 1
+    code, text = run_cli("run", "--input", str(inputs), "--output", str(out))  # the ledger still works
+    assert code == 0 and "không có" in text
+
+
+def test_a_second_run_waits_for_the_first_then_stops_with_exit_2(recorded, monkeypatch, capsys):
+    from thidua import ledger as ledger_module
+
+    inputs, out, before = recorded
+    monkeypatch.setattr(ledger_module, "WAIT_SECONDS", 0.2)
+    with Ledger(out / LEDGER_FILE) as first, first.transaction():
+        assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 2
+    assert "đang được một lần chạy khác sử dụng" in capsys.readouterr().err
+    assert len(run_dirs(out)) == 1 and _dump(out / LEDGER_FILE) == before
+
+
+def test_a_corrupted_ledger_stops_the_run_and_is_kept(sample_run, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / LEDGER_FILE).write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 20)
+    before = (out / LEDGER_FILE).read_bytes()
+    assert run_cli("run", "--input", str(sample_run[0] / "input"), "--output", str(out))[0] == 2
+    assert str(out / LEDGER_FILE) in capsys.readouterr().err
+    assert (out / LEDGER_FILE).read_bytes() == before and run_dirs(out) == []
+
+
+# ---------------------------------------------------------------- history from before the ledger
+
+def test_earlier_run_folders_are_imported_from_their_results(recorded, tmp_path):
+    inputs, out, _ = recorded
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 0
+    old = tmp_path / "old"
+    for folder in run_dirs(out):  # run folders as a version without the ledger left them
+        shutil.copytree(folder, old / folder.name)
+    first, second = run_dirs(old)
+    code, text = run_cli("ledger", "import", str(first), str(second))
+    assert code == 0 and text.count("đã nạp") == 2
+    with Ledger(old / LEDGER_FILE) as ledger:
+        assert [r[0] for r in ledger.db.execute("SELECT folder FROM runs ORDER BY started, id")] == [
+            first.name, second.name]
+        imported = ledger.previous(2023, "tong-ket")
+        original = Ledger(out / LEDGER_FILE).previous(2023, "tong-ket")
+        assert imported is not None and original is not None and imported == original
+    assert run_cli("ledger", "import", str(first))[1].count("bỏ qua") == 1
+    code, text = run_cli("run", "--input", str(inputs), "--output", str(old))
+    data = json.loads((run_dirs(old)[-1] / RESULT_JSON).read_text(encoding="utf-8"))
+    assert data["changes"]["previous_run"] == second.name and "không có" in text
+
+
+def test_send_all_sends_again_what_did_not_change(recorded):
+    inputs, out, _ = recorded
+    [first] = run_dirs(out)
+    assert run_cli("send", str(first))[0] == 0
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 0
+    second = run_dirs(out)[-1]
+    code, text = run_cli("send", str(second))
+    assert code == 0 and not (second / OUTBOX).exists() and "không thay đổi nên không gửi lại: 13" in text
+    code, text = run_cli("send", str(second), "--all")
+    assert code == 0 and len(list((second / OUTBOX).glob("*.eml"))) == 13
+
+
+# ---------------------------------------------------------------- comparing two run folders by hand
+
+BLOCK_OPENPYXL = """
+import runpy, sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "openpyxl":
+            raise ImportError("openpyxl is a development dependency")
+sys.meta_path.insert(0, Block())
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def _compare(before: Path, after: Path) -> subprocess.CompletedProcess:
+    """scripts/compare_runs.py as a runtime install has it: without openpyxl."""
+    return subprocess.run([sys.executable, "-c", BLOCK_OPENPYXL, str(ROOT / "scripts" / "compare_runs.py"),
+                           str(before), str(after)], capture_output=True, text=True, encoding="utf-8")
+
+
+def test_compare_runs_needs_no_openpyxl_and_summarises_per_sheet(sample_run, tmp_path):
+    folder = sample_run[3]
+    before, after = tmp_path / "a", tmp_path / "b"
+    for copy in (before, after):
+        shutil.copytree(folder, copy)
+    done = _compare(before, after)
+    assert (done.returncode, done.stdout.strip()) == (0, "identical"), done.stderr
+    book_path = after / "PhanHoi" / "Phản hồi - Huyện Kế Sách.xlsx"
+    book = openpyxl.load_workbook(book_path)
+    for row in range(2, 12):  # ten cells of one sheet
+        book["Đề nghị"].cell(row=row, column=2, value=f"Tên đã sửa {row}")
+    book.save(book_path)
+    done = _compare(before, after)
+    assert done.returncode == 1, done.stderr
+    assert "PhanHoi/Phản hồi - Huyện Kế Sách.xlsx [Đề nghị]: 10 differences" in done.stdout
+    assert done.stdout.count("Tên đã sửa") == 3 and "... and 7 more" in done.stdout

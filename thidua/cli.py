@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -60,6 +61,16 @@ def _parser() -> argparse.ArgumentParser:
     send = sub.add_parser("send", parents=[common], help="gửi kết quả qua email (hoặc ghi tệp .eml)")
     send.add_argument("run_dir", type=Path, nargs="?", default=None, help="thư mục lần chạy (mặc định: mới nhất)")
     send.add_argument("--dry-run", action="store_true", help="chỉ liệt kê thư sẽ gửi")
+    which = send.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true",
+                       help="gửi mọi thư của lần chạy (mặc định: chỉ gửi đơn vị có phản hồi thay đổi từ lần gửi trước)")
+    which.add_argument("--remind", action="store_true",
+                       help="chỉ gửi thư nhắc các đơn vị chưa có tệp báo cáo được xử lý")
+    ledger = sub.add_parser("ledger", parents=[common], help="sổ lưu các lần chạy (thidua.sqlite)")
+    ledger_sub = ledger.add_subparsers(dest="ledger_command", required=True)
+    ledger_import = ledger_sub.add_parser("import", parents=[common],
+                                          help="nạp các lần chạy trước đây từ tệp ket_qua.json của chúng")
+    ledger_import.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR", help="thư mục lần chạy")
     record = sub.add_parser("record-decision", parents=[common],
                             help="ghi quyết định khen thưởng đã ký vào sổ theo dõi khen thưởng")
     record.add_argument("run_dir", type=Path, nargs="?", default=None,
@@ -160,15 +171,20 @@ def cmd_run(args, out: TextIO) -> int:
     # The ledger is opened (and checked) first, and its write lock held for the whole run: a second run waits
     # for this one instead of comparing itself with a run that is not finished. Its rows are written after the
     # run folder is complete, and committed last, so a run stopped at any point leaves the ledger as it was.
-    with Ledger(ledger_path(config)) as ledger, ledger.transaction():
-        previous = ledger.previous(config.year, config.round)
+    with ExitStack() as stack:
+        ledger = None
+        if not os.environ.get("THIDUA_NO_LEDGER"):  # for benchmarks/bench_batch.py: what the ledger costs
+            ledger = stack.enter_context(Ledger(ledger_path(config)))
+            stack.enter_context(ledger.transaction())
+        previous = ledger.previous(config.year, config.round) if ledger else None
         result = evaluate_folder(config.input_dir, config, registry, _progress(out), args.workers, timings)
-        # The council sees who holds the same award from last year's register (an info issue; the core is pure).
-        awarded = awarded_last_year(result.nominations, register_entries(ledger, config.year - 1), config.year)
-        result = replace(result, issues=result.issues + tuple(awarded))
+        if ledger:  # the council sees who holds the same award from last year's register (an info issue)
+            awarded = awarded_last_year(result.nominations, register_entries(ledger, config.year - 1), config.year)
+            result = replace(result, issues=result.issues + tuple(awarded))
         compared = time.perf_counter()
-        before, snapshot = previous if previous is not None else (None, None)
-        result = replace(result, changes=compare(before, snapshot, result.snapshot()))
+        if ledger:
+            before, snapshot = previous if previous is not None else (None, None)
+            result = replace(result, changes=compare(before, snapshot, result.snapshot()))
         blank = blank_document_fields(config)
         lines = summary_lines(result, blank_fields=blank)
         log = [*lines, "", "CHI TIẾT LỖI VÀ CẢNH BÁO"] + [
@@ -186,8 +202,9 @@ def cmd_run(args, out: TextIO) -> int:
         run = write_run(result, config.output_dir, writers, log, workers=workers, timings=timings)
         timings["write"] = time.perf_counter() - written
         recorded = time.perf_counter()
-        feedback = {code: feedback_fingerprint(result, code) for code in _feedback_units(result)}
-        ledger.record_run(record_of(result, run.folder.name, started, sha256_of(config.path), feedback))
+        if ledger:
+            feedback = {code: feedback_fingerprint(result, code) for code in _feedback_units(result)}
+            ledger.record_run(record_of(result, run.folder.name, started, sha256_of(config.path), feedback))
     timings["ledger"] = time.perf_counter() - recorded
     print("\n".join(summary_lines(result, run.folder, blank)), file=out)
     if os.environ.get("THIDUA_TIMINGS"):  # for benchmarks/bench_batch.py: where the seconds went
@@ -267,17 +284,19 @@ def cmd_registry(args, out: TextIO) -> int:
 
 
 def cmd_send(args, out: TextIO) -> int:
-    from .mail import send_run
+    from .mail import SendMode, send_run
 
     config, _ = _setup(args)
     run = args.run_dir or latest_run(config.output_dir)
     if run is None or not (Path(run) / RESULT_JSON).is_file():
         raise ThiduaError(f"Không tìm thấy kết quả tổng hợp nào trong {config.output_dir}. Đề nghị chạy "
                           "\"python process.py\" trước.")
-    report = send_run(Path(run), config, out, dry_run=args.dry_run)
-    print(f"Gửi kết quả lần chạy {Path(run).name}:", file=out)
+    mode = SendMode.REMIND if args.remind else SendMode.ALL if args.all else SendMode.CHANGED
+    report = send_run(Path(run), config, out, dry_run=args.dry_run, mode=mode)
+    print(f"{'Nhắc gửi báo cáo' if args.remind else 'Gửi kết quả'} lần chạy {Path(run).name}:", file=out)
     print("\n".join(report.lines), file=out)
-    print(f"Gửi/ghi mới: {report.done}, đã gửi trước: {report.skipped}, lỗi: {report.failed}", file=out)
+    print(f"Gửi/ghi mới: {report.done}, đã gửi trước: {report.skipped}, không thay đổi nên không gửi lại: "
+          f"{report.unchanged}, lỗi: {report.failed}", file=out)
     return 1 if report.failed else 0
 
 
@@ -341,9 +360,18 @@ def cmd_history(args, out: TextIO) -> int:
     return 0
 
 
+def cmd_ledger(args, out: TextIO) -> int:
+    from .ledger import import_runs
+
+    config, _ = _setup(args)
+    for line in import_runs([Path(p) for p in args.run_dirs], config):
+        print(line, file=out)
+    return 0
+
+
 COMMANDS = {"run": cmd_run, "template": cmd_template, "check": cmd_check, "sample": cmd_sample, "send": cmd_send,
-            "registry": cmd_registry, "record-decision": cmd_record_decision, "certificates": cmd_certificates,
-            "history": cmd_history}
+            "registry": cmd_registry, "ledger": cmd_ledger, "record-decision": cmd_record_decision,
+            "certificates": cmd_certificates, "history": cmd_history}
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:

@@ -15,12 +15,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .changes import Snapshot, name_key, snapshot_of_json
 from .config import Config
 from .errors import ThiduaError
-from .names import LEDGER_FILE
-from .result import Result
+from .names import LEDGER_FILE, RESULT_JSON
+
+if TYPE_CHECKING:
+    from .result import Result
 
 APPLICATION_ID = 0x54444C47  # "TDLG": marks the file as ours, so another program's database is never touched
 WAIT_SECONDS = 30.0  # SPEC 10: a second run waits this long for the first, then stops
@@ -121,13 +124,13 @@ def ledger_path(config: Config, run_dir: Path | None = None) -> Path:
 class Ledger:
     """An open ledger file, checked and brought to the latest schema."""
 
-    def __init__(self, path: Path, wait: float = WAIT_SECONDS):
+    def __init__(self, path: Path, wait: float | None = None):
         self.path = Path(path)
-        self.wait = wait
+        self.wait = WAIT_SECONDS if wait is None else wait
         existed = self.path.is_file() and self.path.stat().st_size > 0
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=wait, isolation_level=None)
+            self.db = sqlite3.connect(self.path, timeout=self.wait, isolation_level=None)
         except (sqlite3.Error, OSError) as exc:
             raise ThiduaError(f"Không mở được sổ lưu các lần chạy {self.path}: {exc}.") from exc
         try:
@@ -273,6 +276,18 @@ class Ledger:
         units = dict(self.db.execute("SELECT unit_code, fingerprint FROM feedback WHERE run_id = ?", (row[0],)))
         return units, row[1]
 
+    def delivery_state(self, folder: str) -> tuple[int, str, dict[str, str]] | None:
+        """(year, round, fingerprint by message key as `send` names them) of a recorded run; None if unknown."""
+        row = self.db.execute("SELECT year, round FROM runs WHERE folder = ?", (folder,)).fetchone()
+        found = self.fingerprints(folder)
+        if row is None or found is None:
+            return None
+        units, leadership = found
+        keys = {f"unit:{code}": fp for code, fp in units.items()}
+        if leadership is not None:
+            keys["leadership"] = leadership
+        return row[0], row[1], keys
+
     def last_sent(self, year: int, round_: str, recipient: str) -> str | None:
         """The fingerprint of what was last delivered to a recipient in this campaign."""
         row = self.db.execute("SELECT fingerprint FROM sent WHERE year = ? AND round = ? AND recipient = ? "
@@ -348,3 +363,34 @@ def record_of_json(data: dict, folder: str, started: str) -> RunRecord:
                   for r, full in zip(snapshot.rankings, (u for units in data.get("rankings", {}).values()
                                                          for u in units), strict=True)],
         quotas=list(data.get("quotas", ())), imported=True)
+
+
+def folder_time(run_dir: Path) -> str:
+    """When an earlier run started: its folder's name ("2026-11-30_0915", "…_2"), else its result's mtime."""
+    try:
+        moment = dt.datetime.strptime(run_dir.name[:15], "%Y-%m-%d_%H%M")
+    except ValueError:
+        moment = dt.datetime.fromtimestamp((run_dir / RESULT_JSON).stat().st_mtime)
+    return moment.isoformat(timespec="seconds")
+
+
+def import_runs(run_dirs: Sequence[Path], config: Config) -> list[str]:
+    """`ledger import`: each run folder's ket_qua.json into the ledger beside it, one transaction each."""
+    lines = []
+    for run_dir in run_dirs:
+        result_file = run_dir / RESULT_JSON
+        if not result_file.is_file():
+            raise ThiduaError(f"Không tìm thấy {RESULT_JSON} trong {run_dir}: đây không phải thư mục một lần chạy.")
+        try:
+            data = json.loads(result_file.read_text(encoding="utf-8"))
+            record = record_of_json(data, run_dir.name, folder_time(run_dir))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ThiduaError(f"Tệp {result_file} không đọc được ({exc.__class__.__name__}: {exc}).") from exc
+        with Ledger(ledger_path(config, run_dir)) as ledger, ledger.transaction():
+            if ledger.has_run(run_dir.name):
+                lines.append(f"{run_dir.name}: đã có trong sổ {ledger.path}, bỏ qua.")
+                continue
+            ledger.record_run(record)
+            lines.append(f"{run_dir.name}: đã nạp vào sổ {ledger.path} ({len(record.nominations)} trường hợp đề "
+                         f"nghị, {len(record.inputs)} tệp).")
+    return lines

@@ -23,6 +23,7 @@ from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
+from enum import StrEnum
 from pathlib import Path
 from typing import TextIO
 
@@ -31,17 +32,21 @@ import jinja2
 from . import terms
 from .config import Config, EmailSettings
 from .errors import ThiduaError
+from .ledger import Ledger, ledger_path
 from .names import (
     DOCS_DIR,
     FEEDBACK_DIR,
     LEADERSHIP_MAIL_TEMPLATE,
     OUTBOX,
+    REMINDER_MAIL_TEMPLATE,
     RESULT_JSON,
     SEND_LOG,
     UNIT_MAIL_TEMPLATE,
+    WORKBOOK_TEMPLATE,
     consolidated_name,
     sha256_of,
 )
+from .text import safe_filename
 
 SMTP_POLICY = email.policy.SMTP  # CRLF line ends, as SMTP and Outlook's .eml files have them
 MIME_TYPES = {
@@ -50,6 +55,12 @@ MIME_TYPES = {
     ".json": ("application", "json"),
 }
 _ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+
+
+class SendMode(StrEnum):
+    CHANGED = "changed"  # the default: a unit whose feedback changed since it was last sent; the leadership likewise
+    ALL = "all"  # every message of the run (still never one twice)
+    REMIND = "remind"  # only reminders, to the units with no processed file
 
 
 def valid_address(address: str) -> bool:
@@ -140,6 +151,35 @@ def plan(run: Path, config: Config) -> list[Outgoing]:
     return messages
 
 
+def _problem(unit: dict) -> str:
+    if not unit["email"]:
+        return f"{unit['short_name']} chưa có địa chỉ email trong danh sách đơn vị."
+    if not valid_address(unit["email"]):
+        return f"Địa chỉ email \"{unit['email']}\" của {unit['short_name']} không hợp lệ."
+    return ""
+
+
+def plan_reminders(run: Path, config: Config) -> list[Outgoing]:
+    """A reminder to each unit with no processed file in the run, the blank template attached when there is one."""
+    data = json.loads((run / RESULT_JSON).read_text(encoding="utf-8"))
+    round_name = terms.ROUNDS.get(data["round"], data["round"])
+    template = config.templates_dir / WORKBOOK_TEMPLATE
+    attachments = (template,) if template.is_file() else ()
+    base = {"year": data["year"], "round_name": round_name, "province_name": data["province"]["name"],
+            "from_name": config.email.from_name, "deadline": _deadline(config),
+            "attachment": template.name if attachments else ""}
+    messages = []
+    for unit in data["units"]:
+        if (unit.get("summary") or {}).get("processed"):
+            continue
+        context = {**base, "unit_name": unit["short_name"], "unit_full_name": unit["name"]}
+        subject, text, html = _render(config.templates_dir, REMINDER_MAIL_TEMPLATE, context)
+        messages.append(Outgoing(f"remind:{unit['code']}", (unit["email"],), unit["name"], subject, text, html,
+                                 attachments, f"Nhắc gửi báo cáo - {safe_filename(unit['short_name'])}",
+                                 _problem(unit)))
+    return messages
+
+
 # ---------------------------------------------------------------- one message
 
 def message_id(run: Path, key: str, settings: EmailSettings) -> str:
@@ -209,6 +249,7 @@ class Report:
     failed: int = 0
     done: int = 0
     skipped: int = 0
+    unchanged: int = 0  # not sent: the same content already went to this recipient
 
 
 class _Connection:
@@ -292,7 +333,8 @@ def _reset(conn: _Connection) -> None:
 
 def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, factory: dict | None = None,
              sleep: Callable[[float], None] = time.sleep, retries: int = 3, backoff: float = 2.0,
-             timeout: float = 30.0, now: Callable[[], dt.datetime] = dt.datetime.now) -> Report:
+             timeout: float = 30.0, now: Callable[[], dt.datetime] = dt.datetime.now,
+             mode: SendMode = SendMode.CHANGED) -> Report:
     settings = config.email
     smtp_mode = bool(settings.smtp_host)
     if smtp_mode and settings.security == "none" and settings.smtp_host not in ("localhost", "127.0.0.1", "::1"):
@@ -306,8 +348,13 @@ def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, f
     report = Report()
     conn = _Connection(settings, password, factory or {"plain": smtplib.SMTP, "ssl": smtplib.SMTP_SSL}, timeout)
     result_word = "sent" if smtp_mode else "written"
+    ledger = Ledger(ledger_path(config, run))
+    # What each message of this run shows (None: a run from before the ledger, sent as before) and what the
+    # recipient last received from this campaign.
+    state = ledger.delivery_state(run.name)
+    fingerprints = state[2] if state else {}
     try:
-        for o in plan(run, config):
+        for o in plan_reminders(run, config) if mode == SendMode.REMIND else plan(run, config):
             who = ", ".join(o.to) or o.key
             if o.problem:
                 report.failed += 1
@@ -317,6 +364,12 @@ def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, f
             if log.done(o.key, hashes, result_word):
                 report.skipped += 1
                 report.lines.append(f"[Đã gửi trước] {who}: {o.subject}")
+                continue
+            fingerprint = fingerprints.get(o.key)
+            if mode == SendMode.CHANGED and state and fingerprint is not None \
+                    and ledger.last_sent(state[0], state[1], o.key) == fingerprint:
+                report.unchanged += 1
+                report.lines.append(f"[Không thay đổi, không gửi lại] {who}: {o.subject}")
                 continue
             if dry_run:
                 report.lines.append(f"[Sẽ gửi] {who}: {o.subject} — đính kèm: "
@@ -335,6 +388,8 @@ def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, f
                 os.replace(temp, target)
                 ok, error = True, ""
             log.record({**entry, "result": result_word if ok else "failed", "error": error})
+            if ok and state and fingerprint is not None:
+                ledger.record_sent(state[0], state[1], o.key, run.name, fingerprint, now())
             if ok:
                 report.done += 1
                 report.lines.append(f"[{'Đã gửi' if smtp_mode else 'Đã ghi'}] {who}: {o.subject}")
@@ -343,6 +398,7 @@ def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, f
                 report.lines.append(f"[Lỗi] {who}: {error}. Chạy lại \"python process.py send\" để gửi lại.")
     finally:
         conn.quit()
+        ledger.close()
     if not smtp_mode and not dry_run:
         report.lines.append(f"Chưa cấu hình máy chủ thư: các thư được ghi thành tệp .eml trong {outbox} — mở bằng "
                             "Outlook hoặc Thunderbird để gửi.")

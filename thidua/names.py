@@ -5,7 +5,9 @@ One home: the writers, `send` and the tests all take these names from here.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 from pathlib import Path
 
 from . import terms
@@ -19,6 +21,7 @@ DOCS_DIR = "VanBan"
 OUTBOX = "ThuDi"  # .eml files written when no SMTP server is configured
 SEND_LOG = "nhat_ky_gui_thu.jsonl"
 TEMP_PREFIX = ".dang-ghi-"  # a run folder still being written
+FILE_NAME_LIMIT = 120  # characters of a unit's name in a file name, as safe_filename cuts it
 
 # Beside the run folders, in the output folder
 LEDGER_FILE = "thidua.sqlite"  # the campaign's memory (thidua/ledger.py)
@@ -46,6 +49,7 @@ DOCUMENT_TEMPLATES = {
 }
 UNIT_MAIL_TEMPLATE = "thu_phan_hoi.j2"
 LEADERSHIP_MAIL_TEMPLATE = "thu_lanh_dao.j2"
+REMINDER_MAIL_TEMPLATE = "thu_nhac_nho.j2"
 
 
 def consolidated_name(year: int, round_: str) -> str:
@@ -57,20 +61,45 @@ def feedback_file_names(units) -> dict[str, str]:
     names: dict[str, str] = {}
     taken: set[str] = set()
     for unit in units:
-        name = f"Phản hồi - {safe_filename(unit.short_name)}.xlsx"
-        if name.casefold() in taken:  # Windows compares file names without case
-            name = f"Phản hồi - {safe_filename(f'{unit.short_name} ({unit.code})')}.xlsx"
+        name = _feedback_name(unit.short_name)
+        n = 1
+        # Windows compares file names without case; a fallback may meet another unit's own name, so check again.
+        while name.casefold() in taken:
+            name = _feedback_name(unit.short_name, f"{unit.code}" if n == 1 else f"{unit.code}-{n}")
+            n += 1
         taken.add(name.casefold())
         names[unit.code] = name
     return names
 
 
+def _feedback_name(short_name: str, code: str = "") -> str:
+    """The unit's name cut to leave room for the "(code)" that tells two units apart: a cut must not remove it."""
+    if not code:
+        return f"Phản hồi - {safe_filename(short_name)}.xlsx"
+    suffix = f" ({safe_filename(code)})"
+    return f"Phản hồi - {safe_filename(short_name, limit=FILE_NAME_LIMIT - len(suffix))}{suffix}.xlsx"
+
+
 def latest_run(output: Path) -> Path | None:
-    """The newest complete run folder under `output` (one that holds its ket_qua.json)."""
+    """The newest complete run folder under `output` (one that holds its ket_qua.json), by the time in its name
+    ("2023-12-05_1430_10" is the tenth run of that minute, after "_9"); a renamed folder counts by its file's time."""
     output = Path(output)
-    runs = sorted(p for p in output.iterdir() if p.is_dir() and not p.name.startswith(".")
-                  and (p / RESULT_JSON).is_file()) if output.is_dir() else []
-    return runs[-1] if runs else None
+    runs = [p for p in output.iterdir() if p.is_dir() and not p.name.startswith(".")
+            and (p / RESULT_JSON).is_file()] if output.is_dir() else []
+    return max(runs, key=_run_time, default=None)
+
+
+_RUN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2}_\d{4})(?:_(\d+))?")
+
+
+def _run_time(folder: Path) -> tuple[dt.datetime, int, str]:
+    match = _RUN_NAME.fullmatch(folder.name)
+    if match:
+        try:
+            return dt.datetime.strptime(match[1], "%Y-%m-%d_%H%M"), int(match[2] or 1), folder.name
+        except ValueError:
+            pass
+    return dt.datetime.fromtimestamp((folder / RESULT_JSON).stat().st_mtime), 0, folder.name
 
 
 def sha256_of(path: Path) -> str:
