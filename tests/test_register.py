@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from thidua.errors import RegisterError
 from thidua.register import (
@@ -200,3 +202,30 @@ def test_decision_numbers_start_again_each_year_so_last_years_number_is_another_
     assert not done.already and [e.number for e in done.entries] == [1, 2, 3]
     with pytest.raises(RegisterError):  # the same number twice in one year of signing, with another date
         _record([*last, *done.entries], day=dt.date(2026, 12, 27))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["record", "review", "revoke"]), st.sampled_from(["tinh", "tw"]),
+                          st.integers(1, 12), st.integers(1, 4)), max_size=12))
+def test_register_numbers_never_skip_nor_repeat_and_entries_are_never_changed(steps):
+    entries: list[Entry] = []
+    for action, issuer, target, decision in steps:
+        number = f"{100 + decision}/QĐ-MTTQ-BTT" if issuer == "tinh" else f"{decision}/QĐ-MTTW-BTT"
+        made = Decision(number, DAY, issuer)
+        try:
+            if action == "revoke":
+                done = revoke(entries, target, "Lý do", made, 2026)
+            else:
+                done = record(entries, candidates(result(), issuer, ACHIEVEMENT), made, 2026, "r",
+                              include_review=action == "review")
+        except RegisterError:
+            continue
+        before = list(entries)
+        entries += done.entries
+        assert entries[:len(before)] == before
+    for issuer in ("tinh", "tw"):
+        numbers = [e.number for e in entries if e.issuer == issuer]
+        assert numbers == list(range(1, len(numbers) + 1))
+    live = [e.identity for e in entries if e.revokes is None
+            and not any(r.revokes == e.number and r.issuer == e.issuer for r in entries)]
+    assert len(live) == len(set(live))  # nobody holds the same award twice at once

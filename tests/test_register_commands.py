@@ -189,3 +189,12 @@ def test_run_does_not_import_pandas(tmp_path):
               "assert 'fpdf' not in sys.modules, 'run imported fpdf'\n")
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, encoding="utf-8")
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_history_before_any_decision_has_an_empty_register(output):
+    code, text = run_cli("--config", CONFIG, "history", "--output", str(output))
+    assert code == 0, text
+    wb = openpyxl.load_workbook(output / HISTORY_FILE)
+    assert [c.value for c in wb["Khen thưởng theo năm"][1]] == ["Đơn vị", "Mã đơn vị", "Năm 2026"]
+    assert wb["Khen thưởng theo năm"].max_row == 1 and wb["Sổ khen thưởng"].max_row == 1
+    assert wb["Theo đơn vị"].max_row == 104  # the header and the 103 communes
