@@ -57,7 +57,7 @@ def test_a_year_on_the_can_tho_example(tmp_path):
 
     # 2. The 2026 run: the person awarded in 2025 and proposed again gets an awarded-last-year info issue.
     assert run_cli("--config", this_year, "sample", "--output", str(tmp_path / "in2026"))[0] == 0
-    run_cli("--config", this_year, "run", "--input", str(tmp_path / "in2026"), "--output", str(output))
+    _, summary = run_cli("--config", this_year, "run", "--input", str(tmp_path / "in2026"), "--output", str(output))
     [_, run_2026] = runs(output)
     result = json.loads((run_2026 / RESULT_JSON).read_text(encoding="utf-8"))
     again = [i for i in result["issues"] if i["code"] == "awarded-last-year"]
@@ -66,6 +66,7 @@ def test_a_year_on_the_can_tho_example(tmp_path):
     assert (mine[0]["params"]["entry"], mine[0]["params"]["decision"], mine[0]["params"]["year"]) == (
         person["Số vào sổ"], "118/QĐ-MTTQ-BTT", 2025)
     assert mine[0]["file"] and mine[0]["sheet"] and mine[0]["cell"]
+    assert f"Đã được khen năm trước: {len(again)} trường hợp" in summary
     assert result["summary"]["warnings"] == sum(i["severity"] == "warning" for i in result["issues"])
     unit = next(u for u in result["units"] if u["code"] == mine[0]["unit_code"])
     assert unit["summary"]["warnings"] == sum(i["severity"] == "warning" and i["unit_code"] == unit["code"]

@@ -128,6 +128,10 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
         review = sum(bool(u.needs_review) for u in units)
         lines.append(f"Xếp hạng {title}: {len(units)} đơn vị, {awarded} được khen, {review} chờ Hội đồng xem xét")
     lines.append(f"Lỗi: {len(result.errors)}    Cảnh báo: {len(result.warnings)}")
+    again = sum(i.code == "awarded-last-year" for i in result.issues)
+    if again:
+        lines.append(f"Đã được khen năm trước: {again} trường hợp đề nghị cùng hình thức đã có trong sổ theo dõi khen "
+                     "thưởng năm trước (xem trang \"Lỗi - Cảnh báo\", mức Thông tin).")
     if result.changes is not None:
         lines.append(changes_line(result.changes))
     lines += [f"  ! {i.message}" for i in result.issues if i.code == "empty-input"]
