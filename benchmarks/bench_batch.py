@@ -176,7 +176,7 @@ def prepare(districts: int, config, shape: str = "realistic"):
     return load_registry(registry_path), inputs
 
 
-def product(inputs: Path, out: Path, registry_path: Path, workers: int | None
+def product(inputs: Path, out: Path, registry_path: Path, workers: int | None, ledger: bool = True
             ) -> tuple[float, dict[str, float], TreeMemory]:
     """The command a user runs, in its own process: wall seconds from before it starts, its own stages, and the
     memory of its process tree."""
@@ -189,7 +189,8 @@ def product(inputs: Path, out: Path, registry_path: Path, workers: int | None
         command += ["--workers", str(workers)]
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=HERE.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               encoding="utf-8", env={**os.environ, "THIDUA_TIMINGS": "1"})
+                               encoding="utf-8", env={**os.environ, "THIDUA_TIMINGS": "1",
+                                                      **({} if ledger else {"THIDUA_NO_LEDGER": "1"})})
     memory = TreeMemory(process.pid)
     _, stderr = process.communicate()
     wall = time.perf_counter() - start
@@ -299,13 +300,17 @@ def main() -> None:
     config = with_overrides(load_config(HERE / ".cache" / "config.toml"), communes_path=None)
     registry, inputs = prepare(args.districts, config, args.shape)
     registry_path = HERE / ".cache" / f"{args.shape}-{args.districts}" / "don_vi.csv"
-    floors, runs = [], []
+    floors, runs, without, again = [], [], [], []
     for _ in range(args.repeat):  # the best of a few runs: the machine is shared
         with tempfile.TemporaryDirectory() as tmp:
             floor_out = Path(tmp) / "floor"
             floor_out.mkdir()
             floors.append(floor(inputs, floor_out))
+            # The same run without the ledger, with it (a first run: an empty ledger), and again (the monthly
+            # re-run: compared with the previous run, both recorded).
+            without.append(product(inputs, Path(tmp) / "bare", registry_path, args.workers, ledger=False))
             runs.append(product(inputs, Path(tmp) / "out", registry_path, args.workers))
+            again.append(product(inputs, Path(tmp) / "out", registry_path, args.workers))
     f_wall, f_cpu, cells = min(floors)
     p_wall, stages, memory = min(runs, key=lambda r: r[0])
     peak = peak_memory_mib()
@@ -318,6 +323,11 @@ def main() -> None:
         f"{WRITERS.get(k[6:], k[6:])} {v:.2f} s" for k, v in stages.items() if k.startswith("write_")))
     print(f"Tỉ lệ lệnh / nền I/O: {p_wall / f_wall:.2f}× (lần nhanh nhất trong {args.repeat} lần đo; từng lần: "
           + ", ".join(f"{r[0] / f[0]:.2f}×" for r, f in zip(runs, floors)) + ")")
+    bare, rerun = min(w[0] for w in without), min(again, key=lambda r: r[0])
+    print(f"Sổ lưu các lần chạy: không có sổ {bare:.2f} s; có sổ, lần đầu {p_wall:.2f} s; có sổ, chạy lại "
+          f"{rerun[0]:.2f} s (trong đó so sánh với lần trước {rerun[1]['changes']:.2f} s, ghi sổ "
+          f"{rerun[1]['ledger']:.2f} s); từng lần không sổ / lần đầu / chạy lại: " + "; ".join(
+              f"{w[0]:.2f} / {r[0]:.2f} / {a[0]:.2f} s" for w, r, a in zip(without, runs, again)))
     if memory.available:
         print(f"Bộ nhớ đỉnh của cả cây tiến trình: {memory.pss:,.0f} MiB (PSS), {memory.rss:,.0f} MiB (tổng RSS, "
               "trang dùng chung được đếm ở mỗi tiến trình)")

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import openpyxl
@@ -256,6 +257,9 @@ def test_a_scripted_month(tmp_path, month):
     assert send(third) == {feedback[c] for c in mailed} | {"Lãnh đạo - Tổng hợp"}
     reminders = send(third, "--remind") - {feedback[c] for c in mailed} - {"Lãnh đạo - Tổng hợp"}
     assert reminders == {f"Nhắc gửi báo cáo - {u['short_name']}" for u in data["units"] if u["code"] == m.absent}
+    [reminder] = [p for p in (third / OUTBOX).glob("Nhắc gửi báo cáo - *.eml")]
+    text = message_from_bytes(reminder.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    assert "....../....../......" in text  # no deadline in config: a dotted line to fill in
     with Ledger(out / LEDGER_FILE) as ledger:
         before, after = ledger.fingerprints(second.name), ledger.fingerprints(third.name)
     assert before is not None and after is not None
@@ -353,6 +357,19 @@ def test_a_corrupted_ledger_stops_the_run_and_is_kept(sample_run, tmp_path, caps
     assert run_cli("run", "--input", str(sample_run[0] / "input"), "--output", str(out))[0] == 2
     assert str(out / LEDGER_FILE) in capsys.readouterr().err
     assert (out / LEDGER_FILE).read_bytes() == before and run_dirs(out) == []
+
+
+def test_a_ledger_damaged_inside_stops_the_run_and_is_kept(recorded, capsys):
+    """The header and the schema read well, the pages of the rows do not."""
+    inputs, out, _ = recorded
+    path = out / LEDGER_FILE
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    data[2 * page:] = b"\xab" * (len(data) - 2 * page)
+    path.write_bytes(bytes(data))
+    assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 2
+    assert str(path) in capsys.readouterr().err
+    assert path.read_bytes() == bytes(data) and len(run_dirs(out)) == 1
 
 
 # ---------------------------------------------------------------- history from before the ledger

@@ -8,6 +8,7 @@ tool can read it; the schema version is `PRAGMA user_version` and migrations onl
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import sqlite3
@@ -114,6 +115,21 @@ MIGRATIONS: list[tuple[str, ...]] = [
 LATEST = len(MIGRATIONS)
 
 
+# A national run ranks some 100,000 committees with a handful of distinct award lists: each is encoded once.
+@functools.lru_cache(maxsize=256)
+def _awards_text(awards: tuple[str, ...]) -> str:
+    return json.dumps(list(awards))
+
+
+@functools.lru_cache(maxsize=256)
+def _decoded(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
+def _awards(text: str) -> list[str]:
+    return list(_decoded(text))
+
+
 def ledger_path(config: Config, run_dir: Path | None = None) -> Path:
     """[paths] ledger when given; else thidua.sqlite beside the run folder, or in the output folder."""
     if config.ledger_path is not None:
@@ -160,8 +176,6 @@ class Ledger:
         try:
             app, version = self._pragma("application_id"), self._pragma("user_version")
             tables = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            if existed and self.db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise self._foreign("tệp bị hỏng")
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
                 raise self._busy() from exc
@@ -205,10 +219,16 @@ class Ledger:
             raise self._busy() from exc
         try:
             yield
+        except sqlite3.DatabaseError as exc:  # a page found damaged while reading or writing the run's rows
+            self.db.execute("ROLLBACK")
+            raise self._foreign(f"tệp bị hỏng: {exc}") from exc
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
-        self.db.execute("COMMIT")
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            raise self._foreign(f"tệp bị hỏng: {exc}") from exc
 
     # ------------------------------------------------------------ runs
 
@@ -230,7 +250,7 @@ class Ledger:
                               for u, k, lv, a, n, s in q(
                 "SELECT unit_code, kind, level, award, name, status FROM nominations WHERE run_id = ? "
                 "ORDER BY rowid", (run_id,))),
-            rankings=tuple({"level": lv, "unit_code": u, "name": n, "rank": r, "awards": json.loads(a)}
+            rankings=tuple({"level": lv, "unit_code": u, "name": n, "rank": r, "awards": _awards(a)}
                            for lv, u, n, r, a in q(
                 "SELECT level, unit_code, name, rank, awards FROM rankings WHERE run_id = ? ORDER BY rowid",
                 (run_id,))),
@@ -259,7 +279,7 @@ class Ledger:
                n["score"], n["file"], n["sheet"], n["row"]) for n in record.nominations])
         many("INSERT INTO rankings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
              [(run_id, r["level"], r["unit_code"], r["name"], r["score"], r["rank"], r.get("cluster"),
-               r.get("cluster_rank"), json.dumps(list(r["awards"]))) for r in record.rankings])
+               r.get("cluster_rank"), _awards_text(tuple(r["awards"]))) for r in record.rankings])
         many("INSERT INTO quotas VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
              [(run_id, q.get("scope", "unit"), q.get("cluster"), q["unit_code"], q["kind"], q["level"], q["award"],
                q["quota"], q.get("submitted"), q.get("proposed")) for q in record.quotas])
@@ -268,17 +288,24 @@ class Ledger:
 
     # ------------------------------------------------------------ sending
 
+    def _read(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        """A query outside a run's transaction (`send`): a damaged file is named, never a traceback."""
+        try:
+            return self.db.execute(sql, params)
+        except sqlite3.DatabaseError as exc:
+            raise self._foreign(f"tệp bị hỏng: {exc}") from exc
+
     def fingerprints(self, folder: str) -> tuple[dict[str, str], str | None] | None:
         """(each unit's feedback fingerprint, the leadership's) of a recorded run; None if it is not recorded."""
-        row = self.db.execute("SELECT id, fingerprint FROM runs WHERE folder = ?", (folder,)).fetchone()
+        row = self._read("SELECT id, fingerprint FROM runs WHERE folder = ?", (folder,)).fetchone()
         if row is None:
             return None
-        units = dict(self.db.execute("SELECT unit_code, fingerprint FROM feedback WHERE run_id = ?", (row[0],)))
+        units = dict(self._read("SELECT unit_code, fingerprint FROM feedback WHERE run_id = ?", (row[0],)))
         return units, row[1]
 
     def delivery_state(self, folder: str) -> tuple[int, str, dict[str, str]] | None:
         """(year, round, fingerprint by message key as `send` names them) of a recorded run; None if unknown."""
-        row = self.db.execute("SELECT year, round FROM runs WHERE folder = ?", (folder,)).fetchone()
+        row = self._read("SELECT year, round FROM runs WHERE folder = ?", (folder,)).fetchone()
         found = self.fingerprints(folder)
         if row is None or found is None:
             return None
@@ -290,7 +317,7 @@ class Ledger:
 
     def last_sent(self, year: int, round_: str, recipient: str) -> str | None:
         """The fingerprint of what was last delivered to a recipient in this campaign."""
-        row = self.db.execute("SELECT fingerprint FROM sent WHERE year = ? AND round = ? AND recipient = ? "
+        row = self._read("SELECT fingerprint FROM sent WHERE year = ? AND round = ? AND recipient = ? "
                               "ORDER BY id DESC LIMIT 1", (year, round_, recipient)).fetchone()
         return row[0] if row else None
 

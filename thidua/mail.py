@@ -163,8 +163,11 @@ def plan_reminders(run: Path, config: Config) -> list[Outgoing]:
     """A reminder to each unit with no processed file in the run, the blank template attached when there is one."""
     data = json.loads((run / RESULT_JSON).read_text(encoding="utf-8"))
     round_name = terms.ROUNDS.get(data["round"], data["round"])
-    template = config.templates_dir / WORKBOOK_TEMPLATE
-    attachments = (template,) if template.is_file() else ()
+    # The blank template `process.py template` wrote for this config: beside it, or in the project's templates/.
+    found = [p for p in (config.path.parent / WORKBOOK_TEMPLATE, config.path.parent / "templates" / WORKBOOK_TEMPLATE)
+             if p.is_file()]
+    template = found[0] if found else config.path.parent / WORKBOOK_TEMPLATE
+    attachments = (template,) if found else ()
     base = {"year": data["year"], "round_name": round_name, "province_name": data["province"]["name"],
             "from_name": config.email.from_name, "deadline": _deadline(config),
             "attachment": template.name if attachments else ""}

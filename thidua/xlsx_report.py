@@ -303,10 +303,11 @@ def changes_heading(changes: Changes) -> str:
 def _changes_sheet(wb, styles: Styles, result: Result, changes: Changes) -> None:
     ws = wb.add_worksheet(CHANGES_SHEET)
     ws.write_string(0, 0, changes_heading(changes), styles.bold)
-    columns = [Col("Mục", 22, lambda r: r[0]), Col("Đơn vị", 24, lambda r: r[1]),
-               Col("Tên tập thể, cá nhân / tệp", 36, lambda r: r[2], "wrap"),
-               Col("Hình thức khen thưởng", 30, lambda r: r[3], "wrap"),
-               Col("Lần trước", 26, lambda r: r[4], "wrap"), Col("Lần này", 26, lambda r: r[5], "wrap")]
+    # Wide enough for one line a change: xlsxwriter cannot size a row to wrapped text.
+    columns = [Col("Mục", 28, lambda r: r[0]), Col("Đơn vị", 24, lambda r: r[1]),
+               Col("Tên tập thể, cá nhân / tệp", 42, lambda r: r[2]),
+               Col("Hình thức khen thưởng", 36, lambda r: r[3]),
+               Col("Lần trước", 44, lambda r: r[4]), Col("Lần này", 44, lambda r: r[5])]
     write_table(ws, styles, columns, change_rows(result, changes), first_row=2)
 
 
