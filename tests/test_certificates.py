@@ -184,3 +184,13 @@ def test_a_decision_is_its_number_in_its_year_of_signing_and_revoked_entries_are
     assert number == "125/QĐ-MTTQ-BTT" and [e.recipient for e in chosen] == ["Năm nay 1", "Năm nay 3"]
     assert [e.recipient for e in printable([*old, *new, revoking, flag], None, None)[1]] == ["Năm nay 1", "Năm nay 3"]
     assert [e.recipient for e in printable([*new, flag], None, "CO_XS")[1]] == ["Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh"]
+
+
+def test_a_person_is_named_with_ong_or_ba_when_the_gender_is_known(tmp_path):
+    entries = [entry(number=1, gender="Nữ"), entry(number=2, recipient="Lê Văn Đức", gender="Nam"),
+               entry(number=3, recipient="Phạm Minh", gender=""),
+               entry(number=4, recipient="Ban công tác Mặt trận ấp Mỹ Phước", kind="collective", gender="")]
+    path = write_certificates(entries, settings(), tmp_path / "bk.pdf").path
+    box = settings().fields["recipient"]
+    names = [in_box(pieces(path, page), box, (0, 0))[0]["text"] for page in range(4)]
+    assert names == ["Bà Nguyễn Thị Ánh Tuyết", "Ông Lê Văn Đức", "Phạm Minh", "Ban công tác Mặt trận ấp Mỹ Phước"]

@@ -34,7 +34,8 @@ def result() -> dict:
 
     def nom(name, award, status, kind="individual", summary="", position="", workplace=""):
         return {"unit_code": "31120", "kind": kind, "name": name, "level": "xa", "award": award, "status": status,
-                "summary": summary, "position": position, "workplace": workplace}
+                "summary": summary, "position": position, "workplace": workplace,
+                "gender": "Nữ" if kind == "individual" and "Thị" in name else ("Nam" if kind == "individual" else "")}
     return {
         "year": 2026, "units": units,
         "rankings": {"xa": [
@@ -67,6 +68,8 @@ def test_candidates_per_issuer_flags_first_then_groups_then_people():
     assert found[3].achievement == "Vận động Quỹ \"Vì người nghèo\"." and found[3].detail == (
         "Phó Chủ tịch Ủy ban MTTQ Việt Nam phường Cái Khế")
     assert found[2].detail == "Phường Cái Khế"
+    assert (found[3].gender, found[2].gender) == ("Nữ", "")
+    assert _record().entries[2].gender == "Nữ"
     assert [c.recipient for c in candidates(result(), "tw", ACHIEVEMENT)] == ["Ủy ban MTTQ Việt Nam phường Cái Khế"]
     assert candidates(result(), "ubnd", ACHIEVEMENT) == []  # ineligible is no award
 

@@ -198,3 +198,19 @@ def test_history_before_any_decision_has_an_empty_register(output):
     assert [c.value for c in wb["Khen thưởng theo năm"][1]] == ["Đơn vị", "Mã đơn vị", "Năm 2026"]
     assert wb["Khen thưởng theo năm"].max_row == 1 and wb["Sổ khen thưởng"].max_row == 1
     assert wb["Theo đơn vị"].max_row == 104  # the header and the 103 communes
+
+
+def test_a_stored_ledger_of_version_2_keeps_its_register(tmp_path):
+    from thidua.ledger import Ledger
+    from thidua.register_store import entries
+
+    db = sqlite3.connect(tmp_path / LEDGER_FILE)
+    db.executescript((ROOT / "tests" / "data" / "ledger" / "v2.sql").read_text(encoding="utf-8"))
+    db.close()
+    with Ledger(tmp_path / LEDGER_FILE) as ledger:
+        [e] = entries(ledger)
+        assert (e.year, e.issuer, e.number, e.recipient, e.gender) == (2023, "tinh", 1, "Nguyễn Văn An", "Nam")
+        with pytest.raises(sqlite3.DatabaseError, match="never edited"):
+            ledger.db.execute("UPDATE register SET recipient = 'x'")
+        with pytest.raises(sqlite3.DatabaseError, match="never removed"):
+            ledger.db.execute("DELETE FROM register")

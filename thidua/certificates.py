@@ -28,6 +28,8 @@ FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = "LiberationSerif"
 FONT_FILES = {"": "LiberationSerif-Regular.ttf", "B": "LiberationSerif-Bold.ttf"}
 
+TITLES = {"Nam": "Ông", "Nữ": "Bà"}  # how a Bằng khen names a person
+
 Measure = Callable[[str, float, bool], float]  # (text, size in points, bold) -> width in mm
 
 
@@ -114,7 +116,7 @@ def entry_texts(entry: Entry, settings: CertificateSettings) -> dict[str, str]:
     """What each field of one Bằng khen says."""
     revoked = f" (thu hồi số vào sổ {entry.revokes})" if entry.revokes is not None else ""
     return {
-        "recipient": entry.recipient,
+        "recipient": f"{TITLES[entry.gender]} {entry.recipient}" if entry.gender in TITLES else entry.recipient,
         "unit": entry.detail,
         "achievement": entry.achievement,
         "decision": f"Số quyết định {entry.decision_number} ngày {entry.decision_date:%d/%m/%Y}",

@@ -101,6 +101,7 @@ MIGRATIONS: list[tuple[str, ...]] = [
             run_folder TEXT NOT NULL,         -- the run the recipients came from
             revokes INTEGER,                  -- the number this entry revokes (same year and issuer)
             reason TEXT NOT NULL DEFAULT '',
+            gender TEXT NOT NULL DEFAULT '',  -- Nam | Nữ for a person: "Ông", "Bà" on the certificate
             recorded TEXT NOT NULL,           -- ISO time the clerk recorded it
             UNIQUE (year, issuer, number)
         )""",

@@ -63,6 +63,7 @@ class Candidate:
     detail: str  # the line under the name: chức vụ and đơn vị of a person, the submitting unit of a group
     achievement: str
     under_review: bool = False
+    gender: str = ""  # Nam | Nữ for a person, as the unit's file says: the certificate says "Ông" or "Bà"
 
     @property
     def identity(self) -> tuple[str, str, str]:
@@ -89,6 +90,7 @@ class Entry:
     run: str = ""  # the run folder the recipients came from
     revokes: int | None = None  # the number of the entry this one revokes
     reason: str = ""
+    gender: str = ""
 
     @property
     def identity(self) -> tuple[str, str, str]:
@@ -163,7 +165,7 @@ def candidates(result: dict, issuer: str, achievement: str) -> list[Candidate]:
                           if kind == Kind.INDIVIDUAL else _group_detail(n["name"], "", unit_name(code)))
                 found.append(Candidate(award, kind, n.get("level") or "", n["name"], code, unit_name(code), detail,
                                        clean(n.get("summary", "")) or default,
-                                       under_review=n["status"] == Status.NEEDS_REVIEW))
+                                       under_review=n["status"] == Status.NEEDS_REVIEW, gender=n.get("gender") or ""))
     return found
 
 
@@ -218,7 +220,7 @@ def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decis
             continue
         held.add(c.identity)
         added.append(Entry(year, decision.issuer, number, c.award, c.kind, c.level, c.recipient, c.unit_code,
-                           c.unit_name, c.detail, c.achievement, decision.number, decision.date, run))
+                           c.unit_name, c.detail, c.achievement, decision.number, decision.date, run, gender=c.gender))
         number += 1
     return Recording(tuple(added), already=bool(same) and not added, left_out=left_out)
 
@@ -251,7 +253,7 @@ def revoke(entries: Sequence[Entry], target: int, reason: str, decision: Decisio
     return Recording((Entry(year, decision.issuer, next_number(entries, year, decision.issuer), entry.award,
                             entry.kind, entry.level, entry.recipient, entry.unit_code, entry.unit_name, entry.detail,
                             entry.achievement, decision.number, decision.date, entry.run, revokes=target,
-                            reason=reason),))
+                            reason=reason, gender=entry.gender),))
 
 
 def awarded_last_year(nominations: Iterable, entries: Iterable[Entry], year: int) -> list[Issue]:

@@ -17,7 +17,7 @@ from .register import Decision, Entry, Recording, candidates, parse_date, parse_
 from .register_xlsx import write_register
 
 _COLUMNS = ("year", "issuer", "number", "award", "kind", "level", "recipient", "unit_code", "unit_name", "detail",
-            "achievement", "decision_number", "decision_date", "run_folder", "revokes", "reason")
+            "achievement", "decision_number", "decision_date", "run_folder", "revokes", "reason", "gender")
 
 
 def entries(ledger: Ledger, year: int | None = None) -> list[Entry]:
@@ -26,8 +26,8 @@ def entries(ledger: Ledger, year: int | None = None) -> list[Entry]:
                              (year, year))
     return [Entry(year=y, issuer=i, number=n, award=a, kind=k, level=lv or "", recipient=r, unit_code=u,
                   unit_name=un, detail=d, achievement=ach, decision_number=dn,
-                  decision_date=dt.date.fromisoformat(dd), run=rf, revokes=rv, reason=why)
-            for y, i, n, a, k, lv, r, u, un, d, ach, dn, dd, rf, rv, why in rows]
+                  decision_date=dt.date.fromisoformat(dd), run=rf, revokes=rv, reason=why, gender=g)
+            for y, i, n, a, k, lv, r, u, un, d, ach, dn, dd, rf, rv, why, g in rows]
 
 
 def add(ledger: Ledger, new: tuple[Entry, ...] | list[Entry], when: dt.datetime) -> None:
@@ -36,7 +36,7 @@ def add(ledger: Ledger, new: tuple[Entry, ...] | list[Entry], when: dt.datetime)
         f"INSERT INTO register ({', '.join(_COLUMNS)}, name_key, recorded) "
         f"VALUES ({', '.join('?' * (len(_COLUMNS) + 2))})",
         [(e.year, e.issuer, e.number, e.award, e.kind, e.level, e.recipient, e.unit_code, e.unit_name, e.detail,
-          e.achievement, e.decision_number, e.decision_date.isoformat(), e.run, e.revokes, e.reason,
+          e.achievement, e.decision_number, e.decision_date.isoformat(), e.run, e.revokes, e.reason, e.gender,
           name_key(e.recipient), when.isoformat(timespec="seconds")) for e in new])
 
 

@@ -50,10 +50,11 @@ CREATE TABLE register (
             run_folder TEXT NOT NULL,         -- the run the recipients came from
             revokes INTEGER,                  -- the number this entry revokes (same year and issuer)
             reason TEXT NOT NULL DEFAULT '',
+            gender TEXT NOT NULL DEFAULT '',  -- Nam | Nữ for a person: "Ông", "Bà" on the certificate
             recorded TEXT NOT NULL,           -- ISO time the clerk recorded it
             UNIQUE (year, issuer, number)
         );
-INSERT INTO "register" VALUES(1,2023,'tinh',1,'BK_MTTQ_TINH','individual','xa','Nguyễn Văn An','nguyễn văn an','943','Huyện Kế Sách','Chủ tịch Ủy ban MTTQ Việt Nam xã Đại Hải','Đã có thành tích xuất sắc trong phong trào thi đua năm 2023','125/QĐ-MTTQ-BTT','2023-12-20','2023-11-30_0915',NULL,'','2023-12-21T09:00:00');
+INSERT INTO "register" VALUES(1,2023,'tinh',1,'BK_MTTQ_TINH','individual','xa','Nguyễn Văn An','nguyễn văn an','943','Huyện Kế Sách','Chủ tịch Ủy ban MTTQ Việt Nam xã Đại Hải','Đã có thành tích xuất sắc trong phong trào thi đua năm 2023','125/QĐ-MTTQ-BTT','2023-12-20','2023-11-30_0915',NULL,'','Nam','2023-12-21T09:00:00');
 CREATE TABLE runs (
             id INTEGER PRIMARY KEY,
             folder TEXT NOT NULL UNIQUE,      -- the run folder's name, e.g. 2026-11-30_0915
