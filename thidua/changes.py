@@ -1,8 +1,8 @@
 """What changed since the last run (SPEC 10): a pure function of two Result-shaped records.
 
 A Snapshot holds, as plain values, the four things a clerk compares between runs: the processed files, the
-nominations, the rankings and the quota lines. It is made from a Result (this run), from the ledger (the previous
-run) or from a ket_qua.json (an imported run); `compare` knows nothing of where it came from.
+nominations, the rankings and the quota lines. It is made from a Result (this run) or from the ledger (the previous
+run, possibly imported from an old ket_qua.json); `compare` knows nothing of where it came from.
 """
 
 from __future__ import annotations
@@ -168,18 +168,3 @@ def compare(previous_run: str | None, before: Snapshot | None, after: Snapshot) 
     return Changes(previous_run, tuple(_files(before, after)), tuple(_nominations(before, after)),
                    tuple(_rankings(before, after)), tuple(_quotas(before, after)))
 
-
-def snapshot_of_json(data: dict) -> Snapshot:
-    """A Snapshot from a ket_qua.json object (this tool's, of any earlier version that wrote these lists)."""
-    return Snapshot(
-        files=tuple({"unit_code": i["unit_code"], "file": i["file"], "sha256": i["sha256"], "status": i["status"]}
-                    for i in data.get("inputs", ())),
-        nominations=tuple({k: n.get(k) for k in ("unit_code", "kind", "level", "award", "name", "status")}
-                          for n in data.get("nominations", ())),
-        rankings=tuple({"level": level, "unit_code": r["unit_code"], "name": r["name"], "rank": r["rank"],
-                        "awards": list(r["awards"])}
-                       for level, units in data.get("rankings", {}).items() for r in units),
-        quotas=tuple({"scope": q.get("scope", "unit"), "cluster": q.get("cluster"), "unit_code": q.get("unit_code"),
-                      "kind": q["kind"], "level": q["level"], "award": q["award"], "quota": q["quota"]}
-                     for q in data.get("quotas", ())),
-    )

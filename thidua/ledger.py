@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .changes import Snapshot, name_key, snapshot_of_json
+from .changes import Snapshot, name_key
 from .config import Config
 from .errors import ThiduaError
 from .names import LEDGER_FILE, RESULT_JSON
@@ -273,19 +273,12 @@ class Ledger:
              json.dumps(record.summary, ensure_ascii=False, default=str), record.fingerprint, int(record.imported)))
         run_id = cur.lastrowid
         many = self.db.executemany
-        many("INSERT INTO inputs VALUES (?, ?, ?, ?, ?, ?)",
-             [(run_id, i["file"], i["sha256"], i["unit_code"], i["status"], i["rows"]) for i in record.inputs])
+        many("INSERT INTO inputs VALUES (?, ?, ?, ?, ?, ?)", [(run_id, *row) for row in record.inputs])
         many("INSERT INTO nominations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-             [(run_id, n["unit_code"], n["kind"], n["level"], n["award"], n["name"], n["name_key"], n["status"],
-               n["score"], n["file"], n["sheet"], n["row"]) for n in record.nominations])
-        many("INSERT INTO rankings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-             [(run_id, r["level"], r["unit_code"], r["name"], r["score"], r["rank"], r.get("cluster"),
-               r.get("cluster_rank"), _awards_text(tuple(r["awards"]))) for r in record.rankings])
-        many("INSERT INTO quotas VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-             [(run_id, q.get("scope", "unit"), q.get("cluster"), q["unit_code"], q["kind"], q["level"], q["award"],
-               q["quota"], q.get("submitted"), q.get("proposed")) for q in record.quotas])
-        many("INSERT INTO feedback VALUES (?, ?, ?)",
-             [(run_id, code, fp) for code, fp in record.feedback.items()])
+             [(run_id, *row) for row in record.nominations])
+        many("INSERT INTO rankings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [(run_id, *row) for row in record.rankings])
+        many("INSERT INTO quotas VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(run_id, *row) for row in record.quotas])
+        many("INSERT INTO feedback VALUES (?, ?, ?)", [(run_id, code, fp) for code, fp in record.feedback.items()])
 
     # ------------------------------------------------------------ sending
 
@@ -332,17 +325,18 @@ class Ledger:
 
 @dataclass(frozen=True)
 class RunRecord:
-    """What the ledger keeps of one run, in ket_qua.json's terms (a finished Result, or an imported file)."""
+    """What the ledger keeps of one run (a finished Result, or an imported ket_qua.json). The rows are tuples in
+    their table's column order after run_id: a national run has some 100,000 of them, built once."""
 
     folder: str
     year: int
     round: str
     started: str
     summary: dict
-    inputs: Sequence[dict]
-    nominations: Sequence[dict]  # with name_key
-    rankings: Sequence[dict]  # with level, cluster, cluster_rank
-    quotas: Sequence[dict]
+    inputs: Sequence[tuple]  # file, sha256, unit_code, status, rows
+    nominations: Sequence[tuple]  # unit_code, kind, level, award, name, name_key, status, score, file, sheet, row
+    rankings: Sequence[tuple]  # level, unit_code, name, score, rank, cluster, cluster_rank, awards (JSON)
+    quotas: Sequence[tuple]  # scope, cluster, unit_code, kind, level, award, quota, submitted, proposed
     config_hash: str | None = None
     feedback: dict[str, str] = field(default_factory=dict)  # unit code -> feedback fingerprint
     fingerprint: str | None = None  # the leadership mail's content
@@ -352,7 +346,7 @@ class RunRecord:
 def content_fingerprint(*parts: object) -> str:
     digest = hashlib.sha256()
     for part in parts:
-        digest.update(json.dumps(part, ensure_ascii=False, default=str, sort_keys=True).encode())
+        digest.update(json.dumps(part, ensure_ascii=False, default=str).encode())
         digest.update(b"\n")
     return digest.hexdigest()
 
@@ -360,37 +354,39 @@ def content_fingerprint(*parts: object) -> str:
 def record_of(result: Result, folder: str, started: dt.datetime, config_hash: str | None,
               feedback: dict[str, str]) -> RunRecord:
     """The ledger's record of a finished run. The leadership's fingerprint covers everything the consolidated
-    files present: what each unit's feedback shows, and what changes between runs."""
-    snapshot = result.snapshot()
+    files present: the rows recorded, the issues, and what each unit's feedback shows."""
+    inputs = [(i.file, i.sha256, i.unit_code, i.status, i.rows) for i in result.inputs]
+    nominations = [(n.unit_code, s.kind, s.level, s.award, s.name, name_key(s.name), n.status, s.score, s.file,
+                    s.sheet, s.row) for n in result.nominations for s in (n.source,)]
+    rankings = [(r.ranking, r.unit_code, r.name, r.score, r.rank, r.cluster, r.cluster_rank, _awards_text(r.awards))
+                for units in result.rankings.values() for r in units]
+    quotas = [(q.scope, q.cluster, q.unit_code, q.kind, q.level, q.award, q.quota, q.submitted, q.proposed)
+              for q in result.quotas]
     issues = [(i.code, i.severity, i.file, i.sheet, i.cell, i.message) for i in result.issues]
     summary = {**result.summary(), **({"changes": result.changes.counts()} if result.changes is not None else {})}
     return RunRecord(
         folder=folder, year=result.year, round=result.round, started=started.isoformat(timespec="seconds"),
-        summary=summary, inputs=[i.as_json() for i in result.inputs],
-        nominations=[{"unit_code": n.unit_code, "kind": n.kind, "level": n.level, "award": n.award, "name": n.name,
-                      "name_key": name_key(n.name), "status": n.status, "score": n.score, "file": n.file,
-                      "sheet": n.sheet, "row": n.row} for n in result.nominations],
-        rankings=[{**r.as_json(), "level": r.ranking} for units in result.rankings.values() for r in units],
-        quotas=[q.as_json() for q in result.quotas], config_hash=config_hash, feedback=feedback,
-        fingerprint=content_fingerprint(snapshot.files, snapshot.nominations, snapshot.rankings, snapshot.quotas,
-                                        issues, sorted(feedback.items())))
+        summary=summary, inputs=inputs, nominations=nominations, rankings=rankings, quotas=quotas,
+        config_hash=config_hash, feedback=feedback,
+        fingerprint=content_fingerprint(inputs, nominations, rankings, quotas, issues, sorted(feedback.items())))
 
 
 def record_of_json(data: dict, folder: str, started: str) -> RunRecord:
     """The ledger's record of an earlier run folder, from its ket_qua.json (`ledger import`). No fingerprints:
     what was sent before the ledger existed is not known, so `send` treats those runs' feedback as new."""
-    snapshot = snapshot_of_json(data)
     return RunRecord(
         folder=folder, year=int(data["year"]), round=str(data["round"]), started=started,
-        summary=data.get("summary") or {}, inputs=[{**i, "rows": i.get("rows", 0)} for i in data.get("inputs", ())],
-        nominations=[{**n, "name_key": name_key(n["name"]), "score": n.get("score"), "file": n.get("file"),
-                      "sheet": n.get("sheet"), "row": n.get("row")} for n in (
-            {**s, **{k: v for k, v in full.items() if k in ("score", "file", "sheet", "row")}}
-            for s, full in zip(snapshot.nominations, data.get("nominations", ()), strict=True))],
-        rankings=[{**r, **{k: full.get(k) for k in ("score", "cluster", "cluster_rank")}}
-                  for r, full in zip(snapshot.rankings, (u for units in data.get("rankings", {}).values()
-                                                         for u in units), strict=True)],
-        quotas=list(data.get("quotas", ())), imported=True)
+        summary=data.get("summary") or {},
+        inputs=[(i["file"], i["sha256"], i["unit_code"], i["status"], i.get("rows", 0)) for i in data.get("inputs", ())],
+        nominations=[(n["unit_code"], n["kind"], n.get("level"), n.get("award"), n["name"], name_key(n["name"]),
+                      n["status"], n.get("score"), n.get("file"), n.get("sheet"), n.get("row"))
+                     for n in data.get("nominations", ())],
+        rankings=[(level, r["unit_code"], r["name"], r.get("score"), r.get("rank"), r.get("cluster"),
+                   r.get("cluster_rank"), _awards_text(tuple(r.get("awards", ()))))
+                  for level, units in data.get("rankings", {}).items() for r in units],
+        quotas=[(q.get("scope", "unit"), q.get("cluster"), q.get("unit_code"), q["kind"], q["level"], q["award"],
+                 q["quota"], q.get("submitted"), q.get("proposed")) for q in data.get("quotas", ())],
+        imported=True)
 
 
 def folder_time(run_dir: Path) -> str:
