@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from thidua.changes import Snapshot, compare
+from hypothesis import given
+from hypothesis import strategies as st
+
+from thidua.changes import Snapshot, awards_text, compare, name_key
 
 
+# Rows in the ledger's column order (changes.Snapshot).
 def file(code, name, sha="a", status="processed"):
-    return {"unit_code": code, "file": name, "sha256": sha, "status": status}
+    return (name, sha, code, status, 10)
 
 
 def nom(name, status="proposed", code="943", kind="individual", award="BK_MTTQ_TINH", level="xa"):
-    return {"unit_code": code, "kind": kind, "level": level, "award": award, "name": name, "status": status}
+    return (code, kind, level, award, name, name_key(name), status, 90.0, "a.xlsx", "Đề nghị cá nhân", 9)
 
 
 def ranked(name, rank, awards=(), code="943", level="xa"):
-    return {"level": level, "unit_code": code, "name": name, "rank": rank, "awards": list(awards)}
+    return (level, code, name, 90.0, rank, None, None, awards_text(tuple(awards)))
 
 
 def quota(n, code="943", scope="unit", cluster=None, award="BK_MTTQ_TINH"):
-    return {"scope": scope, "cluster": cluster, "unit_code": code, "kind": "collective", "level": "xa",
-            "award": award, "quota": n}
+    return (scope, cluster, code, "collective", "xa", award, n, 0, 0)
 
 
 BASE = Snapshot(files=(file("943", "Kế Sách.xlsx"), file("944", "Long Phú.xlsx")),
@@ -120,3 +123,39 @@ def test_a_units_own_changes():
     mine = compare("r1", BASE, after).for_unit("944")
     assert mine.files == () and [(n["name"], n["from"], n["to"]) for n in mine.nominations] == [
         ("Nguyễn Văn An", None, "proposed")]
+
+
+# ---------------------------------------------------------------- properties
+
+STATUSES = ("proposed", "over_quota", "invalid", "needs_review")
+_nominations = st.lists(st.tuples(st.sampled_from(["Nguyễn Văn An", "nguyễn văn an", "Trần Thị Bình", "Lê Ân"]),
+                                  st.sampled_from(STATUSES), st.sampled_from(["943", "944"]),
+                                  st.sampled_from(["BK_MTTQ_TINH", "BK_UBND_TINH"])), max_size=8)
+_rankings = st.lists(st.tuples(st.sampled_from(["Xã A", "Xã B", "Xã C"]), st.integers(1, 4),
+                               st.sampled_from([(), ("CO_XS",)])), max_size=4, unique_by=lambda r: r[0])
+
+
+def _snapshot(noms, ranks) -> Snapshot:
+    return Snapshot(nominations=tuple(nom(n, s, code=c, award=a) for n, s, c, a in noms),
+                    rankings=tuple(ranked(n, r, aw) for n, r, aw in ranks))
+
+
+@given(_nominations, _rankings)
+def test_a_run_compared_with_itself_lists_nothing(noms, ranks):
+    assert not compare("r1", _snapshot(noms, ranks), _snapshot(noms, ranks)).any
+
+
+@given(_nominations, _rankings, _nominations, _rankings)
+def test_changes_backwards_are_the_same_changes_reversed(noms_a, ranks_a, noms_b, ranks_b):
+    a, b = _snapshot(noms_a, ranks_a), _snapshot(noms_b, ranks_b)
+    forward, backward = compare("a", a, b), compare("b", b, a)
+    flip = {"from": "to", "to": "from", "from_rank": "to_rank", "to_rank": "from_rank", "from_awards": "to_awards",
+            "to_awards": "from_awards"}
+
+    def as_set(items, keys=lambda k: k):
+        # A change names the nominee as the later run spells it: compared by identity, not by spelling.
+        return sorted(repr(sorted((keys(k), name_key(v) if k == "name" else v) for k, v in i.items()))
+                      for i in items)
+
+    assert as_set(forward.nominations, lambda k: flip.get(k, k)) == as_set(backward.nominations)
+    assert as_set(forward.rankings, lambda k: flip.get(k, k)) == as_set(backward.rankings)

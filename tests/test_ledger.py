@@ -54,8 +54,8 @@ def test_a_ledger_of_an_earlier_version_is_brought_forward_with_its_rows(tmp_pat
         previous = ledger.previous(2023, "tong-ket")
         assert previous is not None and previous[0] == "2023-11-30_0915"
         snapshot = previous[1]
-        assert [n["name"] for n in snapshot.nominations] == ["Nguyễn Văn An", "Ủy ban MTTQ xã Đại Hải"]
-        assert snapshot.rankings[0]["awards"] == ["CO_XSTD"]
+        assert [n[4] for n in snapshot.nominations] == ["Nguyễn Văn An", "Ủy ban MTTQ xã Đại Hải"]
+        assert snapshot.rankings[0][7] == '["CO_XSTD"]'
         assert ledger.last_sent(2023, "tong-ket", "unit:943") == "f1" * 32
         assert ledger.fingerprints("2023-11-30_0915") == ({"943": "f1" * 32}, "f2" * 32)
 
@@ -227,7 +227,9 @@ def test_a_scripted_month(tmp_path, month):
     first, data = run()
     assert data["changes"] == {"previous_run": None, "files": [], "nominations": [], "rankings": [], "quotas": []}
     feedback = {u["code"]: Path(u["feedback_file"]).stem for u in data["units"]}
-    everyone = {feedback[c] for c in feedback if c != m.absent} | {"Lãnh đạo - Tổng hợp"}
+    # The province's office sends, and gets no feedback of its own.
+    everyone = {feedback[u["code"]] for u in data["units"] if u["code"] != m.absent and u["cap"] != "tinh"} | {
+        "Lãnh đạo - Tổng hợp"}
     assert send(first) == everyone
 
     second, data = run()  # nothing changed: nothing listed, nothing mailed
@@ -255,6 +257,10 @@ def test_a_scripted_month(tmp_path, month):
     mailed = m.mailed | {r["unit_code"] for r in data["rankings"]["xa"] if m.cluster and r["cluster"] == m.cluster}
     assert m.cluster is None or len(mailed) > len(m.mailed)
     assert send(third) == {feedback[c] for c in mailed} | {"Lãnh đạo - Tổng hợp"}
+    leadership = (third / OUTBOX / "Lãnh đạo - Tổng hợp.eml").read_bytes()
+    told = message_from_bytes(leadership, policy=policy.default).get_body(("plain",)).get_content()
+    assert f"Thay đổi so với lần chạy {second.name}: tệp 1, đề nghị khen thưởng 1, xếp hạng {len(m.rankings)}, " \
+        "chỉ tiêu 0" in told
     reminders = send(third, "--remind") - {feedback[c] for c in mailed} - {"Lãnh đạo - Tổng hợp"}
     assert reminders == {f"Nhắc gửi báo cáo - {u['short_name']}" for u in data["units"] if u["code"] == m.absent}
     [reminder] = [p for p in (third / OUTBOX).glob("Nhắc gửi báo cáo - *.eml")]
@@ -402,9 +408,9 @@ def test_send_all_sends_again_what_did_not_change(recorded):
     assert run_cli("run", "--input", str(inputs), "--output", str(out))[0] == 0
     second = run_dirs(out)[-1]
     code, text = run_cli("send", str(second))
-    assert code == 0 and not (second / OUTBOX).exists() and "không thay đổi nên không gửi lại: 13" in text
+    assert code == 0 and not (second / OUTBOX).exists() and "không thay đổi nên không gửi lại: 12" in text
     code, text = run_cli("send", str(second), "--all")
-    assert code == 0 and len(list((second / OUTBOX).glob("*.eml"))) == 13
+    assert code == 0 and len(list((second / OUTBOX).glob("*.eml"))) == 12  # 11 districts and the leadership
 
 
 # ---------------------------------------------------------------- comparing two run folders by hand
@@ -443,3 +449,41 @@ def test_compare_runs_needs_no_openpyxl_and_summarises_per_sheet(sample_run, tmp
     assert done.returncode == 1, done.stderr
     assert "PhanHoi/Phản hồi - Huyện Kế Sách.xlsx [Đề nghị]: 10 differences" in done.stdout
     assert done.stdout.count("Tên đã sửa") == 3 and "... and 7 more" in done.stdout
+
+
+def test_the_ledger_lives_beside_the_runs_unless_the_config_names_it(sample_run, tmp_path, config):
+    from thidua.config import with_overrides
+    from thidua.ledger import ledger_path
+
+    assert ledger_path(config) == config.output_dir / LEDGER_FILE
+    assert ledger_path(config, tmp_path / "out" / "2026-11-30_0915") == tmp_path / "out" / LEDGER_FILE
+    named = with_overrides(config, ledger_path=tmp_path / "so" / "ledger.sqlite")
+    assert ledger_path(named, tmp_path / "out" / "2026-11-30_0915") == tmp_path / "so" / "ledger.sqlite"
+    # The same through config.toml: a relative path is read from the config file's folder.
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    for folder in ("data", "templates"):
+        text = text.replace(f'"{folder}/', f'"{(ROOT / folder).as_posix()}/').replace(
+            f'templates = "{folder}"', f'templates = "{(ROOT / folder).as_posix()}"')
+    text = text.replace('[paths]\n', '[paths]\nledger = "so/thidua.sqlite"\n', 1)
+    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
+    code, _ = run_cli("--config", str(tmp_path / "config.toml"), "run", "--input", str(sample_run[0] / "input"),
+                      "--output", str(tmp_path / "out"))
+    assert code == 0 and (tmp_path / "so" / "thidua.sqlite").is_file() and not (tmp_path / "out" / LEDGER_FILE).exists()
+    code, text = run_cli("--config", str(tmp_path / "config.toml"), "send", str(run_dirs(tmp_path / "out")[0]))
+    assert code == 0 and not (tmp_path / "out" / LEDGER_FILE).exists()
+    with Ledger(tmp_path / "so" / "thidua.sqlite") as ledger:
+        assert ledger.last_sent(2023, "tong-ket", "leadership") is not None
+
+
+def test_a_send_while_a_run_holds_the_ledger_still_sends_and_says_what_it_could_not_record(recorded, monkeypatch):
+    from thidua import ledger as ledger_module
+
+    _, out, _ = recorded
+    [run] = run_dirs(out)
+    monkeypatch.setattr(ledger_module, "WAIT_SECONDS", 0.2)
+    with Ledger(out / LEDGER_FILE) as running, running.transaction():
+        code, text = run_cli("send", str(run))
+    assert code == 0 and len(list((run / OUTBOX).glob("*.eml"))) == 12
+    assert text.count("[Chưa ghi vào sổ]") == 12
+    code, text = run_cli("send", str(run))  # the send log still knows what went
+    assert code == 0 and "đã gửi trước: 12" in text

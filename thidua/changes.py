@@ -7,8 +7,11 @@ run, possibly imported from an old ket_qua.json); `compare` knows nothing of whe
 
 from __future__ import annotations
 
+import functools
+import json
+import operator
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -23,13 +26,35 @@ class FileChange(StrEnum):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """files: unit_code, file, sha256, status; nominations: unit_code, kind, level, award, name, status;
-    rankings: level, unit_code, name, rank, awards; quotas: scope, cluster, unit_code, kind, level, award, quota."""
+    """One run as plain rows, each a tuple in the order the ledger's table keeps (see ledger.py):
 
-    files: tuple[dict, ...] = ()
-    nominations: tuple[dict, ...] = ()
-    rankings: tuple[dict, ...] = ()
-    quotas: tuple[dict, ...] = ()
+    files:       file, sha256, unit_code, status, rows
+    nominations: unit_code, kind, level, award, name, name_key, status, score, file, sheet, row
+    rankings:    level, unit_code, name, score, rank, cluster, cluster_rank, awards (as awards_text)
+    quotas:      scope, cluster, unit_code, kind, level, award, quota, submitted, proposed
+
+    Tuples, not records: a national run has some 110,000 rows, and the previous run's come straight from SQLite."""
+
+    files: tuple[tuple, ...] = ()
+    nominations: tuple[tuple, ...] = ()
+    rankings: tuple[tuple, ...] = ()
+    quotas: tuple[tuple, ...] = ()
+
+
+# A national run ranks some 100,000 committees with a handful of distinct award lists: each is encoded once.
+@functools.lru_cache(maxsize=256)
+def awards_text(awards: tuple[str, ...]) -> str:
+    """An award list as the ledger stores it (a JSON list)."""
+    return json.dumps(list(awards))
+
+
+@functools.lru_cache(maxsize=256)
+def _decoded(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
+def awards_list(text: str) -> list[str]:
+    return list(_decoded(text))
 
 
 @dataclass(frozen=True)
@@ -68,96 +93,97 @@ class Changes:
 FIRST_RUN = Changes(None)
 
 
+def counts_text(counts: dict[str, int]) -> str:
+    """"tệp 1, đề nghị khen thưởng 1, xếp hạng 2, chỉ tiêu 0": the summary, the log and the leadership's mail."""
+    return (f"tệp {counts['files']}, đề nghị khen thưởng {counts['nominations']}, xếp hạng {counts['rankings']}, "
+            f"chỉ tiêu {counts['quotas']}")
+
+
 def name_key(name: str) -> str:
     """A nominee's name as identity compares it: tidy text, case folded; diacritics kept (Ân is not An)."""
     return clean(name).casefold()
 
 
-def nomination_identity(n: dict) -> tuple:
-    """SPEC 10: (submitting unit, kind, normalised name, award); year and round are the ledger's query."""
-    return n["unit_code"], n["kind"], name_key(n["name"]), n["award"]
-
-
-def _keyed(items: Iterable[dict], key) -> dict[Hashable, dict]:
-    """Items by identity; a second item with the same identity (the same name twice) is told apart by its count."""
+def _keyed(rows: Iterable[tuple], key: Callable[[tuple], Hashable]) -> dict[Hashable, tuple]:
+    """Rows by identity; a second row with the same identity (the same name twice) is told apart by its count."""
     seen: dict[Hashable, int] = defaultdict(int)
-    keyed: dict[Hashable, dict] = {}
-    for item in items:
-        k = key(item)
-        keyed[(k, seen[k])] = item
-        seen[k] += 1
+    keyed: dict[Hashable, tuple] = {}
+    for row in rows:
+        k = key(row)
+        n = seen[k]
+        keyed[(k, n) if n else k] = row
+        seen[k] = n + 1
     return keyed
 
 
-def _pairs(before: Iterable[dict], after: Iterable[dict], key) -> Iterable[tuple[dict | None, dict | None]]:
+def _pairs(before: Iterable[tuple], after: Iterable[tuple], key: Callable[[tuple], Hashable]
+           ) -> Iterator[tuple[tuple | None, tuple | None]]:
     """(old, new) for every identity in either, in the new run's order, then the vanished in the old order."""
     old, new = _keyed(before, key), _keyed(after, key)
-    for k, item in new.items():
-        yield old.get(k), item
-    for k, item in old.items():
+    for k, row in new.items():
+        yield old.get(k), row
+    for k, row in old.items():
         if k not in new:
-            yield item, None
+            yield row, None
 
 
 def _files(before: Snapshot, after: Snapshot) -> list[dict]:
-    def processed(s: Snapshot) -> dict[str, dict]:
-        return {f["unit_code"]: f for f in s.files if f["status"] == "processed" and f["unit_code"]}
+    def processed(s: Snapshot) -> dict[str, tuple]:
+        return {f[2]: f for f in s.files if f[3] == "processed" and f[2]}
 
     old, new = processed(before), processed(after)
     found = []
     for code, f in new.items():
         was = old.get(code)
         if was is None:
-            found.append({"unit_code": code, "file": f["file"], "change": FileChange.NEW})
-        elif (was["file"], was["sha256"]) != (f["file"], f["sha256"]):
-            found.append({"unit_code": code, "file": f["file"], "change": FileChange.REPLACED})
-    found += [{"unit_code": code, "file": f["file"], "change": FileChange.REMOVED}
-              for code, f in old.items() if code not in new]
+            found.append({"unit_code": code, "file": f[0], "change": FileChange.NEW})
+        elif was[:2] != f[:2]:
+            found.append({"unit_code": code, "file": f[0], "change": FileChange.REPLACED})
+    found += [{"unit_code": code, "file": f[0], "change": FileChange.REMOVED} for code, f in old.items()
+              if code not in new]
     return found
+
+
+def _nomination_identity(n: tuple) -> tuple:
+    """SPEC 10: (submitting unit, kind, normalised name, award); year and round are the ledger's query."""
+    return n[0], n[1], n[5], n[3]
 
 
 def _nominations(before: Snapshot, after: Snapshot) -> list[dict]:
     found = []
-    for old, new in _pairs(before.nominations, after.nominations, nomination_identity):
-        if old is not None and new is not None and old["status"] == new["status"]:
+    for old, new in _pairs(before.nominations, after.nominations, _nomination_identity):
+        if old is not None and new is not None and old[6] == new[6]:
             continue
-        item = new or old
-        assert item is not None
-        found.append({"unit_code": item["unit_code"], "kind": item["kind"], "level": item["level"],
-                      "award": item["award"], "name": item["name"],
-                      "from": old["status"] if old else None, "to": new["status"] if new else None})
+        row = new or old
+        assert row is not None
+        found.append({"unit_code": row[0], "kind": row[1], "level": row[2], "award": row[3], "name": row[4],
+                      "from": old[6] if old else None, "to": new[6] if new else None})
     return found
 
 
 def _rankings(before: Snapshot, after: Snapshot) -> list[dict]:
     found = []
-    for old, new in _pairs(before.rankings, after.rankings, lambda r: (r["level"], r["unit_code"], r["name"])):
-        if old is not None and new is not None and (old["rank"], list(old["awards"])) == (new["rank"],
-                                                                                          list(new["awards"])):
+    for old, new in _pairs(before.rankings, after.rankings, operator.itemgetter(0, 1, 2)):
+        if old is not None and new is not None and old[4] == new[4] and old[7] == new[7]:
             continue
-        item = new or old
-        assert item is not None
-        found.append({"level": item["level"], "unit_code": item["unit_code"], "name": item["name"],
-                      "from_rank": old["rank"] if old else None, "to_rank": new["rank"] if new else None,
-                      "from_awards": list(old["awards"]) if old else [],
-                      "to_awards": list(new["awards"]) if new else []})
+        row = new or old
+        assert row is not None
+        found.append({"level": row[0], "unit_code": row[1], "name": row[2],
+                      "from_rank": old[4] if old else None, "to_rank": new[4] if new else None,
+                      "from_awards": awards_list(old[7]) if old else [],
+                      "to_awards": awards_list(new[7]) if new else []})
     return found
-
-
-def _quota_key(q: dict) -> tuple:
-    return q["scope"], q["cluster"], q["unit_code"], q["kind"], q["level"], q["award"]
 
 
 def _quotas(before: Snapshot, after: Snapshot) -> list[dict]:
     found = []
-    for old, new in _pairs(before.quotas, after.quotas, _quota_key):
-        if old is not None and new is not None and old["quota"] == new["quota"]:
+    for old, new in _pairs(before.quotas, after.quotas, operator.itemgetter(0, 1, 2, 3, 4, 5)):
+        if old is not None and new is not None and old[6] == new[6]:
             continue
-        item = new or old
-        assert item is not None
-        found.append({"scope": item["scope"], "cluster": item["cluster"], "unit_code": item["unit_code"],
-                      "kind": item["kind"], "level": item["level"], "award": item["award"],
-                      "from": old["quota"] if old else None, "to": new["quota"] if new else None})
+        row = new or old
+        assert row is not None
+        found.append({"scope": row[0], "cluster": row[1], "unit_code": row[2], "kind": row[3], "level": row[4],
+                      "award": row[5], "from": old[6] if old else None, "to": new[6] if new else None})
     return found
 
 
@@ -167,4 +193,3 @@ def compare(previous_run: str | None, before: Snapshot | None, after: Snapshot) 
         return FIRST_RUN
     return Changes(previous_run, tuple(_files(before, after)), tuple(_nominations(before, after)),
                    tuple(_rankings(before, after)), tuple(_quotas(before, after)))
-

@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     send = sub.add_parser("send", parents=[common], help="gửi kết quả qua email (hoặc ghi tệp .eml)")
     send.add_argument("run_dir", type=Path, nargs="?", default=None, help="thư mục lần chạy (mặc định: mới nhất)")
     send.add_argument("--dry-run", action="store_true", help="chỉ liệt kê thư sẽ gửi")
+    send.add_argument("--resend", action="append", default=[], metavar="ĐƠN_VỊ",
+                      help="gửi lại thư của đơn vị này (mã hoặc tên; \"lãnh đạo\" cho thư gửi lãnh đạo), kể cả thư "
+                           "chưa rõ đã gửi hay chưa; dùng được nhiều lần")
+    send.add_argument("--wait", type=float, default=None, metavar="GIÂY",
+                      help="nếu một lần gửi khác đang chạy trên cùng lần chạy: chờ tối đa bấy nhiêu giây (mặc định 120)")
     which = send.add_mutually_exclusive_group()
     which.add_argument("--all", action="store_true",
                        help="gửi mọi thư của lần chạy (mặc định: chỉ gửi đơn vị có phản hồi thay đổi từ lần gửi trước)")
@@ -149,14 +154,14 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
 
 
 def changes_line(changes) -> str:
+    from .changes import counts_text
+
     if changes.first_run:
         return "Thay đổi: Lần chạy đầu tiên, chưa có lần chạy trước để so sánh."
     counts = changes.counts()
     if not changes.any:
         return f"Thay đổi so với lần chạy {changes.previous_run}: không có."
-    return (f"Thay đổi so với lần chạy {changes.previous_run}: tệp {counts['files']}, đề nghị khen thưởng "
-            f"{counts['nominations']}, xếp hạng {counts['rankings']}, chỉ tiêu {counts['quotas']} (xem trang "
-            "\"Thay đổi\").")
+    return f"Thay đổi so với lần chạy {changes.previous_run}: {counts_text(counts)} (xem trang \"Thay đổi\")."
 
 
 def cmd_run(args, out: TextIO) -> int:
@@ -186,9 +191,10 @@ def cmd_run(args, out: TextIO) -> int:
             awarded = awarded_last_year(result.nominations, register_entries(ledger, config.year - 1), config.year)
             result = replace(result, issues=result.issues + tuple(awarded))
         compared = time.perf_counter()
-        if ledger:
-            before, snapshot = previous if previous is not None else (None, None)
-            result = replace(result, changes=compare(before, snapshot, result.snapshot()))
+        snapshot = result.snapshot() if ledger else None
+        if ledger and snapshot:
+            before, rows = previous if previous is not None else (None, None)
+            result = replace(result, changes=compare(before, rows, snapshot))
         blank = blank_document_fields(config)
         lines = summary_lines(result, blank_fields=blank)
         log = [*lines, "", "CHI TIẾT LỖI VÀ CẢNH BÁO"] + [
@@ -206,9 +212,9 @@ def cmd_run(args, out: TextIO) -> int:
         run = write_run(result, config.output_dir, writers, log, workers=workers, timings=timings)
         timings["write"] = time.perf_counter() - written
         recorded = time.perf_counter()
-        if ledger:
+        if ledger and snapshot:
             feedback = {code: feedback_fingerprint(result, code) for code in _feedback_units(result)}
-            ledger.record_run(record_of(result, run.folder.name, started, sha256_of(config.path), feedback))
+            ledger.record_run(record_of(result, snapshot, run.folder.name, started, sha256_of(config.path), feedback))
     timings["ledger"] = time.perf_counter() - recorded
     print("\n".join(summary_lines(result, run.folder, blank)), file=out)
     if os.environ.get("THIDUA_TIMINGS"):  # for benchmarks/bench_batch.py: where the seconds went
@@ -288,20 +294,32 @@ def cmd_registry(args, out: TextIO) -> int:
 
 
 def cmd_send(args, out: TextIO) -> int:
-    from .mail import SendMode, send_run
+    from .mail import LOCK_WAIT_SECONDS, UNKNOWN_LABEL, SendMode, send_run
 
-    config, _ = _setup(args)
+    config, registry = _setup(args)
     run = args.run_dir or latest_run(config.output_dir)
     if run is None or not (Path(run) / RESULT_JSON).is_file():
         raise ThiduaError(f"Không tìm thấy kết quả tổng hợp nào trong {config.output_dir}. Đề nghị chạy "
                           "\"python process.py\" trước.")
+    wait = LOCK_WAIT_SECONDS if args.wait is None else args.wait
     mode = SendMode.REMIND if args.remind else SendMode.ALL if args.all else SendMode.CHANGED
-    report = send_run(Path(run), config, out, dry_run=args.dry_run, mode=mode)
+    report = send_run(Path(run), config, out, dry_run=args.dry_run, registry=registry, resend=tuple(args.resend),
+                      wait=wait, mode=mode)
     print(f"{'Nhắc gửi báo cáo' if args.remind else 'Gửi kết quả'} lần chạy {Path(run).name}:", file=out)
     print("\n".join(report.lines), file=out)
-    print(f"Gửi/ghi mới: {report.done}, đã gửi trước: {report.skipped}, không thay đổi nên không gửi lại: "
-          f"{report.unchanged}, lỗi: {report.failed}", file=out)
-    return 1 if report.failed else 0
+    counts = f"Gửi/ghi mới: {report.done}, đã gửi trước: {report.skipped}, lỗi: {report.failed}"
+    if report.unchanged:
+        counts += f", không thay đổi nên không gửi lại: {report.unchanged}"
+    if report.unknown:
+        counts += f", {UNKNOWN_LABEL}: {report.unknown}"
+    if report.not_tried:
+        counts += f", chưa gửi: {report.not_tried}"
+    print(counts, file=out)
+    if report.stopped:
+        print(f"{report.stopped} Các thư đã gửi được liệt kê ở trên; chạy lại \"python process.py send\" để gửi "
+              "tiếp các thư còn lại.", file=out)
+        return 2
+    return 1 if report.failed or report.unknown else 0
 
 
 def _config(args) -> Config:

@@ -17,7 +17,7 @@ from .criteria import Marks
 from .issues import ERROR, Issue, issue
 from .ranking import AWARD, REVIEW, positional, tie_groups
 from .records import ScoreRow, Submission
-from .registry import Registry, Unit
+from .registry import Registry, Unit, address_problem
 from .result import InputFile, Nomination, RankedUnit, Result, ScoreLine
 from .rules import allocate, judge, out_of_range, quota
 from .terms import FileStatus, Kind
@@ -411,6 +411,17 @@ def registration_checks(active: dict[str, Submission], rankings: dict[str, tuple
     return problems
 
 
+def address_checks(active: dict[str, Submission], registry: Registry, config: Config) -> list[Issue]:
+    """The feedback of each unit that sent a workbook goes to its registry address: say now if it cannot."""
+    problems = []
+    for code in sorted(active):
+        unit = registry.get(code)
+        if unit is not None and unit.cap != "tinh" and unit.email and (reason := address_problem(unit.email)):
+            problems.append(issue("invalid-email", file=config.registry_path.name, unit_code=code,
+                                  unit=unit.short_name, address=unit.email, reason=reason))
+    return problems
+
+
 def _issue_order(i: Issue) -> tuple:
     return (i.file.casefold(), i.sheet, i.row or 0, i.cell, i.code)
 
@@ -455,6 +466,7 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
         if unit.code not in active:
             problems.append(issue("missing-submission", unit_code=unit.code, unit=unit.short_name))
     problems += registration_checks(active, rankings, nominations, registry)
+    problems += address_checks(active, registry, config)
 
     return Result(
         year=config.year, round=config.round, province_code=config.province_code,

@@ -67,6 +67,8 @@ CATALOG: dict[str, Kind] = {
         "Danh sách đơn vị của tỉnh chưa ghi {unit} đã gửi văn bản đăng ký thi đua (cột \"da_dang_ky\"). Kế hoạch lấy văn bản đăng ký thi đua làm căn cứ xem xét, khen thưởng: đề nghị đơn vị gửi văn bản, Văn phòng đánh dấu vào danh sách đơn vị."),
     "row-not-used": Kind(WARNING, "Dòng không dùng đến",
         "Trang \"{sheet}\" không dùng ở tỉnh đã sắp xếp không còn cấp huyện: các xã, phường tự gửi báo cáo và điểm của mình, nên dòng {row} không được tính. Nếu đây là điểm của chính đơn vị, đề nghị ghi vào \"Điểm tự chấm\" ở trang \"Thông tin\"."),
+    "invalid-email": Kind(WARNING, "Địa chỉ email không dùng được",
+        "Danh sách đơn vị ghi email của {unit} là \"{address}\": {reason}. Đề nghị sửa cột email trong danh sách đơn vị; thư phản hồi gửi đơn vị (lệnh send) sẽ dùng địa chỉ đã sửa, không cần chạy lại."),
     "unit-name-mismatch": Kind(WARNING, "Tên đơn vị khác danh sách",
         "Tệp ghi đơn vị \"{found}\" nhưng mã {code} là của \"{expected}\". Đề nghị đơn vị kiểm tra lại mã đơn vị."),
     "bad-date": Kind(WARNING, "Ngày không đọc được",

@@ -8,7 +8,6 @@ tool can read it; the schema version is `PRAGMA user_version` and migrations onl
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
 import sqlite3
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .changes import Snapshot, name_key
+from .changes import Snapshot, awards_text, name_key
 from .config import Config
 from .errors import ThiduaError
 from .names import LEDGER_FILE, RESULT_JSON
@@ -114,21 +113,6 @@ MIGRATIONS: list[tuple[str, ...]] = [
     ),
 ]
 LATEST = len(MIGRATIONS)
-
-
-# A national run ranks some 100,000 committees with a handful of distinct award lists: each is encoded once.
-@functools.lru_cache(maxsize=256)
-def _awards_text(awards: tuple[str, ...]) -> str:
-    return json.dumps(list(awards))
-
-
-@functools.lru_cache(maxsize=256)
-def _decoded(text: str) -> tuple[str, ...]:
-    return tuple(json.loads(text))
-
-
-def _awards(text: str) -> list[str]:
-    return list(_decoded(text))
 
 
 def ledger_path(config: Config, run_dir: Path | None = None) -> Path:
@@ -243,22 +227,16 @@ class Ledger:
         return row[1], self.snapshot(row[0])
 
     def snapshot(self, run_id: int) -> Snapshot:
-        q = self.db.execute
+        """A recorded run's rows, in the columns and order changes.Snapshot describes."""
+        def rows(sql: str) -> tuple[tuple, ...]:
+            return tuple(self.db.execute(sql + " WHERE run_id = ? ORDER BY rowid", (run_id,)))
+
         return Snapshot(
-            files=tuple({"unit_code": u, "file": f, "sha256": h, "status": s} for f, h, u, s in q(
-                "SELECT file, sha256, unit_code, status FROM inputs WHERE run_id = ? ORDER BY rowid", (run_id,))),
-            nominations=tuple({"unit_code": u, "kind": k, "level": lv, "award": a, "name": n, "status": s}
-                              for u, k, lv, a, n, s in q(
-                "SELECT unit_code, kind, level, award, name, status FROM nominations WHERE run_id = ? "
-                "ORDER BY rowid", (run_id,))),
-            rankings=tuple({"level": lv, "unit_code": u, "name": n, "rank": r, "awards": _awards(a)}
-                           for lv, u, n, r, a in q(
-                "SELECT level, unit_code, name, rank, awards FROM rankings WHERE run_id = ? ORDER BY rowid",
-                (run_id,))),
-            quotas=tuple({"scope": sc, "cluster": c, "unit_code": u, "kind": k, "level": lv, "award": a, "quota": n}
-                         for sc, c, u, k, lv, a, n in q(
-                "SELECT scope, cluster, unit_code, kind, level, award, quota FROM quotas WHERE run_id = ? "
-                "ORDER BY rowid", (run_id,))),
+            files=rows("SELECT file, sha256, unit_code, status, rows FROM inputs"),
+            nominations=rows("SELECT unit_code, kind, level, award, name, name_key, status, score, file, sheet, row "
+                             "FROM nominations"),
+            rankings=rows("SELECT level, unit_code, name, score, rank, cluster, cluster_rank, awards FROM rankings"),
+            quotas=rows("SELECT scope, cluster, unit_code, kind, level, award, quota, submitted, proposed FROM quotas"),
         )
 
     def has_run(self, folder: str) -> bool:
@@ -351,24 +329,19 @@ def content_fingerprint(*parts: object) -> str:
     return digest.hexdigest()
 
 
-def record_of(result: Result, folder: str, started: dt.datetime, config_hash: str | None,
+def record_of(result: Result, snapshot: Snapshot, folder: str, started: dt.datetime, config_hash: str | None,
               feedback: dict[str, str]) -> RunRecord:
-    """The ledger's record of a finished run. The leadership's fingerprint covers everything the consolidated
-    files present: the rows recorded, the issues, and what each unit's feedback shows."""
-    inputs = [(i.file, i.sha256, i.unit_code, i.status, i.rows) for i in result.inputs]
-    nominations = [(n.unit_code, s.kind, s.level, s.award, s.name, name_key(s.name), n.status, s.score, s.file,
-                    s.sheet, s.row) for n in result.nominations for s in (n.source,)]
-    rankings = [(r.ranking, r.unit_code, r.name, r.score, r.rank, r.cluster, r.cluster_rank, _awards_text(r.awards))
-                for units in result.rankings.values() for r in units]
-    quotas = [(q.scope, q.cluster, q.unit_code, q.kind, q.level, q.award, q.quota, q.submitted, q.proposed)
-              for q in result.quotas]
+    """The ledger's record of a finished run, from its snapshot (the rows the next run compares with). The
+    leadership's fingerprint covers everything the consolidated files present: the rows, the issues, and what
+    each unit's feedback shows."""
     issues = [(i.code, i.severity, i.file, i.sheet, i.cell, i.message) for i in result.issues]
     summary = {**result.summary(), **({"changes": result.changes.counts()} if result.changes is not None else {})}
+    s = snapshot
     return RunRecord(
         folder=folder, year=result.year, round=result.round, started=started.isoformat(timespec="seconds"),
-        summary=summary, inputs=inputs, nominations=nominations, rankings=rankings, quotas=quotas,
+        summary=summary, inputs=s.files, nominations=s.nominations, rankings=s.rankings, quotas=s.quotas,
         config_hash=config_hash, feedback=feedback,
-        fingerprint=content_fingerprint(inputs, nominations, rankings, quotas, issues, sorted(feedback.items())))
+        fingerprint=content_fingerprint(s.files, s.nominations, s.rankings, s.quotas, issues, sorted(feedback.items())))
 
 
 def record_of_json(data: dict, folder: str, started: str) -> RunRecord:
@@ -382,7 +355,7 @@ def record_of_json(data: dict, folder: str, started: str) -> RunRecord:
                       n["status"], n.get("score"), n.get("file"), n.get("sheet"), n.get("row"))
                      for n in data.get("nominations", ())],
         rankings=[(level, r["unit_code"], r["name"], r.get("score"), r.get("rank"), r.get("cluster"),
-                   r.get("cluster_rank"), _awards_text(tuple(r.get("awards", ()))))
+                   r.get("cluster_rank"), awards_text(tuple(r.get("awards", ()))))
                   for level, units in data.get("rankings", {}).items() for r in units],
         quotas=[(q.get("scope", "unit"), q.get("cluster"), q.get("unit_code"), q["kind"], q["level"], q["award"],
                  q["quota"], q.get("submitted"), q.get("proposed")) for q in data.get("quotas", ())],

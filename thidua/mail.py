@@ -1,13 +1,19 @@
 """Sending a run's results: each unit its feedback workbook, the leadership the consolidated files.
 
-Messages are built from the run folder (ket_qua.json and the files beside it), never recomputed. Without
-an SMTP host they are written as .eml files that open in Outlook or Thunderbird ready to send. A send log
-in the run folder makes a second `send` skip what went out and retry only what failed.
+Messages are built from the run folder (ket_qua.json and the files beside it), never recomputed; addresses
+come from the current registry. Without an SMTP host they are written as .eml files that open in Outlook or
+Thunderbird ready to send. Sending is at most once: a send log in the run folder records the intent durably
+before the body leaves and the outcome as soon as it is known, so a second `send` skips what went out, retries
+only what failed, and holds back a message whose outcome is unknown until the clerk asks (`--resend`). A lock
+file makes two `send`s on one run wait for each other.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import difflib
+import email.errors
 import email.policy
 import functools
 import hashlib
@@ -16,20 +22,24 @@ import os
 import re
 import smtplib
 import ssl
+import sys
 import time
-from collections.abc import Callable
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email.charset import Charset
 from email.header import Header
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formataddr, formatdate
 from enum import StrEnum
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import jinja2
 
 from . import terms
+from .changes import counts_text
 from .config import Config, EmailSettings
 from .errors import ThiduaError
 from .ledger import Ledger, ledger_path
@@ -40,21 +50,34 @@ from .names import (
     OUTBOX,
     REMINDER_MAIL_TEMPLATE,
     RESULT_JSON,
+    SEND_LOCK,
     SEND_LOG,
     UNIT_MAIL_TEMPLATE,
     WORKBOOK_TEMPLATE,
     consolidated_name,
     sha256_of,
 )
-from .text import safe_filename
+from .registry import address_problem
+from .text import cap_first, safe_filename
+
+if TYPE_CHECKING:
+    from .registry import Registry
 
 SMTP_POLICY = email.policy.SMTP  # CRLF line ends, as SMTP and Outlook's .eml files have them
+# Subject, From and To are encoded here and written as they are: the standard folder can split "dự thảo" into
+# two encoded words and drop the space between them, and a display name split into several encoded words
+# comes back with spaces inserted.
+MESSAGE_POLICY = SMTP_POLICY.clone(refold_source="none")
 MIME_TYPES = {
     ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ".docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),
     ".json": ("application", "json"),
 }
-_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+LEADERSHIP = "leadership"
+LEADERSHIP_NAMES = ("lãnh đạo", "lanh dao", "lanh-dao", LEADERSHIP)
+LOCK_WAIT_SECONDS = 120.0  # a second `send` on the same run waits this long for the first before it gives up
+WAITING = "Một lần gửi thư khác đang chạy trên lần chạy này; đang chờ lần đó xong..."
+UNKNOWN_LABEL = "chưa rõ đã gửi hay chưa"
 
 
 class SendMode(StrEnum):
@@ -64,7 +87,7 @@ class SendMode(StrEnum):
 
 
 def valid_address(address: str) -> bool:
-    return bool(_ADDRESS.match(address or ""))
+    return not address_problem(address)
 
 
 @dataclass(frozen=True)
@@ -80,6 +103,7 @@ class Outgoing:
     attachments: tuple[Path, ...]
     file_stem: str
     problem: str = ""
+    label: str = ""  # what the clerk calls the recipient: the unit's short name, or "lãnh đạo"
 
 
 # ---------------------------------------------------------------- planning from the run folder
@@ -102,30 +126,39 @@ def _deadline(config: Config) -> str:
     return deadline.strftime("%d/%m/%Y") if deadline else ""
 
 
-def plan(run: Path, config: Config) -> list[Outgoing]:
+def plan(run: Path, config: Config, registry: Registry | None = None) -> list[Outgoing]:
+    """Every message of a run, each with its problem if it cannot go. Addresses come from `registry` (the
+    current one, so a fixed address needs no new run); a unit it no longer lists keeps the run's address."""
     data = json.loads((run / RESULT_JSON).read_text(encoding="utf-8"))
     settings = config.email
     round_name = terms.ROUNDS.get(data["round"], data["round"])
     base = {"year": data["year"], "round_name": round_name, "province_name": data["province"]["name"],
             "from_name": settings.from_name, "deadline": _deadline(config)}
     messages: list[Outgoing] = []
+    files: dict[str, int] = {}
+    for unit in data["units"]:
+        files[unit["feedback_file"].casefold()] = files.get(unit["feedback_file"].casefold(), 0) + 1
     for unit in data["units"]:
         summary = unit.get("summary") or {}
-        if not summary.get("files"):
-            continue  # no file from this unit: nothing to answer
+        if not summary.get("files") or unit.get("cap") == "tinh":
+            continue  # no file from this unit: nothing to answer; the province's office is the sender itself
         attachment = run / FEEDBACK_DIR / unit["feedback_file"]
         context = {**base, **summary, "unit_name": unit["short_name"], "unit_full_name": unit["name"],
                    "attachment": attachment.name}
         subject, text, html = _render(config.templates_dir, UNIT_MAIL_TEMPLATE, context)
+        current = registry.get(unit["code"]) if registry is not None else None
+        address = current.email if current is not None else unit["email"]
         problem = ""
-        if not unit["email"]:
-            problem = f"{unit['short_name']} chưa có địa chỉ email trong danh sách đơn vị."
-        elif not valid_address(unit["email"]):
-            problem = f"Địa chỉ email \"{unit['email']}\" của {unit['short_name']} không hợp lệ."
+        if why := address_problem(address):
+            problem = f"{unit['short_name']}: {why}. Đề nghị sửa cột email trong danh sách đơn vị rồi chạy lại \"send\"."
+        elif files[unit["feedback_file"].casefold()] > 1:
+            # A run written before file names were made unique: the file may hold another unit's results.
+            problem = (f"Tệp phản hồi {attachment.name} dùng chung cho nhiều đơn vị nên không gửi, để không gửi nhầm "
+                       "kết quả của đơn vị khác. Đề nghị chạy lại \"python process.py\" rồi gửi.")
         elif not attachment.is_file():
             problem = f"Không tìm thấy tệp đính kèm {attachment.name}."
-        messages.append(Outgoing(f"unit:{unit['code']}", (unit["email"],), unit["name"], subject, text, html,
-                                 (attachment,), attachment.stem, problem))
+        messages.append(Outgoing(f"unit:{unit['code']}", (address,), unit["name"], subject, text, html,
+                                 (attachment,), attachment.stem, problem, unit["short_name"]))
     documents = sorted((run / DOCS_DIR).glob("*.docx")) if (run / DOCS_DIR).is_dir() else []
     consolidated = run / consolidated_name(data["year"], data["round"])
     summary = data.get("summary")
@@ -135,52 +168,91 @@ def plan(run: Path, config: Config) -> list[Outgoing]:
     context = {**base, "processed": summary["files"]["processed"], "units_received": summary["units_received"],
                "units_total": summary["units_total"], "missing": ", ".join(summary["units_missing"]),
                "nominations": summary["nominations"], "proposed": summary["status"]["proposed"],
-               "needs_review": summary["needs_review"], "errors": summary["errors"], "documents": len(documents)}
+               "needs_review": summary["needs_review"], "errors": summary["errors"], "documents": len(documents),
+               **_changes_context(data.get("changes"))}
     subject, text, html = _render(config.templates_dir, LEADERSHIP_MAIL_TEMPLATE, context)
     leaders = tuple(settings.leadership)
     problem = ""
     if not leaders:
         problem = "Chưa khai báo địa chỉ lãnh đạo (email.leadership trong config.toml)."
     elif not all(valid_address(a) for a in leaders):
-        problem = "Có địa chỉ lãnh đạo không hợp lệ trong email.leadership: " + ", ".join(
-            a for a in leaders if not valid_address(a)) + "."
+        problem = "Có địa chỉ lãnh đạo không dùng được trong email.leadership: " + "; ".join(
+            address_problem(a) for a in leaders if not valid_address(a)) + "."
     elif not consolidated.is_file():
         problem = f"Không tìm thấy tệp đính kèm {consolidated.name}."
-    messages.append(Outgoing("leadership", leaders, "", subject, text, html, (consolidated, *documents),
-                             "Lãnh đạo - Tổng hợp", problem))
+    messages.append(Outgoing(LEADERSHIP, leaders, "", subject, text, html, (consolidated, *documents),
+                             "Lãnh đạo - Tổng hợp", problem, LEADERSHIP_NAMES[0]))
     return messages
 
 
-def _problem(unit: dict) -> str:
-    if not unit["email"]:
-        return f"{unit['short_name']} chưa có địa chỉ email trong danh sách đơn vị."
-    if not valid_address(unit["email"]):
-        return f"Địa chỉ email \"{unit['email']}\" của {unit['short_name']} không hợp lệ."
-    return ""
+def _changes_context(changes: dict | None) -> dict:
+    """What changed since the previous run, for the leadership's mail (nothing on a first run)."""
+    if not changes or not changes.get("previous_run"):
+        return {"previous_run": "", "changes": ""}
+    counts = {k: len(changes.get(k, ())) for k in ("files", "nominations", "rankings", "quotas")}
+    return {"previous_run": changes["previous_run"], "changes": counts_text(counts) if any(counts.values()) else
+            "không có"}
 
 
-def plan_reminders(run: Path, config: Config) -> list[Outgoing]:
-    """A reminder to each unit with no processed file in the run, the blank template attached when there is one."""
+def plan_reminders(run: Path, config: Config, registry: Registry | None = None) -> list[Outgoing]:
+    """A reminder to each submitting unit with no processed file in the run, with the blank template attached
+    when there is one for this config."""
     data = json.loads((run / RESULT_JSON).read_text(encoding="utf-8"))
     round_name = terms.ROUNDS.get(data["round"], data["round"])
     # The blank template `process.py template` wrote for this config: beside it, or in the project's templates/.
     found = [p for p in (config.path.parent / WORKBOOK_TEMPLATE, config.path.parent / "templates" / WORKBOOK_TEMPLATE)
              if p.is_file()]
-    template = found[0] if found else config.path.parent / WORKBOOK_TEMPLATE
-    attachments = (template,) if found else ()
+    attachments = tuple(found[:1])
     base = {"year": data["year"], "round_name": round_name, "province_name": data["province"]["name"],
             "from_name": config.email.from_name, "deadline": _deadline(config),
-            "attachment": template.name if attachments else ""}
+            "attachment": found[0].name if found else ""}
     messages = []
     for unit in data["units"]:
-        if (unit.get("summary") or {}).get("processed"):
-            continue
+        if (unit.get("summary") or {}).get("processed") or unit.get("cap") == "tinh":
+            continue  # a file was processed; the province's office is the sender itself
         context = {**base, "unit_name": unit["short_name"], "unit_full_name": unit["name"]}
         subject, text, html = _render(config.templates_dir, REMINDER_MAIL_TEMPLATE, context)
-        messages.append(Outgoing(f"remind:{unit['code']}", (unit["email"],), unit["name"], subject, text, html,
-                                 attachments, f"Nhắc gửi báo cáo - {safe_filename(unit['short_name'])}",
-                                 _problem(unit)))
+        current = registry.get(unit["code"]) if registry is not None else None
+        address = current.email if current is not None else unit["email"]
+        problem = ""
+        if why := address_problem(address):
+            problem = f"{unit['short_name']}: {why}. Đề nghị sửa cột email trong danh sách đơn vị rồi chạy lại \"send\"."
+        messages.append(Outgoing(f"remind:{unit['code']}", (address,), unit["name"], subject, text, html, attachments,
+                                 f"Nhắc gửi báo cáo - {safe_filename(unit['short_name'])}", problem,
+                                 unit["short_name"]))
     return messages
+
+
+def resolve_resend(names: list[str], messages: list[Outgoing]) -> frozenset[str]:
+    """The keys of the messages the clerk names: a unit's code, its name or part of it, or "lãnh đạo"."""
+    keys: set[str] = set()
+    for name in names:
+        wanted = _fold(name)
+        exact = [o.key for o in messages if wanted in _called(o)]
+        found = exact or [o.key for o in messages if wanted and any(wanted in c for c in _called(o))]
+        if len(found) == 1:
+            keys.update(found)
+            continue
+        if found:
+            hint = "nhiều thư khớp (" + ", ".join(o.label for o in messages if o.key in found) + ")"
+        else:
+            close = difflib.get_close_matches(name, [o.label for o in messages], n=3, cutoff=0.5)
+            hint = "không có thư nào của đơn vị này" + (f" (có phải: {', '.join(close)}?)" if close else "")
+        raise ThiduaError(f"\"--resend {name}\": {hint}. Ghi mã đơn vị hoặc tên như trong danh sách đơn vị, hoặc "
+                          "\"lãnh đạo\" cho thư gửi lãnh đạo.")
+    return frozenset(keys)
+
+
+def _called(o: Outgoing) -> set[str]:
+    """The names a clerk may give a message by."""
+    names = {_fold(o.label), _fold(o.to_name), _fold(o.key.partition(":")[2])}
+    if o.key == LEADERSHIP:
+        names |= {_fold(n) for n in LEADERSHIP_NAMES}
+    return names - {""}
+
+
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
 # ---------------------------------------------------------------- one message
@@ -192,12 +264,23 @@ def message_id(run: Path, key: str, settings: EmailSettings) -> str:
     return f"<{digest}.{key.replace(':', '-')}@{domain}>"
 
 
+_UTF8 = Charset("utf-8")
+
+
+def _addresses(pairs: list[tuple[str, str]]) -> str:
+    """One encoded word per display name, on its own line: every reader, Python's included, decodes it whole."""
+    parts = [addr if not name else formataddr((name, addr)) if name.isascii() else f"{_UTF8.header_encode(name)} <{addr}>"
+             for name, addr in pairs]
+    return ",\n ".join(parts)
+
+
 def compose(o: Outgoing, settings: EmailSettings, msg_id: str, draft: bool = False) -> EmailMessage:
     """RFC 2047 subject and names, RFC 2231 file names (plus the name= parameter older Outlook reads)."""
-    msg = EmailMessage(policy=SMTP_POLICY)
-    msg["Subject"] = o.subject
-    msg["From"] = Address(settings.from_name, addr_spec=settings.from_address)
-    msg["To"] = [Address(o.to_name, addr_spec=a) if o.to_name else Address(addr_spec=a) for a in o.to]
+    msg = EmailMessage(policy=MESSAGE_POLICY)
+    # Header.encode keeps each space inside an encoded word, where no reader can lose it.
+    msg.set_raw("Subject", Header(o.subject, "utf-8", header_name="Subject").encode(maxlinelen=76))
+    msg.set_raw("From", _addresses([(settings.from_name, settings.from_address)]))
+    msg.set_raw("To", _addresses([(o.to_name, a) for a in o.to]))
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = msg_id
     if draft:
@@ -219,29 +302,142 @@ def _hashes(o: Outgoing) -> list[dict]:
 
 # ---------------------------------------------------------------- the log
 
+class State(StrEnum):
+    NEW = "new"  # never tried, or every try failed before the body left
+    SENT = "sent"  # the server accepted it (or its .eml file was written)
+    FAILED = "failed"  # a definite failure: the next `send` tries again
+    UNKNOWN = "unknown"  # the body may have left and no answer was recorded: sent again only on --resend
+
+
 class SendLog:
-    """Append-only JSON lines: one entry per attempt's outcome, written as soon as it is known."""
+    """Append-only JSON lines, each flushed to disk before the next step: an "intent" before DATA, then the
+    attempt's outcome ("sent", "written", "failed" or "unknown") as soon as it is known."""
 
     def __init__(self, path: Path):
         self.path = path
         self.entries: list[dict] = []
+        self._ends_cleanly = True
         if path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            self._ends_cleanly = text.endswith("\n") or not text
+            for line in text.splitlines():
                 if line.strip():
                     try:
                         self.entries.append(json.loads(line))
                     except json.JSONDecodeError:
-                        continue  # a line cut short by a crash
+                        continue  # a line cut short by a crash or a full disk
 
-    def done(self, key: str, hashes: list[dict], result: str) -> bool:
-        return any(e["key"] == key and e["result"] == result and e["attachments"] == hashes for e in self.entries)
+    def state(self, key: str, hashes: list[dict], result: str) -> State:
+        outcome: dict[str, str] = {}  # attempt -> its last word
+        last = ""
+        sent = failed = False
+        for n, entry in enumerate(e for e in self.entries if e.get("key") == key):
+            last = str(entry.get("attempt") or n)  # entries written before intents were recorded: one each
+            outcome[last] = entry.get("result", "")
+            sent |= entry.get("result") == result and entry.get("attachments") == hashes
+            failed |= entry.get("result") == "failed"
+        if last and outcome[last] in ("intent", State.UNKNOWN):
+            return State.UNKNOWN
+        return State.SENT if sent else State.FAILED if failed else State.NEW
+
+    def last_intent(self, key: str) -> dict:
+        return next((e for e in reversed(self.entries) if e.get("key") == key and e.get("result") == "intent"), {})
 
     def record(self, entry: dict) -> None:
-        self.entries.append(entry)
+        """Durable before it returns (flush and fsync); an OSError (a full disk) reaches the caller."""
         with self.path.open("a", encoding="utf-8") as fh:
+            if not self._ends_cleanly:
+                fh.write("\n")  # never glue a good entry onto a line cut short
+            self._ends_cleanly = False
             fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
+            self._ends_cleanly = True
+        self.entries.append(entry)
+
+
+class _LogFailed(Exception):
+    """The send log could not be written: nothing more may be sent. `went`: the message in hand did go."""
+
+    def __init__(self, error: OSError, went: bool):
+        super().__init__(error)
+        self.error, self.went = error, went
+
+
+@contextlib.contextmanager
+def send_lock(run: Path, wait: float, out: TextIO, sleep: Callable[[float], None] = time.sleep) -> Iterator[None]:
+    """Hold the run's lock file for one `send`; the operating system lets it go if the process dies."""
+    deadline = time.monotonic() + wait
+    with (run / SEND_LOCK).open("a+b") as fh:
+        told = False
+        while not _try_lock(fh):
+            if time.monotonic() >= deadline:
+                raise ThiduaError(f"Một lần gửi thư khác đang chạy trên lần chạy {run.name} (đã chờ {wait:g} giây). "
+                                  "Đề nghị chờ lần gửi đó xong rồi chạy lại \"python process.py send\".")
+            if not told:
+                print(WAITING, file=out, flush=True)
+                told = True
+            sleep(0.2)
+        try:
+            yield
+        finally:
+            _unlock(fh)
+
+
+def _try_lock(fh) -> bool:
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            fh.seek(0)
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
+def _unlock(fh) -> None:
+    with contextlib.suppress(OSError):
+        if sys.platform == "win32":
+            import msvcrt
+
+            fh.seek(0)
+            msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+# ---------------------------------------------------------------- choosing what goes
+
+class Action(StrEnum):
+    SEND = "send"
+    SKIP = "skip"  # went out before
+    HOLD = "hold"  # outcome unknown: only --resend sends it again
+    BLOCKED = "blocked"  # cannot go (no address, no attachment)
+    UNCHANGED = "unchanged"  # the recipient already has this content, from an earlier run
+
+
+def choose(messages: list[Outgoing], log: SendLog, result: str, resend: frozenset[str] = frozenset(),
+           unchanged: frozenset[str] = frozenset()) -> list[tuple[Outgoing, Action]]:
+    """Which messages go this time. The one place that decides; a further filter plugs in here. `unchanged`:
+    the keys whose content the ledger says the recipient last received."""
+    actions = {State.NEW: Action.SEND, State.FAILED: Action.SEND, State.SENT: Action.SKIP, State.UNKNOWN: Action.HOLD}
+    chosen = []
+    for o in messages:
+        if o.problem:
+            chosen.append((o, Action.BLOCKED))
+        elif o.key in resend:
+            chosen.append((o, Action.SEND))
+        else:
+            action = actions[log.state(o.key, _hashes(o), result)]
+            chosen.append((o, Action.UNCHANGED if action == Action.SEND and o.key in unchanged else action))
+    return chosen
 
 
 # ---------------------------------------------------------------- delivery
@@ -252,7 +448,11 @@ class Report:
     failed: int = 0
     done: int = 0
     skipped: int = 0
-    unchanged: int = 0  # not sent: the same content already went to this recipient
+    unknown: int = 0
+    not_tried: int = 0  # left when the send stopped
+    unchanged: int = 0  # not sent: the recipient already has this content
+    stopped: str = ""  # why the send stopped before the end ("" when it went through)
+    interrupted: bool = False  # Ctrl-C
 
 
 class _Connection:
@@ -294,37 +494,107 @@ class _Connection:
         self.smtp = None
 
 
-def _deliver(conn: _Connection, msg, recipients, retries: int, backoff: float, sleep) -> tuple[bool, str]:
-    """(sent, error). Temporary failures (4xx, a dropped connection) are retried with backoff; 5xx are not."""
+def _said(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+
+
+def _envelope(smtp, sender: str, recipients: tuple[str, ...]) -> None:
+    """MAIL and RCPT, as smtplib.sendmail does them, stopping before DATA. One refused recipient stops the
+    message: sending it to the others would make a later retry send it to them twice."""
+    smtp.ehlo_or_helo_if_needed()
+    code, reply = smtp.mail(sender)
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    refused = {}
+    for address in recipients:
+        code, reply = smtp.rcpt(address)
+        if code not in (250, 251):
+            refused[address] = (code, reply)
+    if refused:
+        raise smtplib.SMTPRecipientsRefused(refused)
+
+
+def _body(raw: bytes) -> bytes:
+    """The message as DATA carries it: lines starting with a dot doubled, ended by a line holding one dot."""
+    quoted = re.sub(rb"(?m)^\.", b"..", raw)
+    return quoted + (b"" if quoted.endswith(b"\r\n") else b"\r\n") + b".\r\n"
+
+
+def _deliver(conn: _Connection, raw: bytes, recipients: tuple[str, ...], log: SendLog, entry: dict, retries: int,
+             backoff: float, sleep) -> tuple[State, str]:
+    """(outcome, error). What fails before DATA (connection, MAIL, RCPT, DATA itself) is retried with backoff
+    when temporary (4xx, a dropped connection); once the body has left, nothing is retried: no answer leaves
+    the message UNKNOWN."""
     error = ""
     for attempt in range(retries):
         if attempt:
             sleep(backoff * 2 ** (attempt - 1))
         try:
-            refused = conn.get().send_message(msg, conn.settings.from_address, list(recipients))
-            if refused:
-                return False, "; ".join(f"{a}: {code} {text.decode(errors='replace')}" for a, (code, text)
-                                        in refused.items())
-            return True, ""
+            smtp = conn.get()
+            _envelope(smtp, conn.settings.from_address, recipients)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise ThiduaError(f"Máy chủ thư từ chối đăng nhập ({exc.smtp_code}). Kiểm tra tên đăng nhập và "
+                              f"mật khẩu trong biến môi trường {conn.settings.password_env}.") from None
         except smtplib.SMTPRecipientsRefused as exc:
-            codes = [code for code, _ in exc.recipients.values()]
-            error = "; ".join(f"{a}: {c} {t.decode(errors='replace')}" for a, (c, t) in exc.recipients.items())
+            error = "; ".join(f"{a}: {c} {_said(t)}" for a, (c, t) in exc.recipients.items())
             _reset(conn)
-            if all(500 <= c < 600 for c in codes):
-                return False, error
+            if all(500 <= c < 600 for c, _ in exc.recipients.values()):
+                return State.FAILED, error
+            continue
         except smtplib.SMTPResponseException as exc:
-            said = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
-            error = f"{exc.smtp_code} {said}"
-            if isinstance(exc, smtplib.SMTPAuthenticationError):
-                raise ThiduaError(f"Máy chủ thư từ chối đăng nhập ({exc.smtp_code}). Kiểm tra tên đăng nhập và "
-                                  f"mật khẩu trong biến môi trường {conn.settings.password_env}.") from None
+            error = f"{exc.smtp_code} {_said(exc.smtp_error)}"
             _reset(conn)
             if 500 <= exc.smtp_code < 600:
-                return False, error
-        except (TimeoutError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, OSError) as exc:
+                return State.FAILED, error
+            continue
+        except (smtplib.SMTPException, OSError) as exc:
             error = f"mất kết nối với máy chủ thư: {exc.__class__.__name__} {exc}"
             conn.drop()
-    return False, error
+            continue
+        tried = {**entry, "attempt": uuid.uuid4().hex}
+        _record(log, {**tried, "result": "intent"}, went=False)
+        try:
+            code, reply = smtp.docmd("DATA")
+        except (smtplib.SMTPException, OSError) as exc:  # the body has not left: a definite failure
+            error = f"mất kết nối với máy chủ thư: {exc.__class__.__name__} {exc}"
+            conn.drop()
+            _record(log, {**tried, "result": State.FAILED.value, "error": error}, went=False)
+            continue
+        if code != 354:
+            error = f"{code} {_said(reply)}"
+            _record(log, {**tried, "result": State.FAILED.value, "error": error}, went=False)
+            _reset(conn)
+            if 500 <= code < 600:
+                return State.FAILED, error
+            continue
+        try:
+            smtp.send(_body(raw))
+            code, reply = smtp.getreply()
+        except BaseException as exc:  # Ctrl-C included: the body may have reached the server
+            conn.drop()
+            error = ("bị dừng khi đang gửi nội dung thư" if isinstance(exc, KeyboardInterrupt) else
+                     f"không nhận được trả lời sau khi đã gửi nội dung thư ({exc.__class__.__name__} {exc})")
+            with contextlib.suppress(OSError):
+                log.record({**tried, "result": State.UNKNOWN.value, "error": error})
+            if not isinstance(exc, (smtplib.SMTPException, OSError)):
+                raise
+            return State.UNKNOWN, error
+        if code == 250:
+            _record(log, {**tried, "result": State.SENT.value, "error": ""}, went=True)
+            return State.SENT, ""
+        error = f"{code} {_said(reply)}"  # the server refused the body: it says the message did not go
+        _record(log, {**tried, "result": State.FAILED.value, "error": error}, went=False)
+        if code == 421:
+            conn.drop()
+        return State.FAILED, error
+    return State.FAILED, error
+
+
+def _record(log: SendLog, entry: dict, went: bool) -> None:
+    try:
+        log.record(entry)
+    except OSError as exc:
+        raise _LogFailed(exc, went) from exc
 
 
 def _reset(conn: _Connection) -> None:
@@ -334,10 +604,19 @@ def _reset(conn: _Connection) -> None:
         conn.drop()
 
 
+def _unknown_line(o: Outgoing, log: SendLog) -> str:
+    intent = log.last_intent(o.key)
+    when = intent.get("time", "").replace("T", " ")
+    return (f"[{cap_first(UNKNOWN_LABEL)}] {', '.join(o.to)}: {o.subject} (Message-ID {intent.get('message_id', '')}"
+            f"{', lúc ' + when if when else ''}). Đề nghị xem thư đã gửi trên máy chủ hoặc hỏi người nhận; nếu chưa "
+            f"nhận được, gửi lại bằng: python process.py send --resend \"{o.label}\"")
+
+
 def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, factory: dict | None = None,
              sleep: Callable[[float], None] = time.sleep, retries: int = 3, backoff: float = 2.0,
              timeout: float = 30.0, now: Callable[[], dt.datetime] = dt.datetime.now,
-             mode: SendMode = SendMode.CHANGED) -> Report:
+             registry: Registry | None = None, resend: tuple[str, ...] = (),
+             wait: float = LOCK_WAIT_SECONDS, mode: SendMode = SendMode.CHANGED) -> Report:
     settings = config.email
     smtp_mode = bool(settings.smtp_host)
     if smtp_mode and settings.security == "none" and settings.smtp_host not in ("localhost", "127.0.0.1", "::1"):
@@ -346,63 +625,126 @@ def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, f
     password = os.environ.get(settings.password_env) if settings.username else None
     if smtp_mode and settings.username and not password and not dry_run:
         raise ThiduaError(f"Chưa có mật khẩu máy chủ thư: đặt biến môi trường {settings.password_env} rồi chạy lại.")
-    log = SendLog(run / SEND_LOG)
-    outbox = run / OUTBOX
+    messages = plan_reminders(run, config, registry) if mode == SendMode.REMIND else plan(run, config, registry)
+    wanted = resolve_resend(list(resend), messages)
+    lock = contextlib.nullcontext() if dry_run else send_lock(run, wait, out, sleep)
     report = Report()
-    conn = _Connection(settings, password, factory or {"plain": smtplib.SMTP, "ssl": smtplib.SMTP_SSL}, timeout)
-    result_word = "sent" if smtp_mode else "written"
-    ledger = Ledger(ledger_path(config, run))
-    # What each message of this run shows (None: a run from before the ledger, sent as before) and what the
-    # recipient last received from this campaign.
-    state = ledger.delivery_state(run.name)
-    fingerprints = state[2] if state else {}
-    try:
-        for o in plan_reminders(run, config) if mode == SendMode.REMIND else plan(run, config):
-            who = ", ".join(o.to) or o.key
-            if o.problem:
-                report.failed += 1
-                report.lines.append(f"[Không gửi] {who}: {o.problem}")
-                continue
-            hashes = _hashes(o)
-            if log.done(o.key, hashes, result_word):
-                report.skipped += 1
-                report.lines.append(f"[Đã gửi trước] {who}: {o.subject}")
-                continue
-            fingerprint = fingerprints.get(o.key)
-            if mode == SendMode.CHANGED and state and fingerprint is not None \
-                    and ledger.last_sent(state[0], state[1], o.key) == fingerprint:
-                report.unchanged += 1
-                report.lines.append(f"[Không thay đổi, không gửi lại] {who}: {o.subject}")
-                continue
-            if dry_run:
-                report.lines.append(f"[Sẽ gửi] {who}: {o.subject} — đính kèm: "
-                                    + ", ".join(p.name for p in o.attachments))
-                continue
-            msg_id = message_id(run, o.key, settings)
-            entry = {"key": o.key, "message_id": msg_id, "to": list(o.to), "subject": o.subject,
-                     "attachments": hashes, "time": now().isoformat(timespec="seconds")}
-            if smtp_mode:
-                ok, error = _deliver(conn, compose(o, settings, msg_id), o.to, retries, backoff, sleep)
-            else:
-                outbox.mkdir(exist_ok=True)
-                target = outbox / f"{o.file_stem}.eml"
-                temp = target.with_suffix(".eml.tmp")
-                temp.write_bytes(compose(o, settings, msg_id, draft=True).as_bytes())
-                os.replace(temp, target)
-                ok, error = True, ""
-            log.record({**entry, "result": result_word if ok else "failed", "error": error})
-            if ok and state and fingerprint is not None:
-                ledger.record_sent(state[0], state[1], o.key, run.name, fingerprint, now())
-            if ok:
-                report.done += 1
-                report.lines.append(f"[{'Đã gửi' if smtp_mode else 'Đã ghi'}] {who}: {o.subject}")
-            else:
-                report.failed += 1
-                report.lines.append(f"[Lỗi] {who}: {error}. Chạy lại \"python process.py send\" để gửi lại.")
-    finally:
-        conn.quit()
-        ledger.close()
+    with lock, Ledger(ledger_path(config, run)) as ledger:
+        # What each message of this run shows (none for a run from before the ledger: sent as before) and what
+        # each recipient last received in this campaign.
+        state = ledger.delivery_state(run.name)
+        fingerprints = state[2] if state else {}
+        unchanged = frozenset(k for k, fp in fingerprints.items() if mode == SendMode.CHANGED and state
+                              and ledger.last_sent(state[0], state[1], k) == fp)
+
+        busy: list[str] = []  # why the ledger could not be written; then it is not waited for again
+
+        def delivered(o: Outgoing) -> None:
+            if not (state and o.key in fingerprints):
+                return
+            if not busy:
+                try:
+                    ledger.record_sent(state[0], state[1], o.key, run.name, fingerprints[o.key], now())
+                    return
+                except ThiduaError as exc:  # a run holds the ledger: the message went all the same
+                    busy.append(str(exc))
+            report.lines.append(f"[Chưa ghi vào sổ] {', '.join(o.to)}: {busy[0]} Lần gửi sau có thể gửi lại thư "
+                                "này dù nội dung không đổi.")
+
+        log = SendLog(run / SEND_LOG)  # read under the lock: what another `send` wrote is seen
+        chosen = choose(messages, log, "sent" if smtp_mode else "written", wanted, unchanged)
+        conn = _Connection(settings, password, factory or {"plain": smtplib.SMTP, "ssl": smtplib.SMTP_SSL}, timeout)
+        try:
+            _send_chosen(chosen, run, settings, log, conn, report, dry_run=dry_run, sleep=sleep, retries=retries,
+                         backoff=backoff, now=now, delivered=delivered)
+        finally:
+            conn.quit()
     if not smtp_mode and not dry_run:
+        outbox = run / OUTBOX
         report.lines.append(f"Chưa cấu hình máy chủ thư: các thư được ghi thành tệp .eml trong {outbox} — mở bằng "
                             "Outlook hoặc Thunderbird để gửi.")
     return report
+
+
+def _send_chosen(chosen: list[tuple[Outgoing, Action]], run: Path, settings: EmailSettings, log: SendLog,
+                 conn: _Connection, report: Report, *, dry_run: bool, sleep, retries: int, backoff: float,
+                 now: Callable[[], dt.datetime], delivered: Callable[[Outgoing], None] = lambda o: None) -> None:
+    smtp_mode = bool(settings.smtp_host)
+    outbox = run / OUTBOX
+    for n, (o, action) in enumerate(chosen):
+        who = ", ".join(o.to) or o.key
+        if action == Action.BLOCKED:
+            report.failed += 1
+            report.lines.append(f"[Không gửi] {who}: {o.problem}")
+            continue
+        if action == Action.SKIP:
+            report.skipped += 1
+            report.lines.append(f"[Đã gửi trước] {who}: {o.subject}")
+            continue
+        if action == Action.HOLD:
+            report.unknown += 1
+            report.lines.append(_unknown_line(o, log))
+            continue
+        if action == Action.UNCHANGED:
+            report.unchanged += 1
+            report.lines.append(f"[Không thay đổi, không gửi lại] {who}: {o.subject}")
+            continue
+        if dry_run:
+            report.lines.append(f"[Sẽ gửi] {who}: {o.subject} — đính kèm: " + ", ".join(p.name for p in o.attachments))
+            continue
+        msg_id = message_id(run, o.key, settings)
+        hashes = _hashes(o)
+        entry = {"key": o.key, "message_id": msg_id, "to": list(o.to), "subject": o.subject,
+                 "attachments": hashes, "time": now().isoformat(timespec="seconds")}
+        try:
+            try:
+                raw = compose(o, settings, msg_id, draft=not smtp_mode).as_bytes()
+            except (ValueError, TypeError, email.errors.MessageError) as exc:
+                state, error = State.FAILED, f"không tạo được thư ({exc})"
+            else:
+                if smtp_mode:
+                    state, error = _deliver(conn, raw, o.to, log, entry, retries, backoff, sleep)
+                else:
+                    outbox.mkdir(exist_ok=True)
+                    target = outbox / f"{o.file_stem}.eml"
+                    temp = target.with_suffix(".eml.tmp")
+                    temp.write_bytes(raw)
+                    os.replace(temp, target)
+                    _record(log, {**entry, "result": "written", "error": ""}, went=True)
+                    state, error = State.SENT, ""
+            if state == State.FAILED:
+                _record(log, {**entry, "attempt": uuid.uuid4().hex, "result": State.FAILED.value, "error": error},
+                        went=False)
+        except KeyboardInterrupt:
+            report.interrupted = True
+            report.stopped = "Đã dừng theo yêu cầu."
+            in_doubt = log.state(o.key, hashes, "sent") == State.UNKNOWN
+            if in_doubt:
+                report.unknown += 1
+                report.lines.append(_unknown_line(o, log))
+            report.not_tried = sum(a == Action.SEND for _, a in chosen[n + 1:]) + (not in_doubt)
+            return
+        except ThiduaError as exc:  # the server refused the login: what went before is still listed
+            report.stopped = str(exc)
+            report.not_tried = sum(a == Action.SEND for _, a in chosen[n:])
+            return
+        except _LogFailed as exc:
+            if exc.went:
+                delivered(o)
+                report.done += 1
+                report.lines.append(f"[{'Đã gửi' if smtp_mode else 'Đã ghi'}] {who}: {o.subject}")
+            report.stopped = (f"Không ghi được nhật ký gửi thư {SEND_LOG} ({exc.error.strerror or exc.error}), nên "
+                              "dừng gửi để không có thư nào bị gửi hai lần. Đề nghị giải phóng ổ đĩa rồi chạy lại "
+                              "\"python process.py send\".")
+            report.not_tried = sum(a == Action.SEND for _, a in chosen[n + 1:]) + (not exc.went)
+            return
+        if state == State.SENT:
+            delivered(o)
+            report.done += 1
+            report.lines.append(f"[{'Đã gửi' if smtp_mode else 'Đã ghi'}] {who}: {o.subject}")
+        elif state == State.UNKNOWN:
+            report.unknown += 1
+            report.lines.append(_unknown_line(o, log) + f" — {error}")
+        else:
+            report.failed += 1
+            report.lines.append(f"[Lỗi] {who}: {error}. Chạy lại \"python process.py send\" để gửi lại.")

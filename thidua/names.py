@@ -20,6 +20,7 @@ FEEDBACK_DIR = "PhanHoi"
 DOCS_DIR = "VanBan"
 OUTBOX = "ThuDi"  # .eml files written when no SMTP server is configured
 SEND_LOG = "nhat_ky_gui_thu.jsonl"
+SEND_LOCK = "nhat_ky_gui_thu.lock"  # held by the `send` under way, so a second one waits
 TEMP_PREFIX = ".dang-ghi-"  # a run folder still being written
 FILE_NAME_LIMIT = 120  # characters of a unit's name in a file name, as safe_filename cuts it
 

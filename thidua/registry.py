@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +18,21 @@ REGISTERED, PRIORITY_AREA = "da_dang_ky", "vung_uu_tien"
 CAPS = ("tinh", "huyen", "xa")
 CLUSTER = "cum_thi_dua"  # optional: the emulation cluster (cụm thi đua) of a submitting unit
 _PREFIXES = ("Ủy ban MTTQ Việt Nam ", "Ủy ban Mặt trận Tổ quốc Việt Nam ", "UBMTTQ ", "MTTQ ")
+_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+
+
+def address_problem(address: str) -> str:
+    """Why an e-mail address cannot be used, in Vietnamese ("" when it can). Without SMTPUTF8, which few
+    provincial servers offer, a letter with a diacritic (typed with Unikey on) makes the address undeliverable."""
+    if not address:
+        return "chưa có địa chỉ email"
+    marked = "".join(dict.fromkeys(c for c in address if not c.isascii()))
+    if marked:
+        return (f"địa chỉ email \"{address}\" có chữ có dấu (\"{marked}\"), thường do gõ khi đang bật bộ gõ tiếng Việt; "
+                "máy chủ thư không nhận địa chỉ như vậy")
+    if not _ADDRESS.match(address):
+        return f"địa chỉ email \"{address}\" không hợp lệ"
+    return ""
 
 
 @dataclass(frozen=True)

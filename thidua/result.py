@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TextIO
 
-from .changes import Changes, Snapshot
+from .changes import Changes, Snapshot, awards_text, name_key
 from .issues import Issue
 from .names import feedback_file_names
 from .records import NominationRow
@@ -389,16 +389,15 @@ class Result:
         return tuple(self._by_unit.get(code, {}).get(kind, ()))
 
     def snapshot(self) -> Snapshot:
-        """What the next run compares itself with (and the ledger keeps), as plain values."""
+        """What the next run compares itself with and the ledger keeps, as plain rows (changes.Snapshot)."""
         return Snapshot(
-            files=tuple({"unit_code": i.unit_code, "file": i.file, "sha256": i.sha256, "status": i.status}
-                        for i in self.inputs),
-            nominations=tuple({"unit_code": n.unit_code, "kind": n.kind, "level": n.level, "award": n.award,
-                               "name": n.name, "status": n.status} for n in self.nominations),
-            rankings=tuple({"level": r.ranking, "unit_code": r.unit_code, "name": r.name, "rank": r.rank,
-                            "awards": list(r.awards)} for units in self.rankings.values() for r in units),
-            quotas=tuple({"scope": q.scope, "cluster": q.cluster, "unit_code": q.unit_code, "kind": q.kind,
-                          "level": q.level, "award": q.award, "quota": q.quota} for q in self.quotas),
+            files=tuple((i.file, i.sha256, i.unit_code, i.status, i.rows) for i in self.inputs),
+            nominations=tuple((n.unit_code, s.kind, s.level, s.award, s.name, name_key(s.name), n.status, s.score,
+                               s.file, s.sheet, s.row) for n in self.nominations for s in (n.source,)),
+            rankings=tuple((r.ranking, r.unit_code, r.name, r.score, r.rank, r.cluster, r.cluster_rank,
+                            awards_text(r.awards)) for units in self.rankings.values() for r in units),
+            quotas=tuple((q.scope, q.cluster, q.unit_code, q.kind, q.level, q.award, q.quota, q.submitted, q.proposed)
+                         for q in self.quotas),
         )
 
     def summary(self) -> dict:
