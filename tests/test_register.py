@@ -232,3 +232,11 @@ def test_register_numbers_never_skip_nor_repeat_and_entries_are_never_changed(st
     live = [e.identity for e in entries if e.revokes is None
             and not any(r.revokes == e.number and r.issuer == e.issuer for r in entries)]
     assert len(live) == len(set(live))  # nobody holds the same award twice at once
+
+
+def test_another_decision_that_names_nobody_new_is_refused():
+    first = _record().entries
+    with pytest.raises(RegisterError):  # everyone it would record holds the award already: a wrong number or date
+        _record(first, number="126/QĐ-MTTQ-BTT")
+    with pytest.raises(RegisterError):  # last year's number again in another year of signing
+        _record(first, day=dt.date(2027, 1, 5))

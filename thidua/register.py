@@ -222,6 +222,10 @@ def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decis
         added.append(Entry(year, decision.issuer, number, c.award, c.kind, c.level, c.recipient, c.unit_code,
                            c.unit_name, c.detail, c.achievement, decision.number, decision.date, run, gender=c.gender))
         number += 1
+    if not added and not same:
+        raise RegisterError(f"Mọi trường hợp được đề nghị {awards} trong lần chạy này đã có trong sổ theo các quyết định "
+                            f"ghi trước, nên Quyết định số {decision.number} ngày {decision.date:%d/%m/%Y} không có ai "
+                            "mới để ghi. Đề nghị kiểm tra lại số và ngày quyết định.")
     return Recording(tuple(added), already=bool(same) and not added, left_out=left_out)
 
 
