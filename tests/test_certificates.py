@@ -165,6 +165,8 @@ def _data() -> dict:
     (lambda d: d["certificates"]["fields"].pop("signer_name"), "certificates.fields.signer_name"),
     (lambda d: d["certificates"].update(paper=[297]), "certificates.paper"),
     (lambda d: d["certificates"]["fields"]["unit"].update(align="giữa"), "certificates.fields.unit.align"),
+    (lambda d: d["certificates"].update(signers={"ubdn": {"name": "X"}}), "certificates.signers.ubnd"),
+    (lambda d: d["certificates"].update(signers={"tw": {"nam": "X"}}), "certificates.signers.tw.name"),
 ])
 def test_a_wrong_certificate_setting_is_named(edit, key):
     data = _data()
@@ -194,3 +196,19 @@ def test_a_person_is_named_with_ong_or_ba_when_the_gender_is_known(tmp_path):
     box = settings().fields["recipient"]
     names = [in_box(pieces(path, page), box, (0, 0))[0]["text"] for page in range(4)]
     assert names == ["Bà Nguyễn Thị Ánh Tuyết", "Ông Lê Văn Đức", "Phạm Minh", "Ban công tác Mặt trận ấp Mỹ Phước"]
+
+
+def test_each_issuer_signs_its_own_bang_khen(tmp_path):
+    s = settings()
+    entries = [entry(number=1, issuer="ubnd", award="BK_UBND_TINH"), entry(number=2, issuer="tw", award="BK_TW_MTTQ")]
+    path = write_certificates(entries, s, tmp_path / "bk.pdf").path
+    ubnd, tw = pieces(path, 0), pieces(path, 1)
+
+    def field(found, name):
+        return " ".join(p["text"] for p in in_box(found, s.fields[name], (0, 0)))
+    assert field(ubnd, "signer_title") == "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH"
+    assert field(ubnd, "place_date") == "Cần Thơ, ngày 20 tháng 12 năm 2026"
+    assert field(tw, "signer_title") == "TM. BAN THƯỜNG TRỰC CHỦ TỊCH" and field(tw, "signer_name") == ""
+    assert field(tw, "place_date") == "Hà Nội, ngày 20 tháng 12 năm 2026"
+    assert field(ubnd, "signer_name") == "" and field(pieces(write_certificates(
+        [entry()], s, tmp_path / "tinh.pdf").path), "signer_name") == "Trần Thị Ngọc Hương"

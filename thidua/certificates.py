@@ -115,15 +115,16 @@ def _at(measure: Measure, size: float, bold: bool, text: str) -> float:
 def entry_texts(entry: Entry, settings: CertificateSettings) -> dict[str, str]:
     """What each field of one Bằng khen says."""
     revoked = f" (thu hồi số vào sổ {entry.revokes})" if entry.revokes is not None else ""
+    signer = settings.signer(entry.issuer)
     return {
         "recipient": f"{TITLES[entry.gender]} {entry.recipient}" if entry.gender in TITLES else entry.recipient,
         "unit": entry.detail,
         "achievement": entry.achievement,
         "decision": f"Số quyết định {entry.decision_number} ngày {entry.decision_date:%d/%m/%Y}",
         "register": f"Số vào sổ: {entry.number}{revoked}",
-        "place_date": vietnamese_date(entry.decision_date, settings.place),
-        "signer_title": settings.signer_title,
-        "signer_name": settings.signer_name,
+        "place_date": vietnamese_date(entry.decision_date, signer.place),
+        "signer_title": signer.title,
+        "signer_name": signer.name,
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -141,6 +141,21 @@ class CertificateField:
 
 
 @dataclass(frozen=True)
+class Signer:
+    title: str
+    name: str
+    place: str
+
+
+# Who signs the Bằng khen of the other issuers, and where (when the office prints them too): "" for the place is
+# the province's own. [certificates.signers.ubnd], [certificates.signers.tw] change them.
+DEFAULT_SIGNERS: dict[str, Signer] = {
+    "ubnd": Signer("TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH", "", ""),
+    "tw": Signer("TM. BAN THƯỜNG TRỰC\nCHỦ TỊCH", "", "Hà Nội"),
+}
+
+
+@dataclass(frozen=True)
 class CertificateSettings:
     paper: tuple[float, float]  # width, height (mm)
     offset: tuple[float, float]  # added to every box: the printer's own shift (mm)
@@ -150,6 +165,10 @@ class CertificateSettings:
     place: str
     achievement: str  # for a unit ranked into an award, which states no achievement of its own
     fields: dict[str, CertificateField]
+    signers: dict[str, Signer] = field(default_factory=dict)  # issuer -> its signer; the province's is above
+
+    def signer(self, issuer: str) -> Signer:
+        return self.signers.get(issuer) or Signer(self.signer_title, self.signer_name, self.place)
 
 
 @dataclass(frozen=True)
@@ -378,9 +397,17 @@ def _certificate_field(t: _Table) -> CertificateField:
     return box
 
 
+def _signer(signers: _Table, issuer: str, default: Signer, place: str) -> Signer:
+    t = _Table(signers.data.get(issuer, {}), signers._name(issuer))
+    _known_keys(t, Signer.__dataclass_fields__)
+    return Signer(t.text("title", default.title), t.text("name", default.name), t.text("place", default.place) or place)
+
+
 def _certificates(t: _Table, documents: DocumentSettings, place: str) -> CertificateSettings:
-    known = ("paper", "offset", "min_size", "signer_title", "signer_name", "place", "achievement", "fields")
+    known = ("paper", "offset", "min_size", "signer_title", "signer_name", "place", "achievement", "fields", "signers")
     _known_keys(t, known)
+    signers = _Table(t.data.get("signers", {}), f"{t.prefix}.signers")
+    _known_keys(signers, DEFAULT_SIGNERS)
     fields = t.table("fields")
     _known_keys(fields, CERTIFICATE_FIELDS)
     missing = [k for k in CERTIFICATE_FIELDS if k not in fields.data]
@@ -396,6 +423,7 @@ def _certificates(t: _Table, documents: DocumentSettings, place: str) -> Certifi
         place=t.text("place", place),
         achievement=t.text("achievement", DEFAULT_ACHIEVEMENT),
         fields={k: _certificate_field(fields.table(k)) for k in CERTIFICATE_FIELDS},
+        signers={issuer: _signer(signers, issuer, default, place) for issuer, default in DEFAULT_SIGNERS.items()},
     )
     if min(settings.paper) <= 0 or settings.min_size <= 0:
         raise ConfigError("Cấu hình: \"certificates.paper\" và \"certificates.min_size\" phải lớn hơn 0.")
