@@ -271,6 +271,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="số lần đo, lấy lần nhanh nhất")
     parser.add_argument("--big-file", type=int, default=0, metavar="MB",
                         help="chỉ đo việc đọc một tệp dữ liệu thật nặng chừng ấy MB")
+    parser.add_argument("--no-row-limit", action="store_true",
+                        help="với --big-file: bỏ giới hạn max_data_rows để đo chính việc đọc")
     args = parser.parse_args()
     config = load_config(DEFAULT_CONFIG)
     config = with_overrides(config, communes_path=None)
@@ -279,8 +281,15 @@ def main() -> None:
 
         path = big_file(args.big_file)
         start = time.perf_counter()
-        sub = read_submission(path, limits=config.limits)
+        limits = config.limits if not args.no_row_limit else replace(config.limits, max_data_rows=10**9)
+        sub = read_submission(path, limits=limits)
         wall = time.perf_counter() - start
+        if not sub.readable:  # refused by a limit of [limits]: how fast, and why
+            print(f"Tệp {path.stat().st_size / 2**20:.0f} MB bị từ chối sau {wall:.1f} s: "
+                  + "; ".join(i.message for i in sub.issues))
+            peak = peak_memory_mib(own=True)
+            print("Bộ nhớ đỉnh: " + (f"{peak:,.0f} MiB" if peak else "không đo được"))
+            return
         start = time.perf_counter()
         cells = sum(1 for name in CalamineWorkbook.from_path(str(path)).sheet_names
                     for row in CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name).to_python() for _ in row)

@@ -160,13 +160,13 @@ def _data() -> dict:
 
 
 @pytest.mark.parametrize("edit, key", [
-    (lambda d: d["certificates"].update(ofset=[1, 1]), "certificates.offset"),
-    (lambda d: d["certificates"]["fields"]["recipient"].update(widht=100), "certificates.fields.recipient.width"),
+    (lambda d: d["certificates"].update(ofset=[1, 1]), "certificates.ofset"),
+    (lambda d: d["certificates"]["fields"]["recipient"].update(widht=100), "certificates.fields.recipient.widht"),
     (lambda d: d["certificates"]["fields"].pop("signer_name"), "certificates.fields.signer_name"),
     (lambda d: d["certificates"].update(paper=[297]), "certificates.paper"),
     (lambda d: d["certificates"]["fields"]["unit"].update(align="giữa"), "certificates.fields.unit.align"),
-    (lambda d: d["certificates"].update(signers={"ubdn": {"name": "X"}}), "certificates.signers.ubnd"),
-    (lambda d: d["certificates"].update(signers={"tw": {"nam": "X"}}), "certificates.signers.tw.name"),
+    (lambda d: d["certificates"].update(signers={"ubdn": {"name": "X"}}), "certificates.signers.ubdn"),
+    (lambda d: d["certificates"].update(signers={"tw": {"nam": "X"}}), "certificates.signers.tw.nam"),
 ])
 def test_a_wrong_certificate_setting_is_named(edit, key):
     data = _data()

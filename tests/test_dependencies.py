@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+import check_wheels  # noqa: E402
 
 
 def _normalise(name: str) -> str:
@@ -113,3 +115,54 @@ def test_the_locks_pin_every_declared_package():
         pinned = {_normalise(m) for m in re.findall(r"^([A-Za-z0-9_.-]+)==", (ROOT / lock).read_text(encoding="utf-8"),
                                                     flags=re.M)}
         assert declared(ROOT / source) <= pinned, f"{lock} is older than {source}: python scripts/refresh_locks.py"
+
+
+# What pyicu-wheels 2.15.2 publishes (PyPI, checked with pip download): CPython 3.10-3.14 wheels for Windows
+# (x64, x86, ARM64), Linux (x86_64 and aarch64 among others, glibc 2.27+ or musl) and macOS 15+; no source.
+# A machine the marker lets through must find a wheel, or pip stops the whole install.
+WINDOWS_313 = check_wheels.Target("win32", "AMD64", "3.13")
+
+
+def _lock_pins(target: check_wheels.Target) -> set[str]:
+    return set(check_wheels.pins((ROOT / "requirements.lock").read_text(encoding="utf-8"), target))
+
+
+@pytest.mark.parametrize("target, icu", [
+    (WINDOWS_313, True),
+    (check_wheels.Target("win32", "AMD64", "3.11"), True),
+    (check_wheels.Target("win32", "AMD64", "3.14"), True),
+    (check_wheels.Target("win32", "AMD64", "3.15"), False),
+    (check_wheels.Target("win32", "ARM64", "3.13"), True),
+    (check_wheels.Target("linux", "x86_64", "3.11"), True),
+    (check_wheels.Target("linux", "aarch64", "3.14"), True),
+    (check_wheels.Target("linux", "x86_64", "3.15"), False),
+    (check_wheels.Target("linux", "armv7l", "3.13"), False),
+    (check_wheels.Target("darwin", "arm64", "3.13"), False),
+])
+def test_icu_is_installed_from_a_wheel_only_where_one_is_published(target, icu):
+    names = {pin.split("==")[0] for pin in _lock_pins(target)}
+    assert ("pyicu-wheels" in names) == icu
+    assert "pyicu" not in names  # PyICU is source only: building it needs a compiler and the ICU headers
+
+
+def test_pins_follow_the_markers_of_the_target_not_of_this_machine():
+    windows_315 = _lock_pins(check_wheels.Target("win32", "AMD64", "3.15"))
+    linux_311 = _lock_pins(check_wheels.Target("linux", "x86_64", "3.11"))
+    assert any(pin.startswith("colorama==") for pin in windows_315)
+    assert not any(pin.startswith("colorama==") for pin in linux_311)
+    provinces = {pin for pin in windows_315 | linux_311 if pin.startswith("vietnam-provinces==")}
+    assert len(provinces) == 2  # one pin for Python 3.11, another from 3.12 on
+
+
+def test_a_package_published_as_source_must_hold_python_alone():
+    assert check_wheels.pure_python(["docopt-0.6.2/docopt.py", "docopt-0.6.2/setup.py", "docopt-0.6.2/LICENSE-MIT"])
+    assert not check_wheels.pure_python(["PyICU-2.17/setup.py", "PyICU-2.17/_icu_.cpp", "PyICU-2.17/icu/__init__.py"])
+
+
+def test_refreshing_the_locks_keeps_todays_pins_unless_asked_to_upgrade():
+    import refresh_locks
+    kept, upgraded = refresh_locks.commands(upgrade=False), refresh_locks.commands(upgrade=True)
+    assert not any("--upgrade" in command for command in kept)
+    assert all("--upgrade" in command for command in upgraded)
+    # The dev lock takes the runtime lock's versions, so the tests run what users install.
+    assert ["-c", "requirements.lock"] == kept[1][kept[1].index("-c"):kept[1].index("-c") + 2]

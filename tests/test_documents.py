@@ -14,6 +14,7 @@ from thidua.collation import person_key
 from thidua.docx_layout import build_all
 from thidua.docx_report import in_words, vietnamese_date
 from thidua.names import DOCS_DIR, DOCUMENT_TEMPLATES, DOCUMENTS
+from thidua.terms import with_commune
 
 NAME_HEADERS = {"Họ và tên", "Tên tập thể", "Tên tập thể, cá nhân"}
 
@@ -49,8 +50,10 @@ def proposed(data, award, kind=None):
 
 
 def ranked(data, award, rankings=("huyen", "xa", "bctmt")):
-    """The committees ranked into an award, named as the documents name them."""
-    return [r["committee"] for k in rankings for r in data["rankings"][k] if award in r["awards"]]
+    """The committees ranked into an award, named as the documents name them (a Ban công tác Mặt trận with its
+    commune)."""
+    return [with_commune(r["committee"], r["parent"]) if k == "bctmt" else r["committee"]
+            for k in rankings for r in data["rankings"][k] if award in r["awards"]]
 
 
 def test_all_final_round_documents_are_written(documents):

@@ -117,7 +117,7 @@ def _data_rows(path: Path) -> set[tuple[str, str, int]]:
 
 def test_every_input_row_is_accounted_for_exactly_once(sample_run):
     base, *_, data = sample_run
-    expected = set().union(*(_data_rows(p) for p in (base / "input").iterdir()))
+    expected = set().union(*(_data_rows(p) for p in (base / "input").glob("*.xlsx")))
     seen = Counter((n["file"], n["sheet"], n["row"]) for n in data["nominations"])
     seen.update((r["file"], r["sheet"], r["row"]) for k in ("xa", "bctmt") for r in data["rankings"][k])
     seen.update((r["file"], r["sheet"], r["row"]) for r in data["rankings"]["huyen"] if r["score_source"] == "appraisal")

@@ -291,11 +291,12 @@ def test_a_rejected_newer_file_leaves_the_older_one_in_use_with_a_warning(config
     assert "older-file-used" not in {i.code for i in evaluate([older_wrong_year, old], config, registry).issues}
 
 
-def test_a_dated_file_wins_over_an_undated_one_whatever_their_times(config, registry):
+def test_without_a_date_on_every_file_the_later_saved_file_wins(config, registry):
+    # Issue 21.16: a corrected file left undated lost to an older dated one. Dates decide only when all files have one.
     dated = sub("943", [nom(name="có ngày")], file="a.xlsx", date=dt.date(2023, 11, 20), mtime=1)
     undated = sub("943", [nom(name="không ngày")], file="b.xlsx", date=None, mtime=99)
     result = evaluate([undated, dated], config, registry)
-    assert {i.file: i.status for i in result.inputs} == {"a.xlsx": "processed", "b.xlsx": "superseded"}
+    assert {i.file: i.status for i in result.inputs} == {"a.xlsx": "superseded", "b.xlsx": "processed"}
 
 
 def test_the_rounding_threshold_is_configuration(config, registry):

@@ -5,6 +5,7 @@ A small city is built inline: clusters of 8, 12 and 13 communes, judged with the
 """
 
 import json
+import re
 import shutil
 from collections import Counter
 
@@ -45,6 +46,11 @@ def city_rows() -> list[dict]:
 @pytest.fixture(scope="module")
 def city() -> Registry:
     return Registry(parse_registry(city_rows()))
+
+
+def with_city_clusters(config_text: str) -> str:
+    """The example's config text with this city's clusters declared in place of its own (SPEC section 9)."""
+    return re.sub(r"(?ms)^clusters = \[.*?\]$", f"clusters = {json.dumps(list(SIZES), ensure_ascii=False)}", config_text)
 
 
 def codes_in(city: Registry, cluster: str) -> list[str]:
@@ -252,6 +258,7 @@ def test_a_hand_made_two_tier_batch_is_judged_by_the_examples_rules(tmp_path, ci
         shutil.copytree(ROOT / folder, tmp_path / folder)
     config = (EXAMPLE / "config.toml").read_text(encoding="utf-8").replace('templates = "../../templates"',
                                                                            'templates = "templates"')
+    config = with_city_clusters(config)
     (tmp_path / "config.toml").write_text(config, encoding="utf-8")
     code, text = run_cli("run", "--config", str(tmp_path / "config.toml"), "--registry", str(registry),
                          "--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))

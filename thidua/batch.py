@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import gc
+import itertools
 import multiprocessing
 import os
 import shutil
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -22,7 +26,7 @@ from .names import LOG_FILE, RESULT_JSON, TEMP_PREFIX
 from .records import Submission
 from .registry import Registry
 from .result import Result, write_json
-from .workbook import list_inputs, read_submission
+from .workbook import display_name, list_inputs, read_submission
 
 STALE_AFTER_SECONDS = 6 * 3600
 
@@ -32,6 +36,42 @@ class Run:
     result: Result
     folder: Path
     files: tuple[Path, ...]
+    notes: tuple[str, ...] = ()  # what the writers had to tell the clerk (also in the run's log)
+
+
+class WriterOutput(list[Path]):
+    """What a writer may return: its list of files (it is one, so callers that iterate it see nothing new), with
+    warnings for the clerk (such as a template variable that printed blank) that the summary and the log show."""
+
+    def __init__(self, files: Iterable[Path] = (), notes: tuple[str, ...] = ()):
+        super().__init__(files)
+        self.notes = notes
+
+
+def _watch_parent(parent: int) -> None:
+    """In a worker process: exit as soon as the process that started it is gone (killed, SIGKILL included), so no
+    worker outlives its run. Linux asks the kernel; elsewhere a thread waits on the parent's sentinel."""
+    if sys.platform == "linux":
+        import ctypes
+        import signal
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # died before the watch was set
+        os._exit(1)
+    watched = multiprocessing.parent_process()
+    if watched is not None and sys.platform != "linux":
+        def wait() -> None:
+            watched.join()
+            os._exit(1)
+        threading.Thread(target=wait, daemon=True).start()
+
+
+def worker_pool(workers: int, context=None) -> ProcessPoolExecutor:
+    """Worker processes that exit when this process dies."""
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_watch_parent, initargs=(os.getpid(),))
 
 
 PARALLEL_FROM = 24  # below this many files, starting worker processes costs more than it saves
@@ -67,17 +107,61 @@ def read_folder(folder: Path, progress: Callable[[Iterable, int], Iterable] = la
     workers = default_workers(len(jobs)) if workers is None else workers
     if workers <= 1:
         return [_read_one(job) for job in progress(jobs, len(jobs))]
-    with ProcessPoolExecutor(workers) as pool:
+    with worker_pool(workers) as pool:
         return list(progress(pool.map(_read_one, jobs, chunksize=max(1, len(jobs) // (workers * 8))), len(jobs)))
 
 
-def run_folder_name(now: dt.datetime, output: Path) -> str:
-    """Run folders are named by date and time; a second run in the same minute gets a suffix."""
+def reserve_run(now: dt.datetime, output: Path) -> tuple[str, Path]:
+    """A run's name and its temporary folder, reserved by an atomic mkdir. Only the holder of `.dang-ghi-<name>`
+    can ever rename a folder into `<name>`, so once it holds that folder and `<name>` is still free, the name is
+    its own: two runs started together get two names, and neither touches the other's folder."""
     base = now.strftime("%Y-%m-%d_%H%M")
-    name, n = base, 2
-    while (output / name).exists():
-        name, n = f"{base}_{n}", n + 1
-    return name
+    for n in itertools.count(1):
+        name = base if n == 1 else f"{base}_{n}"
+        if (output / name).exists():
+            continue
+        temp = output / f"{TEMP_PREFIX}{name}"
+        try:
+            temp.mkdir()
+        except FileExistsError:
+            continue  # another run is writing under this name
+        if (output / name).exists():  # finished between the look and the mkdir: not ours after all
+            temp.rmdir()
+            continue
+        return name, temp
+    raise AssertionError("unreachable")
+
+
+# Why an output could not be written, in the clerk's words, for the failures a clerk can fix.
+_OS_REASONS = {
+    errno.ENOSPC: "ổ đĩa đã đầy, đề nghị giải phóng dung lượng",
+    errno.ENAMETOOLONG: "tên tệp quá dài (tên đơn vị trong danh sách đơn vị quá dài), đề nghị rút gọn tên đơn vị "
+                        "hoặc chọn thư mục kết quả có đường dẫn ngắn hơn",
+    errno.EACCES: "không có quyền ghi",
+    errno.EROFS: "ổ đĩa chỉ cho đọc",
+}
+
+
+def _os_error(exc: BaseException) -> OSError | None:
+    """The OSError behind a writer's failure: itself, or the one a library wrapped (xlsxwriter's FileCreateError)."""
+    seen: list[BaseException] = []
+    todo: list[object] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or item in seen:
+            continue
+        if isinstance(item, OSError):
+            return item
+        seen.append(item)
+        todo += [*item.args, item.__cause__]
+    return None
+
+
+def output_error(output: Path, exc: OSError) -> OutputError:
+    reason = _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
+    where = f" (tệp {Path(exc.filename).name})" if isinstance(exc.filename, str) and exc.filename else ""
+    return OutputError(f"Không ghi được kết quả vào {output}{where}: {reason}. Kết quả của lần chạy này không được "
+                       "ghi; các lần chạy trước vẫn giữ nguyên.")
 
 
 def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, Path], list[Path]]],
@@ -91,13 +175,13 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
         output.mkdir(parents=True, exist_ok=True)
         for stale in output.glob(f"{TEMP_PREFIX}*"):
             # Left by a run that was killed (never complete); a fresh one may belong to a run still going.
-            if time.time() - stale.stat().st_mtime > STALE_AFTER_SECONDS:
+            try:
+                age = time.time() - stale.stat().st_mtime
+            except FileNotFoundError:
+                continue  # another run has just renamed it into place
+            if age > STALE_AFTER_SECONDS:
                 shutil.rmtree(stale, ignore_errors=True)
-        name = run_folder_name(now, output)
-        temp = output / f"{TEMP_PREFIX}{name}"
-        if temp.exists():
-            shutil.rmtree(temp)
-        temp.mkdir()
+        name, temp = reserve_run(now, output)
     except OSError as exc:
         raise OutputError(f"Không ghi được vào thư mục kết quả {output}: {exc.strerror or exc}.") from exc
     try:
@@ -106,20 +190,27 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
             done = _write_in_parallel(result, temp, writers, workers)
         else:
             done = [_timed(writer, result, temp) for writer in writers]
-        files = [path for written, _, _ in done for path in written]
+        files = [path for written, *_ in done for path in written]
+        notes = tuple(note for *_, written_notes in done for note in written_notes)
         if timings is not None:
-            for _, writer, seconds in done:
+            for _, writer, seconds, _ in done:
                 timings[f"write_{writer}"] = timings.get(f"write_{writer}", 0.0) + seconds
-        (temp / LOG_FILE).write_text("\n".join(log_lines) + "\n", encoding="utf-8")
+        (temp / LOG_FILE).write_text("\n".join([*log_lines, *notes]) + "\n", encoding="utf-8")
         final = output / name
-        os.replace(temp, final)
-    except OSError as exc:
+        os.rename(temp, final)  # never onto an existing folder (Windows refuses; the name is ours in any case)
+    except ThiduaError:
         shutil.rmtree(temp, ignore_errors=True)
-        raise OutputError(f"Không ghi được kết quả vào {output}: {exc.strerror or exc}.") from exc
+        raise
+    except Exception as exc:
+        shutil.rmtree(temp, ignore_errors=True)
+        cause = _os_error(exc)
+        if cause is None:
+            raise
+        raise output_error(output, cause) from exc
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
-    return Run(result, final, tuple(final / f.relative_to(temp) for f in files))
+    return Run(result, final, tuple(final / f.relative_to(temp) for f in files), notes)
 
 
 def json_writer(result: Result, folder: Path) -> list[Path]:
@@ -127,7 +218,7 @@ def json_writer(result: Result, folder: Path) -> list[Path]:
     return [folder / RESULT_JSON]
 
 
-Written = tuple[list[Path], str, float]  # a writer's files, its name, its seconds
+Written = tuple[list[Path], str, float, tuple[str, ...]]  # a writer's files, its name, its seconds, its notes
 
 
 def writer_name(writer: Callable) -> str:
@@ -139,7 +230,8 @@ def writer_name(writer: Callable) -> str:
 def _timed(writer: Callable[[Result, Path], list[Path]], result: Result, folder: Path) -> Written:
     start = time.perf_counter()
     files = writer(result, folder)
-    return files, writer_name(writer), time.perf_counter() - start
+    notes = files.notes if isinstance(files, WriterOutput) else ()
+    return list(files), writer_name(writer), time.perf_counter() - start, notes
 
 
 _SHARED: dict = {}  # what forked writer processes inherit instead of receiving it pickled
@@ -179,7 +271,7 @@ def _write_in_parallel(result: Result, folder: Path, writers: list, workers: int
             children = max(1, min(workers, len(writers)) - 1)
             context = multiprocessing.get_context("fork")
             _SHARED["next"] = context.Value("i", children)
-            with ProcessPoolExecutor(children, mp_context=context) as pool:
+            with worker_pool(children, context) as pool:
                 futures = [pool.submit(_drain, folder, i) for i in range(children)]
                 finished = dict(_drain(folder))
                 for share in futures:
@@ -188,7 +280,7 @@ def _write_in_parallel(result: Result, folder: Path, writers: list, workers: int
         finally:
             _SHARED.clear()
             gc.unfreeze()
-    with ProcessPoolExecutor(min(workers, len(writers))) as pool:
+    with worker_pool(min(workers, len(writers))) as pool:
         return [future.result() for future in [pool.submit(_timed, writer, result, folder) for writer in writers]]
 
 
@@ -211,7 +303,8 @@ def evaluate_folder(folder: Path, config: Config, registry: Registry, progress=l
     with collector_paused():
         submissions = read_folder(folder, progress, config.limits, workers)
         read = time.perf_counter()
-        result = replace(evaluate(submissions, config, registry), source_folder=str(Path(folder).resolve()))
+        result = replace(evaluate(submissions, config, registry),
+                         source_folder=display_name(str(Path(folder).resolve())))
     if timings is not None:
         timings.update(read=read - start, evaluate=time.perf_counter() - read)
     if not submissions:

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import replace
@@ -14,14 +15,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import terms
-from .config import Config, load_config, with_overrides
-from .errors import ThiduaError
+from .config import Config, load_config, require_path, with_overrides
+from .errors import ConfigError, ThiduaError
 from .issues import CATALOG
-from .names import RESULT_JSON, WORKBOOK_TEMPLATE, latest_run, sha256_of
+from .names import (
+    CRASH_LOG,
+    DOCUMENTS,
+    LEADERSHIP_MAIL_TEMPLATE,
+    LOG_FILE,
+    RESULT_JSON,
+    UNIT_MAIL_TEMPLATE,
+    UNIT_TEMPLATES_DIR,
+    WORKBOOK_TEMPLATE,
+    latest_run,
+    sha256_of,
+)
 from .register import Issuer
-from .registry import Registry, load_registry
+from .registry import Registry, check_clusters, load_registry
 from .terms import Severity
-from .text import cap_first
+from .text import cap_first, name_list
 
 if TYPE_CHECKING:
     from .result import Result
@@ -50,7 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=None,
                      help="số tiến trình song song (mặc định: tự chọn theo số tệp và số nhân máy)")
     template = sub.add_parser("template", parents=[common], help="ghi mẫu báo cáo trống")
-    template.add_argument("--output", type=Path, default=None)
+    template.add_argument("--output", type=Path, default=None,
+                          help="tệp mẫu sẽ ghi; với --per-unit: thư mục ghi các mẫu")
+    template.add_argument("--per-unit", action="store_true",
+                          help="ghi cho mỗi đơn vị một mẫu đã điền sẵn tên, mã, cụm thi đua, năm và đợt")
     check = sub.add_parser("check", parents=[common], help="kiểm tra một tệp trước khi gửi")
     check.add_argument("file", type=Path)
     sample = sub.add_parser("sample", parents=[common], help="ghi bộ tệp mẫu của các đơn vị")
@@ -101,11 +116,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _setup(args) -> tuple[Config, Registry]:
+def _setup(args, check_map: bool = True) -> tuple[Config, Registry]:
     config = load_config(args.config or DEFAULT_CONFIG)
     if args.registry is not None:
         config = with_overrides(config, registry_path=args.registry.resolve())
-    return config, load_registry(config.registry_path, config.communes_path)
+    # Where an unexpected failure is logged, from now on: beside the runs of this config.
+    args.crash_log = config.output_dir / CRASH_LOG
+    require_path(config.registry_path, "paths.registry", "danh sách đơn vị")
+    registry = load_registry(config.registry_path, config.communes_path)
+    if check_map and config.uses_clusters:
+        check_clusters(registry, config.map.clusters, f"Danh sách đơn vị {config.registry_path.name}")
+    return config, registry
 
 
 def _progress(out: TextIO):
@@ -116,11 +137,15 @@ def _progress(out: TextIO):
     return lambda items, total: tqdm(items, total=total, desc="Đọc tệp", unit=" tệp", leave=False)
 
 
-def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequence[str] = ()) -> list[str]:
+def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequence[str] = (),
+                  notes: Sequence[str] = ()) -> list[str]:
     """The one-screen Vietnamese summary shown at the end and kept in the run's log."""
     by_status = result.input_counts
     lines = [
         f"TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year} - {terms.ROUNDS[result.round].upper()}",
+        *([result.provisional_title(), "Chưa gửi báo cáo: " + name_list(
+            [u.short_name for u in result.submitters if u.code not in result.reported_codes])]
+          if result.provisional else []),
         "Tệp: " + ", ".join(f"{terms.FILE_STATUSES[s].lower()} {n}" for s, n in by_status.items()),
         f"Trường hợp đề nghị: {len(result.nominations)}",
     ]
@@ -145,9 +170,14 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
         lines.append(f"  ! {where}: {CATALOG[i.code].title}")
     if len(result.errors) > 10:
         lines.append(f"  ... và {len(result.errors) - 10} lỗi khác (xem trang \"Lỗi - Cảnh báo\").")
+    from .docx_report import unwritten_documents  # here: the summary needs no Word library
+
+    for key, why in unwritten_documents(result).items():
+        lines.append(f"Không lập \"{DOCUMENTS[key]}\": {why}.")
     if blank_fields:
         lines.append("Cảnh báo: văn bản Word còn để trống, Văn phòng điền trước khi trình ký (hoặc ghi vào "
                      "config.toml): " + "; ".join(blank_fields) + ".")
+    lines += [f"Cảnh báo: {note}" for note in notes]
     if folder is not None:
         lines.append(f"Kết quả: {folder}")
     return lines
@@ -167,7 +197,7 @@ def changes_line(changes) -> str:
 def cmd_run(args, out: TextIO) -> int:
     from .batch import evaluate_folder, write_run, writer_workers
     from .changes import compare
-    from .docx_report import blank_document_fields, docx_writer
+    from .docx_report import blank_document_fields, check_templates, docx_writer
     from .ledger import Ledger, ledger_path, record_of
     from .register import awarded_last_year
     from .register_store import entries as register_entries
@@ -175,6 +205,11 @@ def cmd_run(args, out: TextIO) -> int:
 
     config, registry = _setup(args)
     config = with_overrides(config, input_dir=args.input, output_dir=args.output)
+    require_path(config.output_dir, "paths.output", "thư mục kết quả", folder=True, must_exist=False)
+    args.crash_log = config.output_dir / CRASH_LOG
+    require_path(config.input_dir, "paths.input", "thư mục đầu vào", folder=True)
+    require_path(config.templates_dir, "paths.templates", "thư mục mẫu văn bản", folder=True)
+    check_templates(config)
     timings: dict[str, float] = {"start": time.perf_counter() - STARTED}
     started = dt.datetime.now()
     # The ledger is opened (and checked) first, and its write lock held for the whole run: a second run waits
@@ -210,13 +245,14 @@ def cmd_run(args, out: TextIO) -> int:
         writers = [docx_writer(config), write_consolidated, *feedback_writers(parts)]
         written = time.perf_counter()
         run = write_run(result, config.output_dir, writers, log, workers=workers, timings=timings)
+        args.crash_log = run.folder / LOG_FILE
         timings["write"] = time.perf_counter() - written
         recorded = time.perf_counter()
         if ledger and snapshot:
             feedback = {code: feedback_fingerprint(result, code) for code in _feedback_units(result)}
             ledger.record_run(record_of(result, snapshot, run.folder.name, started, sha256_of(config.path), feedback))
     timings["ledger"] = time.perf_counter() - recorded
-    print("\n".join(summary_lines(result, run.folder, blank)), file=out)
+    print("\n".join(summary_lines(result, run.folder, blank, run.notes)), file=out)
     if os.environ.get("THIDUA_TIMINGS"):  # for benchmarks/bench_batch.py: where the seconds went
         print("thidua-timings " + " ".join(f"{k}={v:.3f}" for k, v in timings.items()), file=sys.stderr)
     return 1 if result.errors else 0
@@ -228,22 +264,29 @@ def _feedback_units(result: Result) -> list[str]:
 
 
 def cmd_template(args, out: TextIO) -> int:
-    from .template import write_template
+    from .template import write_template, write_unit_templates
 
     config, registry = _setup(args)
+    if args.per_unit:
+        folder = args.output or config.output_dir / UNIT_TEMPLATES_DIR.format(year=config.year)
+        paths = write_unit_templates(folder, config, registry)
+        print(f"Đã ghi {len(paths)} mẫu báo cáo, mỗi đơn vị một mẫu đã điền sẵn tên, mã đơn vị, cụm thi đua, năm và "
+              f"đợt, vào {folder}. Gửi mỗi đơn vị tệp mang tên đơn vị mình.", file=out)
+        return 0
     # The project's template lives in templates/; another config's goes beside that config.
     default = ROOT / "templates" if args.config is None else config.path.parent
-    path = write_template(args.output or default / WORKBOOK_TEMPLATE, config, registry.two_tier)
+    example = registry.submitters[0].code if registry.two_tier and registry.submitters else ""
+    path = write_template(args.output or default / WORKBOOK_TEMPLATE, config, registry.two_tier, example)
     print(f"Đã ghi mẫu báo cáo: {path}", file=out)
     return 0
 
 
-PROVINCE_WIDE = {"missing-submission", "tie-at-cutoff", "provincial-cap-exceeded"}
+PROVINCE_WIDE = {"missing-submission", "tie-at-cutoff", "provincial-cap-exceeded", "small-cluster"}
 
 
 def cmd_check(args, out: TextIO) -> int:
     from .evaluate import evaluate
-    from .workbook import read_submission
+    from .workbook import display_name, read_submission
 
     config, registry = _setup(args)
     if not args.file.is_file():
@@ -253,7 +296,7 @@ def cmd_check(args, out: TextIO) -> int:
     code = sub.info.unit_code
     # Province-wide matters (other units missing, ranking ties, provincial totals) are not this file's to fix.
     issues = [i for i in result.issues if i.code not in PROVINCE_WIDE]
-    print(f"Kiểm tra tệp {args.file.name}", file=out)
+    print(f"Kiểm tra tệp {display_name(args.file.name)}", file=out)
     unit = registry.get(code)
     if unit:
         print(f"Đơn vị: {unit.name} (mã {code})", file=out)
@@ -265,7 +308,7 @@ def cmd_check(args, out: TextIO) -> int:
         print("Không có lỗi hay cảnh báo.", file=out)
     for i in issues:
         where = " / ".join(x for x in (i.sheet, i.cell) if x)
-        print(f"[{terms.SEVERITIES[i.severity]}] {where}: {i.message}", file=out)
+        print(f"[{terms.SEVERITIES[i.severity]}] " + (f"{where}: " if where else "") + i.message, file=out)
     return 1 if any(i.severity == Severity.ERROR for i in issues) else 0
 
 
@@ -288,15 +331,35 @@ def cmd_registry(args, out: TextIO) -> int:
     print(f"Đã ghi danh sách đơn vị của {rows[0]['ten_don_vi']} (mã {province.code}) và {len(rows) - 1} xã, phường, "
           f"đặc khu vào {path}.", file=out)
     print("Trước khi dùng, Văn phòng điền: số Ban công tác Mặt trận của từng xã (so_ban_cong_tac_mat_tran), email, "
-          "cụm thi đua (cum_thi_dua); có thể thêm cột da_dang_ky, vung_uu_tien. Sau đó ghi đường dẫn tệp vào "
-          "paths.registry trong config.toml (xem README, mục \"Tỉnh, thành phố sau sắp xếp 2025\").", file=out)
+          "cụm thi đua (cum_thi_dua, ghi đúng một tên đã khai báo ở map.clusters trong config.toml); có thể thêm cột "
+          "da_dang_ky, vung_uu_tien. Sau đó ghi đường dẫn tệp vào paths.registry trong config.toml (xem README, mục "
+          "\"Dùng hằng tháng\").", file=out)
     return 0
+
+
+def _check_mail_template(path: Path) -> None:
+    """A mail template that cannot be read or parsed stops `send` before any message is prepared."""
+    import jinja2
+
+    try:
+        jinja2.Environment().parse(path.read_text(encoding="utf-8"))
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(f"Mẫu thư {path} (thư mục \"paths.templates\") có thẻ viết sai ở dòng {exc.lineno}: "
+                          f"{exc.message}. Đề nghị sửa mẫu hoặc chép lại mẫu gốc.") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Không đọc được mẫu thư {path} (thư mục \"paths.templates\"); mẫu phải được lưu dạng "
+                          "UTF-8.") from exc
 
 
 def cmd_send(args, out: TextIO) -> int:
     from .mail import LOCK_WAIT_SECONDS, UNKNOWN_LABEL, SendMode, send_run
 
-    config, registry = _setup(args)
+    config, registry = _setup(args, check_map=False)  # sending delivers a run already made: it counts nothing
+    if not config.email.from_address:
+        raise ConfigError("Cấu hình chưa ghi địa chỉ gửi thư \"email.from_address\" (ví dụ vanphong@example.vn); "
+                          "đề nghị ghi vào tệp cấu hình rồi gửi lại.")
+    for name in (UNIT_MAIL_TEMPLATE, LEADERSHIP_MAIL_TEMPLATE):
+        _check_mail_template(require_path(config.templates_dir / name, "paths.templates", "mẫu thư"))
     run = args.run_dir or latest_run(config.output_dir)
     if run is None or not (Path(run) / RESULT_JSON).is_file():
         raise ThiduaError(f"Không tìm thấy kết quả tổng hợp nào trong {config.output_dir}. Đề nghị chạy "
@@ -409,6 +472,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     if args.command is None:  # "process.py" or "process.py --config X": the batch
         args = _parser().parse_args([*argv, "run"])
     try:
+        _no_nul(args)
         return COMMANDS[args.command](args, out)
     except ThiduaError as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
@@ -416,3 +480,29 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu; kết quả của lần chạy này không được ghi.", file=sys.stderr)
         return 2
+    except Exception:  # the program's own bug: the clerk gets a sentence, the traceback goes to the log
+        return _internal_error(getattr(args, "crash_log", None) or (args.config or DEFAULT_CONFIG).parent / CRASH_LOG)
+
+
+def _no_nul(args: argparse.Namespace) -> None:
+    """A path typed or pasted with a NUL character cannot name any file: say so, naming the option."""
+    for name, value in vars(args).items():
+        if isinstance(value, Path) and "\0" in str(value):
+            option = "--" + name.replace("_", "-") if name not in ("file", "run_dir") else "đường dẫn"
+            shown = str(value).replace("\0", "\\0")
+            raise ConfigError(f"{option} \"{shown}\" chứa ký tự NUL, không phải đường dẫn hợp lệ; đề nghị gõ lại.")
+
+
+def _internal_error(log: Path) -> int:
+    failure = type(sys.exc_info()[1]).__name__
+    when = dt.datetime.now().isoformat(timespec="seconds")
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(f"\n[{when}] LỖI CHƯƠNG TRÌNH: {' '.join(sys.argv)}\n{traceback.format_exc()}")
+        where = f"Chi tiết đã ghi vào {log}; đề nghị gửi tệp này cho người phụ trách kỹ thuật."
+    except (OSError, ValueError):
+        where = "Không ghi được nhật ký lỗi; đề nghị chạy lại và báo cho người phụ trách kỹ thuật."
+    print(f"Lỗi chương trình (không do số liệu hay cấu hình): {failure}. {where} "
+          "Kết quả của lần chạy này không được ghi.", file=sys.stderr)
+    return 3

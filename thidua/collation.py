@@ -1,7 +1,8 @@
 """Vietnamese alphabetical order for name lists: by given name, then the full name.
 
-ICU's `vi` collation where PyICU is installed; elsewhere (Windows has no PyICU wheel) a key built from
-the Vietnamese alphabet and tone order, which orders names the same way (tests compare the two).
+ICU's `vi` collation where pyicu-wheels is installed (CPython 3.10-3.14 on Windows and Linux x86_64/aarch64, see
+requirements.txt); elsewhere (a newer Python, macOS, other CPUs) a key built from the Vietnamese alphabet and
+tone order, which orders names the same way (tests compare the two).
 """
 
 from __future__ import annotations
@@ -51,10 +52,10 @@ def _primary(letter: str) -> int:
 
 @cache
 def _key() -> Callable[[str], object]:
-    """ICU's key where PyICU is installed, else the fallback; loaded on first use, so that a run loads ICU only in
-    the process that sorts the documents' lists."""
+    """ICU's key where pyicu-wheels is installed, else the fallback; loaded on first use, so that a run loads ICU
+    only in the process that sorts the documents' lists."""
     try:
-        import icu  # PyICU
+        import icu  # pyicu-wheels (or PyICU built by hand: the same module)
     except ImportError:
         return _fallback_key
     return icu.Collator.createInstance(icu.Locale("vi")).getSortKey

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
+import re
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -13,12 +18,16 @@ from typing import Any
 from .criteria import CriteriaTable, load_criteria
 from .errors import ConfigError
 from .terms import AWARDS, KINDS, LEVELS, NOMINATED_AWARDS, RANKINGS, ROUNDS
+from .text import clean
 
 COUNT_SOURCES = ("communes", "bctmt")
 SUBMITTERS = ("huyen", "xa", "tinh")
 # Where a quota line or a ranked award is counted: per submitting unit, pooled over an emulation cluster
 # (cụm thi đua), or pooled province-wide (SPEC section 7).
 SCOPES = ("unit", "cluster", "province")
+# The Word and mail templates shipped with the program: a config that does not name its own uses these, so a
+# config copied into a province's folder works unchanged.
+PRODUCT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,7 @@ class Limits:
     max_cells: int = 20_000_000
     max_rows: int = 1_048_576
     max_columns: int = 200
+    max_data_rows: int = 100_000  # rows a sheet really holds: past this a file is refused, not read for minutes
 
 
 @dataclass(frozen=True)
@@ -172,6 +182,14 @@ class CertificateSettings:
 
 
 @dataclass(frozen=True)
+class MapSettings:
+    """[map]: the emulation clusters (cụm thi đua) the province declares, so that a typo is caught, not counted."""
+
+    clusters: tuple[str, ...] = ()
+    min_cluster_communes: int = 3  # a smaller declared cluster is a warning: its pooled quotas are near zero
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     year: int
@@ -199,24 +217,40 @@ class Config:
     criteria: CriteriaTable | None = None  # the criteria table, when [paths] criteria names one
     certificates: CertificateSettings | None = None  # [certificates], when the province prints its Bằng khen
     ledger_path: Path | None = None  # [paths] ledger; None: thidua.sqlite in the output folder
+    map: MapSettings = MapSettings()
+
+    @property
+    def uses_clusters(self) -> bool:
+        """Some quota line or ranked award is counted per cluster: every submitting unit then needs one."""
+        return any(q.scope == "cluster" for q in self.quotas) or any(a.scope == "cluster" for a in self.ranked_awards)
 
     def quota_rule(self, kind: str, level: str, award: str) -> QuotaRule | None:
         return next((q for q in self.quotas if q.key == (kind, level, award)), None)
 
 
+# The tables read while one config is parsed. A key is known because the parsing code asks for it: a key added
+# later (one `t.get(...)` line) is known at once, and a key nobody reads, such as a typo, is an error.
+_READING: ContextVar[list[_Table] | None] = ContextVar("_READING", default=None)
+
+
 class _Table:
-    """Reads one TOML table, naming the full key in every error."""
+    """Reads one TOML table, naming the full key in every error, and remembering which keys were asked for."""
 
     def __init__(self, data: object, prefix: str):
         if not isinstance(data, dict):
             raise ConfigError(f"Cấu hình: mục [{prefix}] phải là một bảng (table).")
         self.data, self.prefix = data, prefix
+        self.asked: set[str] = set()
+        reading = _READING.get()
+        if reading is not None:
+            reading.append(self)
 
     def _name(self, key: str) -> str:
         return f"{self.prefix}.{key}" if self.prefix else key
 
     def get(self, key: str, types: type | tuple[type, ...], default: Any = ...) -> Any:
         """The value of `key`, checked against `types` (TOML values are only known at run time)."""
+        self.asked.add(key)
         if key not in self.data:
             if default is ...:
                 raise ConfigError(f"Cấu hình thiếu khóa \"{self._name(key)}\".")
@@ -247,14 +281,23 @@ class _Table:
 
     def number(self, key: str, default: Any = ...) -> Any:
         value = self.get(key, (int, float), default)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"Cấu hình: \"{self._name(key)}\" = {value} không phải là một số hữu hạn.")
         return None if value is None else float(value)
 
+    def section(self, key: str) -> _Table:
+        """An optional table: empty when the file leaves it out."""
+        self.asked.add(key)
+        return _Table(self.data.get(key, {}), self._name(key))
+
     def table(self, key: str) -> _Table:
+        self.asked.add(key)
         if key not in self.data:
             raise ConfigError(f"Cấu hình thiếu mục [{self._name(key)}].")
         return _Table(self.data[key], self._name(key))
 
     def tables(self, key: str) -> list[_Table]:
+        self.asked.add(key)
         items = self.data.get(key)
         if not isinstance(items, list) or not items:
             raise ConfigError(f"Cấu hình thiếu danh sách [[{self._name(key)}]].")
@@ -307,27 +350,48 @@ def _ranked(t: _Table) -> RankedAward:
 
 def _awards(t: _Table, key: str) -> list[str]:
     codes = t.get(key, list, [])
-    bad = [c for c in codes if c not in AWARDS]
+    bad = [c for c in codes if not isinstance(c, str) or c not in AWARDS]
     if bad:
         raise ConfigError(f"Cấu hình: \"{t.prefix}.{key}\" có mã hình thức không hợp lệ: {', '.join(map(str, bad))}; "
                           f"chọn trong: {', '.join(AWARDS)}.")
     return codes
 
 
+# An address a mail server takes as it is: an ASCII local part (an address typed with Unikey on is not one).
+_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+
+
 def _email(t: _Table) -> EmailSettings:
     leadership = t.get("leadership", list, [])
-    if not all(isinstance(a, str) for a in leadership):
-        raise ConfigError("Cấu hình: \"email.leadership\" phải là danh sách địa chỉ email.")
-    return EmailSettings(
-        smtp_host=t.text("smtp_host", ""),
-        smtp_port=t.get("smtp_port", int, 587),
+    if not all(isinstance(a, str) and _ADDRESS.match(a) for a in leadership):
+        raise ConfigError("Cấu hình: \"email.leadership\" phải là danh sách địa chỉ email hợp lệ, ví dụ "
+                          "[\"lanhdao@example.vn\"].")
+    settings = EmailSettings(
+        smtp_host=t.text("smtp_host", "").strip(),
+        smtp_port=t.positive("smtp_port", 587),
         security=t.choice("security", ("starttls", "ssl", "none"), "starttls"),
         username=t.text("username", ""),
         password_env=t.text("password_env", "THIDUA_SMTP_PASSWORD"),
-        from_address=t.text("from_address", ""),
+        from_address=t.text("from_address", "").strip(),
         from_name=t.text("from_name", ""),
         leadership=tuple(leadership),
     )
+    if settings.smtp_port > 65535:
+        raise ConfigError("Cấu hình: \"email.smtp_port\" phải từ 1 đến 65535 (thường là 587 hoặc 465).")
+    if settings.from_address and not _ADDRESS.match(settings.from_address):
+        raise ConfigError(f"Cấu hình: \"email.from_address\" = \"{settings.from_address}\" không phải địa chỉ email "
+                          "hợp lệ (chỉ gồm chữ không dấu, số và dấu chấm trước @), ví dụ vanphong@example.vn.")
+    if any(ord(c) < 32 or ord(c) == 127 for c in settings.from_name):
+        raise ConfigError("Cấu hình: \"email.from_name\" chỉ ghi trên một dòng, không có ký tự điều khiển.")
+    if settings.smtp_host:
+        try:
+            if any(c.isspace() for c in settings.smtp_host):
+                raise UnicodeError
+            settings.smtp_host.encode("idna")
+        except UnicodeError as exc:
+            raise ConfigError(f"Cấu hình: \"email.smtp_host\" = \"{settings.smtp_host}\" không phải tên máy chủ thư hợp "
+                              "lệ, ví dụ smtp.example.vn.") from exc
+    return settings
 
 
 def _date(t: _Table, key: str) -> dt.date | None:
@@ -378,17 +442,7 @@ def _pair(t: _Table, key: str, default: Any = ...) -> tuple[float, float]:
     return float(value[0]), float(value[1])
 
 
-def _known_keys(t: _Table, known) -> None:
-    """A typo must not drop a setting silently: an unknown key is named with the closest known one."""
-    for key in t.data:
-        if key not in known:
-            close = difflib.get_close_matches(key, list(known), n=1)
-            hint = f"; có phải là \"{t._name(close[0])}\"?" if close else f"; các khóa dùng được: {', '.join(known)}"
-            raise ConfigError(f"Cấu hình: khóa \"{t._name(key)}\" không có{hint}.")
-
-
 def _certificate_field(t: _Table) -> CertificateField:
-    _known_keys(t, CertificateField.__dataclass_fields__)
     box = CertificateField(x=t.number("x"), y=t.number("y"), width=t.number("width"), height=t.number("height"),
                            size=t.number("size"), bold=bool(t.get("bold", bool, False)),
                            align=t.choice("align", ALIGNS, "center"))
@@ -398,18 +452,13 @@ def _certificate_field(t: _Table) -> CertificateField:
 
 
 def _signer(signers: _Table, issuer: str, default: Signer, place: str) -> Signer:
-    t = _Table(signers.data.get(issuer, {}), signers._name(issuer))
-    _known_keys(t, Signer.__dataclass_fields__)
+    t = signers.section(issuer)
     return Signer(t.text("title", default.title), t.text("name", default.name), t.text("place", default.place) or place)
 
 
 def _certificates(t: _Table, documents: DocumentSettings, place: str) -> CertificateSettings:
-    known = ("paper", "offset", "min_size", "signer_title", "signer_name", "place", "achievement", "fields", "signers")
-    _known_keys(t, known)
-    signers = _Table(t.data.get("signers", {}), f"{t.prefix}.signers")
-    _known_keys(signers, DEFAULT_SIGNERS)
+    signers = t.section("signers")
     fields = t.table("fields")
-    _known_keys(fields, CERTIFICATE_FIELDS)
     missing = [k for k in CERTIFICATE_FIELDS if k not in fields.data]
     if missing:
         raise ConfigError(f"Cấu hình thiếu mục [certificates.fields.{missing[0]}] "
@@ -430,13 +479,66 @@ def _certificates(t: _Table, documents: DocumentSettings, place: str) -> Certifi
     return settings
 
 
+def _map(t: _Table) -> MapSettings:
+    names = t.get("clusters", list, [])
+    if not all(isinstance(n, str) and clean(n) for n in names):
+        raise ConfigError("Cấu hình: \"map.clusters\" phải là danh sách tên cụm thi đua, ví dụ [\"Cụm 1\", \"Cụm 2\"].")
+    clusters = tuple(clean(n) for n in names)
+    twice = next((n for n in clusters if clusters.count(n) > 1), None)
+    if twice:
+        raise ConfigError(f"Cấu hình: \"map.clusters\" ghi cụm \"{twice}\" hai lần.")
+    return MapSettings(clusters, t.positive("min_cluster_communes", MapSettings.min_cluster_communes))
+
+
 def _limits(t: _Table) -> Limits:
     defaults = Limits()
     return Limits(**{name: t.positive(name, getattr(defaults, name)) for name in defaults.__dataclass_fields__})
 
 
+@contextmanager
+def _reading() -> Iterator[list[_Table]]:
+    tables: list[_Table] = []
+    token = _READING.set(tables)
+    try:
+        yield tables
+    finally:
+        _READING.reset(token)
+
+
+def _check_known(tables: list[_Table]) -> None:
+    """Every key of the file must have been read: an unknown one is refused, naming the closest known key."""
+    asked: dict[str, set[str]] = {}
+    data: dict[str, dict] = {}
+    for t in tables:
+        asked.setdefault(t.prefix, set()).update(t.asked)
+        data.setdefault(t.prefix, t.data)
+    for prefix in list(asked):  # a table that was read makes its own name known in the table above it
+        if prefix:
+            parent, _, name = prefix.rpartition(".")
+            asked.setdefault(parent, set()).add(re.sub(r"\[\d+\]$", "", name))
+    for prefix, table in data.items():
+        for key in table:
+            if key in asked[prefix]:
+                continue
+            name = f"{prefix}.{key}" if prefix else key
+            what = "mục" if isinstance(table[key], (dict, list)) and not prefix else "khóa"
+            close = difflib.get_close_matches(key, sorted(asked[prefix]), n=1, cutoff=0.6)
+            hint = (f"có phải là \"{close[0]}\"?" if close else
+                    f"các {what} được dùng ở đây: {', '.join(sorted(asked[prefix]))}.")
+            raise ConfigError(f"Cấu hình: {what} \"{name}\" không được chương trình dùng (gõ nhầm tên?); {hint} "
+                              "Đề nghị sửa tên hoặc xóa dòng đó, để không quy định nào bị bỏ qua.")
+
+
 def parse_config(data: dict, path: Path) -> Config:
-    """Validate parsed TOML into a Config; relative paths resolve against the file's folder."""
+    """Validate parsed TOML into a Config; relative paths resolve against the file's folder. A key the parsing
+    never reads is refused: read every key through _Table (`root.section("x")` for an optional table)."""
+    with _reading() as tables:
+        config = _parse(data, path)
+    _check_known(tables)
+    return config
+
+
+def _parse(data: dict, path: Path) -> Config:
     root = _Table(data, "")
     base = path.parent
     campaign, province, paths = root.table("campaign"), root.table("province"), root.table("paths")
@@ -455,8 +557,9 @@ def parse_config(data: dict, path: Path) -> Config:
         raise ConfigError("Cấu hình: \"rules.rounding_threshold\" phải từ 0 đến dưới 1.")
     communes = paths.text("communes", "")
     criteria = paths.text("criteria", "")
-    documents = _documents(_Table(data.get("documents", {}), "documents"), province.text("short_name"))
+    documents = _documents(root.section("documents"), province.text("short_name"))
     ledger = paths.text("ledger", "")
+    templates = paths.text("templates", "")
     config = Config(
         path=path,
         year=campaign.get("year", int),
@@ -469,7 +572,7 @@ def parse_config(data: dict, path: Path) -> Config:
         output_dir=resolve(paths.text("output")),
         registry_path=resolve(paths.text("registry")),
         communes_path=resolve(communes) if communes else None,
-        templates_dir=resolve(paths.text("templates", "templates")),
+        templates_dir=resolve(templates) if templates else PRODUCT_TEMPLATES,
         rounding_threshold=threshold,
         score_min=rules.number("score_min"),
         score_max=rules.number("score_max"),
@@ -478,14 +581,19 @@ def parse_config(data: dict, path: Path) -> Config:
         merit_min_initiatives=elig.get("merit_min_initiatives", int),
         quotas=tuple(_quota(t) for t in root.tables("quotas")),
         ranked_awards=tuple(_ranked(t) for t in root.tables("ranked_awards")),
-        email=_email(_Table(data.get("email", {}), "email")),
+        email=_email(root.section("email")),
         documents=documents,
-        limits=_limits(_Table(data.get("limits", {}), "limits")),
+        limits=_limits(root.section("limits")),
         criteria=load_criteria(resolve(criteria)) if criteria else None,
         certificates=_certificates(root.table("certificates"), documents, province.text("place"))
         if "certificates" in data else None,
         ledger_path=resolve(ledger) if ledger else None,
+        map=_map(_Table(data.get("map", {}), "map")),
     )
+    if config.uses_clusters and not config.map.clusters:
+        raise ConfigError("Cấu hình: có chỉ tiêu hoặc hình thức xếp hạng tính theo cụm (scope = \"cluster\") nhưng "
+                          "chưa khai báo các cụm thi đua trong \"map.clusters\", ví dụ: [map] clusters = [\"Cụm 1\", "
+                          "\"Cụm 2\"].")
     keys = [q.key for q in config.quotas]
     duplicate = next((k for k in keys if keys.count(k) > 1), None)
     if duplicate:
@@ -498,13 +606,34 @@ def parse_config(data: dict, path: Path) -> Config:
 def load_config(path: Path) -> Config:
     path = Path(path)
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        # Notepad and other Windows tools may start the file with a byte-order mark: read it as UTF-8.
+        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except FileNotFoundError as exc:
         raise ConfigError(f"Không tìm thấy tệp cấu hình {path}.") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"Tệp cấu hình {path} phải được lưu dạng UTF-8 (trong Notepad: Lưu thành > Mã hóa "
+                          "UTF-8); tệp đang được lưu theo bảng mã khác.") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Tệp cấu hình {path} sai cú pháp: {exc}.") from exc
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"Không đọc được tệp cấu hình {path}: {getattr(exc, 'strerror', None) or exc}.") from exc
     return parse_config(data, path.resolve())
+
+
+# The command-line option that overrides each path key, for messages that name where a path came from.
+PATH_OPTIONS = {"paths.input": "--input", "paths.output": "--output", "paths.registry": "--registry"}
+
+
+def require_path(path: Path, key: str, what: str, folder: bool = False, must_exist: bool = True) -> Path:
+    """A path the config names, checked before anything is read or written; a missing one names its key."""
+    option = f" (hoặc tùy chọn {PATH_OPTIONS[key]})" if key in PATH_OPTIONS else ""
+    if "\0" in str(path):
+        shown = str(path).replace("\0", "\\0")
+        raise ConfigError(f"Đường dẫn {what} \"{shown}\" chứa ký tự NUL; đề nghị sửa khóa \"{key}\" trong tệp cấu "
+                          f"hình{option}.")
+    if must_exist and not (path.is_dir() if folder else path.is_file()):
+        raise ConfigError(f"Không tìm thấy {what} {path}. Đề nghị kiểm tra khóa \"{key}\" trong tệp cấu hình{option}.")
+    return path
 
 
 def with_overrides(config: Config, **changes: Any) -> Config:

@@ -175,7 +175,15 @@ def letterhead(doc, symbol_var: str, title: str, subject: str | None = None, dra
     if subject:
         para(doc, subject, bold=True, size=14, align=CENTER)
         rule(doc, 62)
+    provisional(doc)
     para(doc, "", after=6)
+
+
+def provisional(doc) -> None:
+    """"KẾT QUẢ TẠM THỜI (n/m đơn vị đã gửi báo cáo)" while units are missing; nothing once all have reported."""
+    tag(doc, "{%p if provisional %}")
+    para(doc, "{{ provisional }}", bold=True, italic=True, size=13, align=CENTER, before=6)
+    tag(doc, "{%p endif %}")
 
 
 def signature(doc, recipients: bool = True) -> None:
@@ -294,6 +302,7 @@ def list_heading(doc, subtitle: str, attached_to: str) -> None:
     para(doc, "DANH SÁCH", bold=True, size=14, align=CENTER)
     para(doc, subtitle, bold=True, size=14, align=CENTER)
     para(doc, attached_to, italic=True, size=13, align=CENTER, after=6)
+    provisional(doc)
 
 
 LIST_COLUMNS = {
@@ -418,6 +427,15 @@ def minutes(doc) -> None:
     tag(doc, "{%p for line in review_lines %}")
     body(doc, "- {{ line }}")
     tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if double_award_lines %}")
+    para(doc, "Trường hợp được đề nghị hai Bằng khen cho cùng một thành tích", bold=True, size=14, align=LEFT,
+         before=6, after=3)
+    body(doc, "Luật Thi đua, khen thưởng không tặng nhiều hình thức khen thưởng cho một thành tích. Đề nghị Hội "
+              "đồng xem xét, chọn một hình thức cho mỗi trường hợp sau:")
+    tag(doc, "{%p for line in double_award_lines %}")
+    body(doc, "- {{ line }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
     body(doc, "Kết quả biểu quyết: ghi số phiếu đồng ý của từng trường hợp trong danh sách kèm theo; tổng số thành "
               "viên dự họp ...... /...... .")
     body(doc, "Kết luận: ...............................................................................................")
@@ -432,6 +450,7 @@ def minutes(doc) -> None:
     landscape_section(doc)
     para(doc, "DANH SÁCH BIỂU QUYẾT", bold=True, size=14, align=CENTER)
     para(doc, "(Kèm theo Biên bản họp Hội đồng Thi đua - Khen thưởng)", italic=True, size=13, align=CENTER, after=6)
+    provisional(doc)
     tag(doc, "{%p for g in votes %}")
     para(doc, "{{ g.title }}", bold=True, size=13, align=LEFT, before=6, after=3)
     list_table(doc, [("STT", 10), ("Tên tập thể, cá nhân", 62), ("Chức vụ, đơn vị công tác", 62),

@@ -8,14 +8,18 @@ committees ("Ủy ban MTTQ Việt Nam huyện Mỹ Tú"), not to places.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import terms
+from .batch import WriterOutput
 from .collation import person_key, sort_key
-from .config import Config
+from .config import Config, require_path
+from .errors import ConfigError
 from .names import DOCS_DIR, DOCUMENT_TEMPLATES, DOCUMENTS, consolidated_name
 from .registry import Unit
 from .result import Nomination, RankedUnit, Recipient, Result
@@ -98,33 +102,50 @@ class Lists:
     units: dict[str, Unit]
     year: int
     province_word: str = "tỉnh"
+    place_note: Callable[[str | None], str] = lambda cluster: ""  # Result.place_note: a claimed place's caveat
 
     @classmethod
     def of(cls, result: Result) -> Lists:
-        return cls({u.code: u for u in result.units}, result.year, result.province_word)
+        return cls({u.code: u for u in result.units}, result.year, result.province_word, result.place_note)
 
     def short(self, code: str) -> str:
         return self.units[code].short_name if code in self.units else code
 
     def achievement(self, r: RankedUnit) -> str:
         plan = f"trong thực hiện kế hoạch thi đua, khen thưởng năm {self.year}"
+        # A place is claimed over a scope only as far as its units have reported.
+        in_cluster, overall = self.place_note(r.cluster), self.place_note(None)
         if r.cluster and r.cluster_rank == 1:
-            return (f"Đơn vị dẫn đầu {r.cluster} {plan}, xếp thứ {rank_words(r.rank)} toàn {self.province_word} "
-                    f"(khối {terms.RANKINGS[r.ranking]}), đạt {fmt_number(r.score)} điểm.")
+            return (f"Đơn vị dẫn đầu {r.cluster}{in_cluster} {plan}, xếp thứ {rank_words(r.rank)} toàn "
+                    f"{self.province_word}{overall} (khối {terms.RANKINGS[r.ranking]}), đạt {fmt_number(r.score)} điểm.")
         if r.cluster and r.cluster_rank:
-            return (f"Xếp thứ {rank_words(r.cluster_rank)} {r.cluster}, thứ {rank_words(r.rank)} "
-                    f"toàn {self.province_word} {plan} "
+            return (f"Xếp thứ {rank_words(r.cluster_rank)} {r.cluster}{in_cluster}, thứ {rank_words(r.rank)} "
+                    f"toàn {self.province_word}{overall} {plan} "
                     f"(khối {terms.RANKINGS[r.ranking]}), đạt {fmt_number(r.score)} điểm.")
-        return (f"Xếp thứ {rank_words(r.rank)} {plan} (khối {terms.RANKINGS[r.ranking]}), "
+        return (f"Xếp thứ {rank_words(r.rank)}{overall} {plan} (khối {terms.RANKINGS[r.ranking]}), "
                 f"đạt {fmt_number(r.score)} điểm.")
+
+    def commune(self, code: str) -> str:
+        """The commune of a Ban công tác Mặt trận submitted by unit `code`: the unit itself on the two-tier map."""
+        unit = self.units.get(code)
+        return unit.short_name if unit is not None and unit.cap == "xa" else ""
+
+    def ranked_name(self, r: RankedUnit) -> str:
+        """The body a ranked unit is awarded as; a Ban công tác Mặt trận with its commune (two of one name in one
+        list are then told apart)."""
+        name = r.committee or r.name
+        return terms.with_commune(name, r.parent or self.commune(r.unit_code)) if r.ranking == "bctmt" else name
 
     def row(self, item: Recipient) -> dict:
         if item.ranked is not None:
             r = item.ranked
-            return {"name": r.committee or r.name, "position": "", "unit": self.short(r.unit_code),
+            return {"name": self.ranked_name(r), "position": "", "unit": self.short(r.unit_code),
                     "score": fmt_number(r.score), "summary": self.achievement(r)}
         n = _nomination(item)
-        return {"name": n.name, "position": terms.position_phrase(n.position, n.workplace),
+        name = terms.with_commune(n.name, self.commune(n.unit_code)) \
+            if n.kind == Kind.COLLECTIVE and n.level == "bctmt" else n.name
+        own = self.units[n.unit_code].name if n.unit_code in self.units else ""
+        return {"name": name, "position": terms.position_phrase(n.position, n.workplace, own),
                 "unit": self.short(n.unit_code), "score": fmt_number(n.score) if n.score is not None else "",
                 "summary": n.summary + (f" Giá trị đóng góp: {money(n.contribution)} đồng." if n.contribution else "")}
 
@@ -225,7 +246,7 @@ def _common(result: Result, config: Config) -> dict:
         "province_name": result.province_name, "province_name_upper": result.province_name.upper(),
         "province_short": config.province_short_name, "year": result.year,
         "plan_reference": plan_reference(config, result.year, result.province_name),
-        "ubnd_plan": d.ubnd_plan, "tinh": result.province_word,
+        "ubnd_plan": d.ubnd_plan, "tinh": result.province_word, "provisional": result.provisional_title(),
     }
 
 
@@ -322,25 +343,29 @@ def _unit_table(result: Result, todo: Callable[[str], str] | None = None) -> lis
 
 def _intake_lines(result: Result) -> list[str]:
     count = result.input_counts
-    received = {i.unit_code for i in result.inputs if i.status == FileStatus.PROCESSED}
+    received = result.reported_codes
     missing = [u.short_name for u in result.units if u.code not in received]
-    lines = [f"Văn phòng đã nhận và tổng hợp {in_words(count['processed'], 'báo cáo')} của "
-             f"{in_words(len(received), 'đơn vị')}."]
+    reported, total = result.progress()
+    own = f"; báo cáo của cơ quan {result.province_name}" if result.province_code in received else ""
+    lines = [f"Văn phòng đã nhận và tổng hợp {in_words(count['processed'], 'báo cáo')}: {reported}/{total} đơn vị "
+             f"{terms.level_phrase(result.submitter_level)} đã gửi báo cáo{own}."]
     if count["superseded"]:
         lines.append(f"{in_words(count['superseded'], 'tệp')} được thay bằng bản gửi sau của cùng đơn vị.")
     if count["rejected"]:
+        # Only a notice that `send` recorded is claimed: a draft says nothing of mail that has not left.
+        rejected = {i.unit_code for i in result.inputs if i.status == FileStatus.REJECTED}
+        told = [u.short_name for u in result.units if u.code in rejected and u.code in result.notified]
         lines.append(f"{in_words(count['rejected'], 'tệp')} không tổng hợp được (sai năm, sai mã đơn vị hoặc "
-                     f"không đọc được); các đơn vị đã được thông báo để gửi lại.")
+                     "không đọc được)" + (f"; Văn phòng đã thông báo để gửi lại: {', '.join(told)}." if told else "."))
     if missing:
         lines.append("Chưa nhận được báo cáo của: " + ", ".join(missing) + ".")
     return lines
 
 
-def _cases(result: Result, status: str, what: Callable[[Nomination], str]) -> str:
+def _cases(result: Result, cases: Iterable[Nomination], what: Callable[[Nomination], str]) -> str:
     """'A (Huyện Kế Sách, thiếu báo cáo thành tích); B (...)': the cases a report line counts, named."""
     lists = Lists.of(result)
-    return _named(result, [f"{n.name} ({lists.short(n.unit_code)}, {what(n)})" for n in result.with_status(status)],
-                  "trường hợp", "; ")
+    return _named(result, [f"{n.name} ({lists.short(n.unit_code)}, {what(n)})" for n in cases], "trường hợp", "; ")
 
 
 def _named(result: Result, names: list[str], noun: str, sep: str = ", ") -> str:
@@ -353,18 +378,23 @@ def _review_lines(result: Result) -> list[str]:
     for ranking, units in result.rankings.items():
         held = [r for r in units if r.needs_review]
         for award in sorted({a for r in held for a in r.needs_review}):
-            names = _named(result, [f"{r.committee or r.name} ({fmt_number(r.score)} điểm)"
+            names = _named(result, [f"{Lists.of(result).ranked_name(r)} ({fmt_number(r.score)} điểm)"
                                     for r in held if award in r.needs_review], "đơn vị")
             lines.append(f"{award_title(result, award)} ({terms.RANKINGS[ranking]}): các đơn vị bằng điểm tại ngưỡng "
                          f"xét: {names}. Đề nghị Hội đồng xem xét, quyết định.")
-    capped = result.with_status(Status.NEEDS_REVIEW)
+    pending = result.with_status(Status.NEEDS_REVIEW)
+    capped = [n for n in pending if result.held_by_cap(n)]
     if capped:
-        lines.append(f"{in_words(len(capped), 'trường hợp')} vượt tổng số của tỉnh, chờ Hội đồng xem xét: "
-                     f"{_cases(result, Status.NEEDS_REVIEW, lambda n: terms.describe(n.kind, n.level))}.")
+        lines.append(f"{in_words(len(capped), 'trường hợp')} vượt tổng số của {result.province_word}, chờ Hội đồng "
+                     f"xem xét: {_cases(result, capped, lambda n: terms.describe(n.kind, n.level))}.")
+    tied = [n for n in pending if not result.held_by_cap(n)]
+    if tied:  # a tie at a pooled cut: its reason names the cluster (or the province) and the place
+        lines.append(f"{in_words(len(tied), 'trường hợp')} bằng điểm tại ngưỡng xét, chờ Hội đồng xem xét: "
+                     f"{_cases(result, tied, lambda n: n.reasons[-1])}.")
     incomplete = result.with_status(Status.INCOMPLETE_DOSSIER)
     if incomplete:
         lines.append(f"{in_words(len(incomplete), 'trường hợp')} còn thiếu hồ sơ, chưa tính vào chỉ tiêu: "
-                     f"{_cases(result, Status.INCOMPLETE_DOSSIER, _missing)}.")
+                     f"{_cases(result, incomplete, _missing)}.")
     for cap in result.caps:
         if cap.unused:
             reserve = ", ".join(n.name for n in cap.reserve)
@@ -444,7 +474,8 @@ def _vote_note(result: Result) -> Callable[[Recipient], str]:
     def note(item: Recipient) -> str:
         if item.ranked is not None:
             held = item.ranked.needs_review
-            return f"Xếp thứ {item.ranked.rank}" + (f"; chờ xét: {_names(result, held)}" if held else "")
+            return (f"Xếp thứ {item.ranked.rank}{result.place_note(None)}"
+                    + (f"; chờ xét: {_names(result, held)}" if held else ""))
         n = _nomination(item)
         return "; ".join(n.reasons) if n.status != Status.PROPOSED else ""
     return note
@@ -466,7 +497,13 @@ def minutes_context(result: Result, config: Config) -> dict:
     groups = [g for g in (lists.group(title, items, _vote_note(result)) for title, items in votes) if g]
     files = result.input_counts["processed"]
     return {"votes": groups, "review_lines": _review_lines(result), "files_text": in_words(files, "báo cáo"),
-            "issuer_body": config.documents.council}
+            "issuer_body": config.documents.council, "double_award_lines": _double_award_lines(result)}
+
+
+def _double_award_lines(result: Result) -> list[str]:
+    """Who holds two Bằng khen from this run (the evaluation's `double-award` warnings), for the council to choose."""
+    return [f"{i.params['name']} ({i.params['unit']}): {i.params['awards']}."
+            for i in result.issues if i.code == "double-award"]
 
 
 def midyear_context(result: Result, config: Config) -> dict:
@@ -531,11 +568,23 @@ BUILDERS: dict[str, Callable[[Result, Config], dict]] = {
 }
 
 
+PROPOSALS = {"to_trinh_ubnd": "BK_UBND_TINH", "to_trinh_tw": "BK_TW_MTTQ"}
+
+
+def unwritten_documents(result: Result) -> dict[str, str]:
+    """The documents of the round left out, and why: a tờ trình with no case to propose is not written."""
+    if result.round != "tong-ket":
+        return {}
+    return {key: f"không có trường hợp nào được đề nghị {award_title(result, award)}"
+            for key, award in PROPOSALS.items() if not result.recipients(award)}
+
+
 def contexts(result: Result, config: Config) -> dict[str, dict]:
     keys = FINAL if result.round == "tong-ket" else MIDYEAR
     if result.criteria is not None:
         keys = (*keys, "bao_cao_cham_diem")
-    return {key: BUILDERS[key](result, config) for key in keys}
+    left_out = unwritten_documents(result)
+    return {key: BUILDERS[key](result, config) for key in keys if key not in left_out}
 
 
 class DocxWriter:
@@ -547,21 +596,94 @@ class DocxWriter:
     def __init__(self, config: Config):
         self.config = config
 
-    def __call__(self, result: Result, folder: Path) -> list[Path]:
+    def __call__(self, result: Result, folder: Path) -> WriterOutput:
         import docxtpl  # here, not at the top: a run loads it only in the process that writes the documents
+        import jinja2
 
         config = self.config
         out = Path(folder) / DOCS_DIR
         out.mkdir(exist_ok=True)
         common = _common(result, config)
-        written = []
+        written, notes = [], []
         for key, context in contexts(result, config).items():
-            template = docxtpl.DocxTemplate(str(config.templates_dir / DOCUMENT_TEMPLATES[key]))
-            template.render({**common, **context}, autoescape=True)
+            source = config.templates_dir / DOCUMENT_TEMPLATES[key]
+            unknown: set[str] = set()
+            try:
+                template = docxtpl.DocxTemplate(str(source))
+                template.render({**common, **context}, jinja_env=jinja2.Environment(
+                    undefined=_recording_undefined(unknown)), autoescape=True)
+            except Exception as exc:  # what check_templates could not foresee: still the template's fault
+                raise ConfigError(f"Không dựng được văn bản từ mẫu {source} (thư mục \"paths.templates\"): {exc}. Đề "
+                                  "nghị kiểm tra mẫu hoặc chép lại mẫu gốc.") from exc
             path = out / DOCUMENTS[key]
             template.save(str(path))
             written.append(path)
-        return written
+            notes += [f"Mẫu văn bản \"{source.name}\" dùng biến \"{name}\" mà chương trình không có; chỗ đó trong "
+                      f"\"{DOCUMENTS[key]}\" để trống. Đề nghị sửa mẫu hoặc điền tay trước khi trình ký."
+                      for name in sorted(unknown)]
+        return WriterOutput(written, tuple(notes))
+
+
+def needed_templates(config: Config) -> dict[str, Path]:
+    """The Word templates a run of this config renders, by document key."""
+    keys = FINAL if config.round == "tong-ket" else MIDYEAR
+    if config.criteria is not None:
+        keys = (*keys, "bao_cao_cham_diem")
+    return {key: config.templates_dir / DOCUMENT_TEMPLATES[key] for key in keys}
+
+
+def _template_texts(path: Path) -> list[str]:
+    """The jinja text of each part of a .docx template (body, headers, footers), read as docxtpl reads it closely
+    enough to check its syntax: without XML tags (Word splits a tag over several runs) and entities, without the
+    {%p / {%tr / {%tc / {%r markers, and without docxtpl's own tags (vm, hm, colspan, cellbg)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        parts = [n for n in book.namelist() if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", n)]
+        if "word/document.xml" not in parts:
+            raise ValueError("thiếu phần nội dung word/document.xml")
+        xmls = [book.read(n).decode("utf-8") for n in parts]
+    texts = []
+    for xml in xmls:
+        text = html.unescape(re.sub(r"<[^>]*>", "", xml)).translate(str.maketrans("“”‘’", "\"\"''"))
+        text = re.sub(r"([{][{%#])(?:tr|tc|p|r) ", r"\1 ", text)
+        texts.append(re.sub(r"{%-?\s*(?:vm|hm|(?:colspan|cellbg)\s[^%]*?)\s*-?%}", "", text))
+    return texts
+
+
+def check_templates(config: Config) -> None:
+    """Before anything is read or written: each Word template the run needs exists, opens and parses. A missing or
+    broken one stops the run (ConfigError) naming the file and the key; the clerk never sees a traceback."""
+    import jinja2
+
+    for path in needed_templates(config).values():
+        require_path(path, "paths.templates", "mẫu văn bản Word")
+        try:
+            for text in _template_texts(path):
+                jinja2.Environment().parse(text)
+        except jinja2.TemplateSyntaxError as exc:
+            raise ConfigError(f"Mẫu văn bản {path} (thư mục \"paths.templates\") có thẻ viết sai: {exc.message}. Đề nghị "
+                              "mở mẫu bằng Word, sửa thẻ {{ ... }} hoặc {% ... %} cho đủ dấu đóng.") from exc
+        except Exception as exc:  # a damaged zip or XML fails in many ways
+            raise ConfigError(f"Không đọc được mẫu văn bản {path} (thư mục \"paths.templates\"): tệp bị hỏng hoặc không "
+                              f"phải tệp Word .docx ({exc}). Đề nghị lưu lại bằng Word dưới dạng .docx hoặc chép lại mẫu "
+                              "gốc từ thư mục templates của chương trình.") from exc
+
+
+def _recording_undefined(seen: set[str]):
+    """An Undefined that still prints blank, but remembers each top-level name the template used and the program
+    does not provide: in an official document a blank must not go unnoticed."""
+    import jinja2
+
+    class Recording(jinja2.Undefined):
+        __slots__ = ()
+
+        def __init__(self, hint=None, obj=jinja2.utils.missing, name=None, exc=jinja2.exceptions.UndefinedError):
+            super().__init__(hint, obj, name, exc)
+            if obj is jinja2.utils.missing and name is not None:
+                seen.add(name)
+
+    return Recording
 
 
 def docx_writer(config: Config) -> DocxWriter:

@@ -5,28 +5,69 @@ Pure: takes Submissions, Config and Registry, returns a Result. No file is opene
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from . import criteria, schema, terms
+from . import criteria, records, schema, terms
 from .config import Config, RankedAward
 from .criteria import Marks
-from .issues import ERROR, Issue, issue
+from .issues import ERROR, INFO, Issue, issue
 from .ranking import AWARD, REVIEW, positional, tie_groups
 from .records import ScoreRow, Submission
 from .registry import Registry, Unit, address_problem
 from .result import InputFile, Nomination, RankedUnit, Result, ScoreLine
 from .rules import allocate, judge, out_of_range, quota
 from .terms import FileStatus, Kind
-from .text import fmt_number, label_key, loose_key, name_list, strip_diacritics
+from .text import fmt_number, label_key, loose_key, name_list, strip_diacritics, title_case
 
 # ---------------------------------------------------------------- which files count
 
-def _sort_date(sub: Submission) -> tuple:
-    return (sub.info.date is not None, sub.info.date or 0, sub.mtime, sub.file)
+def trusted_date(sub: Submission, config: Config) -> dt.date | None:
+    """The file's Ngày lập when it can be believed: in the campaign's year or the next (a year-end report is often
+    dated in January). A date years away (2032 for 2023, last year's template) decides nothing."""
+    date = sub.info.date
+    return date if date is not None and config.year <= date.year <= config.year + 1 else None
+
+
+def _dmy(date: dt.date) -> str:
+    return date.strftime("%d/%m/%Y")
+
+
+def _choose(subs: list[Submission], config: Config) -> tuple[Submission, list[tuple[Submission, str, str]]]:
+    """A unit's files: the one to use, and for each other file (what decided, why, in Vietnamese). The later
+    trusted Ngày lập wins when every file has one; otherwise (or on the same date) the later modification time;
+    then the file name, which decides nothing real, and says so."""
+    dates = [trusted_date(s, config) for s in subs]
+    by_date = all(d is not None for d in dates)
+    ordered = sorted(zip(subs, dates), key=lambda p: ((p[1] if by_date else 0), p[0].mtime, p[0].file.casefold()))
+    winner, won = ordered[-1]
+    return winner, [(old, *_why(old, d, winner, won, by_date)) for old, d in ordered[:-1]]
+
+
+def _why(old: Submission, old_date: dt.date | None, new: Submission, new_date: dt.date | None, by_date: bool
+         ) -> tuple[str, str]:
+    """(decided_by, the reason in words) for one superseded file: only what is true."""
+    if by_date and old_date is not None and new_date is not None and old_date != new_date:
+        return "date", (f"đơn vị đã gửi tệp mới hơn ({new.file}, ngày lập {_dmy(new_date)}; tệp này ngày lập "
+                        f"{_dmy(old_date)})")
+    if by_date and old_date is not None:
+        basis = f"hai tệp cùng ghi ngày lập {_dmy(old_date)}"
+    else:
+        basis = "không phải tệp nào cũng ghi \"Ngày lập\" hợp lệ nên không so được ngày lập"
+    if new.mtime != old.mtime:
+        return "mtime", f"{basis}, và tệp {new.file} được sửa, lưu sau tệp này"
+    return "name", (f"{basis}, thời gian sửa tệp cũng như nhau, nên tệp {new.file} được chọn theo thứ tự tên tệp; "
+                    "đề nghị đơn vị xác nhận tệp nào đúng")
+
+
+def _later(a: Submission, b: Submission, config: Config) -> bool:
+    """Whether file a is later than file b, by the rule _choose follows."""
+    return _choose([a, b], config)[0] is a
 
 
 def admit(submissions: Iterable[Submission], config: Config, registry: Registry
@@ -35,12 +76,16 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
     inputs: dict[str, InputFile] = {}
     problems: list[Issue] = []
     candidates: dict[str, list[Submission]] = {}
-    refused: list[tuple[Submission, str]] = []  # rejected files that name a unit
-    known = ", ".join(u.code for u in registry.units)
+    refused: list[tuple[Submission, list[Issue]]] = []  # rejected files that name one of the registry's units
+    province_files: list[Submission] = []
+    province_code = registry.province.code
     for sub in submissions:
         info = sub.info
         rejection: Issue | None = None
         status = FileStatus.REJECTED
+        unit = registry.get(info.unit_code) if sub.readable and info.unit_code else None
+        if sub.readable and info.unit_code == province_code:
+            province_files.append(sub)
         if sub.skipped:
             status = FileStatus.SKIPPED
         elif not sub.readable:
@@ -48,9 +93,18 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
         elif not info.unit_code:
             rejection = issue("missing-unit-code", file=sub.file, sheet=info.sheet, cell=info.cells.get("unit_code", ""),
                               example=registry.districts[0].code if registry.districts else registry.province.code)
-        elif registry.get(info.unit_code) is None:
+        elif unit is None:
+            named = named_unit(info.unit_name, registry)
             rejection = issue("unknown-unit", file=sub.file, sheet=info.sheet, cell=info.cells.get("unit_code", ""),
-                              code=info.unit_code, known=known)
+                              code=info.unit_code, suggestion=named.code if named else "", hint=_code_hint(named, registry))
+        elif info.unit_name and not names_unit(info.unit_name, unit) and \
+                any(names_unit(info.unit_name, other) for other in registry.units if other is not unit):
+            # The name is another unit's: a contradiction, not a typo (a name of no unit is only a warning).
+            named = named_unit(info.unit_name, registry)
+            rejection = issue("unit-mismatch", file=sub.file, sheet=info.sheet, cell=info.cells.get("unit_name", ""),
+                              unit_code=unit.code, found=info.unit_name, code=unit.code, expected=unit.name,
+                              suggestion=named.code if named else "", hint=_code_hint(named, registry))
+            unit = None  # the file is not this unit's: nothing of the unit's may change because of it
         elif info.year != config.year:
             rejection = issue("wrong-year", file=sub.file, sheet=info.sheet, cell=info.cells.get("year", ""),
                               unit_code=info.unit_code, found=info.year if info.year is not None else "(chưa ghi)",
@@ -59,29 +113,59 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
             candidates.setdefault(info.unit_code, []).append(sub)
             continue
         why = [rejection] if rejection else list(sub.issues)
+        if status == FileStatus.REJECTED and unit is not None:
+            refused.append((sub, why))
+            continue
         problems += why
-        if status == FileStatus.REJECTED and info.unit_code:
-            refused.append((sub, why[0].message if why else ""))
         inputs[sub.file] = InputFile(sub.file, sub.sha256, status, info.unit_code, sub.rows, info.unit_name,
                                      _iso(info.date), reason=why[0].message if why else "")
     active: dict[str, Submission] = {}
     for code, subs in candidates.items():
-        ordered = sorted(subs, key=_sort_date)
-        winner = ordered[-1]
+        winner, superseded = _choose(subs, config)
         active[code] = winner
-        for old in ordered[:-1]:
-            problem = issue("superseded", file=old.file, unit_code=code, newer=winner.file)
+        for old, decided_by, basis in superseded:
+            problem = issue("superseded", file=old.file, unit_code=code, newer=winner.file, decided_by=decided_by,
+                            basis=basis)
             problems.append(problem)
             inputs[old.file] = InputFile(old.file, old.sha256, FileStatus.SUPERSEDED, code, old.rows,
                                          old.info.unit_name, _iso(old.info.date), reason=problem.message)
         inputs[winner.file] = InputFile(winner.file, winner.sha256, FileStatus.PROCESSED, code, winner.rows,
                                         winner.info.unit_name, _iso(winner.info.date))
-    # A unit's newer file was rejected: its older one is used, and the unit is told so.
-    for newer, reason in refused:
-        used = active.get(newer.info.unit_code)
-        if used is not None and _sort_date(newer) > _sort_date(used):
-            problems.append(issue("older-file-used", file=used.file, unit_code=used.info.unit_code,
-                                  newer=newer.file, reason=reason))
+    for sub, why in refused:
+        code = sub.info.unit_code
+        used = active.get(code)
+        reason = why[0].message if why else ""
+        if used is not None and _later(used, sub, config):
+            # Superseded means done: the unit sent a corrected file since, so what was wrong here is history.
+            old_date, new_date = trusted_date(sub, config), trusted_date(used, config)
+            decided_by, basis = _why(sub, old_date, used, new_date, old_date is not None and new_date is not None)
+            problem = issue("superseded", file=sub.file, unit_code=code, newer=used.file, decided_by=decided_by,
+                            basis=basis)
+            problems += [replace(i, severity=INFO) for i in (*why, problem)]
+            inputs[sub.file] = InputFile(sub.file, sub.sha256, FileStatus.SUPERSEDED, code, sub.rows,
+                                         sub.info.unit_name, _iso(sub.info.date), reason=problem.message)
+            continue
+        problems += why
+        inputs[sub.file] = InputFile(sub.file, sub.sha256, FileStatus.REJECTED, code, sub.rows, sub.info.unit_name,
+                                     _iso(sub.info.date), reason=reason)
+        if used is not None:
+            # A unit's newer file was rejected: its older one is used, and the unit is told so (and why newer).
+            old_date, new_date = trusted_date(used, config), trusted_date(sub, config)
+            decided_by, _ = _why(used, old_date, sub, new_date, old_date is not None and new_date is not None)
+            basis = {"date": f"ngày lập {_dmy(new_date)}, sau ngày {_dmy(old_date)} của tệp {used.file}"
+                     if new_date and old_date else "",
+                     "mtime": f"được sửa, lưu sau tệp {used.file}",
+                     "name": "xếp sau theo thứ tự tên tệp, vì ngày lập và thời gian sửa tệp không phân biệt được"
+                     }[decided_by]
+            problems.append(issue("older-file-used", file=used.file, unit_code=code, newer=sub.file, reason=reason,
+                                  decided_by=decided_by, basis=basis))
+    if len(province_files) > 1:
+        # The province's own file carries the appraisals: a second one is never taken silently, whichever wins.
+        for sub in province_files:
+            others = ", ".join(o.file for o in province_files if o is not sub)
+            problems.append(issue("province-code-twice", file=sub.file, sheet=sub.info.sheet,
+                                  cell=sub.info.cells.get("unit_code", ""), unit_code=registry.province.code,
+                                  code=registry.province.code, province=registry.province.name, others=others))
     return sorted(inputs.values(), key=lambda i: i.file.casefold()), active, problems
 
 
@@ -89,16 +173,73 @@ def _iso(date) -> str:
     return date.isoformat() if date else ""
 
 
+# ---------------------------------------------------------------- which unit a typed name means
+
+# How clerks write "Ủy ban MTTQ Việt Nam" before the place, compared without diacritics; longest first.
+_ORG_WORDS = ("uy ban mat tran to quoc viet nam", "uy ban mat tran to quoc", "mat tran to quoc viet nam",
+              "uy ban mttq viet nam", "uy ban mttqvn", "uy ban mttq", "ubmttq viet nam", "ubmttqvn", "ubmttq",
+              "ub mttq viet nam", "ub mttqvn", "ub mttq", "mttq viet nam", "mttqvn", "mttq", "uy ban")
+_PLACE_TYPES = {"thanh pho": "thanh pho", "tp": "thanh pho", "thi xa": "thi xa", "tx": "thi xa",
+                "thi tran": "thi tran", "tt": "thi tran", "huyen": "huyen", "h": "huyen", "tinh": "tinh",
+                "quan": "quan", "q": "quan", "xa": "xa", "phuong": "phuong", "p": "phuong", "dac khu": "dac khu"}
+
+
+def _words(name: str) -> list[str]:
+    key = re.sub(r"[^\w]+", " ", loose_key(name)).strip()
+    for org in _ORG_WORDS:
+        key = re.sub(rf"\b{org}\b", " ", key)
+    return key.split()
+
+
+def _type_and_place(unit: Unit) -> tuple[str, list[str]]:
+    """'Huyện Kế Sách' -> ('huyen', ['ke', 'sach'])."""
+    words = _words(unit.short_name)
+    for length in (2, 1):
+        head = " ".join(words[:length])
+        if len(words) > length and head in _PLACE_TYPES and len(head) > 1:
+            return _PLACE_TYPES[head], words[length:]
+    return "", words
+
+
+def names_unit(typed: str, unit: Unit) -> bool:
+    """Whether a typed `Đơn vị` can be this unit: its place's name stands in it as whole words, and a place type
+    written right before it ("thành phố", "huyện", "tỉnh", "TP.") is the unit's. Diacritics, case, "UBMTTQ" /
+    "Ủy ban MTTQ Việt Nam" and a trailing ", tỉnh Sóc Trăng" do not matter; "thành phố Sóc Trăng" is not
+    "tỉnh Sóc Trăng"."""
+    kind, place = _type_and_place(unit)
+    words = _words(typed)
+    if not place:
+        return True
+    for at in range(len(words) - len(place) + 1):
+        if words[at:at + len(place)] != place:
+            continue
+        before = [_PLACE_TYPES.get(" ".join(words[max(0, at - n):at])) for n in (2, 1) if at >= n]
+        typed_kind = next((k for k in before if k), None)
+        if typed_kind is None or not kind or typed_kind == kind:
+            return True
+    return False
+
+
+def named_unit(typed: str, registry: Registry) -> Unit | None:
+    """The one registry unit a typed name means, if exactly one; for a suggestion, never for a decision."""
+    if not typed:
+        return None
+    found = [u for u in registry.units if names_unit(typed, u)]
+    if len(found) > 1:  # "Sóc Trăng" alone is the province and its city: prefer a unit whose type was written
+        typed_words = " ".join(_words(typed))
+        found = [u for u in found if _type_and_place(u)[0]
+                 and re.search(rf"\b{_type_and_place(u)[0]} {' '.join(_type_and_place(u)[1])}\b", typed_words)]
+    return found[0] if len(found) == 1 else None
+
+
+def _code_hint(named: Unit | None, registry: Registry) -> str:
+    if named is not None:
+        return f"Tên đơn vị ghi trong tệp là của {named.name}, mã {named.code}; nếu đúng, đề nghị ghi mã {named.code}."
+    return ("Đề nghị ghi đúng mã theo danh sách đơn vị của tỉnh (ví dụ: "
+            + ", ".join(f"{u.code} - {u.short_name}" for u in registry.units[:3]) + ").")
+
+
 # ---------------------------------------------------------------- checks of one accepted file
-
-def _place_key(unit: Unit) -> str:
-    """'Huyện Kế Sách' -> 'ke sach', to recognise the unit's name in whatever form a clerk typed."""
-    name = loose_key(unit.short_name)
-    for prefix in ("thanh pho ", "thi xa ", "huyen ", "tinh ", "quan ", "thi tran ", "xa ", "phuong ", "dac khu "):
-        if name.startswith(prefix):
-            return name[len(prefix):]
-    return name
-
 
 def submission_checks(sub: Submission, unit: Unit, config: Config) -> list[Issue]:
     info = sub.info
@@ -107,9 +248,14 @@ def submission_checks(sub: Submission, unit: Unit, config: Config) -> list[Issue
     if info.round != config.round:
         found.append(issue("wrong-round", cell=info.cells.get("round", ""), found=info.round_text or "(chưa ghi)",
                            expected=terms.ROUNDS[config.round], **where))
-    if info.unit_name and _place_key(unit) not in loose_key(info.unit_name):
+    if info.unit_name and not names_unit(info.unit_name, unit):
         found.append(issue("unit-name-mismatch", cell=info.cells.get("unit_name", ""), found=info.unit_name,
                            code=unit.code, expected=unit.name, **where))
+    date = trusted_date(sub, config)
+    if date is None:
+        raw = info.date
+        found.append(issue("missing-date" if raw is None else "implausible-date", cell=info.cells.get("date", ""),
+                           value=_dmy(raw) if raw else "", year=config.year, **where))
     if unit.cap in ("huyen", "xa"):
         counts = [("declared_communes", "số đơn vị cấp xã", unit.communes)] if unit.cap == "huyen" else []
         for field_name, label, expected in (*counts, ("declared_bctmt", "số Ban công tác Mặt trận", unit.bctmt)):
@@ -126,6 +272,23 @@ def submission_checks(sub: Submission, unit: Unit, config: Config) -> list[Issue
             found.append(issue("missing-sheet", sheet=sheet.name, found=", ".join(sub.sheet_names),
                                file=sub.file, unit_code=unit.code))
     return found
+
+
+def official_names(row: records.NominationRow, unit: Unit) -> tuple[records.NominationRow, list[Issue]]:
+    """The row with a person's name as an official writes it (not all in capitals), and warnings for what the
+    documents write otherwise than typed: the name, and a Chức vụ that already names the Đơn vị công tác."""
+    found: list[Issue] = []
+    where: dict[str, Any] = {"file": row.file, "sheet": row.sheet, "row": row.row, "unit_code": unit.code}
+    written = title_case(row.name) if row.kind == Kind.INDIVIDUAL else None
+    if written is not None:
+        found.append(issue("name-case", cell=row.cell("name") or row.cell("_row"), found=row.name, written=written,
+                           **where))
+        row = replace(row, name=written)
+    if terms.repeats_workplace(row.position, row.workplace, unit.name):
+        found.append(issue("position-repeats-workplace", cell=row.cell("position") or row.cell("_row"),
+                           position=row.position, workplace=row.workplace,
+                           written=terms.position_phrase(row.position, row.workplace, unit.name), **where))
+    return row, found
 
 
 # ---------------------------------------------------------------- rankings
@@ -265,8 +428,15 @@ def unit_entries(active: dict[str, Submission], config: Config, registry: Regist
     province = active.get(registry.province.code)
     ranking = registry.submitter_level
     codes = {u.code for u in registry.submitters}
-    for row in (province.appraisals if province else ()):
+    appraisals = province.appraisals if province else ()
+    twice, found = duplicate_rows(((r.unit_code, r) for r in appraisals if r.unit_code), "unit_code",
+                                  registry.province.code, lambda code: f"điểm thẩm định của đơn vị mã {code}")
+    problems += found
+    contested = {r.unit_code for r in appraisals if id(r) in twice}  # neither row wins: the unit waits for a fix
+    for row in appraisals:
         code = row.unit_code
+        if id(row) in twice:
+            continue
         errors = _score_problems(row, registry.province.code, config, "Mã đơn vị")
         if code not in codes:
             problems.append(issue("appraisal-unknown-unit", file=row.file, sheet=row.sheet, row=row.row,
@@ -276,7 +446,14 @@ def unit_entries(active: dict[str, Submission], config: Config, registry: Regist
         else:
             appraised[code] = row
     re_marked: dict[str, list[Marks]] = {}
-    for code, marks in (province.criteria_appraisals if province else ()):
+    pairs = province.criteria_appraisals if province else ()
+    twice, found = duplicate_rows((((code, m.code), m) for code, m in pairs if m.marked), "code",
+                                  registry.province.code,
+                                  lambda key: f"điểm thẩm định tiêu chí {key[1]} của đơn vị mã {key[0]}")
+    problems += found
+    for code, marks in pairs:
+        if id(marks) in twice:
+            continue
         if code in codes:
             re_marked.setdefault(code, []).append(marks)
         else:
@@ -293,6 +470,8 @@ def unit_entries(active: dict[str, Submission], config: Config, registry: Regist
             problems += found
             lines += scored_lines
         high = float(config.criteria.scale(unit.cap)) if config.criteria is not None else None
+        if unit.code in contested:
+            continue
         if unit.code in appraised:
             row = appraised[unit.code]
             assert row.score is not None  # only appraisals without errors are kept
@@ -326,7 +505,11 @@ def _criteria_scores(unit: Unit, sub: Submission, re_marked: list[Marks], config
     The computed total is used, whatever the typed "Điểm tự chấm" says (a warning shows both)."""
     assert config.criteria is not None
     where = {"file": sub.file, "sheet": schema.CRITERIA_SCORES.name}
-    scored, problems = criteria.score(config.criteria, unit.cap, list(sub.criteria), unit.code, where, re_marked)
+    twice, doubled = duplicate_rows(((m.code, m) for m in sub.criteria if m.marked), "code", unit.code,
+                                    lambda code: f"tiêu chí {code}")
+    marks = [m for m in sub.criteria if id(m) not in twice]
+    scored, problems = criteria.score(config.criteria, unit.cap, marks, unit.code, where, re_marked)
+    problems = doubled + problems
     own = sum((s.own for s in scored), criteria.ZERO)
     final = sum((s.final for s in scored), criteria.ZERO)
     typed = sub.info.self_score
@@ -356,6 +539,31 @@ def _row_of(cell: str) -> int | None:
     return int(digits) if digits else None
 
 
+# ---------------------------------------------------------------- one thing written twice
+
+def duplicate_rows(keyed: Iterable[tuple[Any, Any]], cell_field: str, unit_code: str, what: Callable[[Any], str]
+                   ) -> tuple[set[int], list[Issue]]:
+    """Rows that say the same thing twice (two appraisals of one unit, one criterion marked twice): none may win
+    silently, so each gets an error naming the others, and the caller uses none of them. `keyed` holds (what must
+    not repeat, the row: a ScoreRow or Marks); returns the id() of every repeated row, and the errors."""
+    groups: dict[Any, list] = {}
+    for key, record in keyed:
+        groups.setdefault(key, []).append(record)
+    twice: set[int] = set()
+    problems: list[Issue] = []
+    for key, same in groups.items():
+        if len(same) < 2:
+            continue
+        for record in same:
+            twice.add(id(record))
+            others = [o for o in same if o is not record]
+            problems.append(issue("duplicate-row", file=record.file, sheet=record.sheet, row=record.row,
+                                  cell=record.cell(cell_field), unit_code=unit_code, what=what(key), other=others[0].row,
+                                  others=", ".join(str(o.row) if o.sheet == record.sheet else
+                                                   f"{o.row} trang \"{o.sheet}\"" for o in others)))
+    return twice, problems
+
+
 # ---------------------------------------------------------------- people nominated twice
 
 def duplicate_people(nominations: list[Nomination]) -> list[Issue]:
@@ -372,6 +580,50 @@ def duplicate_people(nominations: list[Nomination]) -> list[Issue]:
             problems.append(issue("duplicate-person", file=n.file, sheet=n.sheet, cell=n.cells.get("name", ""),
                                   row=n.row, unit_code=n.unit_code, related=tuple(sorted({o.unit_code for o in same})),
                                   name=n.name, birth_year=n.birth_year, other=others))
+    return problems
+
+
+# ---------------------------------------------------------------- one achievement, one Bằng khen
+
+BANG_KHEN = ("BK_MTTQ_TINH", "BK_TW_MTTQ", "BK_UBND_TINH")  # a Cờ thi đua is a title, not a Bằng khen
+
+
+def _holder(unit_code: str, kind: str, level: str, name: str) -> tuple[str, str, str]:
+    """Who holds an award, whatever way it was typed: a person by name; a Ban công tác Mặt trận by its full name
+    ("Ấp An Lạc" is "Ban công tác Mặt trận ấp An Lạc"); a committee by the committee's name; in one unit."""
+    if kind == Kind.INDIVIDUAL:
+        return unit_code, kind, loose_key(name)
+    if level == "bctmt":
+        return unit_code, kind, loose_key(terms.bctmt_name(name))
+    return unit_code, kind, loose_key(terms.committee_name(name) if level in ("xa", "huyen") else name)
+
+
+def double_awards(nominations: list[Nomination], rankings: dict[str, tuple[RankedUnit, ...]], registry: Registry
+                  ) -> list[Issue]:
+    """A warning for the council for each collective or person who holds two Bằng khen from one run (the law
+    gives one form of commendation for one achievement). Statuses stay: the council decides."""
+    held: dict[tuple[str, str, str], list[tuple[str, Nomination | RankedUnit]]] = {}
+    for ranking, units in rankings.items():
+        for r in units:
+            for award in (a for a in r.awards if a in BANG_KHEN):
+                held.setdefault(_holder(r.unit_code, Kind.COLLECTIVE, ranking, r.committee or r.name), []).append(
+                    (award, r))
+    for n in nominations:
+        if n.status == "proposed" and n.award in BANG_KHEN and n.level:
+            held.setdefault(_holder(n.unit_code, n.kind, n.level, n.name), []).append((n.award, n))
+    problems: list[Issue] = []
+    for (code, _, _), holdings in held.items():
+        awards = list(dict.fromkeys(award for award, _ in holdings))
+        if len(awards) < 2:
+            continue
+        # The nomination's row is where a clerk can act; a ranked unit's score row otherwise.
+        _, at = next(((a, h) for a, h in holdings if isinstance(h, Nomination)), holdings[0])
+        name = at.name if isinstance(at, Nomination) else (at.committee or at.name)
+        cell = at.cells.get("name", "") if isinstance(at, Nomination) else at.cell
+        unit = registry.get(code)
+        problems.append(issue("double-award", file=at.file, sheet=at.sheet, row=at.row, cell=cell, unit_code=code,
+                              name=name, unit=unit.short_name if unit else code,
+                              awards=" và ".join(terms.award_name(a) for a in awards), codes=awards))
     return problems
 
 
@@ -411,6 +663,15 @@ def registration_checks(active: dict[str, Submission], rankings: dict[str, tuple
     return problems
 
 
+def cluster_checks(config: Config, registry: Registry) -> list[Issue]:
+    """A declared cluster of one or two units pools almost nothing: most likely a misfiled unit."""
+    if not config.uses_clusters:
+        return []
+    least = config.map.min_cluster_communes
+    return [issue("small-cluster", cluster=name, communes=n, minimum=least) for name in config.map.clusters
+            if (n := len(registry.clusters.get(name, ()))) < least]
+
+
 def address_checks(active: dict[str, Submission], registry: Registry, config: Config) -> list[Issue]:
     """The feedback of each unit that sent a workbook goes to its registry address: say now if it cannot."""
     problems = []
@@ -435,6 +696,8 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
         assert unit is not None  # admit() keeps the registry's units only
         problems += submission_checks(sub, unit, config)
         for row in sub.nominations:
+            row, found = official_names(row, unit)
+            problems += found
             verdict = judge(row, unit, config)
             judged.append(Nomination(row, code, verdict.status, verdict.reasons))
             problems += verdict.issues
@@ -462,10 +725,13 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
         rankings[ranking], found = rank_units(ranking, entries, registry, config)
         problems += found
 
+    problems += double_awards(nominations, rankings, registry)
+
     for unit in registry.units:
         if unit.code not in active:
             problems.append(issue("missing-submission", unit_code=unit.code, unit=unit.short_name))
     problems += registration_checks(active, rankings, nominations, registry)
+    problems += cluster_checks(config, registry)
     problems += address_checks(active, registry, config)
 
     return Result(

@@ -100,6 +100,10 @@ def _scan_sheet_chunk(data: bytes, box: list[int], missing: list[str]) -> None:
                     missing.append(ref.group(1).decode("ascii"))
 
 
+def _count(n: int) -> str:
+    return f"{n:,}".replace(",", ".")  # 100.000, as Vietnamese writes it
+
+
 def scan(path: Path, limits: Limits = Limits()) -> Scan:
     """Raise Refused for a file that must not be opened; otherwise say what the reader should know."""
     path = Path(path)
@@ -144,6 +148,7 @@ def _scan_zip(zf: zipfile.ZipFile, limits: Limits) -> Scan:
             continue
         sheet = names.get(info.filename)
         box = [10**9, 0, 26]  # first row, last row, last column (any of A..Z is as cheap as Z)
+        rows = 0  # <row> elements: the rows the sheet really holds, however far apart
         missing: list[str] = []
         carry = b""
         first = True
@@ -164,13 +169,21 @@ def _scan_zip(zf: zipfile.ZipFile, limits: Limits) -> Scan:
                         cut = data.rfind(b"/>") if cut < 0 else cut + 4
                         cut = len(data) if cut < 0 else cut
                         _scan_sheet_chunk(data[:cut], box, missing)
+                        rows += data.count(b"<row ", 0, cut) + data.count(b"<row>", 0, cut)
                         carry = data[cut:]
+                        if rows > limits.max_data_rows:
+                            raise Refused("file-too-large", f"trang \"{sheet}\" có {_count(rows)} dòng trở lên, quá "
+                                          f"giới hạn {_count(limits.max_data_rows)} dòng")
             if carry:
                 _scan_sheet_chunk(carry, box, missing)
+                rows += carry.count(b"<row ") + carry.count(b"<row>")
         except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
             raise Refused("file-unreadable", "tệp bị hỏng hoặc không phải tệp Excel thật") from exc
         if sheet is None:
             continue
+        if rows > limits.max_data_rows:
+            raise Refused("file-too-large", f"trang \"{sheet}\" có {_count(rows)} dòng, quá giới hạn "
+                          f"{_count(limits.max_data_rows)} dòng")
         if box[1]:
             rows, cols = box[1] - box[0] + 1, box[2]
             if rows * cols > limits.max_cells or cols > limits.max_columns:

@@ -154,14 +154,41 @@ def decodings(text: str) -> dict[str, str]:
     as Vietnamese): the caller decides by what the rest of the sheet says."""
     if text.isascii():
         return {}
-    if suspicious().isdisjoint(text):
+    if suspicious().isdisjoint(text) or not legacy_bytes(text):
         return {}
     found = {}
     for name, decode in DECODERS.items():
         decoded = decode(text)
-        if decoded != text and foreign_count(decoded) == 0:
+        if decoded != text and foreign_count(decoded) == 0 and reads_better(decoded, text):
             found[name] = unicodedata.normalize("NFC", decoded)
     return found
+
+
+def legacy_bytes(text: str) -> bool:
+    """Whether every character could have come from a legacy font: those fonts have one byte per character,
+    which Excel shows as Windows-1252 (or Latin-1) characters. "ổ", "ư", "ă" or a combining mark in a cell
+    proves it is Unicode already."""
+    for ch in text:
+        if ord(ch) < 256:
+            continue
+        try:
+            ch.encode("cp1252")
+        except UnicodeEncodeError:
+            return False
+    return True
+
+
+def reads_better(decoded: str, text: str) -> bool:
+    """Strong evidence for a conversion: among the words the conversion changes (words with a letter: a lone
+    "·", "×" or "®" proves nothing), more read as Vietnamese syllables after it than before. "Bühler" becomes
+    no better, and "Công" / "Sóc", good Unicode, would become "Cụng" / "Súc": no better either."""
+    before = after = 0
+    for old, new in zip(text.split(), decoded.split()):
+        if old == new or not any(ch.isalpha() for ch in old):
+            continue
+        before += _syllable(old)
+        after += _syllable(new)
+    return after > before
 
 
 def encode_tcvn3(text: str) -> str:
@@ -194,20 +221,28 @@ def _untoned(word: str) -> str:
 
 def plausible_words(text: str) -> int:
     """How many words read as Vietnamese syllables (tone marks aside): the better of two readings wins."""
-    count = 0
-    for raw in text.split():
-        word = _untoned("".join(ch for ch in raw if ch.isalpha()).lower())
-        if not word or not any(ch in _BASE_VOWELS for ch in word):
-            continue
-        tones = sum(1 for ch in unicodedata.normalize("NFD", raw) if ch in TONES[1:])
-        initial = next((i for i in _INITIALS if word.startswith(i) and len(word) > len(i)), "")
-        rest = word[len(initial):]
-        nucleus = ""
-        while rest and rest[0] in _BASE_VOWELS:
-            nucleus, rest = nucleus + rest[0], rest[1:]
-        if tones <= 1 and nucleus in _NUCLEI and rest in _FINALS:
-            count += 1
-    return count
+    return sum(_syllable(raw) for raw in text.split())
+
+
+_EDGE_PUNCTUATION = "\"'“”‘’«»()[]{}.,;:!?…-–—/"
+
+
+def _syllable(raw: str) -> bool:
+    """One word read as a Vietnamese syllable: letters only (edge punctuation aside: "3ì3" is no word), an
+    initial, a known vowel nucleus, at most one tone, an allowed final."""
+    core = raw.strip(_EDGE_PUNCTUATION)
+    if not core or not core.isalpha():
+        return False
+    word = _untoned(core.lower())
+    if not any(ch in _BASE_VOWELS for ch in word):
+        return False
+    tones = sum(1 for ch in unicodedata.normalize("NFD", core) if ch in TONES[1:])
+    initial = next((i for i in _INITIALS if word.startswith(i) and len(word) > len(i)), "")
+    rest = word[len(initial):]
+    nucleus = ""
+    while rest and rest[0] in _BASE_VOWELS:
+        nucleus, rest = nucleus + rest[0], rest[1:]
+    return tones <= 1 and nucleus in _NUCLEI and rest in _FINALS
 
 
 def best(text: str) -> tuple[str, str] | None:
@@ -228,10 +263,10 @@ def best(text: str) -> tuple[str, str] | None:
 def follow(text: str, encoding: str) -> str | None:
     """In a sheet known to be typed in `encoding`, a cell with no tell-tale character ("Caáp xaõ" in VNI) is
     converted when its reading is clean and reads as more Vietnamese words than the text as it stands."""
-    if text.isascii():
+    if text.isascii() or not legacy_bytes(text):
         return None
     decoded = unicodedata.normalize("NFC", DECODERS[encoding](text))
-    if decoded != text and foreign_count(decoded) == 0 and plausible_words(decoded) > plausible_words(text):
+    if decoded != text and foreign_count(decoded) == 0 and reads_better(decoded, text):
         return decoded
     return None
 

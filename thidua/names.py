@@ -27,6 +27,10 @@ FILE_NAME_LIMIT = 120  # characters of a unit's name in a file name, as safe_fil
 # Beside the run folders, in the output folder
 LEDGER_FILE = "thidua.sqlite"  # the campaign's memory (thidua/ledger.py)
 
+# In the output folder, beside the runs: the traceback of a failure of the program itself (exit 3) that
+# happened before a run folder existed.
+CRASH_LOG = "nhat_ky_loi_chuong_trinh.txt"
+
 DOCUMENTS = {
     "to_trinh_ubnd": "01 - Tờ trình đề nghị Bằng khen UBND tỉnh.docx",
     "to_trinh_tw": "02 - Tờ trình đề nghị Bằng khen Trung ương MTTQ.docx",
@@ -48,6 +52,7 @@ DOCUMENT_TEMPLATES = {
     "bao_cao_so_ket": "Báo cáo sơ kết.docx",
     "bao_cao_cham_diem": "Báo cáo kết quả chấm điểm.docx",
 }
+UNIT_TEMPLATES_DIR = "Mẫu báo cáo {year} theo đơn vị"  # template --per-unit writes here, under output/
 UNIT_MAIL_TEMPLATE = "thu_phan_hoi.j2"
 LEADERSHIP_MAIL_TEMPLATE = "thu_lanh_dao.j2"
 REMINDER_MAIL_TEMPLATE = "thu_nhac_nho.j2"
@@ -79,6 +84,22 @@ def _feedback_name(short_name: str, code: str = "") -> str:
         return f"Phản hồi - {safe_filename(short_name)}.xlsx"
     suffix = f" ({safe_filename(code)})"
     return f"Phản hồi - {safe_filename(short_name, limit=FILE_NAME_LIMIT - len(suffix))}{suffix}.xlsx"
+
+
+def unit_template_names(units) -> dict[str, str]:
+    """Unit code -> name of its own template: the unit's name, safe on Windows, unique without case."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for unit in units:
+        name = f"{safe_filename(unit.short_name)}.xlsx"
+        n = 1
+        while name.casefold() in taken:  # as for feedback: the "(code)" survives any cut of a long name
+            suffix = f" ({safe_filename(unit.code if n == 1 else f'{unit.code}-{n}')})"
+            name = f"{safe_filename(unit.short_name, limit=FILE_NAME_LIMIT - len(suffix))}{suffix}.xlsx"
+            n += 1
+        taken.add(name.casefold())
+        names[unit.code] = name
+    return names
 
 
 def latest_run(output: Path) -> Path | None:

@@ -33,12 +33,31 @@ class Division:
         return in_sentence(self.name)
 
 
+# The 29 provinces merged into others on 1 July 2025 (Nghị quyết số 202/2025/QH15 của Quốc hội về việc sắp xếp
+# đơn vị hành chính cấp tỉnh): 63 provinces became 34. vietnam-provinces lists only the new map, so the old
+# names live here, each with the name of the province it merged into as that list spells it.
+MERGED_INTO: dict[str, str] = {
+    "Hà Giang": "Tuyên Quang", "Yên Bái": "Lào Cai", "Bắc Kạn": "Thái Nguyên", "Vĩnh Phúc": "Phú Thọ",
+    "Hòa Bình": "Phú Thọ", "Bắc Giang": "Bắc Ninh", "Thái Bình": "Hưng Yên", "Hải Dương": "Thành phố Hải Phòng",
+    "Hà Nam": "Ninh Bình", "Nam Định": "Ninh Bình", "Quảng Bình": "Quảng Trị", "Quảng Nam": "Thành phố Đà Nẵng",
+    "Kon Tum": "Quảng Ngãi", "Bình Định": "Gia Lai", "Ninh Thuận": "Khánh Hòa", "Phú Yên": "Đắk Lắk",
+    "Đắk Nông": "Lâm Đồng", "Bình Thuận": "Lâm Đồng", "Bình Dương": "Thành phố Hồ Chí Minh",
+    "Bà Rịa - Vũng Tàu": "Thành phố Hồ Chí Minh", "Bình Phước": "Đồng Nai", "Long An": "Tây Ninh",
+    "Tiền Giang": "Đồng Tháp", "Bến Tre": "Vĩnh Long", "Trà Vinh": "Vĩnh Long", "Hậu Giang": "Thành phố Cần Thơ",
+    "Sóc Trăng": "Thành phố Cần Thơ", "Bạc Liêu": "Cà Mau", "Kiên Giang": "An Giang",
+}
+
+
 def _key(name: str) -> str:
     key = " ".join(strip_diacritics(name).casefold().replace(".", ". ").split())
     for prefix in _PREFIXES:
         if key.startswith(prefix):
             return key[len(prefix):]
     return key
+
+
+def _merged_key(name: str) -> str:
+    return " ".join(_key(name).replace("-", " ").split())
 
 
 def provinces() -> list[Division]:
@@ -54,6 +73,12 @@ def find_province(name: str) -> Division:
     for division in everyone:
         if _key(division.name) == wanted:
             return division
+    merged = {_merged_key(old): (old, new) for old, new in MERGED_INTO.items()}
+    if _merged_key(name) in merged:
+        old, new = merged[_merged_key(name)]
+        raise ThiduaError(f"Tỉnh {old} đã được sắp xếp vào {new if new.startswith('Thành phố') else 'tỉnh ' + new} từ ngày "
+                          f"01/7/2025 (Nghị quyết số 202/2025/QH15 của Quốc hội). Đề nghị chạy: python process.py "
+                          f"registry \"{new.removeprefix('Thành phố ')}\".")
     names = {_key(d.name): d.name for d in everyone}
     close = [names[k] for k in difflib.get_close_matches(wanted, list(names), n=5, cutoff=0.6)]
     hint = f" Tên gần giống: {', '.join(close)}." if close else f" Các tỉnh, thành phố: {', '.join(sorted(names.values()))}."

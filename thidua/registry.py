@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from .errors import RegistryError
-from .text import cap_first, clean, parse_mark
+from .text import cap_first, clean, parse_mark, strip_diacritics
 
 COLUMNS = ("ma_don_vi", "ten_don_vi", "cap", "ma_cap_tren", "so_don_vi_cap_xa", "so_ban_cong_tac_mat_tran", "email")
 # Optional: "có văn bản đăng ký thi đua" (plan VIII.2) and the plan's priority areas (VII: "vùng có đông đồng bào
@@ -47,6 +48,7 @@ class Unit:
     registered: bool | None = None  # None: the registry does not say
     priority_area: bool = False
     cluster: str = ""  # cụm thi đua; blank: none
+    line: int = field(default=0, compare=False)  # the registry row, for messages (0: not from a file)
 
     @property
     def short_name(self) -> str:
@@ -141,7 +143,8 @@ def _count(row: dict, key: str, line: int, required: bool) -> int | None:
         if required:
             raise RegistryError(f"Danh sách đơn vị, dòng {line}: đơn vị cấp huyện phải ghi \"{key}\".")
         return None
-    if not text.isdigit():
+    # "1³" and "١٢" pass isdigit() but are no count a clerk meant; nine digits are more than any province has.
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise RegistryError(f"Danh sách đơn vị, dòng {line}: \"{key}\" = \"{text}\" không phải số nguyên.")
     return int(text)
 
@@ -174,6 +177,7 @@ def parse_registry(rows: list[dict], source: str = "danh sách đơn vị") -> t
             registered=parse_mark(row[REGISTERED]) if REGISTERED in row else None,
             priority_area=parse_mark(row.get(PRIORITY_AREA)),
             cluster=clean(row.get(CLUSTER)),
+            line=line,
         ))
     if sum(u.cap == "tinh" for u in units) != 1:
         raise RegistryError(f"{source}: phải có đúng một đơn vị cấp tỉnh (cap = tinh).")
@@ -199,6 +203,43 @@ def _one_map(units: list[Unit], lines: dict[str, int], source: str) -> None:
                                 f"của tỉnh ({province.code}).")
 
 
+# "Cụm thi đua số 05", "cụm số 5", "Cum 5" all mean the fifth cluster: the words and the zeros say nothing.
+_CLUSTER_WORDS = re.compile(r"\b(cum|thi dua|so)\b")
+
+
+def _cluster_key(name: str) -> str:
+    key = _CLUSTER_WORDS.sub(" ", strip_diacritics(clean(name)).casefold())
+    key = re.sub(r"\d+", lambda m: str(int(m.group())), key)
+    return " ".join(key.replace(".", " ").replace(":", " ").split())
+
+
+def closest_cluster(name: str, declared: tuple[str, ...]) -> str | None:
+    """The declared cluster a typed name most likely means: the same number and words, else the nearest spelling."""
+    keys = {_cluster_key(d): d for d in declared}
+    wanted = _cluster_key(name)
+    if wanted in keys:
+        return keys[wanted]
+    close = difflib.get_close_matches(wanted, list(keys), n=1, cutoff=0.6)
+    return keys[close[0]] if close else None
+
+
+def check_clusters(registry: Registry, declared: tuple[str, ...], source: str = "Danh sách đơn vị") -> None:
+    """Every submitting unit names a declared cluster: a typo would otherwise make a cluster of its own and
+    change every pooled quota (issue 20). Called only when some line is counted per cluster."""
+    listed = ", ".join(f"\"{d}\"" for d in declared)
+    for unit in registry.submitters:
+        if unit.cluster in declared:
+            continue
+        where = f"{source}, dòng {unit.line}" if unit.line else source
+        if not unit.cluster:
+            raise RegistryError(f"{where}: \"{unit.name}\" chưa ghi cụm thi đua (cột \"{CLUSTER}\"). Đề nghị ghi một "
+                                f"trong các cụm đã khai báo trong config.toml (map.clusters): {listed}.")
+        near = closest_cluster(unit.cluster, declared)
+        hint = f" Có phải là \"{near}\"?" if near else ""
+        raise RegistryError(f"{where}: \"{unit.name}\" ghi cụm thi đua \"{unit.cluster}\", không có trong các cụm đã "
+                            f"khai báo trong config.toml (map.clusters).{hint} Các cụm đã khai báo: {listed}.")
+
+
 def _rows_from_xlsx(path: Path) -> tuple[list[str], list[dict]]:
     """The first sheet of a workbook holding the registry's columns (header on its first row)."""
     from python_calamine import CalamineWorkbook
@@ -220,7 +261,7 @@ def load_registry(path: Path, communes_path: Path | None = None) -> Registry:
     path = Path(path)
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
-            header, rows = _rows_from_xlsx(path)
+            header, rows = _xlsx_or_error(path)
         else:
             with path.open(encoding="utf-8-sig", newline="") as fh:
                 reader = csv.DictReader(fh)
@@ -237,9 +278,31 @@ def load_registry(path: Path, communes_path: Path | None = None) -> Registry:
     units = parse_registry(rows, f"Danh sách đơn vị {path.name}")
     communes: tuple[Commune, ...] = ()
     if communes_path is not None and Path(communes_path).is_file():
-        with Path(communes_path).open(encoding="utf-8-sig", newline="") as fh:
-            communes = tuple(
+        communes = _communes(Path(communes_path))
+    return Registry(units, communes)
+
+
+def _xlsx_or_error(path: Path) -> tuple[list[str], list[dict]]:
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    try:
+        return _rows_from_xlsx(path)
+    except OSError:
+        raise
+    except Exception as exc:  # the reader's own errors (a damaged zip, a sheet it cannot parse) have no common base
+        raise RegistryError(f"Không đọc được danh sách đơn vị {path}: tệp bị hỏng hoặc không phải bảng tính Excel "
+                            f"({exc}). Đề nghị mở tệp bằng Excel, lưu lại dưới dạng .xlsx hoặc CSV UTF-8.") from exc
+
+
+def _communes(path: Path) -> tuple[Commune, ...]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return tuple(
                 Commune(clean(r.get("ma_huyen")), clean(r.get("ten_don_vi")), clean(r.get("loai")) or "Xã")
                 for r in csv.DictReader(fh) if clean(r.get("ten_don_vi"))
             )
-    return Registry(units, communes)
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"Danh sách xã, phường {path} (paths.communes) phải được lưu dạng UTF-8 (CSV UTF-8).") from exc
+    except (OSError, csv.Error) as exc:
+        raise RegistryError(f"Không đọc được danh sách xã, phường {path} (paths.communes): "
+                            f"{getattr(exc, 'strerror', None) or exc}.") from exc

@@ -10,6 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TextIO
 
+from . import terms
 from .changes import Changes, Snapshot, awards_text, name_key
 from .issues import Issue
 from .names import feedback_file_names
@@ -269,6 +270,7 @@ class Result:
     source_folder: str = ""  # the input folder, for links from issues to the cells they name
     criteria: tuple | None = None  # the criteria table (criteria.Criterion), when one is configured
     scores: tuple[ScoreLine, ...] = ()
+    notified: tuple[str, ...] = ()  # codes of the units whose feedback was sent (recorded by `send`; none yet)
     changes: Changes | None = None  # since the previous run in the ledger (None: not compared, e.g. `check`)
 
     @cached_property
@@ -289,6 +291,38 @@ class Result:
     @cached_property
     def has_clusters(self) -> bool:
         return any(u.cluster for u in self.units)
+
+    @cached_property
+    def reported_codes(self) -> frozenset[str]:
+        """The units whose file was processed."""
+        return frozenset(i.unit_code for i in self.inputs if i.status == FileStatus.PROCESSED)
+
+    def progress(self, cluster: str | None = None) -> tuple[int, int]:
+        """(units that reported, units) below the province, in one cluster or (None) all of them; the province's
+        own file is not counted."""
+        units = [u for u in self.submitters if cluster is None or u.cluster == cluster]
+        return sum(u.code in self.reported_codes for u in units), len(units)
+
+    @cached_property
+    def cluster_names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(u.cluster for u in self.submitters if u.cluster))
+
+    @property
+    def provisional(self) -> bool:
+        reported, total = self.progress()
+        return reported < total
+
+    def provisional_title(self) -> str:
+        """What every document carries under its title while units are missing; "" once all have reported."""
+        return terms.provisional_title(*self.progress()) if self.provisional else ""
+
+    def place_note(self, cluster: str | None = None) -> str:
+        """What a claim of a place in a cluster (or, None, the province) adds while a unit of it has not reported:
+        " (tạm thời, 2/8 đơn vị của cụm đã báo cáo)"; "" when the scope is complete."""
+        reported, total = self.progress(cluster)
+        if reported >= total:
+            return ""
+        return " " + terms.provisional_scope(reported, total, "cụm" if cluster else self.province_word)
 
     def unit(self, code: str) -> Unit | None:
         return self._units_by_code.get(code)
@@ -347,6 +381,14 @@ class Result:
         """Ranked winners whose dossier the office must still collect (all, or those of one submitting unit)."""
         found = self.rankings.items() if code is None else ((k, self.unit_items(code, k)) for k in self.rankings)
         return [r for _, units in found for r in units if r.dossier_to_collect]
+
+    @cached_property
+    def _capped_rows(self) -> frozenset[tuple[str, str, int | None]]:
+        return frozenset((i.file, i.sheet, i.row) for i in self.issues if i.code == "provincial-cap-exceeded")
+
+    def held_by_cap(self, n: Nomination) -> bool:
+        """Whether a nomination under review was held back by a provincial cap (not by a tie at a cut)."""
+        return (n.file, n.sheet, n.row) in self._capped_rows
 
     def with_status(self, status: str) -> tuple[Nomination, ...]:
         return tuple(n for n in self.nominations if n.status == status)
@@ -411,6 +453,8 @@ class Result:
             "nominations": len(self.nominations), "status": status,
             "needs_review": status["needs_review"] + held_by_ties,
             "errors": len(self.errors), "warnings": len(self.warnings),
+            "reported": dict(zip(("units", "of"), self.progress())),
+            "clusters": {name: dict(zip(("reported", "of"), self.progress(name))) for name in self.cluster_names},
         }
 
     def as_json(self, stream: bool = False) -> dict:

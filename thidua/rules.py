@@ -17,6 +17,7 @@ from .ranking import AWARD, REVIEW, cut
 from .records import NominationRow
 from .registry import Registry, Unit
 from .result import CapLine, Nomination, QuotaLine
+from .schema import DOSSIER_FIELDS, DOSSIER_LABELS
 from .terms import Kind, Status
 from .text import cap_first, fmt_number, money, name_list
 
@@ -146,8 +147,10 @@ def judge(row: NominationRow, unit: Unit, config: Config) -> Verdict:
         return Verdict(Status.INELIGIBLE, tuple(reasons), (problem, *warnings))
     if row.missing_documents:
         text = ", ".join(row.missing_documents)
-        problem = issue("incomplete-dossier", name=row.name, missing=text, **_where(row, "has_proposal", unit.code))
-        return Verdict(Status.INCOMPLETE_DOSSIER, (f"hồ sơ thiếu: {text}",), (problem, *warnings))
+        # Each missing document at its own cell: the clerk fixes the cell the issue names.
+        problems = tuple(issue("incomplete-dossier", name=row.name, missing=DOSSIER_LABELS[f], **_where(row, f, unit.code))
+                         for f in DOSSIER_FIELDS if not getattr(row, f))
+        return Verdict(Status.INCOMPLETE_DOSSIER, (f"hồ sơ thiếu: {text}",), (*problems, *warnings))
     return Verdict(Status.CANDIDATE, (), tuple(warnings))
 
 
@@ -168,7 +171,7 @@ def stt_key(n: Nomination) -> tuple:
     return (n.source.stt if n.source.stt is not None else float("inf"), n.source.row)
 
 
-def place_within_quota(candidates: list[Nomination], limit: int, submitted: int
+def place_within_quota(candidates: list[Nomination], limit: int, submitted: int, scope_name: str = ""
                        ) -> tuple[dict[int, Nomination], list[Issue]]:
     """One unit's line: the first `limit` are proposed, the rest over_quota with an issue each. A score decides
     only where it must: when there are more candidates than places and some have no score, the unit's STT order
@@ -187,13 +190,15 @@ def place_within_quota(candidates: list[Nomination], limit: int, submitted: int
         if verdicts.get(i) == AWARD:
             placed[id(n)] = _restatus(n, Status.PROPOSED)
             continue
-        placed[id(n)] = _restatus(n, Status.OVER_QUOTA, f"vượt chỉ tiêu: đề nghị {submitted}, chỉ tiêu {limit}")
+        placed[id(n)] = _restatus(n, Status.OVER_QUOTA, f"vượt chỉ tiêu của đơn vị ({scope_name}: chỉ tiêu {limit}, "
+                                                        f"đề nghị {submitted})" if scope_name else
+                                  f"vượt chỉ tiêu: đề nghị {submitted}, chỉ tiêu {limit}")
         problems.append(issue("over-quota", name=n.name, submitted=submitted, quota=limit,
                               what=terms.describe(n.kind, n.level), **_where(n.source, "score", n.unit_code)))
     return placed, problems
 
 
-def place_pooled(candidates: list[Nomination], limit: int, submitted: int, scope_name: str
+def place_pooled(candidates: list[Nomination], limit: int, submitted: int, scope_name: str, scope_label: str = ""
                  ) -> tuple[dict[int, Nomination], list[Issue]]:
     """A cluster's or the province's line: every unit's rows ordered by score alone. The first `limit` are
     proposed; a tie straddling the cut goes to the council whole (no STT breaks it across units); the rest
@@ -202,24 +207,27 @@ def place_pooled(candidates: list[Nomination], limit: int, submitted: int, scope
     placed: dict[int, Nomination] = {}
     problems: list[Issue] = []
     held = [n for i, n in enumerate(candidates) if verdicts.get(i) == REVIEW]
+    taken = sum(v == AWARD for v in verdicts.values())
+    # Whose quota, and which place: "Cụm 3: chỉ tiêu 2", so that the council reads the scope, not the province.
+    line = f"{scope_label or scope_name}: chỉ tiêu {limit}"
     for i, n in enumerate(candidates):
         verdict = verdicts.get(i)
         if verdict == AWARD:
             placed[id(n)] = _restatus(n, Status.PROPOSED)
         elif verdict == REVIEW:
-            placed[id(n)] = _restatus(n, Status.NEEDS_REVIEW, f"bằng điểm tại ngưỡng xét của {scope_name}")
+            placed[id(n)] = _restatus(n, Status.NEEDS_REVIEW, f"bằng điểm tại ngưỡng xét của {scope_name}, đồng xếp "
+                                                              f"thứ {taken + 1} ({line})")
         else:
-            placed[id(n)] = _restatus(n, Status.OVER_QUOTA,
-                                      f"vượt số lượng của {scope_name}: {submitted} trường hợp, {limit} suất")
+            placed[id(n)] = _restatus(n, Status.OVER_QUOTA, f"vượt chỉ tiêu chung của {scope_name} ({line}, "
+                                                            f"đề nghị {submitted})")
             problems.append(issue("pooled-over-quota", name=n.name, scope=scope_name, submitted=submitted,
                                   quota=limit, what=terms.describe(n.kind, n.level),
                                   **_where(n.source, "score", n.unit_code)))
     if held:
         lead = held[0]
-        taken = sum(v == AWARD for v in verdicts.values())
         problems.append(issue(
             "tie-at-cutoff", related=tuple(sorted({n.unit_code for n in held})),
-            award=terms.award_name(lead.award or ""), names=name_list([n.name for n in held], "trường hợp"),
+            award=f"{terms.award_name(lead.award or '')} ({scope_name})", names=name_list([n.name for n in held], "trường hợp"),
             score=fmt_number(lead.source.score or 0.0), rank=taken + 1, first=1, last=limit,
             places=max(0, limit - taken), **_where(lead.source, "score", lead.unit_code)))
     return placed, problems
@@ -265,6 +273,11 @@ class Scope:
             return self.units[0].short_name
         return f"cụm thi đua \"{self.cluster}\"" if self.kind == "cluster" else "toàn tỉnh"
 
+    @property
+    def label(self) -> str:
+        """The scope as a quota line names it: "Cụm 3", "Toàn tỉnh", the unit's short name."""
+        return (self.cluster or "") if self.kind == "cluster" else cap_first(self.name)
+
 
 def scopes(kind: str, units: tuple[Unit, ...], registry: Registry) -> list[Scope]:
     """The scopes of a line over `units`: each unit; each cluster (a unit with no cluster counts on its own);
@@ -306,9 +319,9 @@ def allocate(nominations: list[Nomination], registry: Registry, config: Config
             limit = scope_quota(rule, scope, config)
             candidates = [n for n in listed if n.status == Status.CANDIDATE]
             if scope.kind == "unit":
-                new, issues_ = place_within_quota(candidates, limit, len(listed))
+                new, issues_ = place_within_quota(candidates, limit, len(listed), scope.name)
             else:
-                new, issues_ = place_pooled(candidates, limit, len(listed), scope.name)
+                new, issues_ = place_pooled(candidates, limit, len(listed), scope.name, scope.label)
             placed.update(new)
             problems += issues_
             lines.append((scope, rule, limit, len(listed)))

@@ -8,6 +8,8 @@ names, some districts proposing more than their quota, a tie at a cutoff, a miss
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -15,13 +17,19 @@ from typing import Any
 from . import terms
 from .config import Config
 from .criteria import CriteriaTable
+from .errors import ThiduaError
 from .registry import Registry, Unit
 from .rules import unit_quota
 from .template import write_workbook
 from .terms import FRONT
 from .text import safe_filename
+from .workbook import list_inputs
 
 SEED = 2023
+# What `sample` wrote into a folder, by name and SHA-256: any other file there is a real one, and invented files
+# must never stand beside it (issue 20: an invented "Xã Gio Linh" superseded the real file). Hidden, so the batch
+# never reads it.
+MANIFEST = ".thidua-sample.json"
 
 _KINH_FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Trương")
 _KINH_MIDDLE_M = ("Văn", "Minh", "Hoàng", "Quốc", "Thanh", "Hữu", "Công")
@@ -307,11 +315,35 @@ def _commune_book(unit: Unit, index: int, config: Config, rng: random.Random, sc
     return info, {"bctmt": bctmt_rows, "collective": collective, "individual": individual}
 
 
+def _digest(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def foreign_files(folder: Path) -> list[Path]:
+    """The files in `folder` that an earlier `sample` did not write there (or that were changed since)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    try:
+        own = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("files", {})
+    except (OSError, ValueError, AttributeError):
+        own = {}
+    return [p for p in list_inputs(folder)
+            if own.get(p.relative_to(folder).as_posix()) != _digest(p)]
+
+
 def write_sample(folder: Path, config: Config, registry: Registry) -> list[Path]:
     """Write one filled workbook per submitting unit (districts, or communes since 2025) and one for the
-    province into `folder`."""
+    province into `folder`, which holds no file but the ones an earlier sample wrote."""
     rng = random.Random(SEED)
     folder = Path(folder)
+    foreign = foreign_files(folder)
+    if foreign:
+        shown = ", ".join(p.relative_to(folder).as_posix() for p in foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise ThiduaError(f"Thư mục {folder} đã có {len(foreign)} tệp không phải tệp mẫu ({shown}). Để tệp mẫu không "
+                          "lẫn với báo cáo thật, lệnh sample không ghi vào đây; đề nghị dùng --output để ghi tệp mẫu vào "
+                          "một thư mục khác, ví dụ: python process.py sample --output thu_mau")
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     units = registry.submitters
@@ -333,4 +365,7 @@ def write_sample(folder: Path, config: Config, registry: Registry) -> list[Path]
     info, tables = _province_book(registry, config, rng, scores)
     path = folder / f"{safe_filename(registry.province.short_name)} - Báo cáo thi đua {config.year}.xlsx"
     written.append(write_workbook(path, config, info, tables, appraisal=True, two_tier=registry.two_tier))
+    # Files an earlier sample wrote under other names (another year, another registry) stay its own.
+    files = {p.relative_to(folder).as_posix(): _digest(p) for p in list_inputs(folder)}
+    (folder / MANIFEST).write_text(json.dumps({"files": files}, ensure_ascii=False, indent=1), encoding="utf-8")
     return written

@@ -67,6 +67,9 @@ INFO_FIELDS: tuple[InfoField, ...] = (
     InfoField("Phiên bản mẫu", "template_version", (), "Không sửa"),
 )
 
+# Only in a per-unit template, filled in by the Văn phòng: the registry, not this cell, decides the cluster.
+CLUSTER_FIELD = InfoField("Cụm thi đua", "cluster", ("Cụm",), "Cụm thi đua của đơn vị theo danh sách đơn vị của tỉnh")
+
 _STT = Column("STT", "stt", 6, kind="int", aliases=("Số TT", "TT"))
 _NOTE = Column("Ghi chú", "note", 30)
 _UNIT_SCORE = Column("Điểm", "score", 10, required=True, kind="score", aliases=("Điểm chấm", "Tổng điểm"))

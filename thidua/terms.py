@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from .text import strip_diacritics
+
 # Closed sets of codes. They are strings (JSON stays plain, dict lookups by the plain code work), and a typo in
 # code is an AttributeError instead of a silent mismatch.
 
@@ -207,13 +209,66 @@ def committee_name(place: str, unit_type: str = "") -> str:
     return f"{FRONT} {in_sentence(place)}"
 
 
+# Kinds of residential area a Ban công tác Mặt trận is named after; longest first.
+HAMLET_TYPES = ("Tổ dân phố", "Khu dân cư", "Khu phố", "Khu vực", "Thôn", "Khóm", "Xóm", "Bản", "Buôn", "Làng",
+                "Sóc", "Plei", "Phum", "Ấp", "Tổ")
+
+
 def bctmt_name(name: str) -> str:
-    """'ấp Sóc Xoài' -> 'Ban công tác Mặt trận ấp Sóc Xoài'; a full name stays."""
+    """'ấp Sóc Xoài' -> 'Ban công tác Mặt trận ấp Sóc Xoài'; 'Thôn Lai Bình' -> 'Ban công tác Mặt trận thôn Lai
+    Bình' (the kind of place in lower case inside the name, a numbered one kept: 'Ấp 5'); a full name stays."""
     name = " ".join(name.split())
-    return name if name.casefold().startswith(BCTMT_PREFIX.casefold()) else f"{BCTMT_PREFIX} {name}"
+    if name.casefold().startswith(BCTMT_PREFIX.casefold()):
+        return name
+    for kind in HAMLET_TYPES:
+        rest = name[len(kind) + 1:]
+        if name.casefold().startswith(kind.casefold() + " ") and not rest[:1].isdigit():
+            name = f"{kind.lower()} {rest}"
+            break
+    return f"{BCTMT_PREFIX} {name}"
 
 
-def position_phrase(position: str, workplace: str) -> str:
+def _words(text: str) -> str:
+    """Compared as words: case, diacritics and spacing aside."""
+    return " ".join(strip_diacritics(text.casefold()).split())
+
+
+def place_of(committee: str) -> str:
+    """'Ủy ban MTTQ Việt Nam xã Vĩnh Hoàng' -> 'vinh hoang': the place a committee's name ends with, as words."""
+    words = _words(committee)
+    for opening in (_words(FRONT), "uy ban mat tran to quoc viet nam", "ubmttq"):
+        if words.startswith(opening + " "):
+            words = words[len(opening) + 1:]
+            break
+    for kind in PLACE_TYPES:
+        if words.startswith(_words(kind) + " "):
+            return words[len(_words(kind)) + 1:]
+    return words
+
+
+def repeats_workplace(position: str, workplace: str, committee: str = "") -> bool:
+    """Whether a Chức vụ already ends with the Đơn vị công tác ('Chủ tịch Ủy ban MTTQ Việt Nam xã Vĩnh Hoàng' +
+    'Ủy ban MTTQ Việt Nam xã Vĩnh Hoàng'), or with the submitting committee's own name while the Đơn vị công tác
+    names the same place ('Phó Chủ tịch Ủy ban MTTQ Việt Nam xã Số 1' + 'Xã Số 1')."""
+    said, where = _words(position), _words(workplace)
+    if not (said and where):
+        return False
+    if said == where or said.endswith(" " + where):
+        return True
+    own = _words(committee)
+    place = place_of(committee) if own else ""
+    return bool(place) and said.endswith(" " + own) and (where == place or where.endswith(" " + place))
+
+
+def with_commune(name: str, commune: str) -> str:
+    """'Ban công tác Mặt trận thôn Lai Bình' + 'Xã Bến Quan' -> 'Ban công tác Mặt trận thôn Lai Bình, xã Bến Quan':
+    a Ban công tác Mặt trận in a formal list says its commune; a name that already says it stays."""
+    if not commune or f" {_words(in_sentence(commune))} " in f" {_words(name)} ":
+        return name
+    return f"{name}, {in_sentence(commune)}"
+
+
+def position_phrase(position: str, workplace: str, committee: str = "") -> str:
     """Chức vụ and đơn vị in one phrase, as a list of awards writes them: 'Phó Chủ tịch' + 'Ủy ban MTTQ Việt Nam
     huyện Kế Sách' -> 'Phó Chủ tịch Ủy ban MTTQ Việt Nam huyện Kế Sách'. What both name is said once:
     ('Chủ tịch Ủy ban MTTQ Việt Nam', 'Ủy ban MTTQ Việt Nam thị xã Vĩnh Châu') -> 'Chủ tịch Ủy ban MTTQ Việt Nam
@@ -222,6 +277,8 @@ def position_phrase(position: str, workplace: str) -> str:
     position, workplace = " ".join(position.split()), " ".join(workplace.split())
     if not (position and workplace):
         return position or workplace
+    if repeats_workplace(position, workplace, committee):
+        return position
     for body in (FRONT, "Ủy ban Mặt trận Tổ quốc Việt Nam", BCTMT_PREFIX):
         if position.casefold().endswith(body.casefold()) and workplace.casefold().startswith(body.casefold()):
             return f"{position} {in_sentence(workplace[len(body):].strip())}".strip()
@@ -229,3 +286,14 @@ def position_phrase(position: str, workplace: str) -> str:
     if last.casefold() == workplace.split()[0].casefold():  # "Trưởng ban" + "Ban công tác ..."
         return f"{head} {workplace}".strip()
     return f"{position} {workplace}"
+
+
+# ---------------------------------------------------------------- a result while units are missing
+
+def provisional_title(reported: int, total: int) -> str:
+    return f"KẾT QUẢ TẠM THỜI ({reported}/{total} đơn vị đã gửi báo cáo)"
+
+
+def provisional_scope(reported: int, total: int, whose: str) -> str:
+    """'(tạm thời, 2/8 đơn vị của cụm đã báo cáo)': what a claimed place adds while its scope is incomplete."""
+    return f"(tạm thời, {reported}/{total} đơn vị của {whose} đã báo cáo)"

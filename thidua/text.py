@@ -185,8 +185,22 @@ def parse_mark(value: object) -> bool:
     return key in _YES
 
 
+_TIME = r"(?:\s*,?\s+\d{1,2}[:h]\d{2}(?::\d{2})?(?:\.\d+)?)?"
+# What may stand before a date: a place and "ngày" ("Sóc Trăng, ngày 25 tháng 11 năm 2023"), compared without
+# diacritics.
+_LEAD = r"(?:.*?(?:,|\bngay)\s*)?"
+_DAY_FIRST = re.compile(_LEAD + r"(\d{1,2})\s*(?:[/.\-]|\s+thang\s+|\s*thang\s*)\s*(\d{1,2})\s*"
+                        r"(?:[/.\-]|\s+nam\s+|\s*nam\s*)\s*(\d{4}|\d{2})" + _TIME + r"\.?")
+# "25-Nov-2023", "25 Nov 2023": what an English Excel shows for a date typed in Vietnam.
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAY_MONTH_NAME = re.compile(r"(\d{1,2})[\s\-/]*(" + "|".join(_MONTHS) + r")[a-z]*\.?[\s\-/,]*(\d{4}|\d{2})" + _TIME)
+_YEAR_FIRST = re.compile(r"(\d{4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)?")
+
+
 def parse_date(value: object) -> dt.date | None:
-    """A date as Excel stores it (date, datetime, serial number) or as text dd/mm/yyyy."""
+    """A date as Excel stores it (date, datetime, serial number) or as people type it: "25/11/2023", "25/11/23",
+    "25-11-2023", "2023-11-25", "Ngày 25 tháng 11 năm 2023", "Sóc Trăng, ngày 25/11/2023", with a time after it
+    or not. Day first, as in Vietnam; "11/25/2023" is read month first only because 25 cannot be a month."""
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -198,11 +212,19 @@ def parse_date(value: object) -> dt.date | None:
             return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
         raise ParseError(str(value))
     text = clean(value)
-    match = re.fullmatch(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})", text)
+    key = strip_diacritics(text.casefold())
+    match = _DAY_FIRST.fullmatch(key)
     if match:
         day, month, year = (int(g) for g in match.groups())
+        if len(match.group(3)) == 2:
+            year += 2000  # "25/11/23": no report of this tool was written in the 1900s
+        if month > 12 and day <= 12:
+            day, month = month, day
+    elif (named := _DAY_MONTH_NAME.fullmatch(key)) is not None:
+        day, month, year = int(named.group(1)), _MONTHS.index(named.group(2)) + 1, int(named.group(3))
+        year += 2000 if len(named.group(3)) == 2 else 0
     else:
-        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+        match = _YEAR_FIRST.fullmatch(key)
         if not match:
             raise ParseError(text)
         year, month, day = (int(g) for g in match.groups())
@@ -264,3 +286,12 @@ def money(value: int) -> str:
 def cap_first(text: str) -> str:
     """Capitalise the first letter only: 'tập thể Ban công tác Mặt trận' -> 'Tập thể Ban công tác Mặt trận'."""
     return text[:1].upper() + text[1:]
+
+
+def title_case(name: str) -> str | None:
+    """'LÊ THỊ  HOA ' -> 'Lê Thị Hoa': a name typed all in capitals, as an official writes it (each word with
+    its capital, spaces collapsed); None when the name is not all in capitals."""
+    letters = [ch for ch in name if ch.isalpha()]
+    if len(letters) < 2 or not all(ch.isupper() for ch in letters):
+        return None
+    return " ".join(word[:1] + word[1:].lower() for word in name.split())

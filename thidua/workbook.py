@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import gc
 import math
+import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -26,14 +28,15 @@ from .text import (
     LabelIndex,
     ParseError,
     clean,
+    label_key,
     lookup,
-    loose_key,
     match_label,
     parse_date,
     parse_int,
     parse_mark,
     parse_money,
     parse_number,
+    strip_diacritics,
     unit_code,
 )
 
@@ -221,21 +224,34 @@ def _filled(value: object) -> bool:
     return True
 
 
-_TOTALS = ("tong cong", "cong", "tong so", "tong")
+_TOTALS = ("tổng cộng", "cộng", "tổng số", "tổng")
+_TOTALS_PREFIXES = ("tổng cộng ", "tổng số ", "tổng cộng:", "cộng:")
 
 
 def _is_totals(cells, columns: dict[str, int]) -> bool:
-    """A "Tổng cộng" line under the table: its label stands where the STT or the name would."""
+    """A "Tổng cộng" line under the table: its label stands where the STT or the name would. Typed without
+    diacritics the label is also the start of names ("Tong cong ty Dien luc"), so it counts only when the rest
+    of the row is a totals row's: no text in our other columns, numbers at most."""
     for field_name in ("stt", "name"):
         c = columns.get(field_name)
         if c is not None and c < len(cells) and isinstance(cells[c], str):
             head = cells[c].lstrip()[:1].casefold()
             if head not in ("t", "c"):
                 continue  # the usual case, decided without normalising the text
-            key = loose_key(cells[c]).rstrip(" :")
-            if key in _TOTALS or key.startswith(("tong cong ", "tong so ", "tong cong:", "cong:")):
+            key = label_key(cells[c]).rstrip(" :")
+            if key in _TOTALS or key.startswith(_TOTALS_PREFIXES):
                 return True
+            if key.isascii():
+                bare = tuple(strip_diacritics(t) for t in _TOTALS)
+                if (key in bare or key.startswith(tuple(strip_diacritics(p) for p in _TOTALS_PREFIXES))) \
+                        and _no_other_text(cells, columns, c):
+                    return True
     return False
+
+
+def _no_other_text(cells, columns: dict[str, int], label: int) -> bool:
+    return not any(c != label and c < len(cells) and isinstance(cells[c], str) and clean(cells[c])
+                   for c in columns.values())
 
 
 def _nominations(rows, sheet: schema.Sheet, sheet_name: str, file: str, issues: list[Issue]):
@@ -325,13 +341,24 @@ def _info(rows: list[list], sheet_name: str, file: str, issues: list[Issue]) -> 
 
 # ---------------------------------------------------------------- one file
 
+def _open_book(path: Path) -> CalamineWorkbook:
+    """calamine opens a path it can pass to the system as UTF-8; a name that is not (a CP1258 name unzipped on
+    Linux) is opened by Python and handed over as a file."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        with path.open("rb") as fh:
+            return CalamineWorkbook.from_filelike(fh)
+    return CalamineWorkbook.from_path(str(path))
+
+
 class _Book:
     """One open workbook: rows of a sheet by name, through calamine or, for oversized sheets, the streaming
     reader; legacy-font text converted, with the issues that reading raised."""
 
     def __init__(self, path: Path, file: str, scan: guard.Scan, limits: guard.Limits):
         self.path, self.file, self.scan, self.limits = path, file, scan, limits
-        self.book = CalamineWorkbook.from_path(str(path))
+        self.book = _open_book(path)
         # Sheet names as users read them (a name typed with a legacy font is converted) -> names in the file.
         self.sheets = {(legacy.best(n) or (n,))[0]: n for n in self.book.sheet_names}
         self.names = list(self.sheets)
@@ -388,9 +415,12 @@ def read_submission(path: Path, file: str | None = None, limits: guard.Limits = 
 
 def _read_submission(path: Path, file: str | None, limits: guard.Limits) -> Submission:
     path = Path(path)
-    file = file or path.name
-    stat = path.stat()
-    digest = sha256_of(path)
+    file = display_name(file or path.name)
+    try:
+        stat = path.stat()
+        digest = sha256_of(path)
+    except OSError as exc:  # removed, moved or locked since the folder was listed; unreadable for this user
+        return _refused(file, "", 0.0, "file-unreadable", _os_reason(exc))
     reason = skip_reason(path)
     if reason:
         return Submission(file, digest, stat.st_mtime, readable=False, skipped=True,
@@ -400,6 +430,8 @@ def _read_submission(path: Path, file: str | None, limits: guard.Limits) -> Subm
         book = _Book(path, file, scan, limits)
     except guard.Refused as refused:
         return _refused(file, digest, stat.st_mtime, refused.code, refused.reason)
+    except OSError as exc:
+        return _refused(file, digest, stat.st_mtime, "file-unreadable", _os_reason(exc))
     except Exception as exc:  # calamine raises several types for broken, encrypted or foreign files
         code, reason = _describe(exc)
         return _refused(file, digest, stat.st_mtime, code, reason)
@@ -427,14 +459,31 @@ def _read_book(book: _Book, file: str, digest: str, mtime: float, issues: list[I
     tables: dict[str, tuple | None] = {}
     used = {info_name}
     for sheet in schema.DATA_SHEETS:
-        name = find_sheet(names, sheet.names)
-        if name is None:
+        # Every sheet under one of the table's names is read ("Thẩm định" and "Thẩm định cấp huyện" both): rows
+        # that repeat one another are then reported, not dropped with a sheet nobody looked at.
+        matching = [n for n in names if n not in used and match_label(n, sheet.names) is not None]
+        if not matching:
             tables[sheet.key] = None
             continue
-        used.add(name)
+        used.update(matching)
         reader = _nominations if sheet in schema.NOMINATION_SHEETS else \
             _marks if sheet in schema.CRITERIA_SHEETS else _scores
-        tables[sheet.key] = tuple(reader(book.rows(name), sheet, name, file, issues))
+        tables[sheet.key] = tuple(row for name in matching for row in reader(book.rows(name), sheet, name, file, issues))
+    for name in names:
+        if name in used:
+            continue
+        copied = _copied_sheet(name)
+        if copied is not None:
+            # Excel names a copied sheet "Đề nghị cá nhân (2)": a clerk who ran out of room, or kept a spare. Its
+            # rows are read as rows of the sheet it copies, so none is lost; the warning asks to remove a spare.
+            used.add(name)
+            reader = _nominations if copied in schema.NOMINATION_SHEETS else \
+                _marks if copied in schema.CRITERIA_SHEETS else _scores
+            rows = tuple(reader(book.rows(name), copied, name, file, issues))
+            tables[copied.key] = (tables[copied.key] or ()) + rows
+            issues.append(issue("sheet-copy-read", file=file, sheet=name, original=copied.name, rows=len(rows)))
+        else:
+            issues += _unread_rows(book, name)
     for name in sorted(book.hidden - used):
         issues.append(issue("hidden-sheet", file=file, sheet=name, what="bị bỏ qua"))
     return Submission(
@@ -444,6 +493,63 @@ def _read_book(book: _Book, file: str, digest: str, mtime: float, issues: list[I
         nominations=(tables["collective"] or ()) + (tables["individual"] or ()), issues=tuple(book.issues + issues),
         criteria=tables["criteria"] or (), criteria_appraisals=tables["criteria_appraisal"] or (),
     )
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "tệp đã bị xóa hoặc chuyển đi trong lúc tổng hợp"
+    if isinstance(exc, PermissionError):
+        return "tài khoản đang chạy chương trình không có quyền đọc tệp (hoặc tệp đang bị chương trình khác khóa)"
+    return f"lỗi khi đọc tệp ({exc.strerror or exc})"
+
+
+def display_name(name: str) -> str:
+    """A file name as users should read it. A name that is not UTF-8 (unzipping a zip made on a Vietnamese
+    Windows leaves CP1258 bytes, which Python carries as surrogates) is read as CP1258, else with U+FFFD."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "surrogateescape")
+    try:
+        return unicodedata.normalize("NFC", raw.decode("cp1258"))
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace")
+
+
+_COPY_SUFFIX = re.compile(r"(.+?)\s*(?:\(\d{1,3}\)|\d{1,3})")
+
+
+def _copied_sheet(name: str) -> schema.Sheet | None:
+    """The data sheet a sheet name copies: "Đề nghị cá nhân (2)" (Excel's name for a copy), "Đề nghị cá nhân 2"."""
+    match = _COPY_SUFFIX.fullmatch(name.strip())
+    if match is None:
+        return None
+    return next((s for s in schema.DATA_SHEETS if match_label(match.group(1), s.names) is not None), None)
+
+
+def _unread_rows(book: _Book, name: str) -> list[Issue]:
+    """A sheet of another name that holds rows under one of our tables' headers ("Sheet1" with the nominations
+    of "Đề nghị tập thể"): the reader does not guess, but names the sheet, so no row vanishes unsaid."""
+    original = book.sheets[name]
+    if original in book.scan.oversized:
+        return []
+    try:
+        rows = book.book.get_sheet_by_name(original).to_python(skip_empty_area=False)
+    except Exception:  # a chart sheet or another sheet calamine cannot give as cells: it holds no rows of ours
+        return []
+    headers = [(header, sheet) for sheet in schema.DATA_SHEETS if (header := find_header(rows, sheet)) is not None]
+    if not headers:
+        return []
+    header, sheet = max(headers, key=lambda found: len(found[0].columns))  # the table it resembles most
+    if len(header.columns) < 2:
+        return []
+    known = list(header.columns.values())
+    data = [r for r in range(header.row + 1, len(rows)) if any(c < len(rows[r]) and _filled(rows[r][c]) for c in known)]
+    if not data:
+        return []
+    return [issue("sheet-not-read", file=book.file, sheet=name, cell=xl_rowcol_to_cell(data[0], 0), rows=len(data),
+                  like=sheet.name)]
 
 
 def _describe(exc: Exception) -> tuple[str, str]:

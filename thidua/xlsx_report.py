@@ -97,8 +97,9 @@ def _group_columns(result: Result) -> list[Col]:
         Col("Đơn vị đề nghị", 22, lambda x: unit(x[1].unit_code)),
         Col("Điểm", 8, lambda x: x[1].score, "score"),
         Col("Căn cứ", 16, lambda x: _basis(x[1])),
-        Col("Tóm tắt thành tích", 60, lambda x: f"Xếp hạng {x[1].rank} toàn tỉnh, {fmt_number(x[1].score)} điểm"
-            if x[1].is_ranked else _nominated(x).summary, "wrap"),
+        Col("Tóm tắt thành tích", 60, lambda x: f"Xếp hạng {x[1].rank} toàn {result.province_word}"
+            f"{result.place_note(None)}, {fmt_number(x[1].score)} điểm" if x[1].is_ranked else _nominated(x).summary,
+            "wrap"),
     ]
 
 
@@ -320,6 +321,8 @@ def _overview(wb, styles: Styles, result: Result) -> None:
     ws.merge_range(0, 0, 0, 7, f"TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year} - {terms.ROUNDS[result.round].upper()}",
                    styles.title)
     ws.write_string(1, 0, result.province_name, styles.label)
+    if result.provisional:
+        ws.write_string(2, 0, result.provisional_title(), styles.label)
     r = 3
     files = result.input_counts
     counts = [("Tệp đã xử lý", files["processed"]), ("Tệp bị thay thế", files["superseded"]),
@@ -331,6 +334,9 @@ def _overview(wb, styles: Styles, result: Result) -> None:
         ws.write_string(r, 0, label, styles.plain)
         ws.write_number(r, 1, value, styles.integer)
         r += 1
+
+    if result.provisional or result.cluster_names:
+        r = _progress(ws, styles, result, r + 1)
 
     r += 1
     ws.write_string(r, 0, "Tổng số theo Kế hoạch và số được đề nghị", styles.label)
@@ -393,6 +399,23 @@ def _overview(wb, styles: Styles, result: Result) -> None:
         ws.insert_chart(r + 2, 0, chart)
     print_setup(ws)
     ws.activate()
+
+
+def _progress(ws, styles: Styles, result: Result, r: int) -> int:
+    """Who has reported, per cluster and in all, then the units that have not sent (name, cluster)."""
+    ws.write_string(r, 0, "Tiến độ gửi báo cáo", styles.label)
+    cols = [Col("Cụm thi đua", 42, lambda c: c or f"Toàn {result.province_word}"),
+            Col("Đã gửi báo cáo", 14, lambda c: result.progress(c)[0]),
+            Col("Tổng số đơn vị", 14, lambda c: result.progress(c)[1]),
+            Col("Chưa gửi", 14, lambda c: result.progress(c)[1] - result.progress(c)[0])]
+    r = _plain_table(ws, styles, cols, [*result.cluster_names, None], r + 1)
+    missing = [u for u in result.submitters if u.code not in result.reported_codes]
+    if missing:
+        r += 1
+        ws.write_string(r, 0, "Đơn vị chưa gửi báo cáo", styles.label)
+        r = _plain_table(ws, styles, [Col("Đơn vị", 42, lambda u: u.short_name),
+                                      Col("Cụm thi đua", 14, lambda u: u.cluster)], missing, r + 1)
+    return r
 
 
 def _plain_table(ws, styles: Styles, columns: list[Col], rows, first_row: int) -> int:
@@ -515,17 +538,18 @@ def _feedback_lines(result: Result, view: UnitView) -> list[tuple[str, object]]:
         ("Số trường hợp đề nghị", len(noms)),
         *[(terms.STATUSES[s], sum(n.status == s for n in noms)) for s in terms.STATUS_ORDER],
         ("Lỗi cần sửa", len(errors)),
-        ("Cảnh báo", len(view.issues) - len(errors)),
+        ("Cảnh báo", sum(i.severity == Severity.WARNING for i in view.issues)),  # a superseded file's are info
     ]
     own = next((r for r in result.rankings.get(result.submitter_level, ()) if r.unit_code == view.code), None)
     if own:
-        lines.append(("Xếp hạng của đơn vị", f"Hạng {own.rank}, {fmt_number(own.score)} điểm"
+        lines.append(("Xếp hạng của đơn vị", f"Hạng {own.rank}{result.place_note(None)}, {fmt_number(own.score)} điểm"
                       + (f"; {_awards_text(own.awards)}" if own.awards else "")))
+    elif unit.cap != "tinh" and any(i.status == FileStatus.PROCESSED for i in view.inputs):
+        lines.append(("Xếp hạng của đơn vị", _unranked(errors)))
     for owed in result.dossiers_to_collect(view.code):
         lines.append((f"Hồ sơ cần gửi: {owed.name}", f"{_awards_text(owed.awards)}: "
                       f"{', '.join(owed.dossier_to_collect)} (03 bộ gốc)"))
-    lines.append(("Việc cần làm", "Sửa các dòng ở trang \"Lỗi - Cảnh báo\" rồi gửi lại tệp đã sửa về Văn phòng."
-                  if errors or any(n.status != Status.PROPOSED for n in noms) else "Không có lỗi; không cần gửi lại."))
+    lines.append(("Việc cần làm", _to_do(errors, noms, sum(i.severity == Severity.WARNING for i in view.issues))))
     return lines
 
 
@@ -586,6 +610,30 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
     if view.changes is not None:
         _changes_sheet(wb, styles, result, view.changes)
     wb.close()
+
+
+def _to_do(errors: list[Issue], noms: tuple[Nomination, ...], warnings: int) -> str:
+    """What the unit must do, truly: fix rows only when it has errors; otherwise what its warnings mean."""
+    if errors:
+        return "Sửa các dòng ở trang \"Lỗi - Cảnh báo\" rồi gửi lại tệp đã sửa về Văn phòng."
+    count = Counter(n.status for n in noms)
+    said = [text for n, text in (
+        (count[Status.INCOMPLETE_DOSSIER], "trường hợp còn thiếu hồ sơ: bổ sung hồ sơ rồi gửi lại tệp về Văn phòng"),
+        (count[Status.INELIGIBLE], "trường hợp chưa đủ tiêu chuẩn, chưa được đưa vào danh sách trình khen"),
+        (count[Status.OVER_QUOTA], "trường hợp vượt chỉ tiêu, chưa được đưa vào danh sách trình khen"),
+        (count[Status.NEEDS_REVIEW], "trường hợp chờ Hội đồng Thi đua - Khen thưởng xem xét")) if n
+        for text in [f"{n} {text}"]]
+    if not said and not warnings:
+        return "Không có lỗi; không cần gửi lại."
+    if warnings:
+        said.append(f"xem {warnings} cảnh báo ở trang \"Lỗi - Cảnh báo\"")
+    return "Không có lỗi cần sửa. " + cap_first("; ".join(said)) + "."
+
+
+def _unranked(errors: list[Issue]) -> str:
+    """Why a unit that sent its file is not in the ranking: the error on its own score (not on a row of a list)."""
+    why = next((i for i in errors if i.code in ("score-out-of-range", "missing-score") and i.row is None), None)
+    return "Chưa được xếp hạng" + (f": {why.message}" if why else ".")
 
 
 def write_feedback(result: Result, folder: Path, part: int = 0, parts: int = 1) -> list[Path]:

@@ -56,9 +56,28 @@ def _value(cell, strings: list[str]):
 
 
 def read_sheet(path: Path, sheet_name: str, limits: Limits) -> tuple[list, int]:
-    """(rows, cells left out) of one sheet, bounded by limits.max_rows and limits.max_columns."""
+    """(rows, cells left out) of one sheet, bounded by limits.max_rows and limits.max_columns. Each row is built
+    as a list when its element ends (rows come in order): no record per cell is kept."""
     ignored = 0
-    cells: dict[int, dict[int, object]] = {}
+    rows: list = []
+    pending: list[tuple[int, object]] = []  # (column, value) of the row being read
+    at = 0  # its row number
+
+    def flush() -> None:
+        if not pending:
+            return
+        line: list = [""] * max(c for c, _ in pending)
+        for c, v in pending:
+            line[c - 1] = v
+        if at > len(rows):
+            rows.extend([EMPTY] * (at - 1 - len(rows)))
+            rows.append(line)
+        else:  # a row out of order (not what Excel writes): merged into the one already read
+            rows[at - 1] = [*rows[at - 1], *[""] * (len(line) - len(rows[at - 1]))]
+            for c, v in pending:
+                rows[at - 1][c - 1] = v
+        pending.clear()
+
     with zipfile.ZipFile(path) as zf:
         strings = _shared_strings(zf)
         with zf.open(_sheet_part(zf, sheet_name)) as fh:
@@ -76,10 +95,9 @@ def read_sheet(path: Path, sheet_name: str, limits: Limits) -> tuple[list, int]:
                     continue
                 value = _value(el, strings)
                 if value != "":
-                    cells.setdefault(row, {})[col] = value
-    last_row = max(cells, default=0)
-    rows: list = [EMPTY] * last_row
-    for row, by_col in cells.items():
-        width = max(by_col)
-        rows[row - 1] = [by_col.get(c, "") for c in range(1, width + 1)]
+                    if row != at:
+                        flush()
+                        at = row
+                    pending.append((col, value))
+    flush()
     return rows, ignored
