@@ -195,7 +195,7 @@ def changes_line(changes) -> str:
 
 
 def cmd_run(args, out: TextIO) -> int:
-    from .batch import evaluate_folder, write_run, writer_workers
+    from .batch import collector_paused, evaluate_folder, write_run, writer_workers
     from .changes import compare
     from .docx_report import blank_document_fields, check_templates, docx_writer
     from .ledger import Ledger, ledger_path, record_of
@@ -226,10 +226,12 @@ def cmd_run(args, out: TextIO) -> int:
             awarded = awarded_last_year(result.nominations, register_entries(ledger, config.year - 1), config.year)
             result = replace(result, issues=result.issues + tuple(awarded))
         compared = time.perf_counter()
-        snapshot = result.snapshot() if ledger else None
-        if ledger and snapshot:
-            before, rows = previous if previous is not None else (None, None)
-            result = replace(result, changes=compare(before, rows, snapshot))
+        snapshot = None
+        if ledger:
+            with collector_paused():  # some 200,000 small tuples that form no cycles, as in evaluating
+                snapshot = result.snapshot()
+                before, rows = previous if previous is not None else (None, None)
+                result = replace(result, changes=compare(before, rows, snapshot))
         blank = blank_document_fields(config)
         lines = summary_lines(result, blank_fields=blank)
         log = [*lines, "", "CHI TIẾT LỖI VÀ CẢNH BÁO"] + [
@@ -249,8 +251,10 @@ def cmd_run(args, out: TextIO) -> int:
         timings["write"] = time.perf_counter() - written
         recorded = time.perf_counter()
         if ledger and snapshot:
-            feedback = {code: feedback_fingerprint(result, code) for code in _feedback_units(result)}
-            ledger.record_run(record_of(result, snapshot, run.folder.name, started, sha256_of(config.path), feedback))
+            with collector_paused():
+                feedback = {code: feedback_fingerprint(result, code) for code in _feedback_units(result)}
+                ledger.record_run(record_of(result, snapshot, run.folder.name, started, sha256_of(config.path),
+                                            feedback))
     timings["ledger"] = time.perf_counter() - recorded
     print("\n".join(summary_lines(result, run.folder, blank, run.notes)), file=out)
     if os.environ.get("THIDUA_TIMINGS"):  # for benchmarks/bench_batch.py: where the seconds went

@@ -331,17 +331,21 @@ def content_fingerprint(*parts: object) -> str:
 
 def record_of(result: Result, snapshot: Snapshot, folder: str, started: dt.datetime, config_hash: str | None,
               feedback: dict[str, str]) -> RunRecord:
-    """The ledger's record of a finished run, from its snapshot (the rows the next run compares with). The
-    leadership's fingerprint covers everything the consolidated files present: the rows, the issues, and what
-    each unit's feedback shows."""
+    """The ledger's record of a finished run, from its snapshot (the rows the next run compares with).
+
+    The leadership's fingerprint covers what the consolidated files present. Every nomination and ranked
+    committee is shown in its unit's feedback, so the units' fingerprints stand for them (hashing 100,000 rows
+    again would cost a national run a second); the files, quota lines, caps, issues and the config (the Word
+    drafts' signer and dates) are hashed as they are."""
     issues = [(i.code, i.severity, i.file, i.sheet, i.cell, i.message) for i in result.issues]
+    caps = [(c.kind, c.level, c.award, c.cap, c.proposed, c.quota_total) for c in result.caps]
     summary = {**result.summary(), **({"changes": result.changes.counts()} if result.changes is not None else {})}
     s = snapshot
     return RunRecord(
         folder=folder, year=result.year, round=result.round, started=started.isoformat(timespec="seconds"),
         summary=summary, inputs=s.files, nominations=s.nominations, rankings=s.rankings, quotas=s.quotas,
         config_hash=config_hash, feedback=feedback,
-        fingerprint=content_fingerprint(s.files, s.nominations, s.rankings, s.quotas, issues, sorted(feedback.items())))
+        fingerprint=content_fingerprint(config_hash, s.files, s.quotas, caps, issues, sorted(feedback.items())))
 
 
 def record_of_json(data: dict, folder: str, started: str) -> RunRecord:
