@@ -205,7 +205,8 @@ def test_text_from_inputs_is_never_a_formula(tmp_path):
 def test_check_reports_one_workbook(tmp_path):
     path = make_book(tmp_path / "a.xlsx", {
         "Thông tin": info_rows(),
-        "Đề nghị tập thể": [["Tên tập thể", "Cấp", "Hình thức khen thưởng", "Điểm"], ["Xã A", "Cấp xã", "BK_MTTQ_TINH", 120]],
+        "Đề nghị tập thể": [["Tên tập thể", "Cấp", "Hình thức khen thưởng", "Điểm", "Tờ trình", "Biên bản",
+                             "Báo cáo thành tích"], ["Xã A", "Cấp xã", "BK_MTTQ_TINH", 120, "x", "x", "x"]],
     })
     code, text = run_cli("check", str(path))
     assert code == 1

@@ -99,8 +99,9 @@ def test_text_numbers_serial_dates_totals_rows_and_hidden_sheets():
 
 def test_a_hidden_sheet_with_one_of_our_names_is_still_read(tmp_path):
     path = make_book(tmp_path / "a.xlsx", {"Thông tin": info_rows(),
-                                            "Đề nghị tập thể": [["Tên tập thể", "Cấp", "Hình thức khen thưởng"],
-                                                                ["Xã A", "Cấp xã", "BK_MTTQ_TINH"]]})
+                                            "Đề nghị tập thể": [["Tên tập thể", "Cấp", "Hình thức khen thưởng",
+                                                                 "Tờ trình", "Biên bản", "Báo cáo thành tích"],
+                                                                ["Xã A", "Cấp xã", "BK_MTTQ_TINH", "x", "x", "x"]]})
     wb = openpyxl.load_workbook(path)
     wb["Đề nghị tập thể"].sheet_state = "hidden"
     wb.save(path)
@@ -176,7 +177,8 @@ def test_xml_entity_attacks_are_refused(tmp_path):
 def test_a_stray_cell_a_million_rows_down_costs_little(tmp_path):
     path = make_book(tmp_path / "far.xlsx", {
         "Thông tin": info_rows(),
-        "Đề nghị tập thể": [["Tên tập thể", "Cấp", "Hình thức khen thưởng"], ["Xã A", "Cấp xã", "BK_MTTQ_TINH"]],
+        "Đề nghị tập thể": [["Tên tập thể", "Cấp", "Hình thức khen thưởng", "Tờ trình", "Biên bản",
+                             "Báo cáo thành tích"], ["Xã A", "Cấp xã", "BK_MTTQ_TINH", "x", "x", "x"]],
     })
     wb = openpyxl.load_workbook(path)
     wb["Đề nghị tập thể"]["A1048576"] = " "

@@ -174,7 +174,7 @@ def test_a_two_tier_template_speaks_of_communes_and_the_campaigns_year(tmp_path)
     path = tmp_path / "mau.xlsx"
     assert run_cli("--config", str(CAN_THO / "config.toml"), "template", "--output", str(path))[0] == 0
     texts = workbook_texts(path)
-    # The template's version ("2023.1") names the layout, not a year.
+    # The template's version names the layout, not a year.
     everything = "\n".join(t for sheet in texts.values() for t in sheet).replace(schema.TEMPLATE_VERSION, "")
     assert "Ủy ban MTTQ Việt Nam xã, phường, đặc khu" in "\n".join(texts["Thông tin"])
     for stale in ("cấp huyện", "thị trấn", "943", "2023", "Tổng số xã, phường"):

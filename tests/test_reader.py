@@ -58,12 +58,14 @@ def test_unreadable_values_become_issues_with_their_cell(tmp_path):
 def test_missing_column_is_reported_and_its_rows_are_invalid(tmp_path, config, registry):
     path = make_book(tmp_path / "a.xlsx", {
         "Thông tin": info_rows(),
-        "Đề nghị tập thể": [["STT", "Tên tập thể", "Điểm"], [1, "Xã A", 90]],
+        "Đề nghị tập thể": [["STT", "Tên tập thể", "Điểm", "Tờ trình", "Biên bản", "Báo cáo thành tích"],
+                            [1, "Xã A", 90, "x", "x", "x"]],
     })
     result = evaluate([read_submission(path)], config, registry)
     missing = [i for i in result.issues if i.code == "missing-column"]
     assert {i.params["column"] for i in missing} == {"Cấp", "Hình thức khen thưởng"}
-    assert missing[0].params["found"] == "STT, Tên tập thể, Điểm"  # it says which columns it found
+    # it says which columns it found
+    assert missing[0].params["found"] == "STT, Tên tập thể, Điểm, Tờ trình, Biên bản, Báo cáo thành tích"
     assert [n.status for n in result.nominations] == ["invalid"]
 
 

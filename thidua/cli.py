@@ -125,7 +125,8 @@ def _setup(args, check_map: bool = True) -> tuple[Config, Registry]:
     require_path(config.registry_path, "paths.registry", "danh sách đơn vị")
     registry = load_registry(config.registry_path, config.communes_path)
     if check_map and config.uses_clusters:
-        check_clusters(registry, config.map.clusters, f"Danh sách đơn vị {config.registry_path.name}")
+        check_clusters(registry, config.map.clusters, f"Danh sách đơn vị {config.registry_path.name}",
+                       config.path.name)
     return config, registry
 
 
@@ -141,11 +142,13 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
                   notes: Sequence[str] = ()) -> list[str]:
     """The one-screen Vietnamese summary shown at the end and kept in the run's log."""
     by_status = result.input_counts
+    overview = " (xem trang \"Tổng quan\" của bảng tổng hợp)"
     lines = [
         f"TỔNG HỢP THI ĐUA, KHEN THƯỞNG NĂM {result.year} - {terms.ROUNDS[result.round].upper()}",
-        *([result.provisional_title(), "Chưa gửi báo cáo: " + name_list(
-            [u.short_name for u in result.submitters if u.code not in result.reported_codes])]
-          if result.provisional else []),
+        *([result.provisional_title()] if result.provisional else []),
+        *[f"{label}: " + name_list([u.short_name for u in units], more=overview)
+          for label, units in (("Chưa gửi báo cáo", result.missing()),
+                               ("Đã gửi nhưng tệp bị từ chối", result.rejected())) if units],
         "Tệp: " + ", ".join(f"{terms.FILE_STATUSES[s].lower()} {n}" for s, n in by_status.items()),
         f"Trường hợp đề nghị: {len(result.nominations)}",
     ]
@@ -290,16 +293,29 @@ PROVINCE_WIDE = {"missing-submission", "tie-at-cutoff", "provincial-cap-exceeded
 
 def cmd_check(args, out: TextIO) -> int:
     from .evaluate import evaluate
-    from .workbook import display_name, read_submission
+    from .workbook import display_name, list_inputs, read_submission, skip_reason
 
     config, registry = _setup(args)
+    if args.file.is_dir():
+        books = [p.relative_to(args.file) for p in list_inputs(args.file) if skip_reason(p) is None]
+        shown = name_list([f"\"{p}\"" for p in books[:5]]) + (f" và {len(books) - 5} tệp khác" if len(books) > 5 else "")
+        found = f"Thư mục có {len(books)} tệp bảng tính: {shown}." if books else "Thư mục không có tệp bảng tính nào."
+        raise ThiduaError(f"{args.file} là một thư mục; lệnh check kiểm tra từng tệp, ví dụ: python process.py check "
+                          f"\"{args.file / (books[0] if books else 'tên tệp.xlsx')}\". {found} Để tổng hợp cả thư mục, "
+                          f"dùng: python process.py run --input \"{args.file}\".")
     if not args.file.is_file():
         raise ThiduaError(f"Không tìm thấy tệp {args.file}.")
+    reason = skip_reason(args.file)
+    if reason:
+        raise ThiduaError(f"Tệp {display_name(args.file.name)} không phải bảng tính Excel ({reason}), nên không kiểm tra "
+                          "được. Lệnh check kiểm tra tệp báo cáo của đơn vị (.xlsx, .xls, .ods).")
     sub = read_submission(args.file, limits=config.limits)
     result = evaluate([sub], config, registry)
     code = sub.info.unit_code
     # Province-wide matters (other units missing, ranking ties, provincial totals) are not this file's to fix.
-    issues = [i for i in result.issues if i.code not in PROVINCE_WIDE]
+    # Every unit's registry address is checked; only this unit's is its own to hear of.
+    issues = [i for i in result.issues if i.code not in PROVINCE_WIDE and not (i.code == "invalid-email"
+                                                                                and i.unit_code != code)]
     print(f"Kiểm tra tệp {display_name(args.file.name)}", file=out)
     unit = registry.get(code)
     if unit:
@@ -308,6 +324,14 @@ def cmd_check(args, out: TextIO) -> int:
             mark = "VƯỢT" if q.submitted > q.quota else "đạt"
             print(f"  {cap_first(terms.describe(q.kind, q.level))} - {terms.award_name(q.award)}: "
                   f"đề nghị {q.submitted}, chỉ tiêu {q.quota} ({mark})", file=out)
+        # A pooled line (a cluster's, the province's) is shared: the unit learns the places and what it proposed.
+        # Only this file is evaluated here, so the line's submitted rows are this unit's.
+        for q in (q for q in result.quotas if q.submitted and (q.scope == "province" or (
+                q.scope == "cluster" and q.cluster == unit.cluster))):
+            scope = f"{q.cluster}" if q.scope == "cluster" else "toàn tỉnh"
+            print(f"  {cap_first(terms.describe(q.kind, q.level))} - {terms.award_name(q.award)}: đơn vị đề nghị "
+                  f"{q.submitted}; số lượng chung của {scope}: {q.quota} (xét chung theo điểm với các đơn vị khác "
+                  "khi tổng hợp)", file=out)
     if not issues:
         print("Không có lỗi hay cảnh báo.", file=out)
     for i in issues:
@@ -359,6 +383,14 @@ def cmd_send(args, out: TextIO) -> int:
     from .mail import LOCK_WAIT_SECONDS, UNKNOWN_LABEL, SendMode, send_run
 
     config, registry = _setup(args, check_map=False)  # sending delivers a run already made: it counts nothing
+    if args.run_dir is not None and not (args.run_dir / RESULT_JSON).is_file():
+        what = "không phải thư mục kết quả của một lần chạy (không có tệp " + RESULT_JSON + ")" \
+            if args.run_dir.is_dir() else "không tồn tại"
+        latest = latest_run(config.output_dir)
+        hint = f"Lần chạy mới nhất là {latest}; bỏ trống đường dẫn để gửi lần chạy đó." if latest else \
+            "Đề nghị chạy \"python process.py\" trước."
+        raise ThiduaError(f"Thư mục {args.run_dir} {what}. Đề nghị ghi đường dẫn thư mục của một lần chạy, ví dụ "
+                          f"{config.output_dir / f'{config.year}-12-05_1430'}. {hint}")
     if not config.email.from_address:
         raise ConfigError("Cấu hình chưa ghi địa chỉ gửi thư \"email.from_address\" (ví dụ vanphong@example.vn); "
                           "đề nghị ghi vào tệp cấu hình rồi gửi lại.")

@@ -67,6 +67,29 @@ def in_words(n: int, noun: str) -> str:
     return f"{n:02d} ({number_words(n)}) {noun}"
 
 
+def in_words_joined(parts: Iterable[tuple[int, str]], sep: str) -> str:
+    """'02 (hai) tập thể và 01 (một) cá nhân', leaving out every part that counts nothing: a document never says
+    '00 (không) cá nhân'."""
+    return sep.join(in_words(n, noun) for n, noun in parts if n)
+
+
+def _count_lines(parts: list[tuple[int, str]], groups: list[list[dict]]) -> list[str]:
+    """The 'gồm:' lines of a tờ trình, one per part that counts something, the last one closing the sentence.
+    With one part only ("03 tập thể, gồm: 03 tập thể" says nothing), its numbered groups are counted instead."""
+    kept = [(n, noun, listed) for (n, noun), listed in zip(parts, groups) if n]
+    if len(kept) == 1:
+        _, noun, listed = kept[0]
+        lines = [f"{g['title'].partition('. ')[2]}: {in_words(len(g['rows']), noun)}" for g in listed]
+    else:
+        lines = [in_words(n, noun) for n, noun, _ in kept]
+    return [line + (";" if k < len(lines) - 1 else ".") for k, line in enumerate(lines)]
+
+
+def _total_text(parts: list[tuple[int, str]]) -> str:
+    """'03 (ba) tập thể, cá nhân', naming only the kinds there are."""
+    return in_words(sum(n for n, _ in parts), ", ".join(noun for n, noun in parts if n))
+
+
 def rank_words(rank: int) -> str:
     """'thứ nhất, nhì, ba, tư, năm' as the plan writes the places; then the number in words."""
     return {1: "nhất", 2: "nhì", 4: "tư"}.get(rank, number_words(rank))
@@ -259,10 +282,10 @@ def ubnd_context(result: Result, config: Config) -> dict:
     def by_merit(items: list[Recipient]) -> list[dict]:
         return lists.numbered((f"Khen thưởng {terms.MERIT_TYPES[m].lower()}",
                                [n for n in items if _nomination(n).merit_type == m]) for m in terms.MERIT_TYPES)
-    parts = _parts(("TẬP THỂ", by_merit(groups_)), ("CÁ NHÂN", by_merit(people)))
-    lines = [f"{in_words(len(groups_), 'tập thể')};", f"{in_words(len(people), 'cá nhân')}."]
-    return {"parts": parts, "summary_lines": lines,
-            "total_text": in_words(len(groups_) + len(people), "tập thể, cá nhân"),
+    listed = [by_merit(groups_), by_merit(people)]
+    parts = _parts(("TẬP THỂ", listed[0]), ("CÁ NHÂN", listed[1]))
+    counts = [(len(groups_), "tập thể"), (len(people), "cá nhân")]
+    return {"parts": parts, "summary_lines": _count_lines(counts, listed), "total_text": _total_text(counts),
             "recipients": ["Như trên", *_recipients(result, config, "to_trinh_ubnd")]}
 
 
@@ -278,9 +301,9 @@ def tw_context(result: Result, config: Config) -> dict:
     people_groups = lists.numbered((cap_first(terms.level_phrase(level)), [n for n in people if n.level == level])
                                    for level in terms.LEVELS)
     parts = _parts(("TẬP THỂ", groups), ("CÁ NHÂN", people_groups))
-    return {"parts": parts, "summary_lines": [f"{in_words(len(collectives), 'tập thể')};",
-                                              f"{in_words(len(people), 'cá nhân')}."],
-            "total_text": in_words(len(collectives) + len(people), "tập thể, cá nhân"),
+    counts = [(len(collectives), "tập thể"), (len(people), "cá nhân")]
+    return {"parts": parts, "summary_lines": _count_lines(counts, [groups, people_groups]),
+            "total_text": _total_text(counts),
             "recipients": ["Như trên", *_recipients(result, config, "to_trinh_tw")]}
 
 
@@ -307,9 +330,10 @@ def decision_context(result: Result, config: Config) -> dict:
                           for c in flags if flags[c])
         articles.append(f"Tặng Cờ thi đua của {result.province_name} cho {in_words(n_flags, 'đơn vị')} có thành "
                         f"tích xuất sắc trong phong trào thi đua năm {result.year} ({names}).")
-    articles.append(f"Tặng Bằng khen của {result.province_name} cho {in_words(n_groups, 'tập thể')} và "
-                    f"{in_words(n_people, 'cá nhân')} đã có thành tích xuất sắc trong phong trào thi đua năm "
-                    f"{result.year} (có danh sách kèm theo).")
+    if n_groups or n_people:
+        articles.append(f"Tặng Bằng khen của {result.province_name} cho "
+                        f"{in_words_joined([(n_groups, 'tập thể'), (n_people, 'cá nhân')], ' và ')} đã có thành tích "
+                        f"xuất sắc trong phong trào thi đua năm {result.year} (có danh sách kèm theo).")
     awarded_in = " và ".join(f"Điều {i}" for i in range(1, len(articles) + 1))
     articles.append("Quyết định này có hiệu lực kể từ ngày ký.")
     articles.append(f"Chánh Văn phòng {result.province_name}, {submitting_units_phrase(result)} và các tập thể, "
@@ -344,7 +368,6 @@ def _unit_table(result: Result, todo: Callable[[str], str] | None = None) -> lis
 def _intake_lines(result: Result) -> list[str]:
     count = result.input_counts
     received = result.reported_codes
-    missing = [u.short_name for u in result.units if u.code not in received]
     reported, total = result.progress()
     own = f"; báo cáo của cơ quan {result.province_name}" if result.province_code in received else ""
     lines = [f"Văn phòng đã nhận và tổng hợp {in_words(count['processed'], 'báo cáo')}: {reported}/{total} đơn vị "
@@ -353,13 +376,23 @@ def _intake_lines(result: Result) -> list[str]:
         lines.append(f"{in_words(count['superseded'], 'tệp')} được thay bằng bản gửi sau của cùng đơn vị.")
     if count["rejected"]:
         # Only a notice that `send` recorded is claimed: a draft says nothing of mail that has not left.
-        rejected = {i.unit_code for i in result.inputs if i.status == FileStatus.REJECTED}
+        rejected = {i.owner for i in result.inputs if i.status == FileStatus.REJECTED}
         told = [u.short_name for u in result.units if u.code in rejected and u.code in result.notified]
         lines.append(f"{in_words(count['rejected'], 'tệp')} không tổng hợp được (sai năm, sai mã đơn vị hoặc "
                      "không đọc được)" + (f"; Văn phòng đã thông báo để gửi lại: {', '.join(told)}." if told else "."))
-    if missing:
-        lines.append("Chưa nhận được báo cáo của: " + ", ".join(missing) + ".")
+    # A unit whose file was rejected has sent a report: it is not among those that have not.
+    if sent := result.rejected():
+        lines.append("Đơn vị đã gửi nhưng tệp bị từ chối, chưa được tổng hợp: "
+                     + _overview_named(result, [u.short_name for u in sent]) + ".")
+    if missing := result.missing():
+        lines.append("Chưa nhận được báo cáo của: " + _overview_named(result, [u.short_name for u in missing]) + ".")
     return lines
+
+
+def _overview_named(result: Result, names: list[str]) -> str:
+    """A list of units in a document line: all of them, or ten and where the overview sheet lists the rest."""
+    return name_list(names, "đơn vị", more=f" (danh sách đầy đủ tại trang \"Tổng quan\" của tệp "
+                                          f"\"{consolidated_name(result.year, result.round)}\")")
 
 
 def _cases(result: Result, cases: Iterable[Nomination], what: Callable[[Nomination], str]) -> str:
@@ -434,7 +467,8 @@ def _awards_lines(result: Result) -> list[str]:
         groups = sum(r.kind == Kind.COLLECTIVE for r in holders)
         people = sum(r.kind == Kind.INDIVIDUAL for r in holders)
         if groups or people:
-            lines.append(f"{award_title(result, award)}: {in_words(groups, 'tập thể')}, {in_words(people, 'cá nhân')}.")
+            lines.append(f"{award_title(result, award)}: "
+                         f"{in_words_joined([(groups, 'tập thể'), (people, 'cá nhân')], ', ')}.")
     return lines
 
 
@@ -444,7 +478,9 @@ def _dossier_lines(result: Result) -> list[str]:
     lines = []
     for r in result.dossiers_to_collect():
         where = "" if r.ranking == result.submitter_level else f" ({lists.short(r.unit_code)})"
-        lines.append(f"{r.committee or r.name}{where} - {_names(result, r.awards)}: {', '.join(r.dossier_to_collect).lower()}.")
+        # Only the awards whose config asks for a dossier: a Cờ thi đua held beside them needs none.
+        lines.append(f"{r.committee or r.name}{where} - {_names(result, r.dossier_awards)}: "
+                     f"{', '.join(r.dossier_to_collect).lower()}.")
     return lines or ["Không có."]
 
 

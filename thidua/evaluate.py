@@ -19,7 +19,7 @@ from .criteria import Marks
 from .issues import ERROR, INFO, Issue, issue
 from .ranking import AWARD, REVIEW, positional, tie_groups
 from .records import ScoreRow, Submission
-from .registry import Registry, Unit, address_problem
+from .registry import Registry, Unit, address_problem, same_cluster
 from .result import InputFile, Nomination, RankedUnit, Result, ScoreLine
 from .rules import allocate, judge, out_of_range, quota
 from .terms import FileStatus, Kind
@@ -76,7 +76,7 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
     inputs: dict[str, InputFile] = {}
     problems: list[Issue] = []
     candidates: dict[str, list[Submission]] = {}
-    refused: list[tuple[Submission, list[Issue]]] = []  # rejected files that name one of the registry's units
+    refused: list[tuple[Submission, list[Issue], str]] = []  # rejected files of one of the registry's units
     province_files: list[Submission] = []
     province_code = registry.province.code
     for sub in submissions:
@@ -84,6 +84,7 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
         rejection: Issue | None = None
         status = FileStatus.REJECTED
         unit = registry.get(info.unit_code) if sub.readable and info.unit_code else None
+        owner: Unit | None = None  # the unit a file of an unknown or missing code names: it is told why
         if sub.readable and info.unit_code == province_code:
             province_files.append(sub)
         if sub.skipped:
@@ -91,18 +92,21 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
         elif not sub.readable:
             pass
         elif not info.unit_code:
+            owner = named_unit(info.unit_name, registry)
             rejection = issue("missing-unit-code", file=sub.file, sheet=info.sheet, cell=info.cells.get("unit_code", ""),
                               example=registry.districts[0].code if registry.districts else registry.province.code)
         elif unit is None:
-            named = named_unit(info.unit_name, registry)
+            named = owner = named_unit(info.unit_name, registry)
             rejection = issue("unknown-unit", file=sub.file, sheet=info.sheet, cell=info.cells.get("unit_code", ""),
                               code=info.unit_code, suggestion=named.code if named else "", hint=_code_hint(named, registry))
         elif info.unit_name and not names_unit(info.unit_name, unit) and \
                 any(names_unit(info.unit_name, other) for other in registry.units if other is not unit):
-            # The name is another unit's: a contradiction, not a typo (a name of no unit is only a warning).
-            named = named_unit(info.unit_name, registry)
+            # The name is another unit's: a contradiction, not a typo (a name of no unit is only a warning). The
+            # unit it names sent it, and is told too.
+            named = owner = named_unit(info.unit_name, registry)
             rejection = issue("unit-mismatch", file=sub.file, sheet=info.sheet, cell=info.cells.get("unit_name", ""),
-                              unit_code=unit.code, found=info.unit_name, code=unit.code, expected=unit.name,
+                              unit_code=unit.code, related=(named.code,) if named else (),
+                              found=info.unit_name, code=unit.code, expected=unit.name,
                               suggestion=named.code if named else "", hint=_code_hint(named, registry))
             unit = None  # the file is not this unit's: nothing of the unit's may change because of it
         elif info.year != config.year:
@@ -113,8 +117,9 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
             candidates.setdefault(info.unit_code, []).append(sub)
             continue
         why = [rejection] if rejection else list(sub.issues)
-        if status == FileStatus.REJECTED and unit is not None:
-            refused.append((sub, why))
+        holder = unit or owner
+        if status == FileStatus.REJECTED and holder is not None:
+            refused.append((sub, why, holder.code))
             continue
         problems += why
         inputs[sub.file] = InputFile(sub.file, sub.sha256, status, info.unit_code, sub.rows, info.unit_name,
@@ -131,8 +136,7 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
                                          old.info.unit_name, _iso(old.info.date), reason=problem.message)
         inputs[winner.file] = InputFile(winner.file, winner.sha256, FileStatus.PROCESSED, code, winner.rows,
                                         winner.info.unit_name, _iso(winner.info.date))
-    for sub, why in refused:
-        code = sub.info.unit_code
+    for sub, why, code in refused:
         used = active.get(code)
         reason = why[0].message if why else ""
         if used is not None and _later(used, sub, config):
@@ -146,8 +150,9 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
                                          sub.info.unit_name, _iso(sub.info.date), reason=problem.message)
             continue
         problems += why
-        inputs[sub.file] = InputFile(sub.file, sub.sha256, FileStatus.REJECTED, code, sub.rows, sub.info.unit_name,
-                                     _iso(sub.info.date), reason=reason)
+        inputs[sub.file] = InputFile(sub.file, sub.sha256, FileStatus.REJECTED, sub.info.unit_code, sub.rows,
+                                     sub.info.unit_name, _iso(sub.info.date), reason=reason,
+                                     named_unit=code if code != sub.info.unit_code else "")
         if used is not None:
             # A unit's newer file was rejected: its older one is used, and the unit is told so (and why newer).
             old_date, new_date = trusted_date(used, config), trusted_date(sub, config)
@@ -243,14 +248,18 @@ def _code_hint(named: Unit | None, registry: Registry) -> str:
 
 def submission_checks(sub: Submission, unit: Unit, config: Config) -> list[Issue]:
     info = sub.info
-    found: list[Issue] = [replace(i, unit_code=unit.code) for i in sub.issues]
     where: dict[str, Any] = {"file": sub.file, "sheet": info.sheet, "unit_code": unit.code}
+    found: list[Issue] = [issue("bad-date", cell=i.cell, value=i.params["value"], year=config.year, **where)
+                          if i.code == "bad-date" else replace(i, unit_code=unit.code) for i in sub.issues]
     if info.round != config.round:
         found.append(issue("wrong-round", cell=info.cells.get("round", ""), found=info.round_text or "(chưa ghi)",
                            expected=terms.ROUNDS[config.round], **where))
     if info.unit_name and not names_unit(info.unit_name, unit):
         found.append(issue("unit-name-mismatch", cell=info.cells.get("unit_name", ""), found=info.unit_name,
                            code=unit.code, expected=unit.name, **where))
+    if config.uses_clusters and info.cluster and not same_cluster(info.cluster, unit.cluster):
+        found.append(issue("cluster-mismatch", cell=info.cells.get("cluster", ""), found=info.cluster,
+                           expected=unit.cluster or "(chưa ghi)", unit=unit.short_name, **where))
     date = trusted_date(sub, config)
     if date is None:
         raw = info.date
@@ -340,7 +349,7 @@ def rank_units(ranking: str, entries: list[RankedUnit], registry: Registry, conf
             cluster_ranks.update({members[m]: group.rank for m in group.members})
     awards: dict[int, list[str]] = {i: [] for i in range(len(entries))}
     review: dict[int, list[str]] = {i: [] for i in range(len(entries))}
-    dossier: set[int] = set()
+    dossier: dict[int, list[str]] = {}  # the awards each winner still owes a dossier for
     problems: list[Issue] = []
     for award in (a for a in config.ranked_awards if a.ranking == ranking):
         # A unit that holds an excluded award outright is taken out before positions are counted.
@@ -354,7 +363,7 @@ def rank_units(ranking: str, entries: list[RankedUnit], registry: Registry, conf
             for i, verdict in verdicts.items():
                 (awards if verdict == AWARD else review)[i].append(award.award)
                 if verdict == AWARD and award.dossier:
-                    dossier.add(i)
+                    dossier.setdefault(i, []).append(award.award)
             for group in tie_groups(pool_scores):
                 tied = [pool[k] for k in group.members]
                 if verdicts.get(tied[0]) != REVIEW:
@@ -370,7 +379,8 @@ def rank_units(ranking: str, entries: list[RankedUnit], registry: Registry, conf
     documents = tuple(schema.DOSSIER_LABELS.values())
     ranked = tuple(
         _placed(e, rank=ranks[i], awards=tuple(awards[i]), needs_review=tuple(review[i]),
-                dossier_to_collect=documents if i in dossier else (), cluster=clusters[i] or None,
+                dossier_to_collect=documents if i in dossier else (), dossier_awards=tuple(dossier.get(i, ())),
+                cluster=clusters[i] or None,
                 cluster_rank=cluster_ranks.get(i))
         for i, e in enumerate(entries))
     return ranked, problems
@@ -668,16 +678,18 @@ def cluster_checks(config: Config, registry: Registry) -> list[Issue]:
     if not config.uses_clusters:
         return []
     least = config.map.min_cluster_communes
-    return [issue("small-cluster", cluster=name, communes=n, minimum=least) for name in config.map.clusters
+    return [issue("small-cluster", cluster=name, communes=n, minimum=least, config=config.path.name)
+            for name in config.map.clusters
             if (n := len(registry.clusters.get(name, ()))) < least]
 
 
 def address_checks(active: dict[str, Submission], registry: Registry, config: Config) -> list[Issue]:
-    """The feedback of each unit that sent a workbook goes to its registry address: say now if it cannot."""
+    """Each unit's feedback goes to its registry address: say now if it cannot, for every unit, so that the
+    address of a unit yet to report is mended before its feedback is sent."""
     problems = []
-    for code in sorted(active):
-        unit = registry.get(code)
-        if unit is not None and unit.cap != "tinh" and unit.email and (reason := address_problem(unit.email)):
+    for unit in sorted(registry.units, key=lambda u: u.code):
+        code = unit.code
+        if unit.cap != "tinh" and unit.email and (reason := address_problem(unit.email)):
             problems.append(issue("invalid-email", file=config.registry_path.name, unit_code=code,
                                   unit=unit.short_name, address=unit.email, reason=reason))
     return problems
@@ -727,8 +739,9 @@ def evaluate(submissions: Iterable[Submission], config: Config, registry: Regist
 
     problems += double_awards(nominations, rankings, registry)
 
-    for unit in registry.units:
-        if unit.code not in active:
+    sent = {i.owner for i in inputs if i.status == FileStatus.REJECTED}
+    for unit in registry.submitters:  # the province is never missing; a unit whose file was rejected has sent one
+        if unit.code not in active and unit.code not in sent:
             problems.append(issue("missing-submission", unit_code=unit.code, unit=unit.short_name))
     problems += registration_checks(active, rankings, nominations, registry)
     problems += cluster_checks(config, registry)

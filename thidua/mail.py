@@ -58,7 +58,7 @@ from .names import (
     sha256_of,
 )
 from .registry import address_problem
-from .text import cap_first, safe_filename
+from .text import cap_first, name_list, safe_filename
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -165,8 +165,12 @@ def plan(run: Path, config: Config, registry: Registry | None = None) -> list[Ou
     if summary is None:
         raise ThiduaError(f"Kết quả trong {run.name} được ghi bằng phiên bản cũ của công cụ. Đề nghị chạy lại "
                           "\"python process.py\" rồi gửi.")
-    context = {**base, "processed": summary["files"]["processed"], "units_received": summary["units_received"],
-               "units_total": summary["units_total"], "missing": ", ".join(summary["units_missing"]),
+    # One count of units everywhere (summary.reported); long lists name ten and point to the overview sheet.
+    reported = summary.get("reported") or {"units": summary["units_received"], "of": summary["units_total"]}
+    overview = ", xem trang \"Tổng quan\" của bảng tổng hợp"  # inside the line's own brackets
+    context = {**base, "processed": summary["files"]["processed"], "units_received": reported["units"],
+               "units_total": reported["of"], "missing": name_list(summary["units_missing"], more=overview),
+               "rejected": name_list(summary.get("units_rejected", []), more=overview),
                "nominations": summary["nominations"], "proposed": summary["status"]["proposed"],
                "needs_review": summary["needs_review"], "errors": summary["errors"], "documents": len(documents),
                **_changes_context(data.get("changes"))}

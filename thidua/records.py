@@ -39,6 +39,8 @@ class NominationRow:
     note: str = ""
     letters: dict[str, str] = field(default_factory=dict)  # field -> column letter, shared by the sheet's rows
     problems: tuple[Issue, ...] = ()  # values that could not be read
+    # Required columns the sheet lacks (their labels): reported once for the sheet, as missing-column.
+    missing_columns: tuple[str, ...] = ()
 
     def cell(self, field_name: str) -> str:
         """The cell the user sees for one field ("D12"), or "" when the sheet has no such column."""
@@ -100,6 +102,7 @@ class Info:
     email: str = ""
     date: dt.date | None = None
     template_version: str = ""
+    cluster: str = ""  # as typed (a per-unit template fills it); the registry decides the cluster
     cells: dict[str, str] = field(default_factory=dict)
     sheet: str = "Thông tin"
 

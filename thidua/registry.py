@@ -154,35 +154,58 @@ def parse_registry(rows: list[dict], source: str = "danh sách đơn vị") -> t
     units: list[Unit] = []
     seen: dict[str, int] = {}
     lines: dict[str, int] = {}
+    problems: list[str] = []  # every bad row at once: a clerk should not need a run per row
     for line, row in enumerate(rows, start=2):
-        code = clean(row.get("ma_don_vi"))
-        if not code and not any(clean(v) for v in row.values()):
+        try:
+            unit = _unit(row, line, seen, source)
+        except RegistryError as exc:
+            problems.append(str(exc))
             continue
-        if not code:
-            raise RegistryError(f"{source}, dòng {line}: thiếu \"ma_don_vi\".")
-        if code in seen:
-            raise RegistryError(f"{source}, dòng {line}: mã đơn vị \"{code}\" trùng với dòng {seen[code]}.")
-        cap = clean(row.get("cap"))
-        if cap not in CAPS:
-            raise RegistryError(f"{source}, dòng {line}: \"cap\" = \"{cap}\" không hợp lệ; chọn \"tinh\", \"huyen\" "
-                                "hoặc \"xa\".")
-        if cap == "xa" and clean(row.get("so_don_vi_cap_xa")):
-            raise RegistryError(f"{source}, dòng {line}: đơn vị cấp xã để trống \"so_don_vi_cap_xa\".")
-        seen[code] = lines[code] = line
-        units.append(Unit(
-            code=code, name=clean(row.get("ten_don_vi")) or code, cap=cap, parent=clean(row.get("ma_cap_tren")),
-            communes=_count(row, "so_don_vi_cap_xa", line, cap == "huyen"),
-            bctmt=_count(row, "so_ban_cong_tac_mat_tran", line, cap in ("huyen", "xa")),
-            email=clean(row.get("email")),
-            registered=parse_mark(row[REGISTERED]) if REGISTERED in row else None,
-            priority_area=parse_mark(row.get(PRIORITY_AREA)),
-            cluster=clean(row.get(CLUSTER)),
-            line=line,
-        ))
+        if unit is not None:
+            seen[unit.code] = lines[unit.code] = line
+            units.append(unit)
+    raise_all(problems, source)
     if sum(u.cap == "tinh" for u in units) != 1:
         raise RegistryError(f"{source}: phải có đúng một đơn vị cấp tỉnh (cap = tinh).")
     _one_map(units, lines, source)
     return tuple(units)
+
+
+def raise_all(problems: list[str], source: str, advice: str = "") -> None:
+    """One error naming every problem found, then what to do (nothing when there is no problem)."""
+    tail = f" {advice}" if advice else ""
+    if len(problems) == 1:
+        raise RegistryError(problems[0] + tail)
+    if problems:
+        raise RegistryError(f"{source} có {len(problems)} chỗ cần sửa:\n" + "\n".join(f"  - {p}" for p in problems)
+                            + (f"\n{advice}" if advice else ""))
+
+
+def _unit(row: dict, line: int, seen: dict[str, int], source: str) -> Unit | None:
+    """One registry row as a unit (None for a blank row); a bad row raises RegistryError naming its line."""
+    code = clean(row.get("ma_don_vi"))
+    if not code and not any(clean(v) for v in row.values()):
+        return None
+    if not code:
+        raise RegistryError(f"{source}, dòng {line}: thiếu \"ma_don_vi\".")
+    if code in seen:
+        raise RegistryError(f"{source}, dòng {line}: mã đơn vị \"{code}\" trùng với dòng {seen[code]}.")
+    cap = clean(row.get("cap"))
+    if cap not in CAPS:
+        raise RegistryError(f"{source}, dòng {line}: \"cap\" = \"{cap}\" không hợp lệ; chọn \"tinh\", \"huyen\" "
+                            "hoặc \"xa\".")
+    if cap == "xa" and clean(row.get("so_don_vi_cap_xa")):
+        raise RegistryError(f"{source}, dòng {line}: đơn vị cấp xã để trống \"so_don_vi_cap_xa\".")
+    return Unit(
+        code=code, name=clean(row.get("ten_don_vi")) or code, cap=cap, parent=clean(row.get("ma_cap_tren")),
+        communes=_count(row, "so_don_vi_cap_xa", line, cap == "huyen"),
+        bctmt=_count(row, "so_ban_cong_tac_mat_tran", line, cap in ("huyen", "xa")),
+        email=clean(row.get("email")),
+        registered=parse_mark(row[REGISTERED]) if REGISTERED in row else None,
+        priority_area=parse_mark(row.get(PRIORITY_AREA)),
+        cluster=clean(row.get(CLUSTER)),
+        line=line,
+    )
 
 
 def _one_map(units: list[Unit], lines: dict[str, int], source: str) -> None:
@@ -213,6 +236,11 @@ def _cluster_key(name: str) -> str:
     return " ".join(key.replace(".", " ").replace(":", " ").split())
 
 
+def same_cluster(a: str, b: str) -> bool:
+    """Whether two spellings name one cluster ("Cụm thi đua số 02" and "cụm 2")."""
+    return _cluster_key(a) == _cluster_key(b)
+
+
 def closest_cluster(name: str, declared: tuple[str, ...]) -> str | None:
     """The declared cluster a typed name most likely means: the same number and words, else the nearest spelling."""
     keys = {_cluster_key(d): d for d in declared}
@@ -223,21 +251,26 @@ def closest_cluster(name: str, declared: tuple[str, ...]) -> str | None:
     return keys[close[0]] if close else None
 
 
-def check_clusters(registry: Registry, declared: tuple[str, ...], source: str = "Danh sách đơn vị") -> None:
+def check_clusters(registry: Registry, declared: tuple[str, ...], source: str = "Danh sách đơn vị",
+                   config_name: str = "config.toml") -> None:
     """Every submitting unit names a declared cluster: a typo would otherwise make a cluster of its own and
-    change every pooled quota (issue 20). Called only when some line is counted per cluster."""
+    change every pooled quota (issue 20). Called only when some line is counted per cluster. Every unit that
+    does not is named in one error."""
     listed = ", ".join(f"\"{d}\"" for d in declared)
+    problems: list[str] = []
     for unit in registry.submitters:
         if unit.cluster in declared:
             continue
         where = f"{source}, dòng {unit.line}" if unit.line else source
         if not unit.cluster:
-            raise RegistryError(f"{where}: \"{unit.name}\" chưa ghi cụm thi đua (cột \"{CLUSTER}\"). Đề nghị ghi một "
-                                f"trong các cụm đã khai báo trong config.toml (map.clusters): {listed}.")
+            problems.append(f"{where}: \"{unit.name}\" chưa ghi cụm thi đua (cột \"{CLUSTER}\").")
+            continue
         near = closest_cluster(unit.cluster, declared)
         hint = f" Có phải là \"{near}\"?" if near else ""
-        raise RegistryError(f"{where}: \"{unit.name}\" ghi cụm thi đua \"{unit.cluster}\", không có trong các cụm đã "
-                            f"khai báo trong config.toml (map.clusters).{hint} Các cụm đã khai báo: {listed}.")
+        problems.append(f"{where}: \"{unit.name}\" ghi cụm thi đua \"{unit.cluster}\", không có trong các cụm đã "
+                        f"khai báo.{hint}")
+    raise_all(problems, source, f"Đề nghị ghi một trong các cụm đã khai báo trong {config_name} (map.clusters): "
+                                f"{listed}.")
 
 
 def _rows_from_xlsx(path: Path) -> tuple[list[str], list[dict]]:

@@ -44,6 +44,14 @@ class InputFile:
     unit_name: str = ""
     date: str = ""  # Ngày lập, ISO
     reason: str = ""
+    # A rejected file whose code is unknown or missing but whose Đơn vị names one registry unit: that unit sent
+    # it, and is told why it was rejected.
+    named_unit: str = ""
+
+    @property
+    def owner(self) -> str:
+        """The unit the file belongs to: the one its code names, or failing that the one its name names."""
+        return self.named_unit or self.unit_code
 
     def as_json(self) -> dict:
         return record_json(self)
@@ -159,6 +167,7 @@ class RankedUnit:
     parent: str = ""  # xã of a Ban công tác Mặt trận
     score_source: str = ""  # huyen: "appraisal" | "self"
     dossier_to_collect: tuple[str, ...] = ()  # documents the office must still collect from this winner
+    dossier_awards: tuple[str, ...] = ()  # the awards of this winner whose config requires that dossier
     committee: str = ""  # the body the plan awards: "Ủy ban MTTQ Việt Nam thị trấn Kế Sách", "Ban công tác Mặt trận ấp …"
     cluster: str | None = None  # the cụm thi đua of the unit (a BCTMT's: its commune's, or its district's)
     cluster_rank: int | None = None  # competition rank within the cluster
@@ -297,6 +306,22 @@ class Result:
         """The units whose file was processed."""
         return frozenset(i.unit_code for i in self.inputs if i.status == FileStatus.PROCESSED)
 
+    @cached_property
+    def rejected_codes(self) -> frozenset[str]:
+        """The units below the province that sent a file, all of whose files were rejected: they have reported,
+        but nothing of theirs is counted."""
+        sent = {i.owner for i in self.inputs if i.status == FileStatus.REJECTED}
+        return frozenset(u.code for u in self.submitters if u.code in sent and u.code not in self.reported_codes)
+
+    def missing(self, cluster: str | None = None) -> list[Unit]:
+        """The units below the province (in one cluster, or all) that have sent nothing."""
+        return [u for u in self.submitters if (cluster is None or u.cluster == cluster)
+                and u.code not in self.reported_codes and u.code not in self.rejected_codes]
+
+    def rejected(self, cluster: str | None = None) -> list[Unit]:
+        """The units below the province (in one cluster, or all) whose files were all rejected."""
+        return [u for u in self.submitters if (cluster is None or u.cluster == cluster) and u.code in self.rejected_codes]
+
     def progress(self, cluster: str | None = None) -> tuple[int, int]:
         """(units that reported, units) below the province, in one cluster or (None) all of them; the province's
         own file is not counted."""
@@ -405,9 +430,11 @@ class Result:
     def _by_unit(self) -> dict[str, dict[str, list]]:
         """Everything grouped by submitting unit once, so per-unit views stay linear in size."""
         groups: dict[str, dict[str, list]] = defaultdict(_unit_group)
-        for kind, items in (("nominations", self.nominations), ("inputs", self.inputs), ("scores", self.scores)):
+        for kind, items in (("nominations", self.nominations), ("scores", self.scores)):
             for item in items:
                 groups[item.unit_code][kind].append(item)
+        for file in self.inputs:
+            groups[file.owner]["inputs"].append(file)
         for q in self.quotas:  # a pooled line belongs to every unit of its cluster (or of the province)
             members = [q.unit_code] if q.unit_code is not None else [
                 u.code for u in self.units if u.cap != "tinh" and (q.scope == "province" or u.cluster == q.cluster)]
@@ -416,7 +443,7 @@ class Result:
         for ranking, units in self.rankings.items():
             for r in units:
                 groups[r.unit_code][ranking].append(r)
-        files = {i.file: i.unit_code for i in self.inputs}
+        files = {i.file: i.owner for i in self.inputs}
         for i in self.issues:
             codes = {i.unit_code, *i.related} if i.unit_code else {files.get(i.file, "")}
             for code in codes - {""}:
@@ -444,12 +471,13 @@ class Result:
 
     def summary(self) -> dict:
         """The batch in figures: what the end-of-run screen, the leadership e-mail and `send` report."""
-        received = {i.unit_code for i in self.inputs if i.status == FileStatus.PROCESSED}
         status: dict[str, int] = {s: self.stats["status"].get(s, 0) for s in SUMMARY_STATUSES}
         held_by_ties = sum(bool(r.needs_review) for units in self.rankings.values() for r in units)
+        reported, total = self.progress()  # one count of units everywhere: the province's own file is not one
         return {
-            "files": self.input_counts, "units_received": len(received), "units_total": len(self.units),
-            "units_missing": [u.short_name for u in self.units if u.code not in received],
+            "files": self.input_counts, "units_received": reported, "units_total": total,
+            "units_missing": [u.short_name for u in self.missing()],
+            "units_rejected": [u.short_name for u in self.rejected()],
             "nominations": len(self.nominations), "status": status,
             "needs_review": status["needs_review"] + held_by_ties,
             "errors": len(self.errors), "warnings": len(self.warnings),
@@ -530,7 +558,8 @@ class UnitView:
             "incomplete": status["incomplete_dossier"], "invalid": status["invalid"] + status["ineligible"],
             "needs_review": status["needs_review"], "errors": errors,
             "warnings": sum(i.severity == Severity.WARNING for i in issues),
-            "must_fix": bool(errors or status["over_quota"] or status["incomplete_dossier"] or status["invalid"]),
+            # Rows over a quota or short of a dossier are not mistakes in the file: the mail says what they mean.
+            "must_fix": bool(errors or status["invalid"]),
         }
 
 

@@ -137,8 +137,12 @@ def eligibility(row: NominationRow, config: Config) -> list[str]:
 
 def judge(row: NominationRow, unit: Unit, config: Config) -> Verdict:
     """Status of one row before quotas: invalid > ineligible > incomplete_dossier > candidate."""
-    errors = validity_issues(row, unit, config)
     warnings = [p for p in row.problems if p.severity != ERROR]
+    if row.missing_columns:
+        # The sheet's missing-column error says it once; a row cannot be judged on a column it does not have.
+        columns = ", ".join(f"\"{c}\"" for c in row.missing_columns)
+        return Verdict(Status.INVALID, (f"trang \"{row.sheet}\" không có cột {columns}",), tuple(warnings))
+    errors = validity_issues(row, unit, config)
     if errors:
         return Verdict(Status.INVALID, tuple(_reason(e) for e in errors), tuple(errors + warnings))
     reasons = eligibility(row, config)

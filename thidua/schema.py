@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-TEMPLATE_VERSION = "2023.1"
+# The layout's own number, not a year: a 2026 template that said "2023.1" read as last campaign's form. It
+# changes when the sheets or columns do (v3: the dossier columns required, "Cụm thi đua" read back).
+TEMPLATE_VERSION = "v3"
 
 
 @dataclass(frozen=True)
@@ -75,10 +77,11 @@ _NOTE = Column("Ghi chú", "note", 30)
 _UNIT_SCORE = Column("Điểm", "score", 10, required=True, kind="score", aliases=("Điểm chấm", "Tổng điểm"))
 _NOMINATION_SCORE = Column("Điểm", "score", 8, kind="score", aliases=("Điểm chấm",))
 
+# Every nomination needs its dossier: a sheet without one of these columns cannot say any row has it.
 _DOSSIER = (
-    Column("Tờ trình", "has_proposal", 10, kind="mark"),
-    Column("Biên bản", "has_minutes", 10, kind="mark", aliases=("Biên bản họp",)),
-    Column("Báo cáo thành tích", "has_report", 12, kind="mark", aliases=("BC thành tích",)),
+    Column("Tờ trình", "has_proposal", 10, required=True, kind="mark"),
+    Column("Biên bản", "has_minutes", 10, required=True, kind="mark", aliases=("Biên bản họp",)),
+    Column("Báo cáo thành tích", "has_report", 12, required=True, kind="mark", aliases=("BC thành tích",)),
 )
 
 COMMUNE_SCORES = Sheet(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from .text import strip_diacritics
@@ -246,16 +247,31 @@ def place_of(committee: str) -> str:
     return words
 
 
+# The committee as clerks shorten it ("UBMTTQ", "UB MTTQ", "MTTQ", "Ủy ban Mặt trận Tổ quốc"), as words.
+_COMMITTEE = re.compile(r"\b(?:(?:uy ban|ub) )?(?:mttq|mat tran to quoc)(?: viet nam)?\b|\bubmttq(?: viet nam)?\b")
+
+
+# The same spellings opening a name as typed ("UB MTTQ xã Sơn Vĩ"), to cut the committee off a Đơn vị công tác.
+_COMMITTEE_OPENING = re.compile(r"(?:(?:[UỦ]y ban|Uỷ ban|UB)\s*)?(?:MTTQ|Mặt trận Tổ quốc)(?:\s+Việt Nam)?(?=\s|$)",
+                                re.IGNORECASE)
+
+
+def _committee_words(text: str) -> str:
+    """_words with every spelling of the committee made one ('uy ban mttq viet nam')."""
+    return _COMMITTEE.sub(_words(FRONT), _words(text))
+
+
 def repeats_workplace(position: str, workplace: str, committee: str = "") -> bool:
     """Whether a Chức vụ already ends with the Đơn vị công tác ('Chủ tịch Ủy ban MTTQ Việt Nam xã Vĩnh Hoàng' +
-    'Ủy ban MTTQ Việt Nam xã Vĩnh Hoàng'), or with the submitting committee's own name while the Đơn vị công tác
-    names the same place ('Phó Chủ tịch Ủy ban MTTQ Việt Nam xã Số 1' + 'Xã Số 1')."""
-    said, where = _words(position), _words(workplace)
+    'Ủy ban MTTQ Việt Nam xã Vĩnh Hoàng', or 'Chủ tịch UBMTTQ xã Sơn Vĩ' + 'UB MTTQ xã Sơn Vĩ'), or with the
+    submitting committee's own name while the Đơn vị công tác names the same place ('Phó Chủ tịch Ủy ban MTTQ
+    Việt Nam xã Số 1' + 'Xã Số 1')."""
+    said, where = _committee_words(position), _committee_words(workplace)
     if not (said and where):
         return False
     if said == where or said.endswith(" " + where):
         return True
-    own = _words(committee)
+    own = _committee_words(committee)
     place = place_of(committee) if own else ""
     return bool(place) and said.endswith(" " + own) and (where == place or where.endswith(" " + place))
 
@@ -282,6 +298,9 @@ def position_phrase(position: str, workplace: str, committee: str = "") -> str:
     for body in (FRONT, "Ủy ban Mặt trận Tổ quốc Việt Nam", BCTMT_PREFIX):
         if position.casefold().endswith(body.casefold()) and workplace.casefold().startswith(body.casefold()):
             return f"{position} {in_sentence(workplace[len(body):].strip())}".strip()
+    opening = _COMMITTEE_OPENING.match(workplace)
+    if opening and _committee_words(position).endswith(_words(FRONT)):  # "Chủ tịch UBMTTQ" + "UB MTTQ xã Sơn Vĩ"
+        return f"{position} {in_sentence(workplace[opening.end():].strip())}".strip()
     head, _, last = position.rpartition(" ")
     if last.casefold() == workplace.split()[0].casefold():  # "Trưởng ban" + "Ban công tác ..."
         return f"{head} {workplace}".strip()

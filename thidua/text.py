@@ -289,9 +289,18 @@ def cap_first(text: str) -> str:
 
 
 def title_case(name: str) -> str | None:
-    """'LÊ THỊ  HOA ' -> 'Lê Thị Hoa': a name typed all in capitals, as an official writes it (each word with
-    its capital, spaces collapsed); None when the name is not all in capitals."""
-    letters = [ch for ch in name if ch.isalpha()]
-    if len(letters) < 2 or not all(ch.isupper() for ch in letters):
+    """'LÊ THỊ  HOA ', 'hoàng văn  PHÚ' -> 'Lê Thị Hoa', 'Hoàng Văn Phú': a name as an official writes it (each
+    word with its capital, the rest small, spaces collapsed); None when every word already is so. A word with a
+    capital inside ("H'Hen") is left as typed: only a small first letter or a word all in capitals is mended."""
+    words = name.split()
+    if sum(ch.isalpha() for ch in name) < 2:
         return None
-    return " ".join(word[:1] + word[1:].lower() for word in name.split())
+
+    def mended(word: str) -> str:
+        letters = [ch for ch in word if ch.isalpha()]
+        if word[:1].islower() or (len(letters) > 1 and all(ch.isupper() for ch in letters)):
+            return word[:1].upper() + word[1:].lower()
+        return word
+
+    written = [mended(word) for word in words]
+    return " ".join(written) if written != words else None

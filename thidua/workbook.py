@@ -184,10 +184,12 @@ def _parse(column: schema.Column, raw: object, at: tuple[str, str, str, int]) ->
 
 
 def _table(rows: list[list], sheet: schema.Sheet, sheet_name: str, file: str, issues: list[Issue]):
-    """Yield (row number, values, column letters, problems) for each non-blank data row of a sheet."""
+    """Yield (row number, values, column letters, problems) for each non-blank data row of a sheet. The values
+    hold "_missing": the labels of the required columns the sheet lacks."""
     header = find_header(rows, sheet)
     if header is None:
         header = Header(0, {}, [])
+    absent = tuple(c.label for c in sheet.columns if c.required and c.field not in header.columns)
     for column in sheet.columns:
         if column.required and column.field not in header.columns:
             issues.append(issue("missing-column", file=file, sheet=sheet_name, cell=xl_rowcol_to_cell(header.row, 0),
@@ -205,7 +207,7 @@ def _table(rows: list[list], sheet: schema.Sheet, sheet_name: str, file: str, is
         if _is_totals(cells, header.columns):
             issues.append(issue("totals-row", file=file, sheet=sheet_name, cell=xl_rowcol_to_cell(r, 0), row=r + 1))
             continue
-        values: dict[str, object] = {}
+        values: dict[str, object] = {"_missing": absent}
         problems: list[Issue] = []
         for field_name, c in header.columns.items():
             raw = cells[c] if c < len(cells) else ""
@@ -266,6 +268,7 @@ def _nominations(rows, sheet: schema.Sheet, sheet_name: str, file: str, issues: 
             contribution=v.get("contribution"), gender=v.get("gender") or "", birth_year=v.get("birth_year"),
             ethnicity=v.get("ethnicity") or "", position=v.get("position") or "",
             workplace=v.get("workplace") or "", note=v.get("note") or "", letters=cells, problems=problems,
+            missing_columns=v["_missing"],
         )
 
 
@@ -296,7 +299,8 @@ def _marks(rows, sheet: schema.Sheet, sheet_name: str, file: str, issues: list[I
 
 def _info(rows: list[list], sheet_name: str, file: str, issues: list[Issue]) -> Info:
     """Label in one cell, its value in the cell right beside it (further cells are notes)."""
-    labels = LabelIndex({label: i for i, f in enumerate(schema.INFO_FIELDS) for label in (f.label, *f.aliases)})
+    fields = (*schema.INFO_FIELDS, schema.CLUSTER_FIELD)
+    labels = LabelIndex({label: i for i, f in enumerate(fields) for label in (f.label, *f.aliases)})
     raw: dict[str, object] = {}
     cells: dict[str, str] = {}
     for r, row in enumerate(rows):
@@ -306,7 +310,7 @@ def _info(rows: list[list], sheet_name: str, file: str, issues: list[Issue]) -> 
         index = find_label(labels, filled[0][1])
         if index is None:
             continue
-        info_field = schema.INFO_FIELDS[index].field
+        info_field = fields[index].field
         if info_field in raw:
             continue
         value_col = filled[0][0] + 1  # the value stands right of its label; further columns are notes
@@ -321,21 +325,24 @@ def _info(rows: list[list], sheet_name: str, file: str, issues: list[Issue]) -> 
                                 column=label, value=clean(raw.get(name)), example=example))
             return None
 
+    year = number("year", parse_int, "Năm")
     date = None
     try:
         date = parse_date(raw.get("date"))
     except ParseError:
+        # The example is of the year the file names; the checks of an admitted file say the campaign's year.
         issues.append(issue("bad-date", file=file, sheet=sheet_name, cell=cells.get("date", ""),
-                            value=clean(raw.get("date"))))
+                            value=clean(raw.get("date")), year=year if year is not None else ""))
     round_text = clean(raw.get("round"))
     return Info(
         unit_name=clean(raw.get("unit_name")), unit_code=unit_code(raw.get("unit_code")),
-        year=number("year", parse_int, "Năm"), round=lookup(round_text, terms.ROUND_SPELLINGS), round_text=round_text,
+        year=year, round=lookup(round_text, terms.ROUND_SPELLINGS), round_text=round_text,
         declared_communes=number("declared_communes", parse_int, "Số đơn vị cấp xã"),
         declared_bctmt=number("declared_bctmt", parse_int, "Số Ban công tác Mặt trận"),
         self_score=number("self_score", parse_number, "Điểm tự chấm", _EXAMPLES["score"]),
         preparer=clean(raw.get("preparer")), phone=clean(raw.get("phone")), email=clean(raw.get("email")),
-        date=date, template_version=clean(raw.get("template_version")), cells=cells, sheet=sheet_name,
+        date=date, template_version=clean(raw.get("template_version")), cluster=clean(raw.get("cluster")), cells=cells,
+        sheet=sheet_name,
     )
 
 

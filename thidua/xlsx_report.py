@@ -245,10 +245,11 @@ def cap_columns() -> list[Col]:
 
 
 def source_columns(result: Result) -> list[Col]:
-    unit = _unit_name(result)
+    names = result.short_names
     return [
         Col("Tệp", 40, lambda i: i.file),
-        Col("Đơn vị", 24, lambda i: unit(i.unit_code) if i.unit_code else i.unit_name),
+        # A code the registry does not know names nobody: the file's own Đơn vị says who sent it.
+        Col("Đơn vị", 24, lambda i: names.get(i.unit_code) or i.unit_name or i.unit_code),
         Col("Mã đơn vị", 10, lambda i: i.unit_code),
         Col("Ngày lập", 12, lambda i: i.date),
         Col("Trạng thái", 14, lambda i: terms.FILE_STATUSES[i.status], "status"),
@@ -345,12 +346,23 @@ def _overview(wb, styles: Styles, result: Result) -> None:
     r += 1
     ws.write_string(r, 0, "Số được đề nghị khen theo đơn vị", styles.label)
     lines = {(q.unit_code, q.kind, q.level, q.award): q for q in result.quotas}
+    # A unit's proposed/submitted rows per award: a pooled quota (a cluster's, the province's) has no line per unit.
+    proposed = Counter((n.unit_code, *n.key) for n in result.with_status(Status.PROPOSED) if n.key)
+    submitted = {(n.unit_code, *n.key) for n in result.nominations if n.key}
     ubnd = Counter(r.unit_code for r in result.recipients("BK_UBND_TINH"))
     cols = [Col("Đơn vị", 42, lambda u: u.short_name)]
-    for cap in result.caps:
-        key = (cap.kind, cap.level, cap.award)
-        cols.append(Col(f"{cap_first(terms.describe(cap.kind, cap.level))} - {terms.award_name(cap.award)}", 14,
-                        lambda u, key=key: (lambda q: f"{q.proposed}/{q.quota}" if q else "")(lines.get((u.code, *key)))))
+    keys = [(c.kind, c.level, c.award) for c in result.caps]
+    keys += [k for k in dict.fromkeys((q.kind, q.level, q.award) for q in result.quotas) if k not in keys]
+
+    def count(unit_code: str, key: tuple[str, str, str]) -> str | int:
+        line = lines.get((unit_code, *key))
+        if line is not None:
+            return f"{line.proposed}/{line.quota}"
+        return proposed[(unit_code, *key)] if (unit_code, *key) in submitted else ""
+
+    for key in keys:
+        cols.append(Col(f"{cap_first(terms.describe(key[0], key[1]))} - {terms.award_name(key[2])}", 14,
+                        lambda u, key=key: count(u.code, key)))
     cols.append(Col("Bằng khen UBND tỉnh", 14, lambda u: ubnd.get(u.code, 0)))
     r = _plain_table(ws, styles, cols, result.units, r + 1)
 
@@ -407,14 +419,25 @@ def _progress(ws, styles: Styles, result: Result, r: int) -> int:
     cols = [Col("Cụm thi đua", 42, lambda c: c or f"Toàn {result.province_word}"),
             Col("Đã gửi báo cáo", 14, lambda c: result.progress(c)[0]),
             Col("Tổng số đơn vị", 14, lambda c: result.progress(c)[1]),
-            Col("Chưa gửi", 14, lambda c: result.progress(c)[1] - result.progress(c)[0])]
+            Col("Chưa gửi", 14, lambda c: len(result.missing(c)))]
+    if result.rejected_codes:
+        cols.append(Col("Đã gửi, tệp bị từ chối", 14, lambda c: len(result.rejected(c))))
     r = _plain_table(ws, styles, cols, [*result.cluster_names, None], r + 1)
-    missing = [u for u in result.submitters if u.code not in result.reported_codes]
+    missing = result.missing()
     if missing:
         r += 1
         ws.write_string(r, 0, "Đơn vị chưa gửi báo cáo", styles.label)
         r = _plain_table(ws, styles, [Col("Đơn vị", 42, lambda u: u.short_name),
                                       Col("Cụm thi đua", 14, lambda u: u.cluster)], missing, r + 1)
+    sent = result.rejected()
+    if sent:
+        why = {i.owner: i for i in result.inputs if i.status == FileStatus.REJECTED}
+        r += 1
+        ws.write_string(r, 0, "Đơn vị đã gửi nhưng tệp bị từ chối", styles.label)
+        r = _plain_table(ws, styles, [Col("Đơn vị", 42, lambda u: u.short_name),
+                                      Col("Cụm thi đua", 14, lambda u: u.cluster),
+                                      Col("Tệp", 30, lambda u: why[u.code].file),
+                                      Col("Lý do", 60, lambda u: why[u.code].reason, "wrap")], sent, r + 1)
     return r
 
 
@@ -547,9 +570,11 @@ def _feedback_lines(result: Result, view: UnitView) -> list[tuple[str, object]]:
     elif unit.cap != "tinh" and any(i.status == FileStatus.PROCESSED for i in view.inputs):
         lines.append(("Xếp hạng của đơn vị", _unranked(errors)))
     for owed in result.dossiers_to_collect(view.code):
-        lines.append((f"Hồ sơ cần gửi: {owed.name}", f"{_awards_text(owed.awards)}: "
+        lines.append((f"Hồ sơ cần gửi: {owed.name}", f"{_awards_text(owed.dossier_awards)}: "
                       f"{', '.join(owed.dossier_to_collect)} (03 bộ gốc)"))
-    lines.append(("Việc cần làm", _to_do(errors, noms, sum(i.severity == Severity.WARNING for i in view.issues))))
+    refused = not any(i.status == FileStatus.PROCESSED for i in view.inputs)
+    lines.append(("Việc cần làm", _to_do(errors, noms, sum(i.severity == Severity.WARNING for i in view.issues),
+                                         refused)))
     return lines
 
 
@@ -612,8 +637,11 @@ def _feedback(path: Path, result: Result, view: UnitView) -> None:
     wb.close()
 
 
-def _to_do(errors: list[Issue], noms: tuple[Nomination, ...], warnings: int) -> str:
+def _to_do(errors: list[Issue], noms: tuple[Nomination, ...], warnings: int, refused: bool = False) -> str:
     """What the unit must do, truly: fix rows only when it has errors; otherwise what its warnings mean."""
+    if errors and refused:  # no file of the unit was taken: nothing of it is counted until it sends one again
+        return ("Tệp của đơn vị bị từ chối, chưa được tổng hợp: sửa theo lý do nêu ở trang \"Lỗi - Cảnh báo\" rồi "
+                "gửi lại tệp về Văn phòng.")
     if errors:
         return "Sửa các dòng ở trang \"Lỗi - Cảnh báo\" rồi gửi lại tệp đã sửa về Văn phòng."
     count = Counter(n.status for n in noms)
