@@ -13,8 +13,8 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_issue_code_table_matches_the_catalog():
-    rows = re.findall(r"^\| `([a-z-]+)` \| (Lỗi|Cảnh báo) \| (.+?) \|$", README, flags=re.M)
-    severity = {"Lỗi": "error", "Cảnh báo": "warning"}
+    rows = re.findall(r"^\| `([a-z-]+)` \| (Lỗi|Cảnh báo|Thông tin) \| (.+?) \|$", README, flags=re.M)
+    severity = {"Lỗi": "error", "Cảnh báo": "warning", "Thông tin": "info"}
     assert {code: (severity[s], title) for code, s, title in rows} == \
         {code: (kind.severity, kind.title) for code, kind in CATALOG.items()}
 
@@ -44,4 +44,4 @@ def test_readme_has_the_install_and_test_commands_and_ci_runs_the_same():
 def test_every_issue_code_is_kebab_case_with_a_message_that_says_what_to_do():
     for code, kind in CATALOG.items():
         assert re.fullmatch(r"[a-z]+(-[a-z]+)*", code)
-        assert kind.severity in ("error", "warning") and kind.template and kind.title
+        assert kind.severity in ("error", "warning", "info") and kind.template and kind.title

@@ -245,16 +245,19 @@ def test_a_writer_failing_on_a_full_disk_leaves_no_open_file_to_complain_later(c
                     reason="a small tmpfs needs Linux and root")
 @pytest.mark.parametrize("size", ["500k", "700k", "900k"])
 def test_a_real_full_disk_prints_only_the_vietnamese_sentence(sample_run, tmp_path, size):
+    # CI strips PATH down to a few tools, so look for mount where Linux keeps it too.
+    mount, umount = (shutil.which(tool) or next((p for p in (f"/usr/bin/{tool}", f"/bin/{tool}") if os.path.exists(p)),
+                                                None) for tool in ("mount", "umount"))
     disk = tmp_path / "disk"
     disk.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)],
-                      capture_output=True).returncode != 0:
+    if mount is None or umount is None or subprocess.run(
+            [mount, "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)], capture_output=True).returncode != 0:
         pytest.skip("mount is not available here")
     try:
         done = subprocess.run([sys.executable, str(ROOT / "process.py"), "run", "--input", str(sample_run[0] / "input"),
                                "--output", str(disk / "out")], capture_output=True, encoding="utf-8", timeout=300)
     finally:
-        subprocess.run(["umount", str(disk)], capture_output=True)
+        subprocess.run([umount, str(disk)], capture_output=True)
     assert done.returncode == 2
     assert done.stderr.startswith("Lỗi:") and done.stderr.count("\n") == 1 and "đầy" in done.stderr
 

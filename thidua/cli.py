@@ -31,6 +31,7 @@ from .names import (
     latest_run,
     sha256_of,
 )
+from .register import Issuer
 from .registry import Registry, check_clusters, load_registry
 from .terms import Severity
 from .text import cap_first, name_list
@@ -93,6 +94,28 @@ def _parser() -> argparse.ArgumentParser:
     ledger_import.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR", help="thư mục lần chạy")
     ledger_import.add_argument("--output", type=Path, default=None,
                                help="thư mục kết quả có sổ sẽ nạp vào (mặc định: paths.output hoặc paths.ledger)")
+    record = sub.add_parser("record-decision", parents=[common],
+                            help="ghi quyết định khen thưởng đã ký vào sổ theo dõi khen thưởng")
+    record.add_argument("run_dir", type=Path, nargs="?", default=None,
+                        help="thư mục lần chạy đã trình Hội đồng (mặc định: mới nhất)")
+    record.add_argument("--number", required=True, help="số, ký hiệu quyết định, ví dụ \"125/QĐ-MTTQ-BTT\"")
+    record.add_argument("--date", required=True, help="ngày ký, dạng ngày/tháng/năm, ví dụ 20/12/2026")
+    record.add_argument("--issuer", choices=list(Issuer), default=Issuer.TINH,
+                        help="cấp ký: tinh (Cờ thi đua, Bằng khen Ủy ban MTTQ tỉnh), ubnd (Bằng khen UBND tỉnh), "
+                             "tw (Bằng khen Trung ương MTTQ); mặc định: tinh")
+    record.add_argument("--include-review", action="store_true",
+                        help="ghi cả các trường hợp còn chờ Hội đồng xem xét (khi quyết định đã ký có tên)")
+    record.add_argument("--revoke", type=int, default=None, metavar="SỐ_VÀO_SỔ",
+                        help="thu hồi khen thưởng đã ghi ở số vào sổ này (theo quyết định --number, --date)")
+    record.add_argument("--reason", default="", help="lý do thu hồi")
+    certificates = sub.add_parser("certificates", parents=[common], help="in Bằng khen lên phôi in sẵn (tệp PDF)")
+    certificates.add_argument("--award", choices=list(terms.AWARDS), default=None, help="chỉ in một hình thức")
+    certificates.add_argument("--decision", default=None, help="số quyết định (mặc định: quyết định ghi sổ gần nhất)")
+    certificates.add_argument("--calibrate", action="store_true", help="in trang căn chỉnh vị trí các ô")
+    certificates.add_argument("--output", type=Path, default=None, help="thư mục kết quả (chứa sổ lưu các lần chạy)")
+    history = sub.add_parser("history", parents=[common], help="ghi lịch sử thi đua, khen thưởng qua các năm")
+    history.add_argument("--years", default=None, help="khoảng năm, ví dụ 2023-2026 (mặc định: tất cả)")
+    history.add_argument("--output", type=Path, default=None, help="thư mục kết quả (chứa sổ lưu các lần chạy)")
     return parser
 
 
@@ -141,6 +164,10 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
         review = sum(bool(u.needs_review) for u in units)
         lines.append(f"Xếp hạng {title}: {len(units)} đơn vị, {awarded} được khen, {review} chờ Hội đồng xem xét")
     lines.append(f"Lỗi: {len(result.errors)}    Cảnh báo: {len(result.warnings)}")
+    again = sum(i.code == "awarded-last-year" for i in result.issues)
+    if again:
+        lines.append(f"Đã được khen năm trước: {again} trường hợp đề nghị cùng hình thức đã có trong sổ theo dõi khen "
+                     "thưởng năm trước (xem trang \"Lỗi - Cảnh báo\", mức Thông tin).")
     if result.changes is not None:
         lines.append(changes_line(result.changes))
     lines += [f"  ! {i.message}" for i in result.issues if i.code == "empty-input"]
@@ -178,6 +205,8 @@ def cmd_run(args, out: TextIO) -> int:
     from .changes import compare
     from .docx_report import blank_document_fields, check_templates, docx_writer
     from .ledger import Ledger, ledger_path, record_of
+    from .register import awarded_last_year
+    from .register_store import entries as register_entries
     from .xlsx_report import feedback_fingerprint, feedback_writers, write_consolidated
 
     config, registry = _setup(args)
@@ -199,6 +228,9 @@ def cmd_run(args, out: TextIO) -> int:
             stack.enter_context(ledger.transaction())
         previous = ledger.previous(config.year, config.round) if ledger else None
         result = evaluate_folder(config.input_dir, config, registry, _progress(out), args.workers, timings)
+        if ledger:  # the council sees who holds the same award from last year's register (an info issue)
+            awarded = awarded_last_year(result.nominations, register_entries(ledger, config.year - 1), config.year)
+            result = replace(result, issues=result.issues + tuple(awarded))
         compared = time.perf_counter()
         snapshot = None
         feedback: dict[str, str] = {}
@@ -398,6 +430,66 @@ def cmd_send(args, out: TextIO) -> int:
     return 1 if report.failed or report.unknown else 0
 
 
+def _config(args) -> Config:
+    config = load_config(args.config or DEFAULT_CONFIG)
+    return with_overrides(config, output_dir=getattr(args, "output", None))
+
+
+def cmd_record_decision(args, out: TextIO) -> int:
+    from .register import ISSUER_NAMES
+    from .register_store import record_decision
+
+    if (args.revoke is None) != (not args.reason):
+        raise ThiduaError("Thu hồi khen thưởng cần cả --revoke SỐ_VÀO_SỔ và --reason \"lý do\".")
+    done = record_decision(_config(args), args.run_dir, args.number, args.date, args.issuer, args.include_review,
+                           args.revoke, args.reason)
+    d, added = done.decision, done.recording.entries
+    signed = f"Quyết định số {d.number} ngày {d.date:%d/%m/%Y} của {ISSUER_NAMES[d.issuer]}"
+    if done.recording.already:
+        print(f"{signed} đã được ghi vào sổ trước đây; sổ không thay đổi.", file=out)
+    elif args.revoke is not None:
+        print(f"Đã ghi thu hồi vào sổ năm {done.year}: số vào sổ {added[0].number} thu hồi số vào sổ {args.revoke} "
+              f"({added[0].recipient}, {terms.award_name(added[0].award)}) theo {signed}.", file=out)
+    else:
+        print(f"Đã ghi {len(added)} trường hợp vào sổ theo dõi khen thưởng năm {done.year} (số vào sổ "
+              f"{added[0].number} đến {added[-1].number}) theo {signed}, lần chạy {done.run}.", file=out)
+    if done.recording.left_out:
+        names = "; ".join(f"{c.recipient} ({terms.award_name(c.award)})" for c in done.recording.left_out)
+        print(f"Chưa ghi {len(done.recording.left_out)} trường hợp còn chờ Hội đồng Thi đua - Khen thưởng xem xét: "
+              f"{names}. Nếu quyết định đã ký có tên, chạy lại lệnh với --include-review.", file=out)
+    if done.workbook is not None:
+        print(f"Sổ theo dõi khen thưởng: {done.workbook}", file=out)
+    return 0
+
+
+def cmd_certificates(args, out: TextIO) -> int:
+    from .certificates import print_calibration, print_certificates
+
+    config = _config(args)
+    if args.calibrate:
+        print(f"Đã ghi trang căn chỉnh: {print_calibration(config)}. In lên giấy trắng, đặt chồng lên phôi để so; "
+              "lệch thì ghi độ lệch vào certificates.offset trong config.toml.", file=out)
+        return 0
+    printed = print_certificates(config, args.award, args.decision)
+    print(f"Đã ghi {printed.pages} trang Bằng khen: {printed.path}", file=out)
+    for number, field in printed.cut:
+        print(f"  ! Số vào sổ {number}: \"{field}\" quá dài, đã cắt bớt cho vừa ô; đề nghị nới rộng ô trong "
+              "config.toml hoặc in tay trang này.", file=out)
+    return 0
+
+
+def cmd_history(args, out: TextIO) -> int:
+    from .history import parse_years, write_history
+    from .register_store import open_ledger
+
+    config = _config(args)
+    years = parse_years(args.years)
+    with open_ledger(config) as ledger:
+        path = write_history(config, ledger, years)
+    print(f"Đã ghi lịch sử thi đua, khen thưởng: {path}", file=out)
+    return 0
+
+
 def cmd_ledger(args, out: TextIO) -> int:
     from .ledger import import_runs
 
@@ -409,7 +501,8 @@ def cmd_ledger(args, out: TextIO) -> int:
 
 
 COMMANDS = {"run": cmd_run, "template": cmd_template, "check": cmd_check, "sample": cmd_sample, "send": cmd_send,
-            "registry": cmd_registry, "ledger": cmd_ledger}
+            "registry": cmd_registry, "ledger": cmd_ledger, "record-decision": cmd_record_decision,
+            "certificates": cmd_certificates, "history": cmd_history}
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:

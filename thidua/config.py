@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -122,6 +122,66 @@ class DocumentSettings:
     recipients: dict[str, tuple[str, ...]]
 
 
+# What a Bằng khen blank (phôi) carries, in the order the calibration page lists them.
+CERTIFICATE_FIELDS: dict[str, str] = {
+    "recipient": "Tên tập thể, cá nhân",
+    "unit": "Chức vụ, đơn vị",
+    "achievement": "Thành tích",
+    "decision": "Số quyết định, ngày",
+    "register": "Số vào sổ",
+    "place_date": "Địa danh, ngày tháng",
+    "signer_title": "Chức vụ người ký",
+    "signer_name": "Họ tên người ký",
+}
+ALIGNS = ("center", "left", "right")
+# What a unit ranked into an award is praised for on its Bằng khen ({year}: the campaign's year).
+DEFAULT_ACHIEVEMENT = "Đã có thành tích xuất sắc trong phong trào thi đua năm {year}"
+
+
+@dataclass(frozen=True)
+class CertificateField:
+    """One box on the blank, in millimetres from the paper's top-left corner (before the offset)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    size: float  # font size in points; shrunk step by step when the text does not fit the box
+    bold: bool = False
+    align: str = "center"
+
+
+@dataclass(frozen=True)
+class Signer:
+    title: str
+    name: str
+    place: str
+
+
+# Who signs the Bằng khen of the other issuers, and where (when the office prints them too): "" for the place is
+# the province's own. [certificates.signers.ubnd], [certificates.signers.tw] change them.
+DEFAULT_SIGNERS: dict[str, Signer] = {
+    "ubnd": Signer("TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH", "", ""),
+    "tw": Signer("TM. BAN THƯỜNG TRỰC\nCHỦ TỊCH", "", "Hà Nội"),
+}
+
+
+@dataclass(frozen=True)
+class CertificateSettings:
+    paper: tuple[float, float]  # width, height (mm)
+    offset: tuple[float, float]  # added to every box: the printer's own shift (mm)
+    min_size: float
+    signer_title: str
+    signer_name: str
+    place: str
+    achievement: str  # for a unit ranked into an award, which states no achievement of its own
+    fields: dict[str, CertificateField]
+    signers: dict[str, Signer] = field(default_factory=dict)  # issuer -> its signer; the province's is above
+
+    def signer(self, issuer: str) -> Signer:
+        return self.signers.get(issuer) or Signer(self.signer_title, self.signer_name, self.place)
+
+
 @dataclass(frozen=True)
 class MapSettings:
     """[map]: the emulation clusters (cụm thi đua) the province declares, so that a typo is caught, not counted."""
@@ -156,6 +216,7 @@ class Config:
     documents: DocumentSettings
     limits: Limits
     criteria: CriteriaTable | None = None  # the criteria table, when [paths] criteria names one
+    certificates: CertificateSettings | None = None  # [certificates], when the province prints its Bằng khen
     ledger_path: Path | None = None  # [paths] ledger; None: thidua.sqlite in the output folder
     map: MapSettings = MapSettings()
 
@@ -378,6 +439,50 @@ def _documents(t: _Table, province_name: str) -> DocumentSettings:
     )
 
 
+def _pair(t: _Table, key: str, default: Any = ...) -> tuple[float, float]:
+    value = t.get(key, list, default)
+    if len(value) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        raise ConfigError(f"Cấu hình: \"{t._name(key)}\" phải có dạng [ngang, dọc] (mm), ví dụ [297, 210].")
+    return float(value[0]), float(value[1])
+
+
+def _certificate_field(t: _Table) -> CertificateField:
+    box = CertificateField(x=t.number("x"), y=t.number("y"), width=t.number("width"), height=t.number("height"),
+                           size=t.number("size"), bold=bool(t.get("bold", bool, False)),
+                           align=t.choice("align", ALIGNS, "center"))
+    if box.width <= 0 or box.height <= 0 or box.size <= 0:
+        raise ConfigError(f"Cấu hình: {t.prefix}: \"width\", \"height\" và \"size\" phải lớn hơn 0.")
+    return box
+
+
+def _signer(signers: _Table, issuer: str, default: Signer, place: str) -> Signer:
+    t = signers.section(issuer)
+    return Signer(t.text("title", default.title), t.text("name", default.name), t.text("place", default.place) or place)
+
+
+def _certificates(t: _Table, documents: DocumentSettings, place: str) -> CertificateSettings:
+    signers = t.section("signers")
+    fields = t.table("fields")
+    missing = [k for k in CERTIFICATE_FIELDS if k not in fields.data]
+    if missing:
+        raise ConfigError(f"Cấu hình thiếu mục [certificates.fields.{missing[0]}] "
+                          f"(vị trí ô \"{CERTIFICATE_FIELDS[missing[0]]}\").")
+    settings = CertificateSettings(
+        paper=_pair(t, "paper"),
+        offset=_pair(t, "offset", [0, 0]),
+        min_size=t.number("min_size", 9),
+        signer_title=t.text("signer_title", f"{documents.on_behalf}\n{documents.signer_title}"),
+        signer_name=t.text("signer_name", documents.signer_name),
+        place=t.text("place", place),
+        achievement=t.text("achievement", DEFAULT_ACHIEVEMENT),
+        fields={k: _certificate_field(fields.table(k)) for k in CERTIFICATE_FIELDS},
+        signers={issuer: _signer(signers, issuer, default, place) for issuer, default in DEFAULT_SIGNERS.items()},
+    )
+    if min(settings.paper) <= 0 or settings.min_size <= 0:
+        raise ConfigError("Cấu hình: \"certificates.paper\" và \"certificates.min_size\" phải lớn hơn 0.")
+    return settings
+
+
 def _map(t: _Table) -> MapSettings:
     names = t.get("clusters", list, [])
     if not all(isinstance(n, str) and clean(n) for n in names):
@@ -456,6 +561,7 @@ def _parse(data: dict, path: Path) -> Config:
         raise ConfigError("Cấu hình: \"rules.rounding_threshold\" phải từ 0 đến dưới 1.")
     communes = paths.text("communes", "")
     criteria = paths.text("criteria", "")
+    documents = _documents(root.section("documents"), province.text("short_name"))
     ledger = paths.text("ledger", "")
     templates = paths.text("templates", "")
     config = Config(
@@ -480,9 +586,11 @@ def _parse(data: dict, path: Path) -> Config:
         quotas=tuple(_quota(t) for t in root.tables("quotas")),
         ranked_awards=tuple(_ranked(t) for t in root.tables("ranked_awards")),
         email=_email(root.section("email")),
-        documents=_documents(root.section("documents"), province.text("short_name")),
+        documents=documents,
         limits=_limits(root.section("limits")),
         criteria=load_criteria(resolve(criteria)) if criteria else None,
+        certificates=_certificates(root.table("certificates"), documents, province.text("place"))
+        if "certificates" in data else None,
         ledger_path=resolve(ledger) if ledger else None,
         map=_map(_Table(data.get("map", {}), "map")),
     )

@@ -40,3 +40,7 @@ def os_reason(exc: BaseException) -> str:
     if number in _OS_REASONS:
         return _OS_REASONS[number]
     return getattr(exc, "strerror", None) or str(exc)
+
+
+class RegisterError(ThiduaError, ValueError):
+    """A decision cannot be recorded as given (number, date, issuer, run folder); nothing is written."""

@@ -11,7 +11,7 @@ from .terms import Severity
 
 ERROR = Severity.ERROR
 WARNING = Severity.WARNING
-INFO = Severity.INFO  # a superseded file's issues: kept for the record, nothing left to fix
+INFO = Severity.INFO  # for the record, nothing to fix: a superseded file's issues, an award held last year
 
 
 @dataclass(frozen=True)
@@ -154,6 +154,9 @@ CATALOG: dict[str, Kind] = {
         "Mã \"{code}\" ở trang thẩm định không phải đơn vị được chấm điểm trong danh sách. Đề nghị sửa lại mã."),
     "missing-score": Kind(ERROR, "Chưa có điểm",
         "{unit} chưa có điểm nên chưa được {what}. Đề nghị {fix}."),
+    # The register (sổ theo dõi khen thưởng)
+    "awarded-last-year": Kind(INFO, "Đã được khen năm trước",
+        "{name} đã được tặng {award} năm {year} (Quyết định số {decision} ngày {date}, số vào sổ {entry}). Hội đồng Thi đua - Khen thưởng lưu ý khi xét."),
 }
 
 CODES = tuple(CATALOG)

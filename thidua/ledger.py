@@ -86,6 +86,31 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX quotas_run ON quotas (run_id)",
         "CREATE INDEX inputs_run ON inputs (run_id)",
     ),
+    (  # version 2: the award register (sổ theo dõi khen thưởng), filled by record-decision
+        """CREATE TABLE register (
+            id INTEGER PRIMARY KEY,
+            year INTEGER NOT NULL,
+            issuer TEXT NOT NULL,             -- tinh | ubnd | tw: who signed the decision
+            number INTEGER NOT NULL,          -- Số vào sổ, sequential per year and issuer
+            award TEXT NOT NULL, kind TEXT NOT NULL, level TEXT,
+            recipient TEXT NOT NULL, name_key TEXT NOT NULL,
+            unit_code TEXT NOT NULL, unit_name TEXT NOT NULL, detail TEXT NOT NULL, achievement TEXT NOT NULL,
+            decision_number TEXT NOT NULL,
+            decision_date TEXT NOT NULL,      -- ISO date
+            run_folder TEXT NOT NULL,         -- the run the recipients came from
+            revokes INTEGER,                  -- the number this entry revokes (same year and issuer)
+            reason TEXT NOT NULL DEFAULT '',
+            gender TEXT NOT NULL DEFAULT '',  -- Nam | Nữ for a person: "Ông", "Bà" on the certificate
+            recorded TEXT NOT NULL,           -- ISO time the clerk recorded it
+            UNIQUE (year, issuer, number)
+        )""",
+        "CREATE INDEX register_recipient ON register (year, award, name_key)",
+        # Entries are never edited nor removed: a mistake is put right by a revoking entry.
+        """CREATE TRIGGER register_never_edited BEFORE UPDATE ON register
+            BEGIN SELECT RAISE(ABORT, 'register entries are never edited'); END""",
+        """CREATE TRIGGER register_never_removed BEFORE DELETE ON register
+            BEGIN SELECT RAISE(ABORT, 'register entries are never removed'); END""",
+    ),
 ]
 LATEST = len(MIGRATIONS)
 

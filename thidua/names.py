@@ -117,3 +117,18 @@ def sha256_of(path: Path) -> str:
     """A file's fingerprint, as ket_qua.json and the send log record it."""
     with Path(path).open("rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
+
+# In the output folder, beside the run folders: what the register, the certificates and the history write.
+CERTIFICATES_DIR = "In bằng khen"
+CALIBRATION_FILE = "Trang căn chỉnh phôi bằng khen.pdf"
+HISTORY_FILE = "Lịch sử thi đua khen thưởng.xlsx"
+
+
+def register_file_name(year: int) -> str:
+    return f"Sổ theo dõi khen thưởng {year}.xlsx"
+
+
+def certificates_file_name(decision_number: str, award: str | None = None) -> str:
+    """'Bằng khen - 125-QĐ-MTTQ-BTT.pdf': the decision's number is the file's name, its slash made safe."""
+    suffix = f" - {award}" if award else ""
+    return f"Bằng khen - {safe_filename(decision_number.replace('/', '-'))}{suffix}.pdf"

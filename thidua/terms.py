@@ -31,7 +31,7 @@ class FileStatus(StrEnum):
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
-    INFO = "info"
+    INFO = "info"  # for the council to know, nothing to fix: counted neither as an error nor as a warning
 
 
 class Kind(StrEnum):
@@ -155,7 +155,7 @@ RANKINGS: dict[str, str] = {
     "bctmt": "Ban công tác Mặt trận",
 }
 
-SEVERITIES: dict[str, str] = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Đã thay thế"}
+SEVERITIES: dict[str, str] = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
 
 
 # The level inside a sentence: "tập thể cấp xã", "cá nhân Ban công tác Mặt trận".
