@@ -74,9 +74,10 @@ def test_candidates_per_issuer_flags_first_then_groups_then_people():
     assert candidates(result(), "ubnd", ACHIEVEMENT) == []  # ineligible is no award
 
 
-def _record(entries=(), number="125/QĐ-MTTQ-BTT", issuer="tinh", include_review=False, day=DAY):
+def _record(entries=(), number="125/QĐ-MTTQ-BTT", issuer="tinh", include_review=False, day=DAY, again=False):
     found = candidates(result(), issuer, ACHIEVEMENT)
-    return record(list(entries), found, Decision(number, day, issuer), 2026, "2026-12-01_0900", include_review)
+    return record(list(entries), found, Decision(number, day, issuer), 2026, "2026-12-01_0900", include_review,
+                  again=again)
 
 
 def test_register_numbers_are_sequential_and_names_under_review_are_left_out():
@@ -126,8 +127,8 @@ def test_revocation_is_a_new_entry_and_numbers_are_never_reused():
         revoke(first, 9, "x", Decision("141/QĐ-MTTQ-BTT", DAY, "tinh"), 2026)  # no such entry
     with pytest.raises(RegisterError):
         revoke(first, 1, " ", Decision("141/QĐ-MTTQ-BTT", DAY, "tinh"), 2026)  # no reason
-    # Revoked, the person may be recorded again by a later decision, under a new number.
-    later = _record([*first, rev], number="150/QĐ-MTTQ-BTT").entries
+    # Revoked, the person may be recorded again by a later decision, under a new number, when the clerk says so.
+    later = _record([*first, rev], number="150/QĐ-MTTQ-BTT", again=True).entries
     assert [(e.number, e.recipient) for e in later] == [(5, "Nguyễn Thị Ánh Tuyết")]
 
 
@@ -195,7 +196,7 @@ def test_awarded_last_year_names_the_entry_for_the_same_award_unit_and_name():
     assert (one.code, one.severity, one.cell, one.unit_code) == ("awarded-last-year", "info", "C5", "31120")
     assert one.params["entry"] == 3 and one.params["year"] == 2025 and one.params["decision"] == "125/QĐ-MTTQ-BTT"
     assert awarded_last_year([nomination("Nguyễn Thị Ánh Tuyết")], last, 2027) == []  # two years back: not last year
-    [rev] = revoke(last, 3, "Sai tên", Decision("140/QĐ-MTTQ-BTT", dt.date(2025, 12, 22), "tinh"), 2025).entries
+    [rev] = revoke(last, 3, "Sai tên", Decision("140/QĐ-MTTQ-BTT", dt.date(2026, 12, 22), "tinh"), 2025).entries
     assert awarded_last_year([nomination("Nguyễn Thị Ánh Tuyết")], [*last, rev], 2026) == []  # revoked
 
 
@@ -240,3 +241,24 @@ def test_another_decision_that_names_nobody_new_is_refused():
         _record(first, number="126/QĐ-MTTQ-BTT")
     with pytest.raises(RegisterError):  # last year's number again in another year of signing
         _record(first, day=dt.date(2027, 1, 5))
+
+
+def test_a_revoked_award_is_not_recorded_again_unless_the_clerk_says_so():
+    first = list(_record().entries)
+    [rev] = revoke(first, 3, "Sai tên", Decision("140/QĐ-MTTQ-BTT", dt.date(2027, 1, 5), "tinh"), 2026).entries
+    with pytest.raises(RegisterError, match="--again"):
+        _record([*first, rev], number="150/QĐ-MTTQ-BTT", day=dt.date(2027, 1, 10))
+    # A decision signed before the revocation cannot give back what the revocation took away.
+    with pytest.raises(RegisterError, match="140/QĐ-MTTQ-BTT"):
+        _record([*first, rev], number="130/QĐ-MTTQ-BTT", day=dt.date(2026, 12, 21), again=True)
+    later = _record([*first, rev], number="150/QĐ-MTTQ-BTT", day=dt.date(2027, 1, 10), again=True).entries
+    assert [(e.number, e.recipient) for e in later] == [(5, "Nguyễn Thị Ánh Tuyết")]
+
+
+def test_a_revocation_must_follow_the_award_and_be_another_decision():
+    first = list(_record().entries)
+    with pytest.raises(RegisterError, match="19/12/2026"):  # before the award was signed
+        revoke(first, 3, "Sai tên", Decision("140/QĐ-MTTQ-BTT", dt.date(2026, 12, 19), "tinh"), 2026)
+    with pytest.raises(RegisterError, match="125/QĐ-MTTQ-BTT"):  # the award's own decision cannot revoke it
+        revoke(first, 3, "Sai tên", Decision("125/QĐ-MTTQ-BTT", DAY, "tinh"), 2026)
+    assert revoke(first, 3, "Sai tên", Decision("140/QĐ-MTTQ-BTT", DAY, "tinh"), 2026).entries

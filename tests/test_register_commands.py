@@ -100,6 +100,25 @@ def test_include_review_then_revoke_each_a_new_number(output):
     assert [r[2] for r in ledger_rows(output) if r[1] == "tw"][:3] == [1, 2, 3]
 
 
+def test_a_revoked_award_is_recorded_again_only_with_again_and_after_the_revocation(output, capsys):
+    assert record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026")[0] == 0
+    assert record(output, "--number", "140/QĐ-MTTQ-BTT", "--date", "05/01/2027", "--revoke", "1",
+                  "--reason", "Kê khai thành tích không đúng")[0] == 0
+    capsys.readouterr()
+    before = ledger_rows(output)
+    assert record(output, "--number", "150/QĐ-MTTQ-BTT", "--date", "10/01/2027")[0] == 2
+    assert "--again" in capsys.readouterr().err
+    assert record(output, "--number", "130/QĐ-MTTQ-BTT", "--date", "21/12/2026", "--again")[0] == 2
+    assert "140/QĐ-MTTQ-BTT" in capsys.readouterr().err and ledger_rows(output) == before
+    # A revocation dated before the award, or under the award's own number, is refused.
+    assert record(output, "--number", "141/QĐ-MTTQ-BTT", "--date", "19/12/2026", "--revoke", "2", "--reason", "x")[0] == 2
+    assert record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026", "--revoke", "2", "--reason", "x")[0] == 2
+    assert ledger_rows(output) == before
+    code, text = record(output, "--number", "150/QĐ-MTTQ-BTT", "--date", "10/01/2027", "--again")
+    assert code == 0, text
+    assert ledger_rows(output)[-1][2:6] == (len(before) + 1, before[0][3], "150/QĐ-MTTQ-BTT", None)
+
+
 @pytest.mark.parametrize("args", [
     ("--number", "125", "--date", "20/12/2026"),  # no symbol
     ("--number", "125/QĐ-MTTQ-BTT", "--date", "2026-12-20"),  # not dd/mm/yyyy

@@ -103,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
                              "tw (Bằng khen Trung ương MTTQ); mặc định: tinh")
     record.add_argument("--include-review", action="store_true",
                         help="ghi cả các trường hợp còn chờ Hội đồng xem xét (khi quyết định đã ký có tên)")
+    record.add_argument("--again", action="store_true",
+                        help="ghi lại khen thưởng cho trường hợp đã bị thu hồi trong năm (khi quyết định mới đã ký)")
     record.add_argument("--revoke", type=int, default=None, metavar="SỐ_VÀO_SỔ",
                         help="thu hồi khen thưởng đã ghi ở số vào sổ này (theo quyết định --number, --date)")
     record.add_argument("--reason", default="", help="lý do thu hồi")
@@ -440,7 +442,7 @@ def cmd_record_decision(args, out: TextIO) -> int:
     if (args.revoke is None) != (not args.reason):
         raise ThiduaError("Thu hồi khen thưởng cần cả --revoke SỐ_VÀO_SỔ và --reason \"lý do\".")
     done = record_decision(_config(args), args.run_dir, args.number, args.date, args.issuer, args.include_review,
-                           args.revoke, args.reason)
+                           args.revoke, args.reason, again=args.again)
     d, added = done.decision, done.recording.entries
     signed = f"Quyết định số {d.number} ngày {d.date:%d/%m/%Y} của {ISSUER_NAMES[d.issuer]}"
     if done.recording.already:

@@ -191,8 +191,10 @@ def next_number(entries: Iterable[Entry], year: int, issuer: str) -> int:
 
 
 def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decision, year: int, run: str = "",
-           include_review: bool = False) -> Recording:
-    """The entries a signed decision adds to the register. Recording it a second time adds nothing."""
+           include_review: bool = False, again: bool = False) -> Recording:
+    """The entries a signed decision adds to the register. Recording it a second time adds nothing. A recipient
+    whose award of this year was revoked is recorded again only when the clerk says so (`again`), and never by a
+    decision signed before the revocation: that decision cannot give back what a later one took away."""
     awards = ", ".join(terms.award_name(a) for a in ISSUER_AWARDS[decision.issuer])
     if not found:
         raise RegisterError(f"Lần chạy này không có tập thể, cá nhân nào được đề nghị {awards}, nên không có gì để "
@@ -213,6 +215,21 @@ def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decis
     # Who already holds the award, and who this decision recorded before (even if revoked since): a decision
     # recorded again adds only the names it did not have (those under review, once --include-review is given).
     held = _live(entries, year) | {e.identity for e in same if e.revokes is None}
+    revocations = _revocations(entries, year)
+    again_found = [c for c in chosen if c.identity not in held and c.identity in revocations]
+    for c in again_found:
+        rev = revocations[c.identity]
+        if decision.date < rev.decision_date:
+            raise RegisterError(f"{terms.award_name(c.award)} của {c.recipient} đã bị thu hồi theo Quyết định số "
+                                f"{rev.decision_number} ngày {rev.decision_date:%d/%m/%Y} (số vào sổ {rev.number}); "
+                                f"Quyết định số {decision.number} ngày {decision.date:%d/%m/%Y} ký trước ngày thu "
+                                "hồi nên không thể ghi lại. Đề nghị kiểm tra lại số và ngày quyết định.")
+    if again_found and not again:
+        names = "; ".join(f"{c.recipient} ({terms.award_name(c.award)}, thu hồi theo Quyết định số "
+                          f"{revocations[c.identity].decision_number})" for c in again_found)
+        raise RegisterError(f"Khen thưởng năm {year} của các trường hợp sau đã bị thu hồi: {names}. Nếu Quyết định số "
+                            f"{decision.number} đúng là khen thưởng lại, đề nghị chạy lại lệnh với --again; sổ chưa "
+                            "thay đổi.")
     number = next_number(entries, year, decision.issuer)
     added: list[Entry] = []
     for c in chosen:
@@ -236,6 +253,16 @@ def _live(entries: Iterable[Entry], year: int) -> set[tuple[str, str, str]]:
     return {e.identity for e in entries if e.revokes is None and (e.issuer, e.number) not in revoked}
 
 
+def _revocations(entries: Iterable[Entry], year: int) -> dict[tuple[str, str, str], Entry]:
+    """The latest revocation of each recipient's award of `year`."""
+    found: dict[tuple[str, str, str], Entry] = {}
+    for e in entries:
+        if e.year == year and e.revokes is not None:
+            if e.identity not in found or found[e.identity].decision_date <= e.decision_date:
+                found[e.identity] = e
+    return found
+
+
 def revoke(entries: Sequence[Entry], target: int, reason: str, decision: Decision, year: int) -> Recording:
     """A revocation is a new entry naming the revoked one; the revoked entry itself is never changed."""
     reason = clean(reason)
@@ -254,6 +281,13 @@ def revoke(entries: Sequence[Entry], target: int, reason: str, decision: Decisio
             return Recording((), already=True)
         raise RegisterError(f"Số vào sổ {target} đã được thu hồi theo Quyết định số {earlier.decision_number} "
                             f"(số vào sổ {earlier.number}).")
+    if same_decision(entry, decision):
+        raise RegisterError(f"Quyết định số {decision.number} là quyết định khen thưởng của số vào sổ {target}, không "
+                            "thể dùng để thu hồi chính khen thưởng đó. Đề nghị ghi số, ngày của quyết định thu hồi.")
+    if decision.date < entry.decision_date:
+        raise RegisterError(f"Ngày quyết định thu hồi {decision.date:%d/%m/%Y} trước ngày khen thưởng "
+                            f"{entry.decision_date:%d/%m/%Y} (Quyết định số {entry.decision_number}, số vào sổ "
+                            f"{target}). Đề nghị kiểm tra lại ngày ký quyết định thu hồi.")
     return Recording((Entry(year, decision.issuer, next_number(entries, year, decision.issuer), entry.award,
                             entry.kind, entry.level, entry.recipient, entry.unit_code, entry.unit_name, entry.detail,
                             entry.achievement, decision.number, decision.date, entry.run, revokes=target,

@@ -75,7 +75,7 @@ def open_ledger(config: Config, run: Path | None = None) -> Ledger:
 
 def record_decision(config: Config, run_dir: Path | None, number: str, date: str, issuer: str,
                     include_review: bool = False, revoke_entry: int | None = None, reason: str = "",
-                    now: dt.datetime | None = None) -> Recorded:
+                    now: dt.datetime | None = None, again: bool = False) -> Recorded:
     """record-decision: check everything first, then add the entries and rewrite the year's register workbook in
     one transaction (a workbook that cannot be written leaves the ledger as it was)."""
     run, data = find_run(config, run_dir)
@@ -88,7 +88,8 @@ def record_decision(config: Config, run_dir: Path | None, number: str, date: str
                                 f"lần chạy đó trước: python process.py ledger import \"{run}\".")
         existing = entries(ledger)
         if revoke_entry is None:
-            done = record(existing, candidates(data, issuer, achievement), decision, year, run.name, include_review)
+            done = record(existing, candidates(data, issuer, achievement), decision, year, run.name, include_review,
+                          again=again)
         else:
             done = revoke(existing, revoke_entry, reason, decision, year)
         add(ledger, done.entries, now or dt.datetime.now())
