@@ -233,3 +233,30 @@ def test_a_stored_ledger_of_version_2_keeps_its_register(tmp_path):
             ledger.db.execute("UPDATE register SET recipient = 'x'")
         with pytest.raises(sqlite3.DatabaseError, match="never removed"):
             ledger.db.execute("DELETE FROM register")
+
+
+@pytest.mark.parametrize("args, words", [
+    (("record-decision", "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026", "--revoke", "abc"),
+     ("--revoke", "abc", "số nguyên")),
+    (("record-decision", "--date", "20/12/2026"), ("--number",)),
+    (("record-decision", "--number", "1/QĐ-X", "--date", "20/12/2026", "--issuer", "huyen"), ("huyen", "tinh, ubnd, tw")),
+    (("run", "--workers", "hai"), ("--workers", "hai")),
+    (("send", "--bogus"), ("--bogus",)),
+    (("khong-co-lenh",), ("khong-co-lenh", "record-decision")),
+])
+def test_argument_errors_are_vietnamese_with_exit_2(args, words, capsys):
+    from thidua.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--config", CONFIG, *args])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.startswith("Lỗi: ")
+    assert all(w in err for w in words), err
+    for english in ("invalid", "required", "choose from", "usage", "unrecognized", "<Issuer", "argument"):
+        assert english not in err, err
+
+
+def test_issuer_is_accepted_in_any_case(output):
+    code, text = record(output, "--number", "88/QĐ-MTTW-BTT", "--date", "28/12/2026", "--issuer", "TW")
+    assert code == 0, text
+    assert {r[1] for r in ledger_rows(output)} == {"tw"}

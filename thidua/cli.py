@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 import time
 import traceback
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import terms
 from .config import Config, load_config, require_path, with_overrides
@@ -46,14 +47,57 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config.toml"
 
 
+_TYPE_NAMES = {"int": "số nguyên", "float": "số"}
+
+
+def _vietnamese(message: str) -> str:
+    """argparse's English error, said in Vietnamese: the messages a clerk meets (wrong value, missing or unknown
+    option, unknown command); anything else keeps the option's name and a plain sentence."""
+    if found := re.fullmatch(r"the following arguments are required: (.+)", message):
+        return f"Thiếu {found[1]}; đề nghị ghi đủ các tham số bắt buộc."
+    if found := re.fullmatch(r"unrecognized arguments: (.+)", message):
+        return f"Không hiểu tham số {found[1]}."
+    if found := re.fullmatch(r"one of the arguments (.+) is required", message):
+        return f"Cần ghi một trong các tham số {found[1]}."
+    if found := re.fullmatch(r"ambiguous option: (\S+) could match (.+)", message):
+        return f"Tham số {found[1]} chưa rõ, có thể là {found[2]}; đề nghị ghi đầy đủ."
+    found = re.fullmatch(r"argument (\S+?): (.+)", message, re.DOTALL)
+    if not found:
+        return "Tham số dòng lệnh không đúng; xem hướng dẫn: python process.py --help."
+    name, detail = found[1].split("/")[-1], found[2]
+    if choice := re.fullmatch(r"invalid choice: (.+?) \(choose from (.+)\)", detail, re.DOTALL):
+        options = ", ".join(o.strip().strip("'\"") for o in choice[2].split(","))
+        if name == "command":
+            return f"Không có lệnh {choice[1]}. Các lệnh: {options}."
+        return f"{name}: không có giá trị {choice[1]}; chọn một trong: {options}."
+    if value := re.fullmatch(r"invalid (\w+) value: (.+)", detail):
+        return f"{name}: {value[2]} không phải là {_TYPE_NAMES.get(value[1], 'giá trị hợp lệ')}."
+    if detail.startswith("expected"):
+        return f"{name}: thiếu giá trị sau tham số."
+    if found := re.fullmatch(r"not allowed with argument (.+)", detail):
+        return f"{name} không dùng cùng với {found[1]}."
+    return f"{name}: giá trị không hợp lệ."
+
+
+class _Parser(argparse.ArgumentParser):
+    """Errors in Vietnamese, as every other message of the tool, with exit code 2 as before."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"Lỗi: {_vietnamese(message)} Xem hướng dẫn: python {self.prog} --help\n")
+
+
+def _issuer(text: str) -> str:
+    return text.strip().lower()
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="process.py",
+    parser = _Parser(prog="process.py",
                                      description="Tổng hợp thi đua, khen thưởng của Ủy ban MTTQ Việt Nam tỉnh.")
     # --config and --registry are read before the command ("process.py --config X sample") or after it; the
     # command's copy never overwrites a value given before it.
     parser.add_argument("--config", type=Path, default=None, help="tệp cấu hình (mặc định: config.toml)")
     parser.add_argument("--registry", type=Path, default=None, help="danh sách đơn vị (CSV hoặc Excel)")
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="tệp cấu hình (mặc định: config.toml)")
     common.add_argument("--registry", type=Path, default=argparse.SUPPRESS, help="danh sách đơn vị (CSV hoặc Excel)")
     sub = parser.add_subparsers(dest="command")
@@ -98,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="thư mục lần chạy đã trình Hội đồng (mặc định: mới nhất)")
     record.add_argument("--number", required=True, help="số, ký hiệu quyết định, ví dụ \"125/QĐ-MTTQ-BTT\"")
     record.add_argument("--date", required=True, help="ngày ký, dạng ngày/tháng/năm, ví dụ 20/12/2026")
-    record.add_argument("--issuer", choices=list(Issuer), default=Issuer.TINH,
+    record.add_argument("--issuer", type=_issuer, choices=[i.value for i in Issuer], default=Issuer.TINH.value,
                         help="cấp ký: tinh (Cờ thi đua, Bằng khen Ủy ban MTTQ tỉnh), ubnd (Bằng khen UBND tỉnh), "
                              "tw (Bằng khen Trung ương MTTQ); mặc định: tinh")
     record.add_argument("--include-review", action="store_true",
