@@ -262,3 +262,40 @@ def test_a_revocation_must_follow_the_award_and_be_another_decision():
     with pytest.raises(RegisterError, match="125/QĐ-MTTQ-BTT"):  # the award's own decision cannot revoke it
         revoke(first, 3, "Sai tên", Decision("125/QĐ-MTTQ-BTT", DAY, "tinh"), 2026)
     assert revoke(first, 3, "Sai tên", Decision("140/QĐ-MTTQ-BTT", DAY, "tinh"), 2026).entries
+
+
+def _tied() -> dict:
+    """Xã Vĩnh Thạnh tied for the cluster's Cờ and, not holding it outright, for a Bằng khen too."""
+    data = result()
+    data["rankings"]["xa"][1]["needs_review"] = ["CO_XS", "BK_MTTQ_TINH"]
+    return data
+
+
+EXCLUDE = {("xa", "BK_MTTQ_TINH"): ("CO_XSTD", "CO_XS"), ("xa", "CO_XS"): ("CO_XSTD",)}
+
+
+def _pick(picks, entries=(), data=None):
+    found = candidates(data or _tied(), "tinh", ACHIEVEMENT)
+    return record(list(entries), found, Decision("125/QĐ-MTTQ-BTT", DAY, "tinh"), 2026, "r", picks, exclude=EXCLUDE)
+
+
+def test_include_review_records_only_the_names_the_council_chose_and_a_flag_holder_gets_no_bang_khen():
+    done = _pick(["xã Vĩnh Thạnh"])
+    added = [(e.award, e.recipient) for e in done.entries]
+    assert ("CO_XS", "Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh") in added
+    assert ("BK_MTTQ_TINH", "Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh") not in added  # exclude keeps it from a Cờ holder
+    assert "Lê Văn Đức" not in {r for _, r in added}
+    assert [(c.award, c.recipient) for c in done.left_out] == [("BK_MTTQ_TINH", "Lê Văn Đức")]
+    # Recorded again without names: those recorded and the Bằng khen the Cờ excludes are no longer "left out".
+    again = _pick((), done.entries)
+    assert again.already and [c.recipient for c in again.left_out] == ["Lê Văn Đức"]
+
+
+def test_include_review_names_one_award_of_a_unit_and_refuses_a_name_not_under_review():
+    done = _pick(["31232:BK_MTTQ_TINH", "lê văn đức"])
+    assert {(e.award, e.recipient) for e in done.entries if e.recipient != "Ủy ban MTTQ Việt Nam phường Cái Khế"} == {
+        ("BK_MTTQ_TINH", "Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh"), ("BK_MTTQ_TINH", "Lê Văn Đức"),
+        ("BK_MTTQ_TINH", "Ban công tác Mặt trận khu vực 1"), ("BK_MTTQ_TINH", "Nguyễn Thị Ánh Tuyết")}
+    assert [(c.award, c.recipient) for c in done.left_out] == [("CO_XS", "Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh")]
+    with pytest.raises(RegisterError, match="Trần Văn Bé"):  # over quota, not under review: the council did not see it
+        _pick(["Trần Văn Bé"])

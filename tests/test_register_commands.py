@@ -84,9 +84,15 @@ def test_the_same_decision_twice_changes_nothing_and_says_so(output):
 def test_include_review_then_revoke_each_a_new_number(output):
     assert record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026")[0] == 0
     first = len(ledger_rows(output))
-    assert record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026", "--include-review")[0] == 0
+    code, text = record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026", "--include-review",
+                        "xã Vĩnh Thạnh")
+    assert code == 0, text
     rows = ledger_rows(output)
-    assert "Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh" in {r[3] for r in rows[first:]}
+    assert {r[3] for r in rows[first:]} == {"Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh"}  # only the case the council chose
+    [waiting] = [line for line in text.splitlines() if line.startswith("Chưa ghi")]
+    assert "xã Vĩnh Thạnh" not in waiting and "xã Vĩnh Trinh" in waiting
+    [kept] = [line for line in text.splitlines() if line.startswith("Không ghi")]  # a Cờ holder gets no Bằng khen
+    assert "xã Vĩnh Thạnh (Bằng khen Ủy ban MTTQ Việt Nam tỉnh)" in kept
     assert [r[2] for r in rows] == list(range(1, len(rows) + 1))
     code, text = record(output, "--number", "140/QĐ-MTTQ-BTT", "--date", "22/12/2026", "--revoke", "2",
                         "--reason", "Kê khai thành tích không đúng")

@@ -145,8 +145,10 @@ def _parser() -> argparse.ArgumentParser:
     record.add_argument("--issuer", type=_issuer, choices=[i.value for i in Issuer], default=Issuer.TINH.value,
                         help="cấp ký: tinh (Cờ thi đua, Bằng khen Ủy ban MTTQ tỉnh), ubnd (Bằng khen UBND tỉnh), "
                              "tw (Bằng khen Trung ương MTTQ); mặc định: tinh")
-    record.add_argument("--include-review", action="store_true",
-                        help="ghi cả các trường hợp còn chờ Hội đồng xem xét (khi quyết định đã ký có tên)")
+    record.add_argument("--include-review", action="append", default=[], metavar="TÊN_HOẶC_MÃ",
+                        help="ghi thêm một trường hợp còn chờ Hội đồng xem xét mà quyết định đã ký có tên: tên hoặc "
+                             "mã đơn vị, thêm \":hình thức\" nếu đơn vị chờ xét hai hình thức (ví dụ \"xã Tuyên "
+                             "Bình:CO_XS\"); dùng được nhiều lần")
     record.add_argument("--again", action="store_true",
                         help="ghi lại khen thưởng cho trường hợp đã bị thu hồi trong năm (khi quyết định mới đã ký)")
     record.add_argument("--revoke", type=int, default=None, metavar="SỐ_VÀO_SỔ",
@@ -500,7 +502,12 @@ def cmd_record_decision(args, out: TextIO) -> int:
     if done.recording.left_out:
         names = "; ".join(f"{c.recipient} ({terms.award_name(c.award)})" for c in done.recording.left_out)
         print(f"Chưa ghi {len(done.recording.left_out)} trường hợp còn chờ Hội đồng Thi đua - Khen thưởng xem xét: "
-              f"{names}. Nếu quyết định đã ký có tên, chạy lại lệnh với --include-review.", file=out)
+              f"{names}. Nếu quyết định đã ký có tên, chạy lại lệnh với --include-review \"TÊN\" cho từng "
+              "trường hợp Hội đồng đã chọn.", file=out)
+    if done.recording.excluded:
+        names = "; ".join(f"{c.recipient} ({terms.award_name(c.award)})" for c in done.recording.excluded)
+        print(f"Không ghi {len(done.recording.excluded)} trường hợp vì đơn vị đã được hình thức cao hơn (mục exclude "
+              f"trong config.toml): {names}.", file=out)
     if done.workbook is not None:
         print(f"Sổ theo dõi khen thưởng: {done.workbook}", file=out)
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -64,6 +64,7 @@ class Candidate:
     achievement: str
     under_review: bool = False
     gender: str = ""  # Nam | Nữ for a person, as the unit's file says: the certificate says "Ông" or "Bà"
+    ranked: bool = False  # placed by a ranking (its `exclude` rule applies), not nominated by a unit
 
     @property
     def identity(self) -> tuple[str, str, str]:
@@ -105,6 +106,7 @@ class Recording:
     entries: tuple[Entry, ...]
     already: bool = False
     left_out: tuple[Candidate, ...] = ()
+    excluded: tuple[Candidate, ...] = ()  # chosen by the council, but kept out by `exclude` (a Cờ holder's Bằng khen)
 
 
 def parse_number(text: str) -> str:
@@ -153,7 +155,7 @@ def candidates(result: dict, issuer: str, achievement: str) -> list[Candidate]:
                     name = r.get("committee") or r["name"]
                     found.append(Candidate(award, Kind.COLLECTIVE, ranking, name, r["unit_code"], unit_name(r["unit_code"]),
                                            _group_detail(name, r.get("parent", ""), unit_name(r["unit_code"])), default,
-                                           under_review=review and not held))
+                                           under_review=review and not held, ranked=True))
         for kind in (Kind.COLLECTIVE, Kind.INDIVIDUAL):
             for n in result.get("nominations", []):
                 if n.get("award") != award or n.get("kind") != kind:
@@ -190,11 +192,40 @@ def next_number(entries: Iterable[Entry], year: int, issuer: str) -> int:
     return max((e.number for e in _issuer_entries(entries, year, issuer)), default=0) + 1
 
 
+def _picked(found: Sequence[Candidate], include_review: bool | Sequence[str]) -> set[tuple[str, str, str]]:
+    """The cases under review the council chose: each pick is a name or unit code, optionally ":" and an award
+    (code or name) when the council chose one award of a unit tied for two. True picks every case (tests only)."""
+    review = [c for c in found if c.under_review]
+    if include_review is True or include_review is False:
+        return {c.identity for c in review} if include_review else set()
+    spellings = {name_key(k): v for k, v in terms.AWARD_SPELLINGS.items()}
+    chosen: set[tuple[str, str, str]] = set()
+    for pick in include_review:
+        who, _, what = pick.rpartition(":")
+        award = spellings.get(name_key(what)) if who else None
+        if award is None:
+            who, award = pick, None
+        key = name_key(who)
+        matched = [c for c in review if (award is None or c.award == award) and (
+            key == name_key(c.recipient) or (c.ranked and key in (name_key(c.unit_name), c.unit_code.casefold())))]
+        if not matched:
+            names = "; ".join(dict.fromkeys(f"{c.recipient} ({terms.award_name(c.award)})" for c in review))
+            raise RegisterError(f"\"{clean(pick)}\" không phải là trường hợp còn chờ Hội đồng Thi đua - Khen thưởng "
+                                f"xem xét trong lần chạy này. Các trường hợp còn chờ: {names or 'không có'}. Đề nghị "
+                                "ghi đúng tên hoặc mã đơn vị như trong danh sách.")
+        chosen |= {c.identity for c in matched}
+    return chosen
+
+
 def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decision, year: int, run: str = "",
-           include_review: bool = False, again: bool = False) -> Recording:
+           include_review: bool | Sequence[str] = False, again: bool = False,
+           exclude: Mapping[tuple[str, str], Sequence[str]] | None = None) -> Recording:
     """The entries a signed decision adds to the register. Recording it a second time adds nothing. A recipient
     whose award of this year was revoked is recorded again only when the clerk says so (`again`), and never by a
-    decision signed before the revocation: that decision cannot give back what a later one took away."""
+    decision signed before the revocation: that decision cannot give back what a later one took away.
+    `include_review` names the cases under review the council chose; `exclude` ((ranking, award) -> awards) keeps
+    a ranked unit that holds one of those awards from this one, as the ranking does (a Cờ holder gets no Bằng
+    khen)."""
     awards = ", ".join(terms.award_name(a) for a in ISSUER_AWARDS[decision.issuer])
     if not found:
         raise RegisterError(f"Lần chạy này không có tập thể, cá nhân nào được đề nghị {awards}, nên không có gì để "
@@ -207,14 +238,20 @@ def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decis
             raise RegisterError(f"Quyết định số {decision.number} đã được ghi vào sổ năm {first.year} với ngày "
                                 f"{first.decision_date:%d/%m/%Y} ({ISSUER_NAMES[first.issuer]}). Đề nghị kiểm tra lại "
                                 "số, ngày hoặc --issuer.")
-    left_out = tuple(c for c in found if c.under_review and not include_review)
-    chosen = [c for c in found if c not in left_out]
+    picked = _picked(found, include_review)
+    chosen = [c for c in found if not c.under_review or c.identity in picked]
     if not chosen and not same:
         raise RegisterError(f"Các trường hợp được đề nghị {awards} còn chờ Hội đồng Thi đua - Khen thưởng xem xét. "
-                            "Nếu quyết định đã ký có tên họ, đề nghị chạy lại lệnh với --include-review.")
+                            "Nếu quyết định đã ký có tên họ, đề nghị chạy lại lệnh với --include-review \"TÊN\" cho "
+                            "từng trường hợp Hội đồng đã chọn.")
     # Who already holds the award, and who this decision recorded before (even if revoked since): a decision
     # recorded again adds only the names it did not have (those under review, once --include-review is given).
     held = _live(entries, year) | {e.identity for e in same if e.revokes is None}
+    exclude = exclude or {}
+
+    def kept_out(c: Candidate, holding: set[tuple[str, str, str]]) -> bool:
+        return c.ranked and any((a, c.unit_code, name_key(c.recipient)) in holding
+                                for a in exclude.get((c.level, c.award), ()))
     revocations = _revocations(entries, year)
     again_found = [c for c in chosen if c.identity not in held and c.identity in revocations]
     for c in again_found:
@@ -232,8 +269,12 @@ def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decis
                             "thay đổi.")
     number = next_number(entries, year, decision.issuer)
     added: list[Entry] = []
-    for c in chosen:
+    excluded: list[Candidate] = []
+    for c in chosen:  # flags come first, so a unit's Cờ is held before its Bằng khen is looked at
         if c.identity in held:  # recorded by an earlier decision (a second decision names the council's choices)
+            continue
+        if kept_out(c, held):
+            excluded.append(c)
             continue
         held.add(c.identity)
         added.append(Entry(year, decision.issuer, number, c.award, c.kind, c.level, c.recipient, c.unit_code,
@@ -243,7 +284,8 @@ def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decis
         raise RegisterError(f"Mọi trường hợp được đề nghị {awards} trong lần chạy này đã có trong sổ theo các quyết định "
                             f"ghi trước, nên Quyết định số {decision.number} ngày {decision.date:%d/%m/%Y} không có ai "
                             "mới để ghi. Đề nghị kiểm tra lại số và ngày quyết định.")
-    return Recording(tuple(added), already=bool(same) and not added, left_out=left_out)
+    left_out = tuple(c for c in found if c.under_review and c.identity not in held and not kept_out(c, held))
+    return Recording(tuple(added), already=bool(same) and not added, left_out=left_out, excluded=tuple(excluded))
 
 
 def _live(entries: Iterable[Entry], year: int) -> set[tuple[str, str, str]]:

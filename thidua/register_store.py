@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,7 +75,7 @@ def open_ledger(config: Config, run: Path | None = None) -> Ledger:
 
 
 def record_decision(config: Config, run_dir: Path | None, number: str, date: str, issuer: str,
-                    include_review: bool = False, revoke_entry: int | None = None, reason: str = "",
+                    include_review: Sequence[str] = (), revoke_entry: int | None = None, reason: str = "",
                     now: dt.datetime | None = None, again: bool = False) -> Recorded:
     """record-decision: check everything first, then add the entries and rewrite the year's register workbook in
     one transaction (a workbook that cannot be written leaves the ledger as it was)."""
@@ -89,7 +90,7 @@ def record_decision(config: Config, run_dir: Path | None, number: str, date: str
         existing = entries(ledger)
         if revoke_entry is None:
             done = record(existing, candidates(data, issuer, achievement), decision, year, run.name, include_review,
-                          again=again)
+                          again=again, exclude={(a.ranking, a.award): a.exclude for a in config.ranked_awards})
         else:
             done = revoke(existing, revoke_entry, reason, decision, year)
         add(ledger, done.entries, now or dt.datetime.now())
