@@ -514,12 +514,17 @@ def cmd_record_decision(args, out: TextIO) -> int:
 
 
 def cmd_certificates(args, out: TextIO) -> int:
-    from .certificates import print_calibration, print_certificates
+    from .certificates import off_paper, print_calibration, print_certificates
+    from .config import CERTIFICATE_FIELDS
 
     config = _config(args)
     if args.calibrate:
         print(f"Đã ghi trang căn chỉnh: {print_calibration(config)}. In lên giấy trắng, đặt chồng lên phôi để so; "
               "lệch thì ghi độ lệch vào certificates.offset trong config.toml.", file=out)
+        off = [CERTIFICATE_FIELDS[k] for k in off_paper(config.certificates)] if config.certificates else []
+        if off:
+            print(f"  ! Ô {', '.join(off)} nằm một phần ngoài tờ giấy với offset hiện tại: chưa in được Bằng khen "
+                  "cho đến khi sửa offset hoặc vị trí ô.", file=out)
         return 0
     printed = print_certificates(config, args.award, args.decision)
     print(f"Đã ghi {printed.pages} trang Bằng khen: {printed.path}", file=out)
