@@ -266,3 +266,13 @@ def test_issuer_is_accepted_in_any_case(output):
     code, text = record(output, "--number", "88/QĐ-MTTW-BTT", "--date", "28/12/2026", "--issuer", "TW")
     assert code == 0, text
     assert {r[1] for r in ledger_rows(output)} == {"tw"}
+
+
+def test_the_issuer_and_the_award_are_named_as_documents_name_them(output, capsys):
+    code, text = record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026")
+    assert code == 0 and "Ban Thường trực Ủy ban MTTQ Việt Nam thành phố Cần Thơ" in text
+    assert {r["Cấp khen"] for r in register_rows(output)} == {"Ban Thường trực Ủy ban MTTQ Việt Nam thành phố Cần Thơ"}
+    capsys.readouterr()
+    code, _ = run_cli("--config", CONFIG, "certificates", "--output", str(output), "--award", "BK_UBND_TINH")
+    err = capsys.readouterr().err
+    assert code == 2 and "Bằng khen Ủy ban nhân dân tỉnh" in err and "BK_UBND_TINH" not in err

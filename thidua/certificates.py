@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from . import terms
 from .config import CERTIFICATE_FIELDS, CertificateField, CertificateSettings, Config
 from .docx_report import vietnamese_date
 from .errors import ConfigError, OutputError, RegisterError
@@ -280,7 +281,7 @@ def printable(entries: Sequence[Entry], decision: str | None, award: str | None)
               and (e.year, e.issuer, e.number) not in revoked
               and (e.award == award if award else e.award in PRINTED_AWARDS)]
     if not chosen:
-        what = f" {award}" if award else " Bằng khen"
+        what = f" {terms.award_name(award)}" if award else " Bằng khen"
         raise RegisterError(f"Quyết định số {number} không có trường hợp{what} nào trong sổ theo dõi khen thưởng để in. "
                             "Đề nghị kiểm tra lại --decision, --award.")
     return number, chosen

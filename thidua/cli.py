@@ -482,15 +482,15 @@ def _config(args) -> Config:
 
 
 def cmd_record_decision(args, out: TextIO) -> int:
-    from .register import ISSUER_NAMES
-    from .register_store import record_decision
+    from .register_store import names_of, record_decision
 
     if (args.revoke is None) != (not args.reason):
         raise ThiduaError("Thu hồi khen thưởng cần cả --revoke SỐ_VÀO_SỔ và --reason \"lý do\".")
-    done = record_decision(_config(args), args.run_dir, args.number, args.date, args.issuer, args.include_review,
+    config = _config(args)
+    done = record_decision(config, args.run_dir, args.number, args.date, args.issuer, args.include_review,
                            args.revoke, args.reason, again=args.again)
     d, added = done.decision, done.recording.entries
-    signed = f"Quyết định số {d.number} ngày {d.date:%d/%m/%Y} của {ISSUER_NAMES[d.issuer]}"
+    signed = f"Quyết định số {d.number} ngày {d.date:%d/%m/%Y} của {names_of(config)[d.issuer]}"
     if done.recording.already:
         print(f"{signed} đã được ghi vào sổ trước đây; sổ không thay đổi.", file=out)
     elif args.revoke is not None:

@@ -38,6 +38,16 @@ ISSUER_NAMES: dict[str, str] = {
     Issuer.TW: "Ủy ban Trung ương MTTQ Việt Nam",
 }
 
+
+
+def issuer_names(province_name: str, short_name: str) -> dict[str, str]:
+    """Each issuer as the documents name it: the province's Front and People's Committee with the province's name
+    ("Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh Quảng Trị"); the generic names when the province has none."""
+    return {Issuer.TINH: f"Ban Thường trực {province_name}" if province_name else ISSUER_NAMES[Issuer.TINH],
+            Issuer.UBND: f"Chủ tịch Ủy ban nhân dân {short_name}" if short_name else ISSUER_NAMES[Issuer.UBND],
+            Issuer.TW: ISSUER_NAMES[Issuer.TW]}
+
+
 # "125/QĐ-MTTQ-BTT", "1234/QĐ-UBND": a number, a slash, then the symbol (letters and digits joined by hyphens).
 _NUMBER = re.compile(r"\d{1,6}/[A-ZĐ][A-ZĐ0-9.]*(?:-[A-ZĐ0-9.]+)*")
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -219,7 +229,8 @@ def _picked(found: Sequence[Candidate], include_review: bool | Sequence[str]) ->
 
 def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decision, year: int, run: str = "",
            include_review: bool | Sequence[str] = False, again: bool = False,
-           exclude: Mapping[tuple[str, str], Sequence[str]] | None = None) -> Recording:
+           exclude: Mapping[tuple[str, str], Sequence[str]] | None = None,
+           names: Mapping[str, str] = ISSUER_NAMES) -> Recording:
     """The entries a signed decision adds to the register. Recording it a second time adds nothing. A recipient
     whose award of this year was revoked is recorded again only when the clerk says so (`again`), and never by a
     decision signed before the revocation: that decision cannot give back what a later one took away.
@@ -229,14 +240,14 @@ def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decis
     awards = ", ".join(terms.award_name(a) for a in ISSUER_AWARDS[decision.issuer])
     if not found:
         raise RegisterError(f"Lần chạy này không có tập thể, cá nhân nào được đề nghị {awards}, nên không có gì để "
-                            f"ghi vào sổ theo quyết định của {ISSUER_NAMES[decision.issuer]}. Đề nghị kiểm tra lại "
+                            f"ghi vào sổ theo quyết định của {names[decision.issuer]}. Đề nghị kiểm tra lại "
                             "--issuer hoặc thư mục lần chạy.")
     same = [e for e in entries if same_decision(e, decision)]
     if same:
         first = same[0]
         if (first.year, first.issuer, first.decision_date) != (year, decision.issuer, decision.date):
             raise RegisterError(f"Quyết định số {decision.number} đã được ghi vào sổ năm {first.year} với ngày "
-                                f"{first.decision_date:%d/%m/%Y} ({ISSUER_NAMES[first.issuer]}). Đề nghị kiểm tra lại "
+                                f"{first.decision_date:%d/%m/%Y} ({names[first.issuer]}). Đề nghị kiểm tra lại "
                                 "số, ngày hoặc --issuer.")
     picked = _picked(found, include_review)
     chosen = [c for c in found if not c.under_review or c.identity in picked]
@@ -262,9 +273,9 @@ def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decis
                                 f"Quyết định số {decision.number} ngày {decision.date:%d/%m/%Y} ký trước ngày thu "
                                 "hồi nên không thể ghi lại. Đề nghị kiểm tra lại số và ngày quyết định.")
     if again_found and not again:
-        names = "; ".join(f"{c.recipient} ({terms.award_name(c.award)}, thu hồi theo Quyết định số "
-                          f"{revocations[c.identity].decision_number})" for c in again_found)
-        raise RegisterError(f"Khen thưởng năm {year} của các trường hợp sau đã bị thu hồi: {names}. Nếu Quyết định số "
+        listed = "; ".join(f"{c.recipient} ({terms.award_name(c.award)}, thu hồi theo Quyết định số "
+                           f"{revocations[c.identity].decision_number})" for c in again_found)
+        raise RegisterError(f"Khen thưởng năm {year} của các trường hợp sau đã bị thu hồi: {listed}. Nếu Quyết định số "
                             f"{decision.number} đúng là khen thưởng lại, đề nghị chạy lại lệnh với --again; sổ chưa "
                             "thay đổi.")
     number = next_number(entries, year, decision.issuer)
@@ -305,7 +316,8 @@ def _revocations(entries: Iterable[Entry], year: int) -> dict[tuple[str, str, st
     return found
 
 
-def revoke(entries: Sequence[Entry], target: int, reason: str, decision: Decision, year: int) -> Recording:
+def revoke(entries: Sequence[Entry], target: int, reason: str, decision: Decision, year: int,
+           names: Mapping[str, str] = ISSUER_NAMES) -> Recording:
     """A revocation is a new entry naming the revoked one; the revoked entry itself is never changed."""
     reason = clean(reason)
     if not reason:
@@ -313,7 +325,7 @@ def revoke(entries: Sequence[Entry], target: int, reason: str, decision: Decisio
     book = _issuer_entries(entries, year, decision.issuer)
     entry = next((e for e in book if e.number == target), None)
     if entry is None:
-        raise RegisterError(f"Sổ năm {year} của {ISSUER_NAMES[decision.issuer]} không có số vào sổ {target}. "
+        raise RegisterError(f"Sổ năm {year} của {names[decision.issuer]} không có số vào sổ {target}. "
                             "Đề nghị xem lại cột \"Số vào sổ\" trong sổ theo dõi khen thưởng.")
     if entry.revokes is not None:
         raise RegisterError(f"Số vào sổ {target} là một lần thu hồi, không thể thu hồi tiếp.")

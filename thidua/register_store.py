@@ -14,7 +14,17 @@ from .config import DEFAULT_ACHIEVEMENT, Config
 from .errors import RegisterError
 from .ledger import Ledger, ledger_path
 from .names import RESULT_JSON, latest_run, register_file_name
-from .register import Decision, Entry, Recording, candidates, parse_date, parse_number, record, revoke
+from .register import (
+    Decision,
+    Entry,
+    Recording,
+    candidates,
+    issuer_names,
+    parse_date,
+    parse_number,
+    record,
+    revoke,
+)
 from .register_xlsx import write_register
 
 _COLUMNS = ("year", "issuer", "number", "award", "kind", "level", "recipient", "unit_code", "unit_name", "detail",
@@ -50,6 +60,10 @@ class Recorded:
     year: int
     run: str
     workbook: Path | None  # the register's workbook, when (re)written
+
+
+def names_of(config: Config) -> dict[str, str]:
+    return issuer_names(config.province_name, config.province_short_name)
 
 
 def find_run(config: Config, run_dir: Path | None) -> tuple[Path, dict]:
@@ -90,12 +104,14 @@ def record_decision(config: Config, run_dir: Path | None, number: str, date: str
         existing = entries(ledger)
         if revoke_entry is None:
             done = record(existing, candidates(data, issuer, achievement), decision, year, run.name, include_review,
-                          again=again, exclude={(a.ranking, a.award): a.exclude for a in config.ranked_awards})
+                          again=again, exclude={(a.ranking, a.award): a.exclude for a in config.ranked_awards},
+                          names=names_of(config))
         else:
-            done = revoke(existing, revoke_entry, reason, decision, year)
+            done = revoke(existing, revoke_entry, reason, decision, year, names_of(config))
         add(ledger, done.entries, now or dt.datetime.now())
         path = run.parent / register_file_name(year)
         workbook = None
         if done.entries or not path.is_file():
-            workbook = write_register([*(e for e in existing if e.year == year), *done.entries], year, path)
+            workbook = write_register([*(e for e in existing if e.year == year), *done.entries], year, path,
+                                      names_of(config))
     return Recorded(done, decision, year, run.name, workbook)
