@@ -227,3 +227,10 @@ def test_a_box_off_the_paper_after_the_offset_is_refused_and_nothing_is_printed(
         write_certificates([entry()], tall, tmp_path / "bk.pdf")
     # The calibration page still prints: it is how the clerk sees where the boxes went.
     assert write_calibration(s, tmp_path / "calibration.pdf").is_file()
+
+
+@pytest.mark.parametrize("example", ["can-tho-2026", "quang-tri-2026"])
+def test_every_example_can_print_its_bang_khen_and_invents_no_signer(example):
+    s = load_config(ROOT / "examples" / example / "config.toml").certificates
+    assert s is not None and set(s.fields) == set(CERTIFICATE_FIELDS)
+    assert s.signer_name == "" and all(signer.name == "" for signer in s.signers.values())
