@@ -276,3 +276,33 @@ def test_the_issuer_and_the_award_are_named_as_documents_name_them(output, capsy
     code, _ = run_cli("--config", CONFIG, "certificates", "--output", str(output), "--award", "BK_UBND_TINH")
     err = capsys.readouterr().err
     assert code == 2 and "Bằng khen Ủy ban nhân dân tỉnh" in err and "BK_UBND_TINH" not in err
+
+
+def test_history_shows_the_awards_as_the_register_holds_them(output):
+    assert record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026")[0] == 0
+    assert record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026", "--include-review",
+                  "xã Vĩnh Thạnh")[0] == 0
+    cai_khe = next(r for r in register_rows(output) if r["Hình thức"] == "Cờ thi đua xuất sắc toàn diện")
+    assert record(output, "--number", "140/QĐ-MTTQ-BTT", "--date", "22/12/2026", "--revoke",
+                  str(cai_khe["Số vào sổ"]), "--reason", "Kê khai thành tích không đúng")[0] == 0
+    code, text = run_cli("--config", CONFIG, "history", "--output", str(output))
+    assert code == 0, text
+    wb = openpyxl.load_workbook(output / HISTORY_FILE)
+    rows = list(wb["Theo đơn vị"].iter_rows(values_only=True))
+    column = rows[0].index("2026 - Khen thưởng")
+    awards = {r[2]: r[column] or "" for r in rows[1:]}
+    assert "Cờ thi đua xuất sắc toàn diện" not in awards["Phường Cái Khế"]  # revoked
+    assert "Bằng khen Ủy ban Trung ương MTTQ Việt Nam" in awards["Phường Cái Khế"]  # tw: not recorded, the run's
+    assert awards["Xã Vĩnh Thạnh"].startswith("Cờ thi đua xuất sắc;")  # recorded from review
+    assert "Bằng khen Ủy ban MTTQ Việt Nam tỉnh" not in awards["Xã Vĩnh Thạnh"]  # exclude kept it out
+    assert "Cờ thi đua xuất sắc" not in awards["Xã Vĩnh Trinh"]
+    runs = list(wb["Lần chạy"].iter_rows(values_only=True))
+    source = runs[0].index("Khen thưởng theo")
+    assert "Sổ theo dõi khen thưởng" in runs[1][source]
+    assert {r["Cấp khen"] for r in wb_rows(wb["Sổ khen thưởng"])} == {
+        "Ban Thường trực Ủy ban MTTQ Việt Nam thành phố Cần Thơ"}
+
+
+def wb_rows(sheet) -> list[dict]:
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
