@@ -160,7 +160,8 @@ def write_history(config: Config, ledger: Ledger, years: tuple[int, int] | None)
         "Khen thưởng theo năm": register_counts(register, found),
         "Sổ khen thưởng": register,
         "Lần chạy": run_sheet.rename(
-            columns={"year": "Năm", "folder": "Lần chạy", "round": "Đợt", "source": "Khen thưởng theo"}).assign(Đợt=lambda f: f["Đợt"].map(terms.ROUNDS)),
+            columns={"year": "Năm", "folder": "Lần chạy", "round": "Đợt", "source": "Khen thưởng theo"}
+        ).assign(Đợt=lambda f: f["Đợt"].map(terms.ROUNDS)),
     }
     path = config.output_dir / HISTORY_FILE
     temp = path.with_name(f".{path.name}.tmp")
