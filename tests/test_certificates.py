@@ -212,3 +212,25 @@ def test_each_issuer_signs_its_own_bang_khen(tmp_path):
     assert field(tw, "place_date") == "Hà Nội, ngày 20 tháng 12 năm 2026"
     assert field(ubnd, "signer_name") == "" and field(pieces(write_certificates(
         [entry()], s, tmp_path / "tinh.pdf").path), "signer_name") == "Trần Thị Ngọc Hương"
+
+
+def test_a_box_off_the_paper_after_the_offset_is_refused_and_nothing_is_printed(tmp_path):
+    s = settings((-50.0, 0.0))
+    with pytest.raises(ConfigError) as refused:
+        write_certificates([entry()], s, tmp_path / "bk.pdf")
+    message = str(refused.value)
+    off = [CERTIFICATE_FIELDS[k] for k, b in s.fields.items() if b.x - 50 < 0]
+    assert off and all(name in message for name in off) and "-50" in message
+    assert not (tmp_path / "bk.pdf").exists()
+    tall = settings((0.0, 0.0), paper=(s.paper[0], 100.0))  # the lower boxes fall below the paper's edge
+    with pytest.raises(ConfigError):
+        write_certificates([entry()], tall, tmp_path / "bk.pdf")
+    # The calibration page still prints: it is how the clerk sees where the boxes went.
+    assert write_calibration(s, tmp_path / "calibration.pdf").is_file()
+
+
+@pytest.mark.parametrize("example", ["can-tho-2026", "quang-tri-2026"])
+def test_every_example_can_print_its_bang_khen_and_invents_no_signer(example):
+    s = load_config(ROOT / "examples" / example / "config.toml").certificates
+    assert s is not None and set(s.fields) == set(CERTIFICATE_FIELDS)
+    assert s.signer_name == "" and all(signer.name == "" for signer in s.signers.values())

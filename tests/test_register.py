@@ -74,9 +74,10 @@ def test_candidates_per_issuer_flags_first_then_groups_then_people():
     assert candidates(result(), "ubnd", ACHIEVEMENT) == []  # ineligible is no award
 
 
-def _record(entries=(), number="125/QĐ-MTTQ-BTT", issuer="tinh", include_review=False, day=DAY):
+def _record(entries=(), number="125/QĐ-MTTQ-BTT", issuer="tinh", include_review=False, day=DAY, again=False):
     found = candidates(result(), issuer, ACHIEVEMENT)
-    return record(list(entries), found, Decision(number, day, issuer), 2026, "2026-12-01_0900", include_review)
+    return record(list(entries), found, Decision(number, day, issuer), 2026, "2026-12-01_0900", include_review,
+                  again=again)
 
 
 def test_register_numbers_are_sequential_and_names_under_review_are_left_out():
@@ -126,8 +127,8 @@ def test_revocation_is_a_new_entry_and_numbers_are_never_reused():
         revoke(first, 9, "x", Decision("141/QĐ-MTTQ-BTT", DAY, "tinh"), 2026)  # no such entry
     with pytest.raises(RegisterError):
         revoke(first, 1, " ", Decision("141/QĐ-MTTQ-BTT", DAY, "tinh"), 2026)  # no reason
-    # Revoked, the person may be recorded again by a later decision, under a new number.
-    later = _record([*first, rev], number="150/QĐ-MTTQ-BTT").entries
+    # Revoked, the person may be recorded again by a later decision, under a new number, when the clerk says so.
+    later = _record([*first, rev], number="150/QĐ-MTTQ-BTT", again=True).entries
     assert [(e.number, e.recipient) for e in later] == [(5, "Nguyễn Thị Ánh Tuyết")]
 
 
@@ -195,7 +196,7 @@ def test_awarded_last_year_names_the_entry_for_the_same_award_unit_and_name():
     assert (one.code, one.severity, one.cell, one.unit_code) == ("awarded-last-year", "info", "C5", "31120")
     assert one.params["entry"] == 3 and one.params["year"] == 2025 and one.params["decision"] == "125/QĐ-MTTQ-BTT"
     assert awarded_last_year([nomination("Nguyễn Thị Ánh Tuyết")], last, 2027) == []  # two years back: not last year
-    [rev] = revoke(last, 3, "Sai tên", Decision("140/QĐ-MTTQ-BTT", dt.date(2025, 12, 22), "tinh"), 2025).entries
+    [rev] = revoke(last, 3, "Sai tên", Decision("140/QĐ-MTTQ-BTT", dt.date(2026, 12, 22), "tinh"), 2025).entries
     assert awarded_last_year([nomination("Nguyễn Thị Ánh Tuyết")], [*last, rev], 2026) == []  # revoked
 
 
@@ -240,3 +241,61 @@ def test_another_decision_that_names_nobody_new_is_refused():
         _record(first, number="126/QĐ-MTTQ-BTT")
     with pytest.raises(RegisterError):  # last year's number again in another year of signing
         _record(first, day=dt.date(2027, 1, 5))
+
+
+def test_a_revoked_award_is_not_recorded_again_unless_the_clerk_says_so():
+    first = list(_record().entries)
+    [rev] = revoke(first, 3, "Sai tên", Decision("140/QĐ-MTTQ-BTT", dt.date(2027, 1, 5), "tinh"), 2026).entries
+    with pytest.raises(RegisterError, match="--again"):
+        _record([*first, rev], number="150/QĐ-MTTQ-BTT", day=dt.date(2027, 1, 10))
+    # A decision signed before the revocation cannot give back what the revocation took away.
+    with pytest.raises(RegisterError, match="140/QĐ-MTTQ-BTT"):
+        _record([*first, rev], number="130/QĐ-MTTQ-BTT", day=dt.date(2026, 12, 21), again=True)
+    later = _record([*first, rev], number="150/QĐ-MTTQ-BTT", day=dt.date(2027, 1, 10), again=True).entries
+    assert [(e.number, e.recipient) for e in later] == [(5, "Nguyễn Thị Ánh Tuyết")]
+
+
+def test_a_revocation_must_follow_the_award_and_be_another_decision():
+    first = list(_record().entries)
+    with pytest.raises(RegisterError, match="19/12/2026"):  # before the award was signed
+        revoke(first, 3, "Sai tên", Decision("140/QĐ-MTTQ-BTT", dt.date(2026, 12, 19), "tinh"), 2026)
+    with pytest.raises(RegisterError, match="125/QĐ-MTTQ-BTT"):  # the award's own decision cannot revoke it
+        revoke(first, 3, "Sai tên", Decision("125/QĐ-MTTQ-BTT", DAY, "tinh"), 2026)
+    assert revoke(first, 3, "Sai tên", Decision("140/QĐ-MTTQ-BTT", DAY, "tinh"), 2026).entries
+
+
+def _tied() -> dict:
+    """Xã Vĩnh Thạnh tied for the cluster's Cờ and, not holding it outright, for a Bằng khen too."""
+    data = result()
+    data["rankings"]["xa"][1]["needs_review"] = ["CO_XS", "BK_MTTQ_TINH"]
+    return data
+
+
+EXCLUDE = {("xa", "BK_MTTQ_TINH"): ("CO_XSTD", "CO_XS"), ("xa", "CO_XS"): ("CO_XSTD",)}
+
+
+def _pick(picks, entries=(), data=None):
+    found = candidates(data or _tied(), "tinh", ACHIEVEMENT)
+    return record(list(entries), found, Decision("125/QĐ-MTTQ-BTT", DAY, "tinh"), 2026, "r", picks, exclude=EXCLUDE)
+
+
+def test_include_review_records_only_the_names_the_council_chose_and_a_flag_holder_gets_no_bang_khen():
+    done = _pick(["xã Vĩnh Thạnh"])
+    added = [(e.award, e.recipient) for e in done.entries]
+    assert ("CO_XS", "Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh") in added
+    assert ("BK_MTTQ_TINH", "Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh") not in added  # exclude keeps it from a Cờ holder
+    assert "Lê Văn Đức" not in {r for _, r in added}
+    assert [(c.award, c.recipient) for c in done.left_out] == [("BK_MTTQ_TINH", "Lê Văn Đức")]
+    # Recorded again without names: those recorded and the Bằng khen the Cờ excludes are no longer "left out".
+    again = _pick((), done.entries)
+    assert again.already and [c.recipient for c in again.left_out] == ["Lê Văn Đức"]
+
+
+def test_include_review_names_one_award_of_a_unit_and_refuses_a_name_not_under_review():
+    done = _pick(["31232:BK_MTTQ_TINH", "lê văn đức"])
+    assert {(e.award, e.recipient) for e in done.entries if e.recipient != "Ủy ban MTTQ Việt Nam phường Cái Khế"} == {
+        ("BK_MTTQ_TINH", "Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh"), ("BK_MTTQ_TINH", "Lê Văn Đức"),
+        ("BK_MTTQ_TINH", "Ban công tác Mặt trận khu vực 1"), ("BK_MTTQ_TINH", "Nguyễn Thị Ánh Tuyết")}
+    assert [(c.award, c.recipient) for c in done.left_out] == [("CO_XS", "Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh")]
+    with pytest.raises(RegisterError, match="Trần Văn Bé"):  # over quota, not under review: the council did not see it
+        _pick(["Trần Văn Bé"])

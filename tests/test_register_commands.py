@@ -84,9 +84,15 @@ def test_the_same_decision_twice_changes_nothing_and_says_so(output):
 def test_include_review_then_revoke_each_a_new_number(output):
     assert record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026")[0] == 0
     first = len(ledger_rows(output))
-    assert record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026", "--include-review")[0] == 0
+    code, text = record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026", "--include-review",
+                        "xã Vĩnh Thạnh")
+    assert code == 0, text
     rows = ledger_rows(output)
-    assert "Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh" in {r[3] for r in rows[first:]}
+    assert {r[3] for r in rows[first:]} == {"Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh"}  # only the case the council chose
+    [waiting] = [line for line in text.splitlines() if line.startswith("Chưa ghi")]
+    assert "xã Vĩnh Thạnh" not in waiting and "xã Vĩnh Trinh" in waiting
+    [kept] = [line for line in text.splitlines() if line.startswith("Không ghi")]  # a Cờ holder gets no Bằng khen
+    assert "xã Vĩnh Thạnh (Bằng khen Ủy ban MTTQ Việt Nam tỉnh)" in kept
     assert [r[2] for r in rows] == list(range(1, len(rows) + 1))
     code, text = record(output, "--number", "140/QĐ-MTTQ-BTT", "--date", "22/12/2026", "--revoke", "2",
                         "--reason", "Kê khai thành tích không đúng")
@@ -98,6 +104,25 @@ def test_include_review_then_revoke_each_a_new_number(output):
     # Another issuer keeps its own numbers.
     assert record(output, "--number", "88/QĐ-MTTW-BTT", "--date", "28/12/2026", "--issuer", "tw")[0] == 0
     assert [r[2] for r in ledger_rows(output) if r[1] == "tw"][:3] == [1, 2, 3]
+
+
+def test_a_revoked_award_is_recorded_again_only_with_again_and_after_the_revocation(output, capsys):
+    assert record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026")[0] == 0
+    assert record(output, "--number", "140/QĐ-MTTQ-BTT", "--date", "05/01/2027", "--revoke", "1",
+                  "--reason", "Kê khai thành tích không đúng")[0] == 0
+    capsys.readouterr()
+    before = ledger_rows(output)
+    assert record(output, "--number", "150/QĐ-MTTQ-BTT", "--date", "10/01/2027")[0] == 2
+    assert "--again" in capsys.readouterr().err
+    assert record(output, "--number", "130/QĐ-MTTQ-BTT", "--date", "21/12/2026", "--again")[0] == 2
+    assert "140/QĐ-MTTQ-BTT" in capsys.readouterr().err and ledger_rows(output) == before
+    # A revocation dated before the award, or under the award's own number, is refused.
+    assert record(output, "--number", "141/QĐ-MTTQ-BTT", "--date", "19/12/2026", "--revoke", "2", "--reason", "x")[0] == 2
+    assert record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026", "--revoke", "2", "--reason", "x")[0] == 2
+    assert ledger_rows(output) == before
+    code, text = record(output, "--number", "150/QĐ-MTTQ-BTT", "--date", "10/01/2027", "--again")
+    assert code == 0, text
+    assert ledger_rows(output)[-1][2:6] == (len(before) + 1, before[0][3], "150/QĐ-MTTQ-BTT", None)
 
 
 @pytest.mark.parametrize("args", [
@@ -214,3 +239,70 @@ def test_a_stored_ledger_of_version_2_keeps_its_register(tmp_path):
             ledger.db.execute("UPDATE register SET recipient = 'x'")
         with pytest.raises(sqlite3.DatabaseError, match="never removed"):
             ledger.db.execute("DELETE FROM register")
+
+
+@pytest.mark.parametrize("args, words", [
+    (("record-decision", "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026", "--revoke", "abc"),
+     ("--revoke", "abc", "số nguyên")),
+    (("record-decision", "--date", "20/12/2026"), ("--number",)),
+    (("record-decision", "--number", "1/QĐ-X", "--date", "20/12/2026", "--issuer", "huyen"), ("huyen", "tinh, ubnd, tw")),
+    (("run", "--workers", "hai"), ("--workers", "hai")),
+    (("send", "--bogus"), ("--bogus",)),
+    (("khong-co-lenh",), ("khong-co-lenh", "record-decision")),
+])
+def test_argument_errors_are_vietnamese_with_exit_2(args, words, capsys):
+    from thidua.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--config", CONFIG, *args])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.startswith("Lỗi: ")
+    assert all(w in err for w in words), err
+    for english in ("invalid", "required", "choose from", "usage", "unrecognized", "<Issuer", "argument"):
+        assert english not in err, err
+
+
+def test_issuer_is_accepted_in_any_case(output):
+    code, text = record(output, "--number", "88/QĐ-MTTW-BTT", "--date", "28/12/2026", "--issuer", "TW")
+    assert code == 0, text
+    assert {r[1] for r in ledger_rows(output)} == {"tw"}
+
+
+def test_the_issuer_and_the_award_are_named_as_documents_name_them(output, capsys):
+    code, text = record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026")
+    assert code == 0 and "Ban Thường trực Ủy ban MTTQ Việt Nam thành phố Cần Thơ" in text
+    assert {r["Cấp khen"] for r in register_rows(output)} == {"Ban Thường trực Ủy ban MTTQ Việt Nam thành phố Cần Thơ"}
+    capsys.readouterr()
+    code, _ = run_cli("--config", CONFIG, "certificates", "--output", str(output), "--award", "BK_UBND_TINH")
+    err = capsys.readouterr().err
+    assert code == 2 and "Bằng khen Ủy ban nhân dân tỉnh" in err and "BK_UBND_TINH" not in err
+
+
+def test_history_shows_the_awards_as_the_register_holds_them(output):
+    assert record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026")[0] == 0
+    assert record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026", "--include-review",
+                  "xã Vĩnh Thạnh")[0] == 0
+    cai_khe = next(r for r in register_rows(output) if r["Hình thức"] == "Cờ thi đua xuất sắc toàn diện")
+    assert record(output, "--number", "140/QĐ-MTTQ-BTT", "--date", "22/12/2026", "--revoke",
+                  str(cai_khe["Số vào sổ"]), "--reason", "Kê khai thành tích không đúng")[0] == 0
+    code, text = run_cli("--config", CONFIG, "history", "--output", str(output))
+    assert code == 0, text
+    wb = openpyxl.load_workbook(output / HISTORY_FILE)
+    rows = list(wb["Theo đơn vị"].iter_rows(values_only=True))
+    column = rows[0].index("2026 - Khen thưởng")
+    awards = {r[2]: r[column] or "" for r in rows[1:]}
+    assert "Cờ thi đua xuất sắc toàn diện" not in awards["Phường Cái Khế"]  # revoked
+    assert "Bằng khen Ủy ban Trung ương MTTQ Việt Nam" in awards["Phường Cái Khế"]  # tw: not recorded, the run's
+    assert awards["Xã Vĩnh Thạnh"].startswith("Cờ thi đua xuất sắc;")  # recorded from review
+    assert "Bằng khen Ủy ban MTTQ Việt Nam tỉnh" not in awards["Xã Vĩnh Thạnh"]  # exclude kept it out
+    assert "Cờ thi đua xuất sắc" not in awards["Xã Vĩnh Trinh"]
+    runs = list(wb["Lần chạy"].iter_rows(values_only=True))
+    source = runs[0].index("Khen thưởng theo")
+    assert "Sổ theo dõi khen thưởng" in runs[1][source]
+    assert {r["Cấp khen"] for r in wb_rows(wb["Sổ khen thưởng"])} == {
+        "Ban Thường trực Ủy ban MTTQ Việt Nam thành phố Cần Thơ"}
+
+
+def wb_rows(sheet) -> list[dict]:
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r)) for r in rows[1:]]

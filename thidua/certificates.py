@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from . import terms
 from .config import CERTIFICATE_FIELDS, CertificateField, CertificateSettings, Config
 from .docx_report import vietnamese_date
 from .errors import ConfigError, OutputError, RegisterError
@@ -180,8 +181,33 @@ class Printed:
     cut: tuple[tuple[int, str], ...]  # (register number, field) whose text had to be cut to fit its box
 
 
+def off_paper(settings: CertificateSettings) -> list[str]:
+    """The fields whose box, the offset added, does not lie wholly on the paper."""
+    width, height = settings.paper
+    found = []
+    for name, box in settings.fields.items():
+        x, y, w, h = box_of(box, settings.offset)
+        if x < 0 or y < 0 or x + w > width or y + h > height:
+            found.append(name)
+    return found
+
+
+def _check_on_paper(settings: CertificateSettings) -> None:
+    """Refuse, rather than warn: a blank (phôi) printed with text cut at the edge is a numbered blank wasted, and a
+    warning under a finished PDF is easily missed."""
+    off = off_paper(settings)
+    if off:
+        names = ", ".join(f"\"{CERTIFICATE_FIELDS[k]}\"" for k in off)
+        dx, dy = settings.offset
+        raise ConfigError(f"Với độ lệch certificates.offset = [{dx:g}, {dy:g}] (mm), ô {names} nằm một phần ngoài "
+                          f"tờ giấy {settings.paper[0]:g} x {settings.paper[1]:g} mm, chữ sẽ bị cắt ở mép giấy. "
+                          "Đề nghị sửa offset hoặc vị trí ô trong config.toml (in trang căn chỉnh: python process.py "
+                          "certificates --calibrate); chưa in trang nào.")
+
+
 def write_certificates(entries: Sequence[Entry], settings: CertificateSettings, path: Path) -> Printed:
     """One page per register entry, in register order."""
+    _check_on_paper(settings)
     pdf = _pdf(settings)
     measure = _measure(pdf)
     cut = []
@@ -255,7 +281,7 @@ def printable(entries: Sequence[Entry], decision: str | None, award: str | None)
               and (e.year, e.issuer, e.number) not in revoked
               and (e.award == award if award else e.award in PRINTED_AWARDS)]
     if not chosen:
-        what = f" {award}" if award else " Bằng khen"
+        what = f" {terms.award_name(award)}" if award else " Bằng khen"
         raise RegisterError(f"Quyết định số {number} không có trường hợp{what} nào trong sổ theo dõi khen thưởng để in. "
                             "Đề nghị kiểm tra lại --decision, --award.")
     return number, chosen

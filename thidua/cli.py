@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 import time
 import traceback
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import terms
 from .config import Config, load_config, require_path, with_overrides
@@ -46,14 +47,57 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config.toml"
 
 
+_TYPE_NAMES = {"int": "số nguyên", "float": "số"}
+
+
+def _vietnamese(message: str) -> str:
+    """argparse's English error, said in Vietnamese: the messages a clerk meets (wrong value, missing or unknown
+    option, unknown command); anything else keeps the option's name and a plain sentence."""
+    if found := re.fullmatch(r"the following arguments are required: (.+)", message):
+        return f"Thiếu {found[1]}; đề nghị ghi đủ các tham số bắt buộc."
+    if found := re.fullmatch(r"unrecognized arguments: (.+)", message):
+        return f"Không hiểu tham số {found[1]}."
+    if found := re.fullmatch(r"one of the arguments (.+) is required", message):
+        return f"Cần ghi một trong các tham số {found[1]}."
+    if found := re.fullmatch(r"ambiguous option: (\S+) could match (.+)", message):
+        return f"Tham số {found[1]} chưa rõ, có thể là {found[2]}; đề nghị ghi đầy đủ."
+    found = re.fullmatch(r"argument (\S+?): (.+)", message, re.DOTALL)
+    if not found:
+        return "Tham số dòng lệnh không đúng; xem hướng dẫn: python process.py --help."
+    name, detail = found[1].split("/")[-1], found[2]
+    if choice := re.fullmatch(r"invalid choice: (.+?) \(choose from (.+)\)", detail, re.DOTALL):
+        options = ", ".join(o.strip().strip("'\"") for o in choice[2].split(","))
+        if name == "command":
+            return f"Không có lệnh {choice[1]}. Các lệnh: {options}."
+        return f"{name}: không có giá trị {choice[1]}; chọn một trong: {options}."
+    if value := re.fullmatch(r"invalid (\w+) value: (.+)", detail):
+        return f"{name}: {value[2]} không phải là {_TYPE_NAMES.get(value[1], 'giá trị hợp lệ')}."
+    if detail.startswith("expected"):
+        return f"{name}: thiếu giá trị sau tham số."
+    if found := re.fullmatch(r"not allowed with argument (.+)", detail):
+        return f"{name} không dùng cùng với {found[1]}."
+    return f"{name}: giá trị không hợp lệ."
+
+
+class _Parser(argparse.ArgumentParser):
+    """Errors in Vietnamese, as every other message of the tool, with exit code 2 as before."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"Lỗi: {_vietnamese(message)} Xem hướng dẫn: python {self.prog} --help\n")
+
+
+def _issuer(text: str) -> str:
+    return text.strip().lower()
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="process.py",
+    parser = _Parser(prog="process.py",
                                      description="Tổng hợp thi đua, khen thưởng của Ủy ban MTTQ Việt Nam tỉnh.")
     # --config and --registry are read before the command ("process.py --config X sample") or after it; the
     # command's copy never overwrites a value given before it.
     parser.add_argument("--config", type=Path, default=None, help="tệp cấu hình (mặc định: config.toml)")
     parser.add_argument("--registry", type=Path, default=None, help="danh sách đơn vị (CSV hoặc Excel)")
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="tệp cấu hình (mặc định: config.toml)")
     common.add_argument("--registry", type=Path, default=argparse.SUPPRESS, help="danh sách đơn vị (CSV hoặc Excel)")
     sub = parser.add_subparsers(dest="command")
@@ -100,11 +144,15 @@ def _parser() -> argparse.ArgumentParser:
                         help="thư mục lần chạy đã trình Hội đồng (mặc định: mới nhất)")
     record.add_argument("--number", required=True, help="số, ký hiệu quyết định, ví dụ \"125/QĐ-MTTQ-BTT\"")
     record.add_argument("--date", required=True, help="ngày ký, dạng ngày/tháng/năm, ví dụ 20/12/2026")
-    record.add_argument("--issuer", choices=list(Issuer), default=Issuer.TINH,
+    record.add_argument("--issuer", type=_issuer, choices=[i.value for i in Issuer], default=Issuer.TINH.value,
                         help="cấp ký: tinh (Cờ thi đua, Bằng khen Ủy ban MTTQ tỉnh), ubnd (Bằng khen UBND tỉnh), "
                              "tw (Bằng khen Trung ương MTTQ); mặc định: tinh")
-    record.add_argument("--include-review", action="store_true",
-                        help="ghi cả các trường hợp còn chờ Hội đồng xem xét (khi quyết định đã ký có tên)")
+    record.add_argument("--include-review", action="append", default=[], metavar="TÊN_HOẶC_MÃ",
+                        help="ghi thêm một trường hợp còn chờ Hội đồng xem xét mà quyết định đã ký có tên: tên hoặc "
+                             "mã đơn vị, thêm \":hình thức\" nếu đơn vị chờ xét hai hình thức (ví dụ \"xã Tuyên "
+                             "Bình:CO_XS\"); dùng được nhiều lần")
+    record.add_argument("--again", action="store_true",
+                        help="ghi lại khen thưởng cho trường hợp đã bị thu hồi trong năm (khi quyết định mới đã ký)")
     record.add_argument("--revoke", type=int, default=None, metavar="SỐ_VÀO_SỔ",
                         help="thu hồi khen thưởng đã ghi ở số vào sổ này (theo quyết định --number, --date)")
     record.add_argument("--reason", default="", help="lý do thu hồi")
@@ -436,15 +484,15 @@ def _config(args) -> Config:
 
 
 def cmd_record_decision(args, out: TextIO) -> int:
-    from .register import ISSUER_NAMES
-    from .register_store import record_decision
+    from .register_store import names_of, record_decision
 
     if (args.revoke is None) != (not args.reason):
         raise ThiduaError("Thu hồi khen thưởng cần cả --revoke SỐ_VÀO_SỔ và --reason \"lý do\".")
-    done = record_decision(_config(args), args.run_dir, args.number, args.date, args.issuer, args.include_review,
-                           args.revoke, args.reason)
+    config = _config(args)
+    done = record_decision(config, args.run_dir, args.number, args.date, args.issuer, args.include_review,
+                           args.revoke, args.reason, again=args.again)
     d, added = done.decision, done.recording.entries
-    signed = f"Quyết định số {d.number} ngày {d.date:%d/%m/%Y} của {ISSUER_NAMES[d.issuer]}"
+    signed = f"Quyết định số {d.number} ngày {d.date:%d/%m/%Y} của {names_of(config)[d.issuer]}"
     if done.recording.already:
         print(f"{signed} đã được ghi vào sổ trước đây; sổ không thay đổi.", file=out)
     elif args.revoke is not None:
@@ -456,19 +504,29 @@ def cmd_record_decision(args, out: TextIO) -> int:
     if done.recording.left_out:
         names = "; ".join(f"{c.recipient} ({terms.award_name(c.award)})" for c in done.recording.left_out)
         print(f"Chưa ghi {len(done.recording.left_out)} trường hợp còn chờ Hội đồng Thi đua - Khen thưởng xem xét: "
-              f"{names}. Nếu quyết định đã ký có tên, chạy lại lệnh với --include-review.", file=out)
+              f"{names}. Nếu quyết định đã ký có tên, chạy lại lệnh với --include-review \"TÊN\" cho từng "
+              "trường hợp Hội đồng đã chọn.", file=out)
+    if done.recording.excluded:
+        names = "; ".join(f"{c.recipient} ({terms.award_name(c.award)})" for c in done.recording.excluded)
+        print(f"Không ghi {len(done.recording.excluded)} trường hợp vì đơn vị đã được hình thức cao hơn (mục exclude "
+              f"trong config.toml): {names}.", file=out)
     if done.workbook is not None:
         print(f"Sổ theo dõi khen thưởng: {done.workbook}", file=out)
     return 0
 
 
 def cmd_certificates(args, out: TextIO) -> int:
-    from .certificates import print_calibration, print_certificates
+    from .certificates import off_paper, print_calibration, print_certificates
+    from .config import CERTIFICATE_FIELDS
 
     config = _config(args)
     if args.calibrate:
         print(f"Đã ghi trang căn chỉnh: {print_calibration(config)}. In lên giấy trắng, đặt chồng lên phôi để so; "
               "lệch thì ghi độ lệch vào certificates.offset trong config.toml.", file=out)
+        off = [CERTIFICATE_FIELDS[k] for k in off_paper(config.certificates)] if config.certificates else []
+        if off:
+            print(f"  ! Ô {', '.join(off)} nằm một phần ngoài tờ giấy với offset hiện tại: chưa in được Bằng khen "
+                  "cho đến khi sửa offset hoặc vị trí ô.", file=out)
         return 0
     printed = print_certificates(config, args.award, args.decision)
     print(f"Đã ghi {printed.pages} trang Bằng khen: {printed.path}", file=out)

@@ -13,11 +13,12 @@ from pathlib import Path
 import pandas as pd
 
 from . import terms
+from .changes import name_key
 from .config import Config
 from .errors import OutputError, ThiduaError
 from .ledger import Ledger
 from .names import HISTORY_FILE
-from .register import ISSUER_NAMES
+from .register import ISSUER_AWARDS, ISSUER_NAMES, Entry, issuer_names
 
 VALUES = {"score": "Điểm", "rank": "Hạng", "cluster_rank": "Hạng trong cụm", "awards": "Khen thưởng"}
 KEYS = {"level": "Cấp xếp hạng", "unit_code": "Mã đơn vị", "name": "Tên đơn vị"}
@@ -47,14 +48,55 @@ def year_runs(ledger: Ledger, years: tuple[int, int] | None) -> pd.DataFrame:
     return runs.sort_values(["year", "final", "started", "run_id"]).groupby("year").tail(1).set_index("year")
 
 
-def rankings_by_year(ledger: Ledger, runs: pd.DataFrame) -> pd.DataFrame:
+_ISSUER_OF = {award: issuer for issuer, awards in ISSUER_AWARDS.items() for award in awards}
+_ORDER = [award for awards in ISSUER_AWARDS.values() for award in awards]
+
+
+def recorded_issuers(entries: list[Entry]) -> dict[int, set[str]]:
+    """Per year, the issuers whose decisions are in the register: for their awards the register is the truth."""
+    found: dict[int, set[str]] = {}
+    for e in entries:
+        found.setdefault(e.year, set()).add(e.issuer)
+    return found
+
+
+def unit_awards(year: int, level: str, unit_code: str, name: str, run_awards: list[str], entries: list[Entry],
+                recorded: dict[int, set[str]]) -> list[str]:
+    """A ranked unit's awards of a year: those of an issuer with decisions in the register as the register holds
+    them (recorded, not revoked: a revoked Cờ is gone, one recorded after the council's review is there), the
+    others as the run proposed them."""
+    issuers = recorded.get(year, set())
+    revoked = {(e.issuer, e.revokes) for e in entries if e.year == year and e.revokes is not None}
+    held = {e.award for e in entries
+            if e.year == year and e.revokes is None and (e.issuer, e.number) not in revoked
+            and e.kind == terms.Kind.COLLECTIVE and e.level == level and e.unit_code == unit_code
+            and name_key(e.recipient).endswith(name_key(name))}  # the committee "Ủy ban MTTQ Việt Nam <name>"
+    chosen = {a for a in run_awards if _ISSUER_OF.get(a) not in issuers} | {a for a in held if a in _ISSUER_OF}
+    return sorted(chosen, key=lambda a: _ORDER.index(a) if a in _ORDER else len(_ORDER))
+
+
+def rankings_by_year(ledger: Ledger, runs: pd.DataFrame, entries: list[Entry] | None = None) -> pd.DataFrame:
     ids = [int(i) for i in runs["run_id"]]
     frame = pd.read_sql_query(
         f"SELECT run_id, level, unit_code, name, score, rank, cluster_rank, awards FROM rankings "
         f"WHERE run_id IN ({', '.join('?' * len(ids))}) ORDER BY rowid", ledger.db, params=ids)
     frame["year"] = frame["run_id"].map(dict(zip(runs["run_id"], runs.index)))
-    frame["awards"] = frame["awards"].map(lambda a: "; ".join(terms.award_name(c) for c in json.loads(a)))
+    entries = entries or []
+    recorded = recorded_issuers(entries)
+    frame["awards"] = ["; ".join(terms.award_name(c) for c in unit_awards(
+        int(r.year), r.level, r.unit_code, r.name, json.loads(r.awards), entries, recorded)) for r in frame.itertuples()]
     return frame
+
+
+def award_source(year: int, recorded: dict[int, set[str]], names: dict[str, str]) -> str:
+    """Where the year's awards column comes from, for the `Lần chạy` sheet."""
+    issuers = [i for i in ISSUER_AWARDS if i in recorded.get(year, set())]
+    if not issuers:
+        return "Kết quả lần chạy (chưa ghi quyết định vào sổ)"
+    if len(issuers) == len(ISSUER_AWARDS):
+        return "Sổ theo dõi khen thưởng"
+    return (f"Sổ theo dõi khen thưởng (quyết định của {', '.join(names[i] for i in issuers)}); hình thức của cấp "
+            "khen khác: kết quả lần chạy")
 
 
 def pivot(frame: pd.DataFrame, years: list[int]) -> pd.DataFrame:
@@ -73,14 +115,14 @@ def pivot(frame: pd.DataFrame, years: list[int]) -> pd.DataFrame:
     return table
 
 
-def register_frame(ledger: Ledger, years: list[int]) -> pd.DataFrame:
+def register_frame(ledger: Ledger, years: list[int], names: dict[str, str] = ISSUER_NAMES) -> pd.DataFrame:
     frame = pd.read_sql_query(
         f"SELECT unit_name, unit_code, year, number, issuer, award, recipient, decision_number, decision_date, revokes "
         f"FROM register WHERE year IN ({', '.join('?' * len(years))}) ORDER BY id", ledger.db, params=years)
     revoked = {(r.year, r.issuer, r.revokes) for r in frame.itertuples() if pd.notna(r.revokes)}
     frame["note"] = [f"Thu hồi số vào sổ {int(r.revokes)}" if pd.notna(r.revokes) else
                      "Đã thu hồi" if (r.year, r.issuer, r.number) in revoked else "" for r in frame.itertuples()]
-    frame["issuer"] = frame["issuer"].map(ISSUER_NAMES)
+    frame["issuer"] = frame["issuer"].map(names)
     frame["award"] = frame["award"].map(terms.award_name)
     frame["decision_date"] = pd.to_datetime(frame["decision_date"]).dt.strftime("%d/%m/%Y")
     frame = frame.drop(columns="revokes").sort_values(["unit_name", "unit_code", "year", "issuer", "number"],
@@ -103,15 +145,23 @@ def register_counts(register: pd.DataFrame, years: list[int]) -> pd.DataFrame:
 def write_history(config: Config, ledger: Ledger, years: tuple[int, int] | None) -> Path:
     runs = year_runs(ledger, years)
     found = [int(y) for y in runs.index]
-    rankings = rankings_by_year(ledger, runs)
-    register = register_frame(ledger, found)
+    from .register_store import entries as register_entries
+
+    recorded_entries = [e for e in register_entries(ledger) if e.year in found]
+    recorded = recorded_issuers(recorded_entries)
+    names = issuer_names(config.province_name, config.province_short_name)
+    rankings = rankings_by_year(ledger, runs, recorded_entries)
+    register = register_frame(ledger, found, names)
+    run_sheet = runs.reset_index()[["year", "folder", "round"]]
+    run_sheet["source"] = [award_source(int(y), recorded, names) for y in run_sheet["year"]]
     sheets = {
         "Theo đơn vị": pivot(rankings[rankings["level"].isin(COMMITTEES)], found),
         "Ban công tác Mặt trận": pivot(rankings[rankings["level"] == "bctmt"], found),
         "Khen thưởng theo năm": register_counts(register, found),
         "Sổ khen thưởng": register,
-        "Lần chạy": runs.reset_index()[["year", "folder", "round"]].rename(
-            columns={"year": "Năm", "folder": "Lần chạy", "round": "Đợt"}).assign(Đợt=lambda f: f["Đợt"].map(terms.ROUNDS)),
+        "Lần chạy": run_sheet.rename(
+            columns={"year": "Năm", "folder": "Lần chạy", "round": "Đợt", "source": "Khen thưởng theo"}
+        ).assign(Đợt=lambda f: f["Đợt"].map(terms.ROUNDS)),
     }
     path = config.output_dir / HISTORY_FILE
     temp = path.with_name(f".{path.name}.tmp")

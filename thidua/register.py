@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -38,6 +38,16 @@ ISSUER_NAMES: dict[str, str] = {
     Issuer.TW: "Ủy ban Trung ương MTTQ Việt Nam",
 }
 
+
+
+def issuer_names(province_name: str, short_name: str) -> dict[str, str]:
+    """Each issuer as the documents name it: the province's Front and People's Committee with the province's name
+    ("Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh Quảng Trị"); the generic names when the province has none."""
+    return {Issuer.TINH: f"Ban Thường trực {province_name}" if province_name else ISSUER_NAMES[Issuer.TINH],
+            Issuer.UBND: f"Chủ tịch Ủy ban nhân dân {short_name}" if short_name else ISSUER_NAMES[Issuer.UBND],
+            Issuer.TW: ISSUER_NAMES[Issuer.TW]}
+
+
 # "125/QĐ-MTTQ-BTT", "1234/QĐ-UBND": a number, a slash, then the symbol (letters and digits joined by hyphens).
 _NUMBER = re.compile(r"\d{1,6}/[A-ZĐ][A-ZĐ0-9.]*(?:-[A-ZĐ0-9.]+)*")
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
@@ -64,6 +74,7 @@ class Candidate:
     achievement: str
     under_review: bool = False
     gender: str = ""  # Nam | Nữ for a person, as the unit's file says: the certificate says "Ông" or "Bà"
+    ranked: bool = False  # placed by a ranking (its `exclude` rule applies), not nominated by a unit
 
     @property
     def identity(self) -> tuple[str, str, str]:
@@ -105,6 +116,7 @@ class Recording:
     entries: tuple[Entry, ...]
     already: bool = False
     left_out: tuple[Candidate, ...] = ()
+    excluded: tuple[Candidate, ...] = ()  # chosen by the council, but kept out by `exclude` (a Cờ holder's Bằng khen)
 
 
 def parse_number(text: str) -> str:
@@ -153,7 +165,7 @@ def candidates(result: dict, issuer: str, achievement: str) -> list[Candidate]:
                     name = r.get("committee") or r["name"]
                     found.append(Candidate(award, Kind.COLLECTIVE, ranking, name, r["unit_code"], unit_name(r["unit_code"]),
                                            _group_detail(name, r.get("parent", ""), unit_name(r["unit_code"])), default,
-                                           under_review=review and not held))
+                                           under_review=review and not held, ranked=True))
         for kind in (Kind.COLLECTIVE, Kind.INDIVIDUAL):
             for n in result.get("nominations", []):
                 if n.get("award") != award or n.get("kind") != kind:
@@ -190,33 +202,90 @@ def next_number(entries: Iterable[Entry], year: int, issuer: str) -> int:
     return max((e.number for e in _issuer_entries(entries, year, issuer)), default=0) + 1
 
 
+def _picked(found: Sequence[Candidate], include_review: bool | Sequence[str]) -> set[tuple[str, str, str]]:
+    """The cases under review the council chose: each pick is a name or unit code, optionally ":" and an award
+    (code or name) when the council chose one award of a unit tied for two. True picks every case (tests only)."""
+    review = [c for c in found if c.under_review]
+    if include_review is True or include_review is False:
+        return {c.identity for c in review} if include_review else set()
+    spellings = {name_key(k): v for k, v in terms.AWARD_SPELLINGS.items()}
+    chosen: set[tuple[str, str, str]] = set()
+    for pick in include_review:
+        who, _, what = pick.rpartition(":")
+        award = spellings.get(name_key(what)) if who else None
+        if award is None:
+            who, award = pick, None
+        key = name_key(who)
+        matched = [c for c in review if (award is None or c.award == award) and (
+            key == name_key(c.recipient) or (c.ranked and key in (name_key(c.unit_name), c.unit_code.casefold())))]
+        if not matched:
+            names = "; ".join(dict.fromkeys(f"{c.recipient} ({terms.award_name(c.award)})" for c in review))
+            raise RegisterError(f"\"{clean(pick)}\" không phải là trường hợp còn chờ Hội đồng Thi đua - Khen thưởng "
+                                f"xem xét trong lần chạy này. Các trường hợp còn chờ: {names or 'không có'}. Đề nghị "
+                                "ghi đúng tên hoặc mã đơn vị như trong danh sách.")
+        chosen |= {c.identity for c in matched}
+    return chosen
+
+
 def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decision, year: int, run: str = "",
-           include_review: bool = False) -> Recording:
-    """The entries a signed decision adds to the register. Recording it a second time adds nothing."""
+           include_review: bool | Sequence[str] = False, again: bool = False,
+           exclude: Mapping[tuple[str, str], Sequence[str]] | None = None,
+           names: Mapping[str, str] = ISSUER_NAMES) -> Recording:
+    """The entries a signed decision adds to the register. Recording it a second time adds nothing. A recipient
+    whose award of this year was revoked is recorded again only when the clerk says so (`again`), and never by a
+    decision signed before the revocation: that decision cannot give back what a later one took away.
+    `include_review` names the cases under review the council chose; `exclude` ((ranking, award) -> awards) keeps
+    a ranked unit that holds one of those awards from this one, as the ranking does (a Cờ holder gets no Bằng
+    khen)."""
     awards = ", ".join(terms.award_name(a) for a in ISSUER_AWARDS[decision.issuer])
     if not found:
         raise RegisterError(f"Lần chạy này không có tập thể, cá nhân nào được đề nghị {awards}, nên không có gì để "
-                            f"ghi vào sổ theo quyết định của {ISSUER_NAMES[decision.issuer]}. Đề nghị kiểm tra lại "
+                            f"ghi vào sổ theo quyết định của {names[decision.issuer]}. Đề nghị kiểm tra lại "
                             "--issuer hoặc thư mục lần chạy.")
     same = [e for e in entries if same_decision(e, decision)]
     if same:
         first = same[0]
         if (first.year, first.issuer, first.decision_date) != (year, decision.issuer, decision.date):
             raise RegisterError(f"Quyết định số {decision.number} đã được ghi vào sổ năm {first.year} với ngày "
-                                f"{first.decision_date:%d/%m/%Y} ({ISSUER_NAMES[first.issuer]}). Đề nghị kiểm tra lại "
+                                f"{first.decision_date:%d/%m/%Y} ({names[first.issuer]}). Đề nghị kiểm tra lại "
                                 "số, ngày hoặc --issuer.")
-    left_out = tuple(c for c in found if c.under_review and not include_review)
-    chosen = [c for c in found if c not in left_out]
+    picked = _picked(found, include_review)
+    chosen = [c for c in found if not c.under_review or c.identity in picked]
     if not chosen and not same:
         raise RegisterError(f"Các trường hợp được đề nghị {awards} còn chờ Hội đồng Thi đua - Khen thưởng xem xét. "
-                            "Nếu quyết định đã ký có tên họ, đề nghị chạy lại lệnh với --include-review.")
+                            "Nếu quyết định đã ký có tên họ, đề nghị chạy lại lệnh với --include-review \"TÊN\" cho "
+                            "từng trường hợp Hội đồng đã chọn.")
     # Who already holds the award, and who this decision recorded before (even if revoked since): a decision
     # recorded again adds only the names it did not have (those under review, once --include-review is given).
     held = _live(entries, year) | {e.identity for e in same if e.revokes is None}
+    exclude = exclude or {}
+
+    def kept_out(c: Candidate, holding: set[tuple[str, str, str]]) -> bool:
+        return c.ranked and any((a, c.unit_code, name_key(c.recipient)) in holding
+                                for a in exclude.get((c.level, c.award), ()))
+    revocations = _revocations(entries, year)
+    again_found = [c for c in chosen if c.identity not in held and c.identity in revocations]
+    for c in again_found:
+        rev = revocations[c.identity]
+        if decision.date < rev.decision_date:
+            raise RegisterError(f"{terms.award_name(c.award)} của {c.recipient} đã bị thu hồi theo Quyết định số "
+                                f"{rev.decision_number} ngày {rev.decision_date:%d/%m/%Y} (số vào sổ {rev.number}); "
+                                f"Quyết định số {decision.number} ngày {decision.date:%d/%m/%Y} ký trước ngày thu "
+                                "hồi nên không thể ghi lại. Đề nghị kiểm tra lại số và ngày quyết định.")
+    if again_found and not again:
+        listed = "; ".join(f"{c.recipient} ({terms.award_name(c.award)}, thu hồi theo Quyết định số "
+                           f"{revocations[c.identity].decision_number})" for c in again_found)
+        raise RegisterError(f"Khen thưởng năm {year} của các trường hợp sau đã bị thu hồi: {listed}. Nếu Quyết định số "
+                            f"{decision.number} đúng là khen thưởng lại, đề nghị chạy lại lệnh với --again; sổ chưa "
+                            "thay đổi.")
     number = next_number(entries, year, decision.issuer)
     added: list[Entry] = []
-    for c in chosen:
+    excluded: list[Candidate] = []
+    for c in chosen:  # flags come first, so a unit's Cờ is held before its Bằng khen is looked at
         if c.identity in held:  # recorded by an earlier decision (a second decision names the council's choices)
+            continue
+        if kept_out(c, held):
+            excluded.append(c)
             continue
         held.add(c.identity)
         added.append(Entry(year, decision.issuer, number, c.award, c.kind, c.level, c.recipient, c.unit_code,
@@ -226,7 +295,8 @@ def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decis
         raise RegisterError(f"Mọi trường hợp được đề nghị {awards} trong lần chạy này đã có trong sổ theo các quyết định "
                             f"ghi trước, nên Quyết định số {decision.number} ngày {decision.date:%d/%m/%Y} không có ai "
                             "mới để ghi. Đề nghị kiểm tra lại số và ngày quyết định.")
-    return Recording(tuple(added), already=bool(same) and not added, left_out=left_out)
+    left_out = tuple(c for c in found if c.under_review and c.identity not in held and not kept_out(c, held))
+    return Recording(tuple(added), already=bool(same) and not added, left_out=left_out, excluded=tuple(excluded))
 
 
 def _live(entries: Iterable[Entry], year: int) -> set[tuple[str, str, str]]:
@@ -236,7 +306,18 @@ def _live(entries: Iterable[Entry], year: int) -> set[tuple[str, str, str]]:
     return {e.identity for e in entries if e.revokes is None and (e.issuer, e.number) not in revoked}
 
 
-def revoke(entries: Sequence[Entry], target: int, reason: str, decision: Decision, year: int) -> Recording:
+def _revocations(entries: Iterable[Entry], year: int) -> dict[tuple[str, str, str], Entry]:
+    """The latest revocation of each recipient's award of `year`."""
+    found: dict[tuple[str, str, str], Entry] = {}
+    for e in entries:
+        if e.year == year and e.revokes is not None:
+            if e.identity not in found or found[e.identity].decision_date <= e.decision_date:
+                found[e.identity] = e
+    return found
+
+
+def revoke(entries: Sequence[Entry], target: int, reason: str, decision: Decision, year: int,
+           names: Mapping[str, str] = ISSUER_NAMES) -> Recording:
     """A revocation is a new entry naming the revoked one; the revoked entry itself is never changed."""
     reason = clean(reason)
     if not reason:
@@ -244,7 +325,7 @@ def revoke(entries: Sequence[Entry], target: int, reason: str, decision: Decisio
     book = _issuer_entries(entries, year, decision.issuer)
     entry = next((e for e in book if e.number == target), None)
     if entry is None:
-        raise RegisterError(f"Sổ năm {year} của {ISSUER_NAMES[decision.issuer]} không có số vào sổ {target}. "
+        raise RegisterError(f"Sổ năm {year} của {names[decision.issuer]} không có số vào sổ {target}. "
                             "Đề nghị xem lại cột \"Số vào sổ\" trong sổ theo dõi khen thưởng.")
     if entry.revokes is not None:
         raise RegisterError(f"Số vào sổ {target} là một lần thu hồi, không thể thu hồi tiếp.")
@@ -254,6 +335,13 @@ def revoke(entries: Sequence[Entry], target: int, reason: str, decision: Decisio
             return Recording((), already=True)
         raise RegisterError(f"Số vào sổ {target} đã được thu hồi theo Quyết định số {earlier.decision_number} "
                             f"(số vào sổ {earlier.number}).")
+    if same_decision(entry, decision):
+        raise RegisterError(f"Quyết định số {decision.number} là quyết định khen thưởng của số vào sổ {target}, không "
+                            "thể dùng để thu hồi chính khen thưởng đó. Đề nghị ghi số, ngày của quyết định thu hồi.")
+    if decision.date < entry.decision_date:
+        raise RegisterError(f"Ngày quyết định thu hồi {decision.date:%d/%m/%Y} trước ngày khen thưởng "
+                            f"{entry.decision_date:%d/%m/%Y} (Quyết định số {entry.decision_number}, số vào sổ "
+                            f"{target}). Đề nghị kiểm tra lại ngày ký quyết định thu hồi.")
     return Recording((Entry(year, decision.issuer, next_number(entries, year, decision.issuer), entry.award,
                             entry.kind, entry.level, entry.recipient, entry.unit_code, entry.unit_name, entry.detail,
                             entry.achievement, decision.number, decision.date, entry.run, revokes=target,

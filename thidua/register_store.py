@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,17 @@ from .config import DEFAULT_ACHIEVEMENT, Config
 from .errors import RegisterError
 from .ledger import Ledger, ledger_path
 from .names import RESULT_JSON, latest_run, register_file_name
-from .register import Decision, Entry, Recording, candidates, parse_date, parse_number, record, revoke
+from .register import (
+    Decision,
+    Entry,
+    Recording,
+    candidates,
+    issuer_names,
+    parse_date,
+    parse_number,
+    record,
+    revoke,
+)
 from .register_xlsx import write_register
 
 _COLUMNS = ("year", "issuer", "number", "award", "kind", "level", "recipient", "unit_code", "unit_name", "detail",
@@ -51,6 +62,10 @@ class Recorded:
     workbook: Path | None  # the register's workbook, when (re)written
 
 
+def names_of(config: Config) -> dict[str, str]:
+    return issuer_names(config.province_name, config.province_short_name)
+
+
 def find_run(config: Config, run_dir: Path | None) -> tuple[Path, dict]:
     """The run folder (given, or the latest in the output folder) and its ket_qua.json."""
     run = Path(run_dir) if run_dir is not None else latest_run(config.output_dir)
@@ -74,8 +89,8 @@ def open_ledger(config: Config, run: Path | None = None) -> Ledger:
 
 
 def record_decision(config: Config, run_dir: Path | None, number: str, date: str, issuer: str,
-                    include_review: bool = False, revoke_entry: int | None = None, reason: str = "",
-                    now: dt.datetime | None = None) -> Recorded:
+                    include_review: Sequence[str] = (), revoke_entry: int | None = None, reason: str = "",
+                    now: dt.datetime | None = None, again: bool = False) -> Recorded:
     """record-decision: check everything first, then add the entries and rewrite the year's register workbook in
     one transaction (a workbook that cannot be written leaves the ledger as it was)."""
     run, data = find_run(config, run_dir)
@@ -88,12 +103,15 @@ def record_decision(config: Config, run_dir: Path | None, number: str, date: str
                                 f"lần chạy đó trước: python process.py ledger import \"{run}\".")
         existing = entries(ledger)
         if revoke_entry is None:
-            done = record(existing, candidates(data, issuer, achievement), decision, year, run.name, include_review)
+            done = record(existing, candidates(data, issuer, achievement), decision, year, run.name, include_review,
+                          again=again, exclude={(a.ranking, a.award): a.exclude for a in config.ranked_awards},
+                          names=names_of(config))
         else:
-            done = revoke(existing, revoke_entry, reason, decision, year)
+            done = revoke(existing, revoke_entry, reason, decision, year, names_of(config))
         add(ledger, done.entries, now or dt.datetime.now())
         path = run.parent / register_file_name(year)
         workbook = None
         if done.entries or not path.is_file():
-            workbook = write_register([*(e for e in existing if e.year == year), *done.entries], year, path)
+            workbook = write_register([*(e for e in existing if e.year == year), *done.entries], year, path,
+                                      names_of(config))
     return Recorded(done, decision, year, run.name, workbook)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from . import terms
@@ -12,7 +12,7 @@ from .register import ISSUER_NAMES, Entry
 from .xlsx_style import Col, Styles, write_table
 
 
-def register_columns(entries: Sequence[Entry]) -> list[Col]:
+def register_columns(entries: Sequence[Entry], names: Mapping[str, str] = ISSUER_NAMES) -> list[Col]:
     revoked = {(e.issuer, e.revokes): e for e in entries if e.revokes is not None}
 
     def state(e: Entry) -> str:
@@ -22,7 +22,7 @@ def register_columns(entries: Sequence[Entry]) -> list[Col]:
         return f"Đã thu hồi (số vào sổ {later.number})" if later else ""
     return [
         Col("Số vào sổ", 9, lambda e: e.number, "int"),
-        Col("Cấp khen", 24, lambda e: ISSUER_NAMES[e.issuer], "wrap"),
+        Col("Cấp khen", 24, lambda e: names[e.issuer], "wrap"),
         Col("Hình thức", 30, lambda e: terms.award_name(e.award), "wrap"),
         Col("Tên tập thể, cá nhân", 34, lambda e: e.recipient, "wrap"),
         Col("Chức vụ, đơn vị công tác", 34, lambda e: e.detail, "wrap"),
@@ -36,7 +36,8 @@ def register_columns(entries: Sequence[Entry]) -> list[Col]:
     ]
 
 
-def write_register(entries: Sequence[Entry], year: int, path: Path) -> Path:
+def write_register(entries: Sequence[Entry], year: int, path: Path,
+                   names: Mapping[str, str] = ISSUER_NAMES) -> Path:
     """The whole year's register (every issuer, in the order written), replacing the file as one rename."""
     import xlsxwriter
 
@@ -46,7 +47,7 @@ def write_register(entries: Sequence[Entry], year: int, path: Path) -> Path:
         wb = xlsxwriter.Workbook(str(temp), {"strings_to_formulas": False, "strings_to_urls": False})
         styles = Styles(wb)
         ws = wb.add_worksheet(f"Sổ khen thưởng {year}")
-        write_table(ws, styles, register_columns(rows), rows)
+        write_table(ws, styles, register_columns(rows, names), rows)
         wb.close()
         os.replace(temp, path)
     except OSError as exc:
