@@ -129,6 +129,17 @@ def _deadline(config: Config) -> str:
     return deadline.strftime("%d/%m/%Y") if deadline else ""
 
 
+def _unit_address(unit: dict, registry: Registry | None) -> tuple[str, str]:
+    """A unit's address from the current registry (a fixed address needs no new run), and why it cannot be
+    mailed, if it cannot."""
+    current = registry.get(unit["code"]) if registry is not None else None
+    address = current.email if current is not None else unit["email"]
+    why = address_problem(address)
+    problem = (f"{unit['short_name']}: {why}. Đề nghị sửa cột email trong danh sách đơn vị rồi chạy lại \"send\"."
+               if why else "")
+    return address, problem
+
+
 def plan(run: Path, config: Config, registry: Registry | None = None, since: dict[str, dict] | None = None
          ) -> list[Outgoing]:
     """Every message of a run, each with its problem if it cannot go. Addresses come from `registry` (the
@@ -153,16 +164,12 @@ def plan(run: Path, config: Config, registry: Registry | None = None, since: dic
                    "attachment": attachment.name, "changes": "", "previous_run": "", "sent_date": "",
                    "sheet_previous": "", **since.get(f"unit:{unit['code']}", {})}
         subject, text, html = _render(config.templates_dir, UNIT_MAIL_TEMPLATE, context)
-        current = registry.get(unit["code"]) if registry is not None else None
-        address = current.email if current is not None else unit["email"]
-        problem = ""
-        if why := address_problem(address):
-            problem = f"{unit['short_name']}: {why}. Đề nghị sửa cột email trong danh sách đơn vị rồi chạy lại \"send\"."
-        elif files[unit["feedback_file"].casefold()] > 1:
+        address, problem = _unit_address(unit, registry)
+        if not problem and files[unit["feedback_file"].casefold()] > 1:
             # A run written before file names were made unique: the file may hold another unit's results.
             problem = (f"Tệp phản hồi {attachment.name} dùng chung cho nhiều đơn vị nên không gửi, để không gửi nhầm "
                        "kết quả của đơn vị khác. Đề nghị chạy lại \"python process.py\" rồi gửi.")
-        elif not attachment.is_file():
+        elif not problem and not attachment.is_file():
             problem = f"Không tìm thấy tệp đính kèm {attachment.name}."
         messages.append(Outgoing(f"unit:{unit['code']}", (address,), unit["name"], subject, text, html,
                                  (attachment,), attachment.stem, problem, unit["short_name"]))
@@ -290,11 +297,7 @@ def plan_reminders(run: Path, config: Config, registry: Registry | None = None, 
                    "attachment": attachments[0].name if attachments else "",
                    "earlier_file": (earlier or {}).get(unit["code"], "")}
         subject, text, html = _render(config.templates_dir, REMINDER_MAIL_TEMPLATE, context)
-        current = registry.get(unit["code"]) if registry is not None else None
-        address = current.email if current is not None else unit["email"]
-        problem = ""
-        if why := address_problem(address):
-            problem = f"{unit['short_name']}: {why}. Đề nghị sửa cột email trong danh sách đơn vị rồi chạy lại \"send\"."
+        address, problem = _unit_address(unit, registry)
         messages.append(Outgoing(f"remind:{unit['code']}", (address,), unit["name"], subject, text, html, attachments,
                                  f"Nhắc gửi báo cáo - {safe_filename(unit['short_name'])}", problem,
                                  unit["short_name"]))
