@@ -470,3 +470,13 @@ def test_two_units_with_the_same_name_in_the_registry_get_a_warning_naming_both_
     assert code in (0, 1) and len(found) == 1
     assert found[0]["severity"] == "warning" and found[0]["file"] == "don_vi.csv"
     assert found[0]["params"]["codes"] == "942, 943" and found[0]["related"] == ["942", "943"]
+
+
+def test_last_years_province_file_left_in_the_folder_is_not_a_second_province_file(tmp_path, config, registry):
+    real = read_submission(province_book(tmp_path / "tinh.xlsx", rows=[["943", "Huyện Kế Sách", 80]]))
+    old = read_submission(make_book(tmp_path / "tinh 2022.xlsx", {
+        "Thông tin": info_rows(code="94", name=PROVINCE_NAME, year=2022, date="30/11/2022")}))
+    result = evaluate([real, old], config, registry)
+    assert {i.file: i.status for i in result.inputs} == {"tinh.xlsx": "processed", "tinh 2022.xlsx": "rejected"}
+    assert [i.code for i in result.issues if i.code == "province-code-twice"] == []
+    assert [i.code for i in result.issues if i.file == "tinh 2022.xlsx" and i.severity == "error"] == ["wrong-year"]

@@ -85,8 +85,8 @@ def admit(submissions: Iterable[Submission], config: Config, registry: Registry
         status = FileStatus.REJECTED
         unit = registry.get(info.unit_code) if sub.readable and info.unit_code else None
         owner: Unit | None = None  # the unit a file of an unknown or missing code names: it is told why
-        if sub.readable and info.unit_code == province_code:
-            province_files.append(sub)
+        if sub.readable and info.unit_code == province_code and info.year == config.year:
+            province_files.append(sub)  # last year's province file, rejected for its year, claims nothing now
         if sub.skipped:
             status = FileStatus.SKIPPED
         elif not sub.readable:
