@@ -549,3 +549,12 @@ def test_a_message_in_doubt_gives_a_vietnamese_reason_and_keeps_the_detail_in_th
     entries = [json.loads(x) for x in (run_folder / SEND_LOG).read_text(encoding="utf-8").splitlines()]
     [unknown] = [e for e in entries if e.get("result") == "unknown"]
     assert "SMTPServerDisconnected" in unknown["detail"] or "timed out" in unknown["detail"]
+
+
+def test_words_owner_file_beside_an_open_draft_is_never_attached(run_folder, config):
+    from thidua.mail import plan
+    from thidua.names import DOCS_DIR
+
+    (run_folder / DOCS_DIR / "~$ Quyết định khen thưởng.docx").write_bytes(b"owner")
+    [leadership] = [m for m in plan(run_folder, config) if m.key == "leadership"]
+    assert leadership.attachments and not [p for p in leadership.attachments if p.name.startswith("~$")]

@@ -173,7 +173,10 @@ def plan(run: Path, config: Config, registry: Registry | None = None, since: dic
             problem = f"Không tìm thấy tệp đính kèm {attachment.name}."
         messages.append(Outgoing(f"unit:{unit['code']}", (address,), unit["name"], subject, text, html,
                                  (attachment,), attachment.stem, problem, unit["short_name"]))
-    documents = sorted((run / DOCS_DIR).glob("*.docx")) if (run / DOCS_DIR).is_dir() else []
+    # Word keeps an owner file "~$…docx" beside a draft while it is open: never an attachment (it would also make
+    # the leadership's message look new to a later `send --all`, and go twice).
+    documents = sorted(p for p in (run / DOCS_DIR).glob("*.docx") if not p.name.startswith("~$")) \
+        if (run / DOCS_DIR).is_dir() else []
     consolidated = run / consolidated_name(data["year"], data["round"])
     summary = data.get("summary")
     if summary is None:
