@@ -558,3 +558,13 @@ def test_words_owner_file_beside_an_open_draft_is_never_attached(run_folder, con
     (run_folder / DOCS_DIR / "~$ Quyết định khen thưởng.docx").write_bytes(b"owner")
     [leadership] = [m for m in plan(run_folder, config) if m.key == "leadership"]
     assert leadership.attachments and not [p for p in leadership.attachments if p.name.startswith("~$")]
+
+
+def test_an_eml_that_cannot_be_written_fails_its_own_message_and_the_others_are_written(run_folder, config):
+    from thidua.names import OUTBOX
+
+    (run_folder / OUTBOX).mkdir()
+    (run_folder / OUTBOX / "Lãnh đạo - Tổng hợp.eml.tmp").mkdir()  # in the way, as a full disk or a locked file is
+    report = _send(run_folder, config)
+    assert report.failed == 1 and report.done >= 11
+    assert len(list((run_folder / OUTBOX).glob("*.eml"))) == report.done

@@ -42,7 +42,7 @@ import jinja2
 from . import terms
 from .changes import compare, counts_text
 from .config import Config, EmailSettings
-from .errors import ThiduaError
+from .errors import ThiduaError, os_reason
 from .ledger import Ledger, ledger_path
 from .names import (
     DOCS_DIR,
@@ -718,6 +718,22 @@ def _unknown_line(o: Outgoing, log: SendLog) -> str:
             f"nhận được, gửi lại bằng: python process.py send --resend \"{o.label}\"")
 
 
+def _write_eml(outbox: Path, stem: str, raw: bytes) -> str:
+    """Write one draft (.eml) whole or not at all; why it could not be written (a full disk, a file Outlook holds
+    open), or "" when it was."""
+    target = outbox / f"{stem}.eml"
+    temp = target.with_suffix(".eml.tmp")
+    try:
+        outbox.mkdir(exist_ok=True)
+        temp.write_bytes(raw)
+        os.replace(temp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        return f"không ghi được tệp {target.name} ({os_reason(exc)})"
+    return ""
+
+
 def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, factory: dict | None = None,
              sleep: Callable[[float], None] = time.sleep, retries: int = 3, backoff: float = 2.0,
              timeout: float = 30.0, now: Callable[[], dt.datetime] = dt.datetime.now,
@@ -831,12 +847,9 @@ def _send_chosen(chosen: list[tuple[Outgoing, Action]], run: Path, settings: Ema
             else:
                 if smtp_mode:
                     state, error = _deliver(conn, raw, o.to, log, entry, retries, backoff, sleep)
+                elif (problem := _write_eml(outbox, o.file_stem, raw)):
+                    state, error = State.FAILED, problem  # no .eml, nothing went: the next send tries again
                 else:
-                    outbox.mkdir(exist_ok=True)
-                    target = outbox / f"{o.file_stem}.eml"
-                    temp = target.with_suffix(".eml.tmp")
-                    temp.write_bytes(raw)
-                    os.replace(temp, target)
                     _record(log, {**entry, "result": "written", "error": ""}, went=True)
                     state, error = State.SENT, ""
             if state == State.FAILED:
