@@ -609,3 +609,40 @@ def test_a_send_while_a_run_holds_the_ledger_still_sends_and_says_what_it_could_
     assert text.count("[Chưa ghi vào sổ]") == 12
     code, text = run_cli("send", str(run))  # the send log still knows what went
     assert code == 0 and "đã gửi trước: 12" in text
+
+
+def test_a_deleted_run_folders_name_is_never_given_to_a_new_run(sample_run, tmp_path, monkeypatch):
+    """The ledger keeps a deleted run's name, and `send` finds runs by name: a new run in the same minute takes
+    the next name, and is recorded (it was refused as a damaged ledger, and `send` read the old run's rows)."""
+
+    class Fixed(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(2026, 12, 7, 9, 15)
+
+    monkeypatch.setattr(dt, "datetime", Fixed)
+    out = tmp_path / "out"
+    assert run_cli("run", "--input", str(sample_run[0] / "input"), "--output", str(out))[0] in (0, 1)
+    [first] = run_dirs(out)
+    shutil.rmtree(first)
+    code, text = run_cli("run", "--input", str(sample_run[0] / "input"), "--output", str(out))
+    assert code in (0, 1), text
+    [second] = run_dirs(out)
+    assert second.name == f"{first.name}_2"
+    with Ledger(out / LEDGER_FILE) as ledger:
+        assert ledger.folders() == {first.name, second.name}
+
+
+@pytest.mark.parametrize("error, says", [
+    (sqlite3.OperationalError("database or disk is full"), "ổ đĩa đầy"),
+    (sqlite3.IntegrityError("UNIQUE constraint failed: runs.folder"), "cùng tên thư mục"),
+    (sqlite3.DatabaseError("database disk image is malformed"), "không phải sổ lưu"),
+])
+def test_only_a_damaged_ledger_is_called_damaged(tmp_path, error, says):
+    """A clerk told the file is not a ledger might move it away and lose the campaign's memory: a full disk or a
+    clash is said as what it is, and the ledger is kept as it was."""
+    with Ledger(tmp_path / LEDGER_FILE) as ledger:
+        with pytest.raises(ThiduaError, match=says):
+            with ledger.transaction():
+                raise error
+        assert ledger.folders() == frozenset()

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -113,14 +113,15 @@ def read_folder(folder: Path, progress: Callable[[Iterable, int], Iterable] = la
         return list(progress(pool.map(_read_one, jobs, chunksize=max(1, len(jobs) // (workers * 8))), len(jobs)))
 
 
-def reserve_run(now: dt.datetime, output: Path) -> tuple[str, Path]:
+def reserve_run(now: dt.datetime, output: Path, taken: Container[str] = ()) -> tuple[str, Path]:
     """A run's name and its temporary folder, reserved by an atomic mkdir. Only the holder of `.dang-ghi-<name>`
     can ever rename a folder into `<name>`, so once it holds that folder and `<name>` is still free, the name is
-    its own: two runs started together get two names, and neither touches the other's folder."""
+    its own: two runs started together get two names, and neither touches the other's folder. `taken`: names the
+    ledger already knows (a run folder the clerk deleted keeps its name there, and `send` looks runs up by name)."""
     base = now.strftime("%Y-%m-%d_%H%M")
     for n in itertools.count(1):
         name = base if n == 1 else f"{base}_{n}"
-        if (output / name).exists():
+        if name in taken or (output / name).exists():
             continue
         temp = output / f"{TEMP_PREFIX}{name}"
         try:
@@ -158,7 +159,7 @@ def output_error(output: Path, exc: OSError) -> OutputError:
 
 def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, Path], list[Path]]],
               log_lines: list[str], now: dt.datetime | None = None, workers: int = 1,
-              timings: dict[str, float] | None = None) -> Run:
+              timings: dict[str, float] | None = None, taken: Container[str] = ()) -> Run:
     """Write every output into a hidden temporary folder, then rename it: no half-written run looks complete.
     `timings` receives the seconds each writer took in its own process ("write_<writer>")."""
     output = Path(output)
@@ -173,7 +174,7 @@ def write_run(result: Result, output: Path, writers: Iterable[Callable[[Result, 
                 continue  # another run has just renamed it into place
             if age > STALE_AFTER_SECONDS:
                 shutil.rmtree(stale, ignore_errors=True)
-        name, temp = reserve_run(now, output)
+        name, temp = reserve_run(now, output, taken)
     except OSError as exc:
         raise OutputError(f"Không ghi được vào thư mục kết quả {output}: {os_reason(exc)}.") from exc
     try:

@@ -307,7 +307,8 @@ def cmd_run(args, out: TextIO) -> int:
         parts = 3 if workers > 1 and len(result.inputs) >= 100 else 1
         writers = [docx_writer(config), write_consolidated, *feedback_writers(parts)]
         written = time.perf_counter()
-        run = write_run(result, config.output_dir, writers, log, workers=workers, timings=timings)
+        run = write_run(result, config.output_dir, writers, log, workers=workers, timings=timings,
+                        taken=ledger.folders() if ledger else frozenset())
         args.crash_log = run.folder / LOG_FILE
         timings["write"] = time.perf_counter() - written
         recorded = time.perf_counter()

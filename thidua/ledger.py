@@ -7,6 +7,7 @@ tool can read it; the schema version is `PRAGMA user_version` and migrations onl
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -204,18 +205,39 @@ class Ledger:
             raise self._busy() from exc
         try:
             yield
-        except sqlite3.DatabaseError as exc:  # a page found damaged while reading or writing the run's rows
-            self.db.execute("ROLLBACK")
-            raise self._foreign("tệp bị hỏng") from exc
+        except sqlite3.DatabaseError as exc:  # a page found damaged, or the disk full, while writing the run's rows
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+            raise self._failed(exc) from exc
         except BaseException:
-            self.db.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
             raise
         try:
             self.db.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
-            raise self._foreign("tệp bị hỏng") from exc
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+            raise self._failed(exc) from exc
+
+    def _failed(self, exc: sqlite3.DatabaseError) -> ThiduaError:
+        """Only a damaged file is called damaged: a full disk or a clash is said as what it is, since a clerk told
+        the file is foreign might move it away and lose the campaign's memory."""
+        if isinstance(exc, sqlite3.IntegrityError):
+            return ThiduaError(f"Sổ lưu các lần chạy {self.path} đã có một lần chạy cùng tên thư mục (có thể thư mục "
+                               "đó đã bị xóa). Sổ được giữ nguyên, lần chạy này chưa được ghi vào sổ; đề nghị chạy "
+                               "lại \"python process.py\".")
+        if isinstance(exc, sqlite3.OperationalError) and "malformed" not in str(exc) and "not a database" not in str(exc):
+            return ThiduaError(f"Không ghi được vào sổ lưu các lần chạy {self.path} (ổ đĩa đầy, không có quyền ghi "
+                               "hoặc tệp đang bị khóa). Sổ được giữ nguyên như trước; đề nghị kiểm tra ổ đĩa rồi "
+                               "chạy lại.")
+        return self._foreign("tệp bị hỏng")
 
     # ------------------------------------------------------------ runs
+
+    def folders(self) -> frozenset[str]:
+        """The names of every run recorded, kept even when the clerk deleted the folder."""
+        return frozenset(row[0] for row in self.db.execute("SELECT folder FROM runs"))
 
     def previous(self, year: int, round_: str, before: str | None = None) -> tuple[str, Snapshot] | None:
         """The latest run of the same year and round (started before `before`, when given), as a Snapshot."""
