@@ -646,3 +646,16 @@ def test_only_a_damaged_ledger_is_called_damaged(tmp_path, error, says):
             with ledger.transaction():
                 raise error
         assert ledger.folders() == frozenset()
+
+
+def test_ctrl_c_while_recording_says_the_run_folder_is_complete(sample_run, tmp_path, monkeypatch, capsys):
+    def stopped(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Ledger, "record_run", stopped)
+    out = tmp_path / "out"
+    code, _ = run_cli("run", "--input", str(sample_run[0] / "input"), "--output", str(out))
+    [folder] = run_dirs(out)
+    said = capsys.readouterr().err
+    assert code == 2 and (folder / RESULT_JSON).is_file()
+    assert "đã được ghi đầy đủ" in said and "không được ghi" not in said

@@ -583,7 +583,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"Đã dừng theo yêu cầu; {_what_was_kept(args.command)}", file=sys.stderr)
+        print(f"Đã dừng theo yêu cầu; {_what_was_kept(args.command, getattr(args, 'crash_log', None))}",
+              file=sys.stderr)
         return 2
     except Exception:  # the program's own bug: the clerk gets a sentence, the traceback goes to the log
         return _internal_error(getattr(args, "crash_log", None) or (args.config or DEFAULT_CONFIG).parent / CRASH_LOG,
