@@ -91,6 +91,7 @@ def test_include_review_then_revoke_each_a_new_number(output):
     assert {r[3] for r in rows[first:]} == {"Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh"}  # only the case the council chose
     [waiting] = [line for line in text.splitlines() if line.startswith("Chưa ghi")]
     assert "xã Vĩnh Thạnh" not in waiting and "xã Vĩnh Trinh" in waiting
+    assert "trường hợp (người hoặc đơn vị, hình thức)" in waiting  # says what it counts
     [kept] = [line for line in text.splitlines() if line.startswith("Không ghi")]  # a Cờ holder gets no Bằng khen
     assert "xã Vĩnh Thạnh (Bằng khen Ủy ban MTTQ Việt Nam tỉnh)" in kept
     assert [r[2] for r in rows] == list(range(1, len(rows) + 1))

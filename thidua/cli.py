@@ -210,7 +210,10 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
         units = result.rankings.get(ranking, ())
         awarded = sum(bool(u.awards) for u in units)
         review = sum(bool(u.needs_review) for u in units)
-        lines.append(f"Xếp hạng {title}: {len(units)} đơn vị, {awarded} được khen, {review} chờ Hội đồng xem xét")
+        lines.append(f"Xếp hạng {title}: {len(units)} đơn vị, {awarded} được khen, {review} đơn vị bằng điểm chờ Hội "
+                     "đồng xem xét")
+    lines.append("Đơn vị xếp hạng bằng điểm chờ Hội đồng xem xét: "
+                 + str(sum(bool(u.needs_review) for units in result.rankings.values() for u in units)))
     lines.append(f"Lỗi: {len(result.errors)}    Cảnh báo: {len(result.warnings)}")
     again = sum(i.code == "awarded-last-year" for i in result.issues)
     if again:
@@ -503,7 +506,7 @@ def cmd_record_decision(args, out: TextIO) -> int:
               f"{added[0].number} đến {added[-1].number}) theo {signed}, lần chạy {done.run}.", file=out)
     if done.recording.left_out:
         names = "; ".join(f"{c.recipient} ({terms.award_name(c.award)})" for c in done.recording.left_out)
-        print(f"Chưa ghi {len(done.recording.left_out)} trường hợp còn chờ Hội đồng Thi đua - Khen thưởng xem xét: "
+        print(f"Chưa ghi {len(done.recording.left_out)} trường hợp (người hoặc đơn vị, hình thức) còn chờ Hội đồng Thi đua - Khen thưởng xem xét: "
               f"{names}. Nếu quyết định đã ký có tên, chạy lại lệnh với --include-review \"TÊN\" cho từng "
               "trường hợp Hội đồng đã chọn.", file=out)
     if done.recording.excluded:

@@ -193,6 +193,8 @@ def plan(run: Path, config: Config, registry: Registry | None = None, since: dic
                "rejected": name_list(summary.get("units_rejected", []), more=overview),
                "nominations": summary["nominations"], "proposed": summary["status"]["proposed"],
                "needs_review": summary["needs_review"], "errors": summary["errors"], "documents": len(documents),
+               "review_nominations": summary["status"]["needs_review"],
+               "review_units": summary["needs_review"] - summary["status"]["needs_review"],
                **_changes_context(data.get("changes")), **since.get(LEADERSHIP, {})}
     subject, text, html = _render(config.templates_dir, LEADERSHIP_MAIL_TEMPLATE, context)
     leaders = tuple(settings.leadership)

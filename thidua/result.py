@@ -487,6 +487,8 @@ class Result:
             "units_rejected": [u.short_name for u in self.rejected()],
             "nominations": len(self.nominations), "status": status,
             "needs_review": status["needs_review"] + held_by_ties,
+            # Two different things wait for the council: nominations, and ranked units tied at a threshold.
+            "review_nominations": status["needs_review"], "review_units": held_by_ties,
             "errors": len(self.errors), "warnings": len(self.warnings),
             "reported": dict(zip(("units", "of"), self.progress())),
             "clusters": {name: dict(zip(("reported", "of"), self.progress(name))) for name in self.cluster_names},

@@ -346,6 +346,8 @@ def _overview(wb, styles: Styles, result: Result) -> None:
               ("Tệp bị từ chối", files["rejected"]), ("Tệp bỏ qua", files["skipped"]),
               ("Số trường hợp đề nghị", len(result.nominations)),
               *[(f"   {terms.STATUSES[s]}", result.stats["status"].get(s, 0)) for s in terms.STATUS_ORDER],
+              ("Đơn vị xếp hạng bằng điểm chờ Hội đồng xem xét",
+               sum(bool(u.needs_review) for units in result.rankings.values() for u in units)),
               ("Lỗi cần sửa", len(result.errors)), ("Cảnh báo", len(result.warnings))]
     for label, value in counts:
         ws.write_string(r, 0, label, styles.plain)
