@@ -506,9 +506,9 @@ def cmd_record_decision(args, out: TextIO) -> int:
               f"{added[0].number} đến {added[-1].number}) theo {signed}, lần chạy {done.run}.", file=out)
     if done.recording.left_out:
         names = "; ".join(f"{c.recipient} ({terms.award_name(c.award)})" for c in done.recording.left_out)
-        print(f"Chưa ghi {len(done.recording.left_out)} trường hợp (người hoặc đơn vị, hình thức) còn chờ Hội đồng Thi đua - Khen thưởng xem xét: "
-              f"{names}. Nếu quyết định đã ký có tên, chạy lại lệnh với --include-review \"TÊN\" cho từng "
-              "trường hợp Hội đồng đã chọn.", file=out)
+        print(f"Chưa ghi {len(done.recording.left_out)} trường hợp (người hoặc đơn vị, hình thức) còn chờ Hội đồng "
+              f"Thi đua - Khen thưởng xem xét: {names}. Nếu quyết định đã ký có tên, chạy lại lệnh với "
+              "--include-review \"TÊN\" cho từng trường hợp Hội đồng đã chọn.", file=out)
     if done.recording.excluded:
         names = "; ".join(f"{c.recipient} ({terms.award_name(c.award)})" for c in done.recording.excluded)
         print(f"Không ghi {len(done.recording.excluded)} trường hợp vì đơn vị đã được hình thức cao hơn (mục exclude "
