@@ -234,6 +234,9 @@ def since_delivered(ledger: Ledger, run: Path) -> dict[str, dict]:
     sheet_previous = (data.get("changes") or {}).get("previous_run") or ""
     found: dict[str, dict] = {}
     changes_by_run = {}
+    # The pooled quota lines a unit's feedback shows are those of its cluster and of the province.
+    clusters = {f"unit:{u['code']}": None if u.get("cap") == "tinh" else (u.get("cluster") or "")
+                for u in data.get("units", ())}
     for key, (folder, time_sent) in delivered.items():
         if folder not in changes_by_run:
             before = ledger.run_snapshot(folder)
@@ -242,7 +245,7 @@ def since_delivered(ledger: Ledger, run: Path) -> dict[str, dict]:
         if changes is None:
             continue
         if key.startswith("unit:"):
-            changes = changes.for_unit(key.removeprefix("unit:"))
+            changes = changes.for_unit(key.removeprefix("unit:"), clusters.get(key))
         try:
             sent_date = dt.datetime.fromisoformat(time_sent).strftime("%d/%m/%Y")
         except ValueError:
