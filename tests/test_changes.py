@@ -21,8 +21,8 @@ def ranked(name, rank, awards=(), code="943", level="xa", cluster=None, cluster_
     return (level, code, name, 90.0, rank, cluster, cluster_rank, awards_text(tuple(awards)))
 
 
-def quota(n, code="943", scope="unit", cluster=None, award="BK_MTTQ_TINH"):
-    return (scope, cluster, code, "collective", "xa", award, n, 0, 0)
+def quota(n, code="943", scope="unit", cluster=None, award="BK_MTTQ_TINH", submitted=0, proposed=0):
+    return (scope, cluster, code, "collective", "xa", award, n, submitted, proposed)
 
 
 BASE = Snapshot(files=(file("943", "Kế Sách.xlsx"), file("944", "Long Phú.xlsx")),
@@ -120,9 +120,26 @@ def test_quota_lines_whose_quota_changed():
     after = Snapshot(quotas=(quota(2), quota(4, None, "cluster", "Cụm 3"), quota(1, "944")))
     assert compare("r1", BASE, after).quotas == (
         {"scope": "cluster", "cluster": "Cụm 3", "unit_code": None, "kind": "collective", "level": "xa",
-         "award": "BK_MTTQ_TINH", "from": 3, "to": 4},
+         "award": "BK_MTTQ_TINH", "from": 3, "to": 4, "from_submitted": 0, "to_submitted": 0,
+         "from_proposed": 0, "to_proposed": 0},
         {"scope": "unit", "cluster": None, "unit_code": "944", "kind": "collective", "level": "xa",
-         "award": "BK_MTTQ_TINH", "from": None, "to": 1})
+         "award": "BK_MTTQ_TINH", "from": None, "to": 1, "from_submitted": None, "to_submitted": 0,
+         "from_proposed": None, "to_proposed": 0})
+
+
+def test_a_pooled_quota_line_whose_counts_changed_is_listed_for_every_unit_of_its_cluster():
+    """A commune re-sends its file: the cluster's line shows 6 names instead of 9, its quota unchanged."""
+    before = Snapshot(quotas=(quota(3, None, "cluster", "Cụm 3", submitted=9, proposed=3),
+                              quota(2, None, "province", None, award="CO_XS", submitted=4, proposed=2)))
+    after = Snapshot(quotas=(quota(3, None, "cluster", "Cụm 3", submitted=6, proposed=3),
+                             quota(2, None, "province", None, award="CO_XS", submitted=4, proposed=2)))
+    changes = compare("r1", before, after)
+    assert changes.quotas == ({"scope": "cluster", "cluster": "Cụm 3", "unit_code": None, "kind": "collective",
+                               "level": "xa", "award": "BK_MTTQ_TINH", "from": 3, "to": 3, "from_submitted": 9,
+                               "to_submitted": 6, "from_proposed": 3, "to_proposed": 3},)
+    assert changes.for_unit("944", cluster="Cụm 3").quotas == changes.quotas
+    assert changes.for_unit("944", cluster="Cụm 4").quotas == ()
+    assert changes.for_unit("944").quotas == ()  # a unit's own lines only, when its cluster is not said
 
 
 def test_a_units_own_changes():

@@ -162,6 +162,13 @@ class Month:
     rankings: list[dict]
     mailed: set[str]  # the units whose own feedback changed ...
     cluster: str | None = None  # ... and every commune of this cluster (its pooled quota line changed)
+    quotas: tuple[dict, ...] = ()  # the quota lines whose quota or counts changed
+
+
+def _quota(scope, cluster, code, kind, award, quota, submitted, proposed):
+    return {"scope": scope, "cluster": cluster, "unit_code": code, "kind": kind, "level": "xa", "award": award,
+            "from": quota[0], "to": quota[1], "from_submitted": submitted[0], "to_submitted": submitted[1],
+            "from_proposed": proposed[0], "to_proposed": proposed[1]}
 
 
 def _nomination(code, kind, level, award, name, was, now):
@@ -185,7 +192,8 @@ MONTHS = {
                                  "over_quota", None)],
         rankings=[_ranking("xa", "942", "Thị trấn Châu Thành", 3, 3, [], ["BK_TW_MTTQ"]),
                   _ranking("xa", "941", "Phường 5", 3, 4, [], [])],
-        mailed={"942", "941"}),
+        mailed={"942", "941"},
+        quotas=(_quota("unit", None, "942", "collective", "BK_MTTQ_TINH", (1, 1), (2, 1), (1, 1)),)),
     # 2026, Cần Thơ (two tiers, clusters): Xã Xà Phiên withdraws the person it proposed over its cluster's quota,
     # and corrects its own score from 90.3 to 90.8: it passes Xã Thới An Hội in Cụm thi đua số 7 and takes the
     # cluster's Cờ thi đua xuất sắc, Thới An Hội gets the Bằng khen instead, and Xã Hòa An (90.4, another cluster)
@@ -199,7 +207,9 @@ MONTHS = {
                   _ranking("xa", "31540", "Xã Thới An Hội", 26, 27, ["CO_XS"], ["BK_MTTQ_TINH"], 1, 2),
                   _ranking("xa", "31393", "Xã Hòa An", 27, 28, [], [], 3, 3),
                   _ranking("xa", "31471", "Phường Long Mỹ", 28, 29, [], [], 4, 4)],  # no longer tied with Xà Phiên
-        mailed={"31495", "31540", "31393", "31471"}, cluster="Cụm thi đua số 7"),
+        mailed={"31495", "31540", "31393", "31471"}, cluster="Cụm thi đua số 7",
+        # One name fewer on the cluster's pooled line: every commune of Cụm 7 is mailed, and its mail says so.
+        quotas=(_quota("cluster", "Cụm thi đua số 7", None, "individual", "BK_MTTQ_TINH", (1, 1), (5, 4), (1, 1)),)),
 }
 
 
@@ -248,12 +258,15 @@ def test_a_scripted_month(tmp_path, month):
     assert changes["files"] == [{"unit_code": m.unit, "file": files[m.unit].name, "change": "replaced"}]
     assert changes["nominations"] == m.nominations
     assert changes["rankings"] == m.rankings
-    assert changes["quotas"] == []
+    assert changes["quotas"] == list(m.quotas)
     assert "Lần chạy đầu tiên" in summaries[0] and f"{second.name}: tệp 1, đề nghị khen thưởng 1, xếp hạng " \
-        f"{len(m.rankings)}, chỉ tiêu 0" in summaries[2]
+        f"{len(m.rankings)}, chỉ tiêu {len(m.quotas)}" in summaries[2]
     consolidated = openpyxl.load_workbook(next(third.glob("Tổng hợp*.xlsx")), read_only=True)["Thay đổi"]
     listed = [r for r in consolidated.iter_rows(min_row=4, values_only=True) if r[0]]
-    assert len(listed) == 2 + len(m.rankings)
+    assert len(listed) == 2 + len(m.rankings) + len(m.quotas)
+    for q in m.quotas:  # the counts that moved are shown, not only the quota that did not
+        [shown] = [row for row in listed if row[0] == "Chỉ tiêu"]
+        assert f"đã đề nghị {q['from_submitted']}" in shown[4] and f"đã đề nghị {q['to_submitted']}" in shown[5]
     for r in m.rankings:  # the cluster rank, which decides the cluster's flags, is shown beside the province's
         if r["to_cluster_rank"] is not None:
             [shown] = [row for row in listed if row[2] == r["name"]]
@@ -261,14 +274,19 @@ def test_a_scripted_month(tmp_path, month):
             assert f"hạng {r['to_cluster_rank']} trong cụm" in shown[5]
     own = openpyxl.load_workbook(third / "PhanHoi" / f"{feedback[m.unit]}.xlsx", read_only=True)["Thay đổi"]
     assert [r[0] for r in own.iter_rows(min_row=4, values_only=True) if r[0]] == [
-        "Tệp", "Đề nghị khen thưởng", "Xếp hạng Ủy ban MTTQ cấp xã"]
+        "Tệp", "Đề nghị khen thưởng", "Xếp hạng Ủy ban MTTQ cấp xã", *["Chỉ tiêu"] * len(m.quotas)]
     mailed = m.mailed | {r["unit_code"] for r in data["rankings"]["xa"] if m.cluster and r["cluster"] == m.cluster}
     assert m.cluster is None or len(mailed) > len(m.mailed)
     assert send(third) == {feedback[c] for c in mailed} | {"Lãnh đạo - Tổng hợp"}
     leadership = (third / OUTBOX / "Lãnh đạo - Tổng hợp.eml").read_bytes()
     told = message_from_bytes(leadership, policy=policy.default).get_body(("plain",)).get_content()
     # The leadership last received the first run (the second changed nothing): the mail compares with that one.
-    assert f"(lần chạy {first.name}): tệp 1, đề nghị khen thưởng 1, xếp hạng {len(m.rankings)}, chỉ tiêu 0" in told
+    assert f"(lần chạy {first.name}): tệp 1, đề nghị khen thưởng 1, xếp hạng {len(m.rankings)}, " \
+        f"chỉ tiêu {len(m.quotas)}" in told
+    for code in mailed - m.mailed:  # mailed for the pooled line alone: the mail says what changed
+        own_mail = (third / OUTBOX / f"{feedback[code]}.eml").read_bytes()
+        said = message_from_bytes(own_mail, policy=policy.default).get_body(("plain",)).get_content()
+        assert "chỉ tiêu 1" in said and ": không có" not in said
     assert f"lần chạy liền trước {second.name}" in told
     reminders = send(third, "--remind") - {feedback[c] for c in mailed} - {"Lãnh đạo - Tổng hợp"}
     assert reminders == {f"Nhắc gửi báo cáo - {u['short_name']}" for u in data["units"] if u["code"] == m.absent}
@@ -315,11 +333,11 @@ def test_a_mail_tells_the_changes_since_what_its_recipient_last_received(tmp_pat
     sent = dt.date.today().strftime("%d/%m/%Y")
     told = body(third, "Lãnh đạo - Tổng hợp")
     assert f"Thay đổi so với kết quả đã gửi ngày {sent} (lần chạy {first.name}): tệp 1, đề nghị khen thưởng 1, " \
-        f"xếp hạng {len(m.rankings)}, chỉ tiêu 0" in told and f"lần chạy liền trước {second.name}" in told
+        f"xếp hạng {len(m.rankings)}, chỉ tiêu 1" in told and f"lần chạy liền trước {second.name}" in told
     [unit] = [u for u in data["units"] if u["code"] == m.unit]
     own = body(third, Path(unit["feedback_file"]).stem)
     assert f"Thay đổi so với kết quả đã gửi ngày {sent} (lần chạy {first.name}): tệp 1, đề nghị khen thưởng 1, " \
-        "xếp hạng 1, chỉ tiêu 0" in own
+        "xếp hạng 1, chỉ tiêu 1" in own
 
 
 # ---------------------------------------------------------------- a run stopped at any point

@@ -204,3 +204,23 @@ def test_send_needs_only_the_run_folder(run_folder):
     assert "thidua.mail" in loaded
     assert not loaded & {"python_calamine", "xlsxwriter", "openpyxl", "docx", "docxtpl", "thidua.evaluate",
                          "thidua.workbook", "thidua.batch", "thidua.xlsx_report", "thidua.docx_report"}
+
+
+def test_the_leadership_mail_and_the_summary_say_what_each_review_count_counts(run_folder, config, sample_run):
+    data = sample_run[4]
+    held = sum(n["status"] == "needs_review" for n in data["nominations"])
+    tied = sum(bool(r["needs_review"]) for units in data["rankings"].values() for r in units)
+    assert tied > 0  # the sample's tie at the third place
+    send(run_folder, config)
+    [text] = [t for f in (run_folder / OUTBOX).glob("*.eml")
+              for t in [parse(f.read_bytes()).get_body(("plain",)).get_content()] if "Kính gửi lãnh đạo" in t]
+    assert f"- Đề nghị chờ Hội đồng Thi đua - Khen thưởng xem xét: {held}" in text.splitlines()
+    assert f"- Đơn vị xếp hạng bằng điểm chờ Hội đồng Thi đua - Khen thưởng xem xét: {tied}" in text.splitlines()
+    lines = sample_run[2].splitlines()
+    assert f"Đơn vị xếp hạng bằng điểm chờ Hội đồng xem xét: {tied}" in lines
+    assert any(line.startswith("Xếp hạng ") and "đơn vị bằng điểm chờ Hội đồng xem xét" in line for line in lines)
+    import openpyxl
+
+    [book] = run_folder.glob("Tổng hợp thi đua khen thưởng *.xlsx")
+    rows = {r[0]: r[1] for r in openpyxl.load_workbook(book, read_only=True)["Tổng quan"].iter_rows(values_only=True)}
+    assert rows["Đơn vị xếp hạng bằng điểm chờ Hội đồng xem xét"] == tied

@@ -293,3 +293,21 @@ def test_per_unit_instructions_say_what_is_prefilled_and_name_only_sheets_the_bo
         named = {n for pair in re.findall(r"Trang \"([^\"]+)\"|\"(Đề nghị cá nhân)\"", guide) for n in pair if n}
         assert named <= set(texts), name
     assert "Thẩm định" not in "\n".join(workbook_texts(tmp_path / "mau" / "Xã Số 1.xlsx")["Hướng dẫn"])
+
+
+def test_a_commune_name_the_official_list_writes_in_small_letters_gets_its_capitals():
+    from thidua.official import Division, proper_name
+
+    assert proper_name("Xã Đắk song") == "Xã Đắk Song"
+    assert proper_name("Đặc khu Phú quý") == "Đặc khu Phú Quý"
+    for right in ("Xã Đắk Song", "Phường Ninh Kiều", "Phường 5", "Xã Ea H'Leo", "Đặc khu Côn Đảo"):
+        assert proper_name(right) == right
+    assert Division("1", proper_name("Xã Đắk song"), "xã").place == "xã Đắk Song"
+
+
+def test_the_lam_dong_registry_writes_dak_song_with_its_capitals():
+    from thidua.official import find_province, registry_rows
+
+    names = [r["ten_don_vi"] for r in registry_rows(find_province("Lâm Đồng"))]
+    assert any(name.endswith("xã Đắk Song") for name in names)
+    assert not any("Đắk song" in name for name in names)

@@ -91,6 +91,7 @@ def test_include_review_then_revoke_each_a_new_number(output):
     assert {r[3] for r in rows[first:]} == {"Ủy ban MTTQ Việt Nam xã Vĩnh Thạnh"}  # only the case the council chose
     [waiting] = [line for line in text.splitlines() if line.startswith("Chưa ghi")]
     assert "xã Vĩnh Thạnh" not in waiting and "xã Vĩnh Trinh" in waiting
+    assert "trường hợp (người hoặc đơn vị, hình thức)" in waiting  # says what it counts
     [kept] = [line for line in text.splitlines() if line.startswith("Không ghi")]  # a Cờ holder gets no Bằng khen
     assert "xã Vĩnh Thạnh (Bằng khen Ủy ban MTTQ Việt Nam tỉnh)" in kept
     assert [r[2] for r in rows] == list(range(1, len(rows) + 1))
@@ -306,3 +307,24 @@ def test_history_shows_the_awards_as_the_register_holds_them(output):
 def wb_rows(sheet) -> list[dict]:
     rows = list(sheet.iter_rows(values_only=True))
     return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def test_record_decision_lists_the_double_awards_it_records_and_leaves_out_those_the_decision_lacks(output, capsys):
+    import json
+
+    data = json.loads((run_folder(output) / "ket_qua.json").read_text(encoding="utf-8"))
+    doubles = {i["params"]["name"] for i in data["issues"] if i["code"] == "double-award"}
+    bà_xẩm = "Ban công tác Mặt trận khóm Bà Xẩm 1"
+    assert bà_xẩm in doubles
+    code, text = record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026", "--leave-out", "Không Có Ai")
+    # The candidates listed, nothing recorded.
+    assert code == 2 and bà_xẩm in capsys.readouterr().err and not ledger_rows(output)
+    code, text = record(output, "--number", "125/QĐ-MTTQ-BTT", "--date", "20/12/2026", "--leave-out", bà_xẩm.upper())
+    assert code == 0, text
+    assert bà_xẩm not in {r[3] for r in ledger_rows(output)}
+    [listed] = [line for line in text.splitlines() if line.startswith("Đã ghi") and "hai Bằng khen" in line]
+    assert bà_xẩm not in listed and "Ban công tác Mặt trận khóm Nhơn Hòa 1" in listed
+    [left] = [line for line in text.splitlines() if line.startswith("Không ghi theo --leave-out")]
+    assert bà_xẩm in left
+    recorded = {r[3] for r in ledger_rows(output)}
+    assert {"Ban công tác Mặt trận khóm Nhơn Hòa 1", "Ban công tác Mặt trận ấp Mỹ Hòa 1"} <= recorded

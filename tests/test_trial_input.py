@@ -254,3 +254,11 @@ def test_a_position_ending_with_the_abbreviated_committee_takes_the_place_of_the
     assert terms.position_phrase("Chủ tịch UBMTTQ", "UB MTTQ xã Sơn Vĩ") == "Chủ tịch UBMTTQ xã Sơn Vĩ"
     assert terms.position_phrase("Phó Chủ tịch Ủy ban MTTQ Việt Nam", "MTTQ Xã Sơn Vĩ") == \
         "Phó Chủ tịch Ủy ban MTTQ Việt Nam xã Sơn Vĩ"
+
+
+def test_a_name_with_an_apostrophe_gets_its_capital_after_the_apostrophe():
+    from thidua.text import title_case
+
+    assert title_case("K'BRÌU") == "K'Brìu"
+    assert title_case("ka k'brìu") == "Ka K'Brìu"
+    assert title_case("H'Hen Niê") is None  # already as an official writes it

@@ -77,13 +77,20 @@ class Changes:
     def any(self) -> bool:
         return any(self.counts().values())
 
-    def for_unit(self, code: str) -> Changes:
-        """The changes that concern one submitting unit (its files, nominations, ranked committees, own quotas)."""
+    def for_unit(self, code: str, cluster: str | None = None) -> Changes:
+        """The changes that concern one submitting unit (its files, nominations, ranked committees, own quotas).
+        With its `cluster` ("" for none) also the pooled lines its feedback shows: its cluster's and the province's
+        (a commune of the cluster re-sending its file changes what every other commune of it reads)."""
+        def mine(q: dict) -> bool:
+            if q["unit_code"]:
+                return q["unit_code"] == code
+            return cluster is not None and (q["scope"] == "province" or (bool(cluster) and q["cluster"] == cluster))
+
         return Changes(self.previous_run,
                        tuple(f for f in self.files if f["unit_code"] == code),
                        tuple(n for n in self.nominations if n["unit_code"] == code),
                        tuple(r for r in self.rankings if r["unit_code"] == code),
-                       tuple(q for q in self.quotas if q["unit_code"] == code))
+                       tuple(q for q in self.quotas if mine(q)))
 
     def as_json(self) -> dict:
         return {"previous_run": self.previous_run, "files": [*self.files], "nominations": [*self.nominations],
@@ -180,12 +187,16 @@ def _rankings(before: Snapshot, after: Snapshot) -> list[dict]:
 def _quotas(before: Snapshot, after: Snapshot) -> list[dict]:
     found = []
     for old, new in _pairs(before.quotas, after.quotas, operator.itemgetter(0, 1, 2, 3, 4, 5)):
-        if old is not None and new is not None and old[6] == new[6]:
+        # The submitted and proposed counts too: the feedback shows them, and a unit mailed because they moved
+        # must read what moved.
+        if old is not None and new is not None and old[6:9] == new[6:9]:
             continue
         row = new or old
         assert row is not None
         found.append({"scope": row[0], "cluster": row[1], "unit_code": row[2], "kind": row[3], "level": row[4],
-                      "award": row[5], "from": old[6] if old else None, "to": new[6] if new else None})
+                      "award": row[5], "from": old[6] if old else None, "to": new[6] if new else None,
+                      "from_submitted": old[7] if old else None, "to_submitted": new[7] if new else None,
+                      "from_proposed": old[8] if old else None, "to_proposed": new[8] if new else None})
     return found
 
 

@@ -151,6 +151,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="ghi thêm một trường hợp còn chờ Hội đồng xem xét mà quyết định đã ký có tên: tên hoặc "
                              "mã đơn vị, thêm \":hình thức\" nếu đơn vị chờ xét hai hình thức (ví dụ \"xã Tuyên "
                              "Bình:CO_XS\"); dùng được nhiều lần")
+    record.add_argument("--leave-out", action="append", default=[], metavar="TÊN_HOẶC_MÃ",
+                        help="không ghi một trường hợp được đề nghị hai Bằng khen (cảnh báo double-award) mà quyết "
+                             "định đã ký không có tên: tên hoặc mã đơn vị; dùng được nhiều lần")
     record.add_argument("--again", action="store_true",
                         help="ghi lại khen thưởng cho trường hợp đã bị thu hồi trong năm (khi quyết định mới đã ký)")
     record.add_argument("--revoke", type=int, default=None, metavar="SỐ_VÀO_SỔ",
@@ -210,7 +213,10 @@ def summary_lines(result: Result, folder: Path | None = None, blank_fields: Sequ
         units = result.rankings.get(ranking, ())
         awarded = sum(bool(u.awards) for u in units)
         review = sum(bool(u.needs_review) for u in units)
-        lines.append(f"Xếp hạng {title}: {len(units)} đơn vị, {awarded} được khen, {review} chờ Hội đồng xem xét")
+        lines.append(f"Xếp hạng {title}: {len(units)} đơn vị, {awarded} được khen, {review} đơn vị bằng điểm chờ Hội "
+                     "đồng xem xét")
+    lines.append("Đơn vị xếp hạng bằng điểm chờ Hội đồng xem xét: "
+                 + str(sum(bool(u.needs_review) for units in result.rankings.values() for u in units)))
     lines.append(f"Lỗi: {len(result.errors)}    Cảnh báo: {len(result.warnings)}")
     again = sum(i.code == "awarded-last-year" for i in result.issues)
     if again:
@@ -491,7 +497,7 @@ def cmd_record_decision(args, out: TextIO) -> int:
         raise ThiduaError("Thu hồi khen thưởng cần cả --revoke SỐ_VÀO_SỔ và --reason \"lý do\".")
     config = _config(args)
     done = record_decision(config, args.run_dir, args.number, args.date, args.issuer, args.include_review,
-                           args.revoke, args.reason, again=args.again)
+                           args.revoke, args.reason, again=args.again, leave_out=args.leave_out)
     d, added = done.decision, done.recording.entries
     signed = f"Quyết định số {d.number} ngày {d.date:%d/%m/%Y} của {names_of(config)[d.issuer]}"
     if done.recording.already:
@@ -502,11 +508,20 @@ def cmd_record_decision(args, out: TextIO) -> int:
     else:
         print(f"Đã ghi {len(added)} trường hợp vào sổ theo dõi khen thưởng năm {done.year} (số vào sổ "
               f"{added[0].number} đến {added[-1].number}) theo {signed}, lần chạy {done.run}.", file=out)
+    if done.recording.doubled:
+        names = "; ".join(f"{c.recipient} ({awards})" for c, awards in done.recording.doubled)
+        print(f"Đã ghi {len(done.recording.doubled)} trường hợp được đề nghị hai Bằng khen trong lần chạy này (Hội "
+              f"đồng chọn một hình thức): {names}. Đề nghị đối chiếu với quyết định đã ký: trường hợp nào quyết định "
+              "không có tên thì ghi quyết định với --leave-out \"TÊN\" (xem README, mục \"Sau khi quyết định được "
+              "ký\").", file=out)
+    if done.recording.dropped:
+        names = "; ".join(f"{c.recipient} ({terms.award_name(c.award)})" for c in done.recording.dropped)
+        print(f"Không ghi theo --leave-out {len(done.recording.dropped)} trường hợp: {names}.", file=out)
     if done.recording.left_out:
         names = "; ".join(f"{c.recipient} ({terms.award_name(c.award)})" for c in done.recording.left_out)
-        print(f"Chưa ghi {len(done.recording.left_out)} trường hợp còn chờ Hội đồng Thi đua - Khen thưởng xem xét: "
-              f"{names}. Nếu quyết định đã ký có tên, chạy lại lệnh với --include-review \"TÊN\" cho từng "
-              "trường hợp Hội đồng đã chọn.", file=out)
+        print(f"Chưa ghi {len(done.recording.left_out)} trường hợp (người hoặc đơn vị, hình thức) còn chờ Hội đồng "
+              f"Thi đua - Khen thưởng xem xét: {names}. Nếu quyết định đã ký có tên, chạy lại lệnh với "
+              "--include-review \"TÊN\" cho từng trường hợp Hội đồng đã chọn.", file=out)
     if done.recording.excluded:
         names = "; ".join(f"{c.recipient} ({terms.award_name(c.award)})" for c in done.recording.excluded)
         print(f"Không ghi {len(done.recording.excluded)} trường hợp vì đơn vị đã được hình thức cao hơn (mục exclude "

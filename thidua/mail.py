@@ -196,6 +196,8 @@ def plan(run: Path, config: Config, registry: Registry | None = None, since: dic
                "rejected": name_list(summary.get("units_rejected", []), more=overview),
                "nominations": summary["nominations"], "proposed": summary["status"]["proposed"],
                "needs_review": summary["needs_review"], "errors": summary["errors"], "documents": len(documents),
+               "review_nominations": summary["status"]["needs_review"],
+               "review_units": summary["needs_review"] - summary["status"]["needs_review"],
                **_changes_context(data.get("changes")), **since.get(LEADERSHIP, {})}
     subject, text, html = _render(config.templates_dir, LEADERSHIP_MAIL_TEMPLATE, context)
     leaders = tuple(settings.leadership)
@@ -235,6 +237,9 @@ def since_delivered(ledger: Ledger, run: Path) -> dict[str, dict]:
     sheet_previous = (data.get("changes") or {}).get("previous_run") or ""
     found: dict[str, dict] = {}
     changes_by_run = {}
+    # The pooled quota lines a unit's feedback shows are those of its cluster and of the province.
+    clusters = {f"unit:{u['code']}": None if u.get("cap") == "tinh" else (u.get("cluster") or "")
+                for u in data.get("units", ())}
     for key, (folder, time_sent) in delivered.items():
         if folder not in changes_by_run:
             before = ledger.run_snapshot(folder)
@@ -243,7 +248,7 @@ def since_delivered(ledger: Ledger, run: Path) -> dict[str, dict]:
         if changes is None:
             continue
         if key.startswith("unit:"):
-            changes = changes.for_unit(key.removeprefix("unit:"))
+            changes = changes.for_unit(key.removeprefix("unit:"), clusters.get(key))
         try:
             sent_date = dt.datetime.fromisoformat(time_sent).strftime("%d/%m/%Y")
         except ValueError:

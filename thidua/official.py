@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .errors import ThiduaError
 from .registry import CLUSTER, COLUMNS
-from .terms import FRONT, in_sentence
+from .terms import FRONT, PLACE_TYPES, in_sentence
 from .text import strip_diacritics
 
 _PREFIXES = ("thanh pho truc thuoc trung uong ", "thanh pho ", "tp. ", "tp ", "tinh ")
@@ -60,6 +60,16 @@ def _merged_key(name: str) -> str:
     return " ".join(_key(name).replace("-", " ").split())
 
 
+def proper_name(name: str) -> str:
+    """'Xã Đắk song' -> 'Xã Đắk Song': the official list has a few names with a word in small letters, and an
+    official writes every word of a place's proper name with its capital. The place type ('Xã', 'Đặc khu') and
+    the rest of each word stay as written."""
+    name = " ".join(name.split())
+    kind = next((k for k in PLACE_TYPES if name.casefold().startswith(k.casefold() + " ")), "")
+    head, rest = name[:len(kind)], name[len(kind):]
+    return head + " ".join(word[:1].upper() + word[1:] for word in rest.split(" "))
+
+
 def provinces() -> list[Division]:
     from vietnam_provinces import Province
 
@@ -89,7 +99,7 @@ def communes(province: Division) -> list[Division]:
     from vietnam_provinces import ProvinceCode, Ward
 
     # The list has a few doubled spaces ("Xã  Phú Hữu"): names are written as a clerk would type them.
-    found = [Division(f"{int(w.code):05d}", " ".join(w.name.split()), w.division_type.value)
+    found = [Division(f"{int(w.code):05d}", proper_name(w.name), w.division_type.value)
              for w in Ward.iter_by_province(ProvinceCode(int(province.code)))]
     return sorted(found, key=lambda d: d.code)
 

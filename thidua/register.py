@@ -17,7 +17,7 @@ from .changes import name_key
 from .errors import RegisterError
 from .issues import Issue, issue
 from .terms import Kind, Status
-from .text import clean
+from .text import clean, loose_key
 
 
 class Issuer(StrEnum):
@@ -117,6 +117,8 @@ class Recording:
     already: bool = False
     left_out: tuple[Candidate, ...] = ()
     excluded: tuple[Candidate, ...] = ()  # chosen by the council, but kept out by `exclude` (a Cờ holder's Bằng khen)
+    doubled: tuple[tuple[Candidate, str], ...] = ()  # recorded though the run warned of two Bằng khen (and which)
+    dropped: tuple[Candidate, ...] = ()  # left out by the clerk (--leave-out): the signed decision lacks them
 
 
 def parse_number(text: str) -> str:
@@ -181,6 +183,47 @@ def candidates(result: dict, issuer: str, achievement: str) -> list[Candidate]:
     return found
 
 
+def double_awards(result: dict, found: Sequence[Candidate]) -> dict[tuple[str, str, str], str]:
+    """The candidates the run warned hold two Bằng khen (`double-award`), by identity, with both awards as the
+    warning names them: the council chose one, and the signed decision may lack the other."""
+    warned = [(i.get("unit_code", ""), i.get("params", {})) for i in result.get("issues", [])
+              if i.get("code") == "double-award"]
+
+    def holder(name: str) -> str:
+        return loose_key(terms.committee_name(name)) if name_key(name).startswith(("ủy ban", "uỷ ban")) else \
+            loose_key(name)
+
+    doubled: dict[tuple[str, str, str], str] = {}
+    for c in found:
+        for code, params in warned:
+            # `codes` is kept as the list's text in ket_qua.json: the award codes are read back from it.
+            if code == c.unit_code and c.award in re.findall(r"[A-Z_]+", str(params.get("codes", ""))) \
+                    and holder(str(params.get("name", ""))) == holder(c.recipient):
+                doubled[c.identity] = str(params.get("awards", ""))
+    return doubled
+
+
+def _matches(c: Candidate, key: str) -> bool:
+    """A clerk's pick (a name or a unit's name or code, as name_key folds it) names this case."""
+    return key == name_key(c.recipient) or (c.ranked and key in (name_key(c.unit_name), c.unit_code.casefold()))
+
+
+def _left_out(chosen: Sequence[Candidate], doubled: Mapping[tuple[str, str, str], str], leave_out: Sequence[str]
+              ) -> set[tuple[str, str, str]]:
+    """The double-award cases the clerk leaves out because the signed decision does not name them."""
+    cases = [c for c in chosen if c.identity in doubled]
+    dropped: set[tuple[str, str, str]] = set()
+    for pick in leave_out:
+        matched = [c for c in cases if _matches(c, name_key(pick))]
+        if not matched:
+            names = "; ".join(dict.fromkeys(f"{c.recipient} ({doubled[c.identity]})" for c in cases))
+            raise RegisterError(f"\"{clean(pick)}\" không phải là trường hợp được đề nghị hai Bằng khen mà quyết "
+                                f"định này sắp ghi. Các trường hợp đó: {names or 'không có'}. Đề nghị ghi đúng tên "
+                                "hoặc mã đơn vị như trong danh sách; sổ chưa thay đổi.")
+        dropped |= {c.identity for c in matched}
+    return dropped
+
+
 def _group_detail(name: str, parent: str, unit: str) -> str:
     """A group named after its own place needs no second line; a Ban công tác Mặt trận gets its commune's."""
     where = parent or unit
@@ -216,8 +259,7 @@ def _picked(found: Sequence[Candidate], include_review: bool | Sequence[str]) ->
         if award is None:
             who, award = pick, None
         key = name_key(who)
-        matched = [c for c in review if (award is None or c.award == award) and (
-            key == name_key(c.recipient) or (c.ranked and key in (name_key(c.unit_name), c.unit_code.casefold())))]
+        matched = [c for c in review if (award is None or c.award == award) and _matches(c, key)]
         if not matched:
             names = "; ".join(dict.fromkeys(f"{c.recipient} ({terms.award_name(c.award)})" for c in review))
             raise RegisterError(f"\"{clean(pick)}\" không phải là trường hợp còn chờ Hội đồng Thi đua - Khen thưởng "
@@ -230,13 +272,15 @@ def _picked(found: Sequence[Candidate], include_review: bool | Sequence[str]) ->
 def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decision, year: int, run: str = "",
            include_review: bool | Sequence[str] = False, again: bool = False,
            exclude: Mapping[tuple[str, str], Sequence[str]] | None = None,
-           names: Mapping[str, str] = ISSUER_NAMES) -> Recording:
+           names: Mapping[str, str] = ISSUER_NAMES, doubled: Mapping[tuple[str, str, str], str] | None = None,
+           leave_out: Sequence[str] = ()) -> Recording:
     """The entries a signed decision adds to the register. Recording it a second time adds nothing. A recipient
     whose award of this year was revoked is recorded again only when the clerk says so (`again`), and never by a
     decision signed before the revocation: that decision cannot give back what a later one took away.
     `include_review` names the cases under review the council chose; `exclude` ((ranking, award) -> awards) keeps
     a ranked unit that holds one of those awards from this one, as the ranking does (a Cờ holder gets no Bằng
-    khen)."""
+    khen). `doubled` (identity -> both awards) are the run's double-award cases; `leave_out` names those of them
+    the signed decision does not contain."""
     awards = ", ".join(terms.award_name(a) for a in ISSUER_AWARDS[decision.issuer])
     if not found:
         raise RegisterError(f"Lần chạy này không có tập thể, cá nhân nào được đề nghị {awards}, nên không có gì để "
@@ -251,6 +295,9 @@ def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decis
                                 "số, ngày hoặc --issuer.")
     picked = _picked(found, include_review)
     chosen = [c for c in found if not c.under_review or c.identity in picked]
+    doubled = doubled or {}
+    dropped = _left_out(chosen, doubled, leave_out)
+    chosen = [c for c in chosen if c.identity not in dropped]
     if not chosen and not same:
         raise RegisterError(f"Các trường hợp được đề nghị {awards} còn chờ Hội đồng Thi đua - Khen thưởng xem xét. "
                             "Nếu quyết định đã ký có tên họ, đề nghị chạy lại lệnh với --include-review \"TÊN\" cho "
@@ -296,7 +343,11 @@ def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decis
                             f"ghi trước, nên Quyết định số {decision.number} ngày {decision.date:%d/%m/%Y} không có ai "
                             "mới để ghi. Đề nghị kiểm tra lại số và ngày quyết định.")
     left_out = tuple(c for c in found if c.under_review and c.identity not in held and not kept_out(c, held))
-    return Recording(tuple(added), already=bool(same) and not added, left_out=left_out, excluded=tuple(excluded))
+    found_by_identity = {c.identity: c for c in found}
+    return Recording(tuple(added), already=bool(same) and not added, left_out=left_out, excluded=tuple(excluded),
+                     doubled=tuple((found_by_identity[e.identity], doubled[e.identity]) for e in added
+                                   if e.identity in doubled),
+                     dropped=tuple(c for c in found if c.identity in dropped))
 
 
 def _live(entries: Iterable[Entry], year: int) -> set[tuple[str, str, str]]:

@@ -19,6 +19,7 @@ from .register import (
     Entry,
     Recording,
     candidates,
+    double_awards,
     issuer_names,
     parse_date,
     parse_number,
@@ -90,7 +91,7 @@ def open_ledger(config: Config, run: Path | None = None) -> Ledger:
 
 def record_decision(config: Config, run_dir: Path | None, number: str, date: str, issuer: str,
                     include_review: Sequence[str] = (), revoke_entry: int | None = None, reason: str = "",
-                    now: dt.datetime | None = None, again: bool = False) -> Recorded:
+                    now: dt.datetime | None = None, again: bool = False, leave_out: Sequence[str] = ()) -> Recorded:
     """record-decision: check everything first, then add the entries and rewrite the year's register workbook in
     one transaction (a workbook that cannot be written leaves the ledger as it was)."""
     run, data = find_run(config, run_dir)
@@ -103,9 +104,10 @@ def record_decision(config: Config, run_dir: Path | None, number: str, date: str
                                 f"lần chạy đó trước: python process.py ledger import \"{run}\".")
         existing = entries(ledger)
         if revoke_entry is None:
-            done = record(existing, candidates(data, issuer, achievement), decision, year, run.name, include_review,
+            found = candidates(data, issuer, achievement)
+            done = record(existing, found, decision, year, run.name, include_review,
                           again=again, exclude={(a.ranking, a.award): a.exclude for a in config.ranked_awards},
-                          names=names_of(config))
+                          names=names_of(config), doubled=double_awards(data, found), leave_out=leave_out)
         else:
             done = revoke(existing, revoke_entry, reason, decision, year, names_of(config))
         add(ledger, done.entries, now or dt.datetime.now())

@@ -487,6 +487,8 @@ class Result:
             "units_rejected": [u.short_name for u in self.rejected()],
             "nominations": len(self.nominations), "status": status,
             "needs_review": status["needs_review"] + held_by_ties,
+            # Two different things wait for the council: nominations, and ranked units tied at a threshold.
+            "review_nominations": status["needs_review"], "review_units": held_by_ties,
             "errors": len(self.errors), "warnings": len(self.warnings),
             "reported": dict(zip(("units", "of"), self.progress())),
             "clusters": {name: dict(zip(("reported", "of"), self.progress(name))) for name in self.cluster_names},
@@ -502,7 +504,8 @@ class Result:
             "summary": self.summary(),
             "province": {"code": self.province_code, "name": self.province_name},
             "units": [{"code": u.code, "name": u.name, "short_name": u.short_name, "cap": u.cap, "email": u.email,
-                       "feedback_file": self.feedback_files[u.code], "summary": self.for_unit(u.code).summary()}
+                       "cluster": u.cluster or None, "feedback_file": self.feedback_files[u.code],
+                       "summary": self.for_unit(u.code).summary()}
                       for u in self.units],
             "inputs": [i.as_json() for i in self.inputs],
             "quotas": [q.as_json() for q in self.quotas],
@@ -546,8 +549,12 @@ class UnitView:
 
     @property
     def changes(self) -> Changes | None:
-        """The unit's own changes since the previous run."""
-        return self.result.changes.for_unit(self.code) if self.result.changes is not None else None
+        """The unit's own changes since the previous run, with the pooled quota lines its feedback shows."""
+        if self.result.changes is None:
+            return None
+        unit = next((u for u in self.result.units if u.code == self.code), None)
+        cluster = None if unit is None or unit.cap == "tinh" else (unit.cluster or "")
+        return self.result.changes.for_unit(self.code, cluster)
 
     @property
     def scores(self) -> tuple[ScoreLine, ...]:

@@ -299,7 +299,8 @@ def title_case(name: str) -> str | None:
     def mended(word: str) -> str:
         letters = [ch for ch in word if ch.isalpha()]
         if word[:1].islower() or (len(letters) > 1 and all(ch.isupper() for ch in letters)):
-            return word[:1].upper() + word[1:].lower()
+            # Ê Đê, M'Nông and K'Ho names take a capital after the apostrophe too: "K'BRÌU" -> "K'Brìu".
+            return re.sub(r"(^|['’])(\w)", lambda m: m.group(1) + m.group(2).upper(), word.lower())
         return word
 
     written = [mended(word) for word in words]

@@ -291,6 +291,15 @@ def _ranked_text(rank: int | None, awards, cluster_rank: int | None = None) -> s
             + (f"; {_awards_text(awards)}" if awards else ""))
 
 
+def _quota_text(quota: int | None, submitted: int | None, proposed: int | None, none: str) -> str:
+    """'Chỉ tiêu 3; đã đề nghị 9, được đề nghị khen 3': a line is listed when any of the three moved, so all are
+    shown (the quota alone would read the same before and after)."""
+    if quota is None:
+        return none
+    counts = "" if submitted is None else f"; đã đề nghị {submitted}, được đề nghị khen {proposed}"
+    return f"Chỉ tiêu {quota}{counts}"
+
+
 def change_rows(result: Result, changes: Changes) -> list[tuple[str, str, str, str, object, object]]:
     """(what, unit, name or file, award, before, after): one row per change, files first, as SPEC 10 lists them."""
     unit = _unit_name(result)
@@ -305,7 +314,8 @@ def change_rows(result: Result, changes: Changes) -> list[tuple[str, str, str, s
              for r in changes.rankings]
     rows += [("Chỉ tiêu", unit(q["unit_code"]) if q["unit_code"] else (q["cluster"] or "Toàn tỉnh"),
               cap_first(terms.describe(q["kind"], q["level"])), terms.award_name(q["award"]),
-              q["from"] if q["from"] is not None else "Chưa có", q["to"] if q["to"] is not None else "Không còn")
+              _quota_text(q["from"], q.get("from_submitted"), q.get("from_proposed"), "Chưa có"),
+              _quota_text(q["to"], q.get("to_submitted"), q.get("to_proposed"), "Không còn"))
              for q in changes.quotas]
     return rows
 
@@ -346,6 +356,8 @@ def _overview(wb, styles: Styles, result: Result) -> None:
               ("Tệp bị từ chối", files["rejected"]), ("Tệp bỏ qua", files["skipped"]),
               ("Số trường hợp đề nghị", len(result.nominations)),
               *[(f"   {terms.STATUSES[s]}", result.stats["status"].get(s, 0)) for s in terms.STATUS_ORDER],
+              ("Đơn vị xếp hạng bằng điểm chờ Hội đồng xem xét",
+               sum(bool(u.needs_review) for units in result.rankings.values() for u in units)),
               ("Lỗi cần sửa", len(result.errors)), ("Cảnh báo", len(result.warnings))]
     for label, value in counts:
         ws.write_string(r, 0, label, styles.plain)
