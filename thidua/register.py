@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -214,14 +214,21 @@ def _left_out(chosen: Sequence[Candidate], doubled: Mapping[tuple[str, str, str]
     cases = [c for c in chosen if c.identity in doubled]
     dropped: set[tuple[str, str, str]] = set()
     for pick in leave_out:
-        matched = [c for c in cases if _matches(c, name_key(pick))]
-        if not matched:
-            names = "; ".join(dict.fromkeys(f"{c.recipient} ({doubled[c.identity]})" for c in cases))
-            raise RegisterError(f"\"{clean(pick)}\" không phải là trường hợp được đề nghị hai Bằng khen mà quyết "
-                                f"định này sắp ghi. Các trường hợp đó: {names or 'không có'}. Đề nghị ghi đúng tên "
-                                "hoặc mã đơn vị như trong danh sách; sổ chưa thay đổi.")
-        dropped |= {c.identity for c in matched}
+        dropped |= _named(pick, [c for c in cases if _matches(c, name_key(pick))], cases,
+                          lambda c: f"{c.recipient} ({doubled[c.identity]})",
+                          "trường hợp được đề nghị hai Bằng khen mà quyết định này sắp ghi",
+                          "Các trường hợp đó", "; sổ chưa thay đổi")
     return dropped
+
+
+def _named(pick: str, matched: list[Candidate], cases: list[Candidate], shown: Callable[[Candidate], str],
+           what: str, listed: str, after: str = "") -> set[tuple[str, str, str]]:
+    """The cases a clerk's pick names; a pick that names none stops the command, listing the cases it could name."""
+    if not matched:
+        names = "; ".join(dict.fromkeys(shown(c) for c in cases))
+        raise RegisterError(f"\"{clean(pick)}\" không phải là {what}. {listed}: {names or 'không có'}. Đề nghị ghi "
+                            f"đúng tên hoặc mã đơn vị như trong danh sách{after}.")
+    return {c.identity for c in matched}
 
 
 def _group_detail(name: str, parent: str, unit: str) -> str:
@@ -260,12 +267,9 @@ def _picked(found: Sequence[Candidate], include_review: bool | Sequence[str]) ->
             who, award = pick, None
         key = name_key(who)
         matched = [c for c in review if (award is None or c.award == award) and _matches(c, key)]
-        if not matched:
-            names = "; ".join(dict.fromkeys(f"{c.recipient} ({terms.award_name(c.award)})" for c in review))
-            raise RegisterError(f"\"{clean(pick)}\" không phải là trường hợp còn chờ Hội đồng Thi đua - Khen thưởng "
-                                f"xem xét trong lần chạy này. Các trường hợp còn chờ: {names or 'không có'}. Đề nghị "
-                                "ghi đúng tên hoặc mã đơn vị như trong danh sách.")
-        chosen |= {c.identity for c in matched}
+        chosen |= _named(pick, matched, review, lambda c: f"{c.recipient} ({terms.award_name(c.award)})",
+                         "trường hợp còn chờ Hội đồng Thi đua - Khen thưởng xem xét trong lần chạy này",
+                         "Các trường hợp còn chờ")
     return chosen
 
 
