@@ -19,7 +19,7 @@ from .config import CERTIFICATE_FIELDS, CertificateField, CertificateSettings, C
 from .docx_report import vietnamese_date
 from .errors import ConfigError, OutputError, RegisterError
 from .names import CALIBRATION_FILE, CERTIFICATES_DIR, certificates_file_name
-from .register import Entry
+from .register import Entry, in_force, parse_number
 
 PT = 25.4 / 72  # one point in millimetres
 LEADING = 1.2  # a line's height, in font sizes
@@ -264,8 +264,6 @@ PRINTED_AWARDS = ("BK_MTTQ_TINH", "BK_UBND_TINH", "BK_TW_MTTQ")
 def printable(entries: Sequence[Entry], decision: str | None, award: str | None) -> tuple[str, list[Entry]]:
     """The decision to print (the one named, or the latest recorded) and its entries still in force, in register
     order: revocations and revoked entries get no certificate."""
-    from .register import parse_number
-
     issued = [e for e in entries if e.revokes is None]
     if decision is None:
         if not issued:
@@ -276,9 +274,8 @@ def printable(entries: Sequence[Entry], decision: str | None, award: str | None)
     named = [e for e in issued if e.decision_number.casefold() == number.casefold()]
     # Numbers start again each year: the decision meant is the latest signed under that number.
     signed = max((e.decision_date.year for e in named), default=0)
-    revoked = {(e.year, e.issuer, e.revokes) for e in entries if e.revokes is not None}
-    chosen = [e for e in named if e.decision_date.year == signed
-              and (e.year, e.issuer, e.number) not in revoked
+    live = set(in_force(entries))
+    chosen = [e for e in named if e.decision_date.year == signed and e in live
               and (e.award == award if award else e.award in PRINTED_AWARDS)]
     if not chosen:
         what = f" {terms.award_name(award)}" if award else " Bằng khen"

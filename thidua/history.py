@@ -18,7 +18,7 @@ from .config import Config
 from .errors import OutputError, ThiduaError
 from .ledger import Ledger
 from .names import HISTORY_FILE
-from .register import ISSUER_AWARDS, ISSUER_NAMES, Entry, issuer_names
+from .register import ISSUER_AWARDS, ISSUER_NAMES, Entry, in_force, issuer_names
 
 VALUES = {"score": "Điểm", "rank": "Hạng", "cluster_rank": "Hạng trong cụm", "awards": "Khen thưởng"}
 KEYS = {"level": "Cấp xếp hạng", "unit_code": "Mã đơn vị", "name": "Tên đơn vị"}
@@ -66,10 +66,8 @@ def unit_awards(year: int, level: str, unit_code: str, name: str, run_awards: li
     them (recorded, not revoked: a revoked Cờ is gone, one recorded after the council's review is there), the
     others as the run proposed them."""
     issuers = recorded.get(year, set())
-    revoked = {(e.issuer, e.revokes) for e in entries if e.year == year and e.revokes is not None}
-    held = {e.award for e in entries
-            if e.year == year and e.revokes is None and (e.issuer, e.number) not in revoked
-            and e.kind == terms.Kind.COLLECTIVE and e.level == level and e.unit_code == unit_code
+    held = {e.award for e in in_force(entries)
+            if e.year == year and e.kind == terms.Kind.COLLECTIVE and e.level == level and e.unit_code == unit_code
             and name_key(e.recipient).endswith(name_key(name))}  # the committee "Ủy ban MTTQ Việt Nam <name>"
     chosen = {a for a in run_awards if _ISSUER_OF.get(a) not in issuers} | {a for a in held if a in _ISSUER_OF}
     return sorted(chosen, key=lambda a: _ORDER.index(a) if a in _ORDER else len(_ORDER))

@@ -354,11 +354,16 @@ def record(entries: Sequence[Entry], found: Sequence[Candidate], decision: Decis
                      dropped=tuple(c for c in found if c.identity in dropped))
 
 
+def in_force(entries: Iterable[Entry]) -> list[Entry]:
+    """The register's awards still in force, in register order: neither a revocation nor revoked by one."""
+    entries = list(entries)
+    revoked = {(e.year, e.issuer, e.revokes) for e in entries if e.revokes is not None}
+    return [e for e in entries if e.revokes is None and (e.year, e.issuer, e.number) not in revoked]
+
+
 def _live(entries: Iterable[Entry], year: int) -> set[tuple[str, str, str]]:
     """Who holds an award of `year` in the register: recorded and not revoked."""
-    entries = [e for e in entries if e.year == year]
-    revoked = {(e.issuer, e.revokes) for e in entries if e.revokes is not None}
-    return {e.identity for e in entries if e.revokes is None and (e.issuer, e.number) not in revoked}
+    return {e.identity for e in in_force(entries) if e.year == year}
 
 
 def _revocations(entries: Iterable[Entry], year: int) -> dict[tuple[str, str, str], Entry]:
@@ -407,9 +412,7 @@ def awarded_last_year(nominations: Iterable, entries: Iterable[Entry], year: int
     """An `info` issue for each nomination whose recipient holds a (not revoked) register entry for the same award
     in the year before `year`: the same award, the same submitting unit, the same name. `nominations` are the
     run's (result.Nomination); `entries`, the register's, as plain values."""
-    last = [e for e in entries if e.year == year - 1]
-    revoked = {(e.issuer, e.revokes) for e in last if e.revokes is not None}
-    held = {e.identity: e for e in last if e.revokes is None and (e.issuer, e.number) not in revoked}
+    held = {e.identity: e for e in in_force(entries) if e.year == year - 1}
     found = []
     for n in nominations:
         if not n.award:
