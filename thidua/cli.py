@@ -261,7 +261,7 @@ def cmd_run(args, out: TextIO) -> int:
     from .ledger import Ledger, ledger_path, record_of
     from .register import awarded_last_year
     from .register_store import entries as register_entries
-    from .xlsx_report import feedback_fingerprint, feedback_writers, write_consolidated
+    from .xlsx_report import feedback_fingerprint, feedback_units, feedback_writers, write_consolidated
 
     config, registry = _setup(args)
     config = with_overrides(config, input_dir=args.input, output_dir=args.output)
@@ -295,7 +295,7 @@ def cmd_run(args, out: TextIO) -> int:
                 result = replace(result, changes=compare(before, rows, snapshot))
                 # A unit was told this run's result when what `send` last delivered to it is this very content
                 # (the fingerprint leaves out the changes and `notified`, so setting them changes nothing).
-                feedback = {code: feedback_fingerprint(result, code) for code in _feedback_units(result)}
+                feedback = {code: feedback_fingerprint(result, code) for code in (u.code for u in feedback_units(result))}
                 result = replace(result, notified=tuple(
                     code for code, fp in feedback.items()
                     if ledger.last_sent(config.year, config.round, f"unit:{code}") == fp))
@@ -327,11 +327,6 @@ def cmd_run(args, out: TextIO) -> int:
     if os.environ.get("THIDUA_TIMINGS"):  # for benchmarks/bench_batch.py: where the seconds went
         print("thidua-timings " + " ".join(f"{k}={v:.3f}" for k, v in timings.items()), file=sys.stderr)
     return 1 if result.errors else 0
-
-
-def _feedback_units(result: Result) -> list[str]:
-    """The units a feedback workbook is written for (write_feedback's choice)."""
-    return [u.code for u in result.units if result.for_unit(u.code).inputs]
 
 
 def cmd_template(args, out: TextIO) -> int:

@@ -592,7 +592,7 @@ def _parse(data: dict, path: Path) -> Config:
         certificates=_certificates(root.table("certificates"), documents, province.text("place"))
         if "certificates" in data else None,
         ledger_path=resolve(ledger) if ledger else None,
-        map=_map(_Table(data.get("map", {}), "map")),
+        map=_map(root.section("map")),
     )
     if config.uses_clusters and not config.map.clusters:
         raise ConfigError("Cấu hình: có chỉ tiêu hoặc hình thức xếp hạng tính theo cụm (scope = \"cluster\") nhưng "

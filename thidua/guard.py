@@ -20,6 +20,7 @@ from defusedxml import DefusedXmlException
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from .config import Limits
+from .text import money
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -100,10 +101,6 @@ def _scan_sheet_chunk(data: bytes, box: list[int], missing: list[str]) -> None:
                     missing.append(ref.group(1).decode("ascii"))
 
 
-def _count(n: int) -> str:
-    return f"{n:,}".replace(",", ".")  # 100.000, as Vietnamese writes it
-
-
 def scan(path: Path, limits: Limits = Limits()) -> Scan:
     """Raise Refused for a file that must not be opened; otherwise say what the reader should know."""
     path = Path(path)
@@ -172,8 +169,8 @@ def _scan_zip(zf: zipfile.ZipFile, limits: Limits) -> Scan:
                         rows += data.count(b"<row ", 0, cut) + data.count(b"<row>", 0, cut)
                         carry = data[cut:]
                         if rows > limits.max_data_rows:
-                            raise Refused("file-too-large", f"trang \"{sheet}\" có {_count(rows)} dòng trở lên, quá "
-                                          f"giới hạn {_count(limits.max_data_rows)} dòng")
+                            raise Refused("file-too-large", f"trang \"{sheet}\" có {money(rows)} dòng trở lên, quá "
+                                          f"giới hạn {money(limits.max_data_rows)} dòng")
             if carry:
                 _scan_sheet_chunk(carry, box, missing)
                 rows += carry.count(b"<row ") + carry.count(b"<row>")
@@ -182,8 +179,8 @@ def _scan_zip(zf: zipfile.ZipFile, limits: Limits) -> Scan:
         if sheet is None:
             continue
         if rows > limits.max_data_rows:
-            raise Refused("file-too-large", f"trang \"{sheet}\" có {_count(rows)} dòng, quá giới hạn "
-                          f"{_count(limits.max_data_rows)} dòng")
+            raise Refused("file-too-large", f"trang \"{sheet}\" có {money(rows)} dòng, quá giới hạn "
+                          f"{money(limits.max_data_rows)} dòng")
         if box[1]:
             rows, cols = box[1] - box[0] + 1, box[2]
             if rows * cols > limits.max_cells or cols > limits.max_columns:

@@ -89,10 +89,6 @@ class SendMode(StrEnum):
     REMIND = "remind"  # only reminders, to the units with no processed file
 
 
-def valid_address(address: str) -> bool:
-    return not address_problem(address)
-
-
 @dataclass(frozen=True)
 class Outgoing:
     """One message to send: who, what it says, what it carries, or why it cannot go."""
@@ -204,9 +200,8 @@ def plan(run: Path, config: Config, registry: Registry | None = None, since: dic
     problem = ""
     if not leaders:
         problem = "Chưa khai báo địa chỉ lãnh đạo (email.leadership trong config.toml)."
-    elif not all(valid_address(a) for a in leaders):
-        problem = "Có địa chỉ lãnh đạo không dùng được trong email.leadership: " + "; ".join(
-            address_problem(a) for a in leaders if not valid_address(a)) + "."
+    elif bad := [why for a in leaders if (why := address_problem(a))]:
+        problem = "Có địa chỉ lãnh đạo không dùng được trong email.leadership: " + "; ".join(bad) + "."
     elif not consolidated.is_file():
         problem = f"Không tìm thấy tệp đính kèm {consolidated.name}."
     messages.append(Outgoing(LEADERSHIP, leaders, "", subject, text, html, (consolidated, *documents),
@@ -548,7 +543,6 @@ class Report:
     not_tried: int = 0  # left when the send stopped
     unchanged: int = 0  # not sent: the recipient already has this content
     stopped: str = ""  # why the send stopped before the end ("" when it went through)
-    interrupted: bool = False  # Ctrl-C
 
 
 class _Connection:
@@ -816,7 +810,7 @@ def send_run(run: Path, config: Config, out: TextIO, *, dry_run: bool = False, f
 
 def _send_chosen(chosen: list[tuple[Outgoing, Action]], run: Path, settings: EmailSettings, log: SendLog,
                  conn: _Connection, report: Report, *, dry_run: bool, sleep, retries: int, backoff: float,
-                 now: Callable[[], dt.datetime], delivered: Callable[[Outgoing], None] = lambda o: None) -> None:
+                 now: Callable[[], dt.datetime], delivered: Callable[[Outgoing], None]) -> None:
     smtp_mode = bool(settings.smtp_host)
     outbox = run / OUTBOX
     for n, (o, action) in enumerate(chosen):
@@ -861,7 +855,6 @@ def _send_chosen(chosen: list[tuple[Outgoing, Action]], run: Path, settings: Ema
                 _record(log, {**entry, "attempt": uuid.uuid4().hex, "result": State.FAILED.value, "error": error},
                         went=False)
         except KeyboardInterrupt:
-            report.interrupted = True
             report.stopped = "Đã dừng theo yêu cầu."
             in_doubt = log.state(o.key, hashes, "sent") == State.UNKNOWN
             if in_doubt:

@@ -490,7 +490,7 @@ class Result:
             # Two different things wait for the council: nominations, and ranked units tied at a threshold.
             "review_nominations": status["needs_review"], "review_units": held_by_ties,
             "errors": len(self.errors), "warnings": len(self.warnings),
-            "reported": dict(zip(("units", "of"), self.progress())),
+            "reported": {"units": reported, "of": total},
             "clusters": {name: dict(zip(("reported", "of"), self.progress(name))) for name in self.cluster_names},
         }
 
@@ -552,7 +552,7 @@ class UnitView:
         """The unit's own changes since the previous run, with the pooled quota lines its feedback shows."""
         if self.result.changes is None:
             return None
-        unit = next((u for u in self.result.units if u.code == self.code), None)
+        unit = self.result.unit(self.code)
         cluster = None if unit is None or unit.cap == "tinh" else (unit.cluster or "")
         return self.result.changes.for_unit(self.code, cluster)
 

@@ -14,6 +14,7 @@ from . import terms
 from .changes import Changes
 from .issues import CATALOG, Issue
 from .names import FEEDBACK_DIR, consolidated_name
+from .registry import Unit
 from .result import Nomination, Recipient, Result, ScoreLine, UnitView
 from .terms import FileStatus, Kind, Severity, Status
 from .text import cap_first, fmt_number
@@ -695,13 +696,17 @@ def _unranked(errors: list[Issue]) -> str:
     return "Chưa được xếp hạng" + (f": {why.message}" if why else ".")
 
 
+def feedback_units(result: Result) -> list[Unit]:
+    """The units a feedback workbook is written for: every unit that sent a file (the run fingerprints the same)."""
+    return [u for u in result.units if result.for_unit(u.code).inputs]
+
+
 def write_feedback(result: Result, folder: Path, part: int = 0, parts: int = 1) -> list[Path]:
     """Feedback workbooks of every unit that sent a file; `part` of `parts` of them (to share among processes)."""
     out = Path(folder) / FEEDBACK_DIR
     out.mkdir(exist_ok=True)
     written: list[Path] = []
-    units = [u for u in result.units if result.for_unit(u.code).inputs]
-    for unit in units[part::parts]:
+    for unit in feedback_units(result)[part::parts]:
         path = out / result.feedback_files[unit.code]
         _feedback(path, result, result.for_unit(unit.code))
         written.append(path)
