@@ -175,7 +175,7 @@ def stt_key(n: Nomination) -> tuple:
     return (n.source.stt if n.source.stt is not None else float("inf"), n.source.row)
 
 
-def place_within_quota(candidates: list[Nomination], limit: int, submitted: int, scope_name: str = ""
+def place_within_quota(candidates: list[Nomination], limit: int, submitted: int, scope_name: str
                        ) -> tuple[dict[int, Nomination], list[Issue]]:
     """One unit's line: the first `limit` are proposed, the rest over_quota with an issue each. A score decides
     only where it must: when there are more candidates than places and some have no score, the unit's STT order
@@ -195,8 +195,7 @@ def place_within_quota(candidates: list[Nomination], limit: int, submitted: int,
             placed[id(n)] = _restatus(n, Status.PROPOSED)
             continue
         placed[id(n)] = _restatus(n, Status.OVER_QUOTA, f"vượt chỉ tiêu của đơn vị ({scope_name}: chỉ tiêu {limit}, "
-                                                        f"đề nghị {submitted})" if scope_name else
-                                  f"vượt chỉ tiêu: đề nghị {submitted}, chỉ tiêu {limit}")
+                                                        f"đề nghị {submitted})")
         problems.append(issue("over-quota", name=n.name, submitted=submitted, quota=limit,
                               what=terms.describe(n.kind, n.level), **_where(n.source, "score", n.unit_code)))
     return placed, problems
